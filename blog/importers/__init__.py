@@ -1,0 +1,1 @@
+"""Importers: one module per format, each a pure function from bytes to plain data."""

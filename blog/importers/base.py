@@ -1,0 +1,66 @@
+"""Plain data every importer produces: no Flask, no database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ROLES = ("user", "assistant", "system", "tool", "note")
+
+
+class ImportFormatError(ValueError):
+    """The input is not something we can import; the message says what and where."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass
+class ImportedAttachment:
+    """A file referenced by a turn: an image or upload carried in the export."""
+
+    name: str
+    mime_type: str = "application/octet-stream"
+    data: bytes | None = None  # None when the export does not include the file
+    alt: str = ""
+
+
+@dataclass
+class ImportedTurn:
+    """One visible turn of a conversation, in order."""
+
+    role: str  # one of ROLES
+    text: str  # Markdown source
+    speaker: str = ""  # label shown to readers, e.g. "ChatGPT (gpt-4o)"
+    model: str | None = None
+    created_at: datetime | None = None
+    attachments: list[ImportedAttachment] = field(default_factory=list)
+    # Other versions of this turn (regenerations, edited prompts), oldest first;
+    # the author may choose one of them instead of `text`.
+    alternatives: list[str] = field(default_factory=list)
+    # Kept but left out of publication by default (reasoning, tool output).
+    hidden: bool = False
+
+
+@dataclass
+class ImportedConversation:
+    """A conversation as read from an export, ready to be saved as a draft."""
+
+    title: str
+    turns: list[ImportedTurn]
+    source_kind: str  # chatgpt, claude, sharegpt, openai, pasted, markdown
+    source_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    model: str | None = None
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+
+    def content_hash(self) -> str:
+        """A stable fingerprint of the visible text, for recognising re-imports."""
+        payload = [(t.role, t.text) for t in self.turns]
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
