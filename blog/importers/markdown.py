@@ -1,0 +1,338 @@
+"""Markdown conversations: the blockquote post layout and the speaker-marker layouts exporters write.
+
+Blockquote layout (a Hugo post): the person's prompts are plain paragraphs and the
+AI's replies are `> ` blockquotes. A turn that is neither a plain prompt nor an
+assistant reply with the default speaker is announced by a marker line
+
+    <!-- turn {"role": "note", "speaker": "Editor"} -->
+
+followed by the turn as a blockquote; `blog.exporters.to_markdown` writes these markers.
+
+Speaker-marker layouts: headings (`## You`, `#### ChatGPT:`, `## 🤖 Assistant`), bold
+lines (`**User:**`, `**You:** text`), `[You]: text` lines and `_Prompt_:` lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+
+from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.importers.frontmatter import (
+    FrontMatter,
+    date_value,
+    list_value,
+    split_front_matter,
+    text_value,
+)
+from blog.importers.mathnorm import normalize_math
+from blog.importers.speakers import Speaker, speaker_for
+
+UNTITLED = "Untitled conversation"
+TURN_MARKER_PREFIX = "<!-- turn "
+TURN_MARKER_SUFFIX = " -->"
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
+_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+_NAME = r"(?P<name>[^\W\d_][\w .()\-]{0,40}?)"
+_DECORATION = r"(?:[^\w\s*_#\[\]:]+\s*)?"  # an emoji before the name, as in "## 🤖 Assistant"
+_HEADING_MARKER = re.compile(
+    rf"^#{{1,6}}[ \t]+{_DECORATION}{_NAME}(?:[ \t]+said)?[ \t]*:?[ \t]*#*[ \t]*$", re.IGNORECASE
+)
+_BOLD_MARKER = re.compile(
+    rf"^\*\*{_DECORATION}{_NAME}(?::\*\*|\*\*:)(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE
+)
+_BRACKET_MARKER = re.compile(rf"^\[{_NAME}\]:(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
+_PROMPT_MARKER = re.compile(r"^(?:_Prompt_|\*Prompt\*|\*\*Prompt\*\*):[ \t]*(?P<rest>.*)$")
+_TIME_LINE = re.compile(r'^<time datetime="(?P<when>[^"]+)"[^>]*>.*</time>[ \t]*$')
+
+
+@dataclass
+class MarkdownLayout:
+    """What a byte-identical re-export needs beyond the turns themselves."""
+
+    front_matter: str = ""  # the front matter block exactly as written, up to the first turn
+    newline: str = "\n"
+    byte_order_mark: bool = False
+    final_newline: bool = True
+
+
+@dataclass
+class _Block:
+    role: str
+    lines: list[str] = field(default_factory=list)
+    speaker: str = ""
+    model: str | None = None
+    created_at: datetime | None = None
+    quoted: bool = False
+
+
+def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
+    """Read a conversation written as Markdown, in the blockquote or a speaker-marker layout."""
+    where = filename or "Markdown"
+    front_matter, body = split_front_matter(_clean(text))
+    values = front_matter.values
+    title = text_value(values, "title")
+    model = text_value(values, "model", "modelName", "model_name") or None
+    default_speaker = text_value(values, "speaker") or model or ""
+    lines = body.split("\n")
+
+    heading_title, lines = _take_title_heading(lines, title)
+    title = title or heading_title or (PurePath(filename).stem if filename else "") or UNTITLED
+
+    blocks = _speaker_blocks(lines)
+    if blocks is None:
+        blocks = _prompt_blocks(lines)
+    if blocks is None:
+        blocks = _blockquote_blocks(lines, where)
+    turns = [_turn(block, default_speaker, model) for block in blocks]
+    turns = [turn for turn in turns if turn.text.strip()]
+    if not turns:
+        raise ImportFormatError(
+            "no conversation turns found: write the AI's replies as '> ' blockquotes "
+            "or mark each turn with a heading such as '## You' / '## ChatGPT'",
+            where,
+        )
+    return ImportedConversation(
+        title=title,
+        turns=turns,
+        source_kind="markdown",
+        created_at=date_value(values, "date", "created", "create_time", "time"),
+        updated_at=date_value(values, "lastmod", "updated", "update_time"),
+        model=model,
+        tags=list_value(values, "tags"),
+        summary=text_value(values, "summary", "description"),
+    )
+
+
+def markdown_layout(text: str) -> MarkdownLayout:
+    """The front matter text and newline conventions of a Markdown file, for re-exporting it unchanged."""
+    cleaned = _clean(text)
+    front_matter, body = split_front_matter(cleaned)
+    leading_blank = body[: len(body) - len(body.lstrip("\n"))]
+    return MarkdownLayout(
+        front_matter=front_matter.raw + leading_blank if front_matter.raw else "",
+        newline="\r\n" if "\r\n" in text else "\n",
+        byte_order_mark=text.startswith("\ufeff"),
+        final_newline=cleaned.endswith("\n"),
+    )
+
+
+def turn_marker(role: str, speaker: str = "", model: str | None = None) -> str:
+    """The comment line announcing a turn the blockquote layout cannot express by itself."""
+    payload: dict[str, str] = {"role": role}
+    if speaker:
+        payload["speaker"] = speaker
+    if model:
+        payload["model"] = model
+    # Escaping ">" keeps "-->" in a speaker name from closing the comment early.
+    encoded = json.dumps(payload, ensure_ascii=False).replace(">", "\\u003e")
+    return f"{TURN_MARKER_PREFIX}{encoded}{TURN_MARKER_SUFFIX}"
+
+
+def _clean(text: str) -> str:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _take_title_heading(lines: list[str], title: str) -> tuple[str, list[str]]:
+    """Use a leading `# Title` as the title, or drop it when it repeats the front matter title."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _TITLE_HEADING.match(line)
+        if match and speaker_for(match[1].rstrip(":")) is None:
+            heading = match[1].strip()
+            if not title or heading == title:
+                return heading, lines[index + 1 :]
+        break
+    return "", lines
+
+
+def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTurn:
+    text = "\n".join(block.lines).strip("\n")
+    speaker = block.speaker
+    if block.role == "assistant" and not speaker:
+        speaker = default_speaker
+    return ImportedTurn(
+        role=block.role,
+        text=normalize_math(text),
+        speaker=speaker,
+        model=block.model or (model if block.role == "assistant" else None),
+        created_at=block.created_at,
+    )
+
+
+def _marker_speaker(line: str) -> tuple[Speaker, str] | None:
+    """The speaker a marker line names and any text that follows it on the same line."""
+    for pattern in (_HEADING_MARKER, _BOLD_MARKER, _BRACKET_MARKER):
+        match = pattern.match(line.strip())
+        if match:
+            speaker = speaker_for(match["name"])
+            if speaker is not None:
+                rest = match.groupdict().get("rest") or ""
+                return speaker, rest
+    return None
+
+
+def _outside_fences(lines: list[str]) -> list[bool]:
+    """For each line, whether it is outside any fenced code block (fence lines count as inside)."""
+    flags: list[bool] = []
+    closing: str | None = None
+    for line in lines:
+        fence = _FENCE.match(line)
+        if closing is None:
+            flags.append(fence is None)
+            if fence:
+                closing = fence[1]
+        else:
+            flags.append(False)
+            if _closes(line, fence, closing):
+                closing = None
+    return flags
+
+
+def _closes(line: str, fence: re.Match[str] | None, opening: str) -> bool:
+    """Whether a line closes a code block opened by the fence `opening`."""
+    return (
+        fence is not None
+        and fence[1][0] == opening[0]
+        and len(fence[1]) >= len(opening)
+        and not line.strip().lstrip(opening[0])
+    )
+
+
+def _speaker_blocks(lines: list[str]) -> list[_Block] | None:
+    """Split on speaker markers; None when the text does not use them for both sides."""
+    outside = _outside_fences(lines)
+    found = [
+        (index, marker)
+        for index, line in enumerate(lines)
+        if outside[index] and (marker := _marker_speaker(line)) is not None
+    ]
+    roles = {marker[0].role for _, marker in found}
+    if "assistant" not in roles or len(roles) < 2:
+        return None
+    blocks: list[_Block] = []
+    first_marker = found[0][0]
+    preamble = lines[:first_marker]
+    if any(line.strip() for line in preamble):
+        # A copy that starts inside the first prompt has no marker before it.
+        blocks.append(_Block("user", preamble))
+    for position, (index, (speaker, rest)) in enumerate(found):
+        end = found[position + 1][0] if position + 1 < len(found) else len(lines)
+        content = lines[index + 1 : end]
+        block = _Block(speaker.role, speaker=speaker.label)
+        if content and (time := _TIME_LINE.match(content[0].strip())):
+            block.created_at = _parse_time(time["when"])
+            content = content[1:]
+        block.lines = ([rest] if rest else []) + content
+        blocks.append(block)
+    return blocks
+
+
+def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
+    """The `_Prompt_:` layout: the prompt runs to the first blank line, the reply to the next marker."""
+    outside = _outside_fences(lines)
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    for index, line in enumerate(lines):
+        match = _PROMPT_MARKER.match(line) if outside[index] else None
+        if match:
+            current = _Block("user", [match["rest"]] if match["rest"].strip() else [])
+            blocks.append(current)
+        elif current is None:
+            if line.strip():
+                return None  # text before the first marker: not this layout
+        elif current.role == "user" and not line.strip() and any(s.strip() for s in current.lines):
+            current = _Block("assistant")
+            blocks.append(current)
+        else:
+            current.lines.append(line)
+    return blocks or None
+
+
+def _blockquote_blocks(lines: list[str], where: str) -> list[_Block]:
+    """The Hugo layout: plain paragraphs are prompts, `>` runs are replies."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    pending_blank = 0
+    announced: _Block | None = None  # a block opened by a turn marker, still empty
+    closing: str | None = None  # the fence of an open code block in a prompt
+    saw_quote = False
+
+    def start(role: str) -> _Block:
+        nonlocal announced
+        if announced is not None:
+            block, announced = announced, None
+            return block
+        block = _Block(role)
+        blocks.append(block)
+        return block
+
+    for number, line in enumerate(lines, start=1):
+        in_prompt_fence = closing is not None
+        if in_prompt_fence and _closes(line, _FENCE.match(line), closing):
+            closing = None
+        marker = None if in_prompt_fence else _TURN_MARKER.match(line)
+        if marker:
+            announced = _announced_block(marker[1], where, number)
+            blocks.append(announced)
+            current, pending_blank = None, 0
+            continue
+        if not line.strip():
+            pending_blank += 1
+            continue
+        quoted = not in_prompt_fence and line.startswith(">")
+        if quoted:
+            saw_quote = True
+            text = line[2:] if line.startswith("> ") else line[1:]
+            if current is None or not current.quoted:
+                current = start("assistant")
+                current.quoted = True
+                pending_blank = 0
+            current.lines.extend([""] * pending_blank + [text])
+        else:
+            # A plain line right after a reply line is a lazy continuation of the quote.
+            if current is not None and current.quoted and pending_blank == 0:
+                current.lines.append(line)
+                continue
+            if current is None or current.quoted:
+                current = start("user")
+                current.quoted = False
+                pending_blank = 0
+            current.lines.extend([""] * pending_blank + [line])
+            if not in_prompt_fence and (fence := _FENCE.match(line)):
+                closing = fence[1]
+        pending_blank = 0
+    if not saw_quote and not any(block.lines for block in blocks if block.role != "user"):
+        raise ImportFormatError(
+            "no conversation turns found: the text has no '> ' blockquoted replies and no "
+            "speaker headings such as '## You' / '## ChatGPT', so it cannot be split into turns",
+            where,
+        )
+    return blocks
+
+
+def _announced_block(payload: str, where: str, number: int) -> _Block:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    role = data.get("role") if isinstance(data, dict) else None
+    if role not in ("user", "assistant", "system", "tool", "note"):
+        raise ImportFormatError(f"line {number}: unreadable turn marker {payload!r}", where)
+    return _Block(role, speaker=str(data.get("speaker") or ""), model=data.get("model") or None)
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+__all__ = ["FrontMatter", "MarkdownLayout", "markdown_layout", "parse_markdown", "turn_marker"]
