@@ -32,6 +32,7 @@ from blog.importers.mathnorm import normalize_math
 from blog.importers.speakers import Speaker, speaker_for
 
 UNTITLED = "Untitled conversation"
+_MODEL_KEYS = ("model", "modelName", "model_name")
 TURN_MARKER_PREFIX = "<!-- turn "
 TURN_MARKER_SUFFIX = " -->"
 
@@ -77,8 +78,8 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     front_matter, body = split_front_matter(_clean(text))
     values = front_matter.values
     title = text_value(values, "title")
-    model = text_value(values, "model", "modelName", "model_name") or None
-    default_speaker = text_value(values, "speaker") or model or ""
+    model = text_value(values, *_MODEL_KEYS) or None
+    default_speaker = default_assistant_speaker(values)
     lines = body.split("\n")
 
     heading_title, lines = _take_title_heading(lines, title)
@@ -107,6 +108,29 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         tags=list_value(values, "tags"),
         summary=text_value(values, "summary", "description"),
     )
+
+
+def default_assistant_speaker(values: dict[str, object]) -> str:
+    """The label of unmarked replies: front matter `speaker`, else the model, else none."""
+    return text_value(values, "speaker") or text_value(values, *_MODEL_KEYS)
+
+
+def reads_as_plain_prompt(text: str) -> bool:
+    """Whether text written unquoted in the blockquote layout reads back as exactly this prompt."""
+    lines = text.split("\n")
+    if not text.strip() or _TITLE_HEADING.match(text.lstrip("\n").split("\n", 1)[0]):
+        return False
+    for line, outside in zip(lines, _outside_fences(lines), strict=True):
+        if not outside:
+            continue
+        if (
+            line.startswith(">")
+            or _TURN_MARKER.match(line)
+            or _PROMPT_MARKER.match(line)
+            or _marker_speaker(line) is not None
+        ):
+            return False
+    return True
 
 
 def markdown_layout(text: str) -> MarkdownLayout:
@@ -335,4 +359,12 @@ def _parse_time(value: str) -> datetime | None:
         return None
 
 
-__all__ = ["FrontMatter", "MarkdownLayout", "markdown_layout", "parse_markdown", "turn_marker"]
+__all__ = [
+    "FrontMatter",
+    "MarkdownLayout",
+    "default_assistant_speaker",
+    "markdown_layout",
+    "parse_markdown",
+    "reads_as_plain_prompt",
+    "turn_marker",
+]

@@ -1,0 +1,218 @@
+"""Exporters: Markdown in the blockquote post layout and Colloquy JSON, both read back losslessly."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from blog.exporters import to_json, to_markdown
+from blog.importers.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.importers.colloquy_json import from_colloquy_json, parse_colloquy_json
+from blog.importers.markdown import markdown_layout, parse_markdown
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = Path("/work/shared/samples")
+HUGO_SAMPLES = ["animmouse-pi-vs-tau.md", "animmouse-landing-on-saturn-impossible.md"]
+
+
+def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
+    """Every fixture this suite knows how to import, parsed by its own importer."""
+    found = []
+    for path in sorted(FIXTURES.glob("md_*.md")):
+        found.append((path.name, parse_markdown(path.read_bytes().decode("utf-8"), path.name)))
+    return found
+
+
+FIXTURE_CONVERSATIONS = fixture_conversations()
+
+
+def visible(conversation: ImportedConversation) -> list[tuple[str, str, str]]:
+    return [(turn.role, turn.text, turn.speaker) for turn in conversation.turns]
+
+
+def sample_conversation() -> ImportedConversation:
+    return ImportedConversation(
+        title="Mixed roles: a test",
+        source_kind="chatgpt",
+        source_id="abc-123",
+        created_at=datetime(2024, 6, 1, 12, 30, tzinfo=timezone(timedelta(hours=-4))),
+        model="gpt-4o",
+        tags=["testing", "round trip"],
+        summary="A conversation with every role.",
+        turns=[
+            ImportedTurn("system", "Be brief."),
+            ImportedTurn("user", "> Traceback: KeyError 'x'\n\nWhat does this mean?"),
+            ImportedTurn(
+                "assistant", "The key `'x'` is missing.", speaker="ChatGPT", model="gpt-4o"
+            ),
+            ImportedTurn("tool", '{"result": 42}', speaker="python", hidden=True),
+            ImportedTurn("assistant", "The answer is 42.", speaker="ChatGPT", model="o1"),
+            ImportedTurn("assistant", "Anything else?", speaker="ChatGPT", model="gpt-4o"),
+            ImportedTurn("note", "I tried this myself afterwards.", speaker="Editor"),
+            ImportedTurn("user", "## User\nThat line looks like a heading."),
+            ImportedTurn("user", "A second prompt in a row."),
+        ],
+    )
+
+
+@pytest.mark.parametrize(("name", "conversation"), FIXTURE_CONVERSATIONS)
+def test_markdown_round_trip_keeps_every_turn(name, conversation):
+    again = parse_markdown(to_markdown(conversation))
+    assert visible(again) == visible(conversation)
+    assert again.title == conversation.title
+    assert again.tags == conversation.tags
+    assert again.created_at == conversation.created_at
+
+
+@pytest.mark.parametrize(("name", "conversation"), FIXTURE_CONVERSATIONS)
+def test_json_round_trip_is_lossless(name, conversation):
+    assert from_colloquy_json(json.loads(to_json(conversation))) == conversation
+
+
+def test_markdown_round_trip_keeps_roles_speakers_and_models_the_layout_cannot_express():
+    conversation = sample_conversation()
+    written = to_markdown(conversation)
+    again = parse_markdown(written)
+    assert visible(again) == visible(conversation)
+    assert [turn.model for turn in again.turns if turn.role == "assistant"] == [
+        "gpt-4o",
+        "o1",
+        "gpt-4o",
+    ]
+    assert again.model == "gpt-4o"
+    assert (
+        '<!-- turn {"role": "note", "speaker": "Editor"} -->\n> I tried this myself afterwards.'
+        in written
+    )
+    assert '<!-- turn {"role": "assistant", "speaker": "ChatGPT", "model": "o1"} -->' in written
+
+
+def test_markdown_front_matter_has_title_date_with_offset_tags_model_and_source():
+    written = to_markdown(sample_conversation())
+    front_matter = written.split("---\n")[1]
+    assert front_matter.splitlines() == [
+        'title: "Mixed roles: a test"',
+        "date: 2024-06-01T12:30:00-04:00",
+        "tags:",
+        "  - testing",
+        "  - round trip",
+        "model: gpt-4o",
+        "speaker: ChatGPT",
+        "summary: A conversation with every role.",
+        "source: chatgpt",
+        "source_id: abc-123",
+    ]
+
+
+def test_markdown_writes_prompts_as_is_and_replies_quoted_with_blank_lines_kept():
+    conversation = ImportedConversation(
+        title="Two paragraphs",
+        source_kind="markdown",
+        turns=[
+            ImportedTurn("user", "First line\nsecond line"),
+            ImportedTurn("assistant", "One.\n\nTwo.\n  indented"),
+        ],
+    )
+    assert to_markdown(conversation) == (
+        "---\ntitle: Two paragraphs\n---\nFirst line\nsecond line\n\n> One.\n> \n> Two.\n>   indented\n"
+    )
+
+
+def test_a_title_that_yaml_would_misread_is_quoted():
+    conversation = ImportedConversation(
+        title="yes",
+        source_kind="markdown",
+        turns=[ImportedTurn("user", "Q"), ImportedTurn("assistant", "A")],
+    )
+    written = to_markdown(conversation)
+    assert 'title: "yes"' not in written or parse_markdown(written).title == "yes"
+    assert parse_markdown(written).title == "yes"
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="the shared samples are not available here")
+@pytest.mark.parametrize("name", HUGO_SAMPLES)
+def test_hugo_samples_re_export_byte_for_byte(name):
+    original = (SAMPLES / "markdown" / name).read_bytes()
+    text = original.decode("utf-8")
+    conversation = parse_markdown(text, name)
+    assert to_markdown(conversation, markdown_layout(text)).encode("utf-8") == original
+    # Without the original layout only the missing final newline differs.
+    assert to_markdown(conversation).encode("utf-8") == original + b"\n"
+
+
+def test_layout_keeps_crlf_byte_order_mark_and_front_matter():
+    original = (FIXTURES / "md_toml_crlf.md").read_bytes()
+    text = original.decode("utf-8")
+    written = to_markdown(parse_markdown(text), markdown_layout(text))
+    assert written.startswith('\ufeff+++\r\ntitle = "Tabs and line endings"\r\n')
+    assert written.endswith("> \tIt uses CRLF line endings.\r\n> Convert them with dos2unix.\r\n")
+
+
+def test_json_export_has_the_documented_shape():
+    document = json.loads(to_json(sample_conversation()))
+    assert document["format"] == "colloquy"
+    assert document["version"] == 1
+    assert document["source_kind"] == "chatgpt"
+    assert document["created_at"] == "2024-06-01T12:30:00-04:00"
+    assert [turn["role"] for turn in document["turns"]][:4] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+    ]
+    assert set(document["turns"][0]) == {
+        "role",
+        "speaker",
+        "model",
+        "text",
+        "created_at",
+        "hidden",
+        "alternatives",
+        "attachments",
+    }
+
+
+def test_json_round_trip_keeps_attachments_alternatives_and_hidden_turns():
+    conversation = sample_conversation()
+    conversation.turns[1].attachments.append(
+        ImportedAttachment("shot.png", "image/png", b"\x89PNG\r\n", alt="a screenshot")
+    )
+    conversation.turns[2].alternatives.append("An older reply.")
+    (again,) = parse_colloquy_json([json.loads(to_json(conversation))])
+    assert again == conversation
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"format": "other"}, '"format" must be "colloquy"'),
+        (
+            {"format": "colloquy", "version": 9, "turns": []},
+            "unsupported Colloquy export version 9",
+        ),
+        ({"format": "colloquy", "version": 1, "turns": {}}, '"turns" must be a list'),
+        (
+            {"format": "colloquy", "version": 1, "turns": [{"role": "wizard", "text": "hi"}]},
+            "turn 1: unknown role",
+        ),
+        (
+            {"format": "colloquy", "version": 1, "turns": [{"role": "user", "text": 5}]},
+            '"text" must be text',
+        ),
+        (
+            {"format": "colloquy", "version": 1, "created_at": "soon", "turns": []},
+            "not an ISO 8601 date",
+        ),
+    ],
+)
+def test_malformed_colloquy_json_is_refused_with_a_clear_message(document, message):
+    with pytest.raises(ImportFormatError, match=message):
+        list(parse_colloquy_json([document]))
