@@ -51,6 +51,8 @@ _CHROME_LINES = {
     "Memory updated",
     "Claude does not have the ability to run the code it generates yet.",
 }
+# Composer buttons that sit just above the footer, dropped at the end of a turn.
+_FOOTER_BUTTONS = {"Search", "Reason", "Deep research", "Create image", "Tools", "?"}
 _GLUED_CAPTION = re.compile(r"^[\w+#.-]{1,20}(?:Copy code|CopyEdit|Copy)$")
 _LANGUAGE_LABEL = re.compile(r"^[a-z][\w+#.-]{0,19}$")
 _BRANCH_COUNTER = re.compile(r"^\d{1,3}/\d{1,3}$")
@@ -123,7 +125,8 @@ def _role_line(line: str, previous: str) -> re.Match[str] | None:
     match = _ROLE_LINE.match(line.strip())
     if match is None or not match["rest"]:
         return match
-    inline_allowed = not previous.strip() and not match["said"] and match["name"] in _INLINE_NAMES
+    after_break = not previous.strip() or previous.strip() in _CHROME_LINES
+    inline_allowed = after_break and not match["said"] and match["name"] in _INLINE_NAMES
     return match if inline_allowed else None
 
 
@@ -171,7 +174,11 @@ def _trim_edges(lines: list[str], turn: _Turn) -> list[str]:
     """Drop blank lines, avatar and model labels, reasoning labels and branch counters at both ends."""
     while lines and (not lines[0].strip() or _edge_noise(lines[0].strip(), turn)):
         lines = lines[1:]
-    while lines and (not lines[-1].strip() or _BRANCH_COUNTER.match(lines[-1].strip())):
+    while lines and (
+        not lines[-1].strip()
+        or _BRANCH_COUNTER.match(lines[-1].strip())
+        or lines[-1].strip() in _FOOTER_BUTTONS
+    ):
         lines = lines[:-1]
     return lines
 
