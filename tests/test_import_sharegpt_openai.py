@@ -1,0 +1,162 @@
+"""ShareGPT and OpenAI chat-messages JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from blog.importers.base import ImportFormatError
+from blog.importers.openai_messages import parse_openai_messages
+from blog.importers.sharegpt import parse_sharegpt
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = Path("/work/shared/samples")
+
+
+def sharegpt_fixture():
+    return list(
+        parse_sharegpt(json.loads((FIXTURES / "sharegpt_conversations.json").read_text("utf-8")))
+    )
+
+
+def openai_fixture():
+    lines = (FIXTURES / "openai_messages.jsonl").read_text("utf-8").splitlines()
+    return list(parse_openai_messages(json.loads(line) for line in lines))
+
+
+def test_sharegpt_turns_roles_model_and_title():
+    primes, tools = sharegpt_fixture()  # the item with no messages is skipped
+    assert primes.source_kind == "sharegpt"
+    assert primes.source_id == "qXk2bA_0"
+    assert primes.title == "Name a prime number above 100."
+    assert primes.model == "gpt-4"
+    assert [(turn.role, turn.speaker) for turn in primes.turns] == [
+        ("user", ""),
+        ("assistant", "gpt-4"),
+        ("user", ""),
+        ("assistant", "gpt-4"),
+    ]
+    assert primes.turns[1].text == "101 is prime: it has no divisor $d$ with $1 < d < 101$."
+
+
+def test_sharegpt_system_and_tool_rows_are_hidden_and_unknown_senders_kept_as_notes():
+    _, tools = sharegpt_fixture()
+    assert tools.model is None
+    assert [(turn.role, turn.speaker, turn.hidden) for turn in tools.turns] == [
+        ("system", "", True),
+        ("user", "", False),
+        ("tool", "Function call", True),
+        ("tool", "Observation", True),
+        ("assistant", "Assistant", False),
+        ("note", "moderator", False),
+    ]
+
+
+def test_openai_parts_images_developer_role_and_model():
+    picture, weather, vermeer = openai_fixture()  # the assistant-only record is skipped
+    assert picture.source_kind == "openai"
+    assert picture.model == "gpt-4o-mini"
+    assert picture.title == "What is in this picture?"
+    assert [(turn.role, turn.hidden) for turn in picture.turns] == [
+        ("system", True),
+        ("user", False),
+        ("assistant", False),
+    ]
+    (image,) = picture.turns[1].attachments
+    assert (image.name, image.mime_type, image.data) == (
+        "image-1.png",
+        "image/png",
+        b"\x89PNG\r\n\x1a\n",
+    )
+    assert picture.turns[2].speaker == "gpt-4o-mini"
+    assert picture.turns[2].model == "gpt-4o-mini"
+
+
+def test_openai_tool_calls_become_hidden_tool_turns():
+    _, weather, _ = openai_fixture()
+    assert [(turn.role, turn.hidden) for turn in weather.turns] == [
+        ("user", False),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    assert '"city": "Oslo"' in weather.turns[1].text
+    assert weather.turns[3].text == "It is $-3$ degrees in Oslo."
+    assert weather.turns[3].speaker == "Assistant"
+
+
+def test_a_bare_list_of_messages_is_one_conversation():
+    _, _, vermeer = openai_fixture()
+    assert [turn.role for turn in vermeer.turns] == ["user", "assistant"]
+    assert vermeer.model is None
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([{"id": 1}], "ShareGPT item 1: expected an object with a 'conversations' list"),
+        (
+            [{"conversations": [{"value": "hi"}]}],
+            "message 1: expected an object with 'from' and 'value'",
+        ),
+        ([{"conversations": [{"from": "human", "value": 3}]}], "'value' must be text, not int"),
+    ],
+)
+def test_malformed_sharegpt_is_refused_with_a_clear_message(items, message):
+    with pytest.raises(ImportFormatError, match=message):
+        list(parse_sharegpt(items))
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["text"], "messages item 1: expected a 'messages' list"),
+        ([{"messages": [{"role": "wizard", "content": "hi"}]}], "unknown role 'wizard'"),
+        (
+            [{"messages": [{"role": "user", "content": 5}]}],
+            "'content' must be text or a list of parts",
+        ),
+        (
+            [{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}],
+            "an image_url part has no url",
+        ),
+    ],
+)
+def test_malformed_openai_messages_are_refused_with_a_clear_message(items, message):
+    with pytest.raises(ImportFormatError, match=message):
+        list(parse_openai_messages(items))
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="the shared samples are not available here")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fastchat-dummy_conversation.json",
+        "llamafactory-glaive_toolcall_en_demo.json",
+        "venkat2811-sharegpt_sample.json",
+    ],
+)
+def test_real_sharegpt_files_import_every_item(name):
+    items = json.loads((SAMPLES / "sharegpt" / name).read_text("utf-8"))
+    conversations = list(parse_sharegpt(items))
+    assert len(conversations) == len(items)
+    for item, conversation in zip(items, conversations, strict=True):
+        non_empty = [row for row in item["conversations"] if row["value"].strip()]
+        assert len(conversation.turns) == len(non_empty)
+        assert conversation.turns[0].role == "user"
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="the shared samples are not available here")
+def test_real_llamafactory_messages_attach_the_listed_images():
+    items = json.loads(
+        (SAMPLES / "openai-messages" / "llamafactory-mllm_demo.json").read_text("utf-8")
+    )
+    conversations = list(parse_openai_messages(items))
+    assert len(conversations) == len(items)
+    for item, conversation in zip(items, conversations, strict=True):
+        assert len(conversation.turns) == len(item["messages"])
+        attached = [a.name for turn in conversation.turns for a in turn.attachments]
+        assert attached == item["images"]
+        assert all("<image>" not in turn.text for turn in conversation.turns)
