@@ -15,8 +15,12 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.claude import parse_claude
 from blog.importers.colloquy_json import from_colloquy_json, parse_colloquy_json
 from blog.importers.markdown import markdown_layout, parse_markdown
+from blog.importers.openai_messages import parse_openai_messages
+from blog.importers.pasted import parse_pasted
+from blog.importers.sharegpt import parse_sharegpt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path("/work/shared/samples")
@@ -28,6 +32,16 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
     found = []
     for path in sorted(FIXTURES.glob("md_*.md")):
         found.append((path.name, parse_markdown(path.read_bytes().decode("utf-8"), path.name)))
+    for path in sorted(FIXTURES.glob("pasted_*.txt")):
+        found.append((path.name, parse_pasted(path.read_bytes().decode("utf-8"))))
+    readers = {"claude_*.json": parse_claude, "sharegpt_*.json": parse_sharegpt}
+    for pattern, read in readers.items():
+        for path in sorted(FIXTURES.glob(pattern)):
+            items = json.loads(path.read_text(encoding="utf-8"))
+            found.extend((f"{path.name}#{n}", c) for n, c in enumerate(read(items), 1))
+    for path in sorted(FIXTURES.glob("openai_*.jsonl")):
+        items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        found.extend((f"{path.name}#{n}", c) for n, c in enumerate(parse_openai_messages(items), 1))
     return found
 
 
@@ -70,6 +84,7 @@ def test_markdown_round_trip_keeps_every_turn(name, conversation):
     assert again.title == conversation.title
     assert again.tags == conversation.tags
     assert again.created_at == conversation.created_at
+    assert again.model == conversation.model
 
 
 @pytest.mark.parametrize(("name", "conversation"), FIXTURE_CONVERSATIONS)
@@ -110,6 +125,11 @@ def test_markdown_front_matter_has_title_date_with_offset_tags_model_and_source(
         "source: chatgpt",
         "source_id: abc-123",
     ]
+
+
+def test_every_fixture_format_is_covered_by_the_round_trips():
+    prefixes = {name.split("_")[0] for name, _ in FIXTURE_CONVERSATIONS}
+    assert prefixes == {"md", "pasted", "claude", "sharegpt", "openai"}
 
 
 def test_markdown_writes_prompts_as_is_and_replies_quoted_with_blank_lines_kept():
