@@ -1,0 +1,208 @@
+"""Command-line commands: thin wrappers over the services."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from . import posts as content
+from .accounts import AccountError, create_user, issue_setup_token
+from .extensions import db
+from .importers.base import ImportFormatError
+from .importing import ImportReport, import_file
+from .models import Post, User
+from .privacy import open_findings
+from .scan import mask
+
+
+def init_app(app: Flask) -> None:
+    for command in (
+        create_user_command,
+        publish_command,
+        rerender_command,
+        setup_token_command,
+        import_command,
+    ):
+        app.cli.add_command(command)
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--display-name", default="", help="The name shown as author (default: NAME).")
+def create_user_command(name: str, password_stdin: bool, display_name: str) -> None:
+    """Create an account; the password is prompted for unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(name, password, display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created user {user.username}.")
+
+
+@click.command("setup-token")
+def setup_token_command() -> None:
+    """Print a new one-time token for the first-run setup page."""
+    token = issue_setup_token()
+    if token is None:
+        raise click.ClickException("An account already exists: setup is complete.")
+    click.echo(token)
+
+
+@click.command("publish")
+@click.argument("slug")
+@click.option(
+    "--reviewed",
+    is_flag=True,
+    help="State that you have reviewed every AI turn; marks them reviewed.",
+)
+@click.option("--unlisted", is_flag=True, help="Reachable by its link only.")
+@click.option(
+    "--yes",
+    "confirmed",
+    is_flag=True,
+    help="Confirm the publishing checklist: the usage policies are respected and "
+    "no private details of the people mentioned are exposed.",
+)
+def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) -> None:
+    """Publish a draft from the command line."""
+    post = db.session.scalar(select(Post).where(Post.slug == slug))
+    if post is None:
+        raise click.ClickException(f"No post with the slug “{slug}”.")
+    if not confirmed and sys.stdin.isatty():
+        confirmed = click.confirm(
+            "Does the post respect the usage policies and expose no private details "
+            "of the people mentioned?",
+            default=False,
+        )
+    try:
+        content.publish(
+            post,
+            status="unlisted" if unlisted else "published",
+            confirmed=confirmed,
+            mark_reviewed=reviewed,
+        )
+    except content.PublishBlocked as exc:
+        click.echo(f"Not published: {post.title}", err=True)
+        for reason in exc.reasons:
+            click.echo(f"  - {reason}", err=True)
+        for found in open_findings(post):
+            click.echo(
+                f"    turn {found.number}: {found.finding.label}: {mask(found.finding.text)}",
+                err=True,
+            )
+        if any("not yet reviewed" in r for r in exc.reasons):
+            click.echo("  Read every AI turn, then run again with --reviewed.", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"Published {post.slug}: {post.title}")
+
+
+@click.command("rerender")
+def rerender_command() -> None:
+    """Rebuild the stored HTML of every turn (after a renderer change)."""
+    count = content.rerender_all()
+    click.echo(f"Rendered {count} turn(s).")
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--update", is_flag=True, help="Update conversations imported before (default: skip)."
+)
+@click.option("--user", "username", default=None, help="Import as this user (default: the first).")
+def import_command(paths: tuple[Path, ...], update: bool, username: str | None) -> None:
+    """Import conversation files (any supported format) or folders of them as drafts."""
+    author = find_author(username)
+    files = list(expand_paths(paths))
+    failures = 0
+    totals = ImportReport()
+    for path in files:
+        try:
+            report = import_with_progress(path, author, "update" if update else "skip")
+        except ImportFormatError as exc:
+            failures += 1
+            click.echo(f"Not imported: {path}: {exc}", err=True)
+            continue
+        for post in report.created:
+            click.echo(f"created  {post.slug}  {post.title}")
+        for post in report.updated:
+            click.echo(f"updated  {post.slug}  {post.title}")
+        for reason in report.skipped:
+            click.echo(f"skipped  {reason}")
+        totals.merge(report)
+    click.echo(
+        f"Imported {len(totals.created)} new and {len(totals.updated)} updated conversation(s), "
+        f"{totals.turns} turn(s); skipped {len(totals.skipped)}; "
+        f"{failures} file(s) refused."
+    )
+    if failures:
+        raise SystemExit(1)
+
+
+def find_author(username: str | None) -> User | None:
+    query = select(User).order_by(User.id)
+    if username:
+        query = query.where(User.username == username)
+    author = db.session.scalar(query.limit(1))
+    if username and author is None:
+        raise click.ClickException(f"No user called “{username}”.")
+    return author
+
+
+def expand_paths(paths: tuple[Path, ...]):
+    """Files as given, and every file inside a folder (sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(
+                    p.startswith(".") for p in child.relative_to(path).parts
+                ):
+                    yield child
+        else:
+            yield path
+
+
+def import_with_progress(path: Path, author: User | None, on_duplicate: str) -> ImportReport:
+    """Import one file, with a progress bar over its bytes when it is large."""
+    size = path.stat().st_size
+    if size < 5 * 1024 * 1024:
+        return import_file(path, path.name, author, on_duplicate=on_duplicate)
+    with (
+        path.open("rb") as raw,
+        click.progressbar(length=size, label=f"Importing {path.name}", file=sys.stderr) as bar,
+    ):
+        reader = ProgressReader(raw, bar.update)
+        return import_file(reader, path.name, author, on_duplicate=on_duplicate)
+
+
+class ProgressReader(io.RawIOBase):
+    """A read-only file that reports how many bytes were read."""
+
+    def __init__(self, raw, advance) -> None:
+        self.raw = raw
+        self.advance = advance
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        self.advance(count or 0)
+        return count
+
+    def seekable(self) -> bool:
+        return self.raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()

@@ -1,0 +1,95 @@
+"""Configuration layers: defaults, then instance/config.py, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS: dict[str, object] = {
+    "SITE_TITLE": "Colloquy",
+    "SITE_DESCRIPTION": "Conversations with AI, published by the person who had them.",
+    "SITE_AUTHOR": "",
+    "SITE_URL": "",
+    "DEFAULT_LICENSE": "cc-by-nc-sa-4.0",
+    "POSTS_PER_PAGE": 10,
+    "FEED_ITEMS": 20,
+    # Uploads: the whole request, then per-turn source size.
+    "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
+    "MAX_TURN_CHARS": 200_000,
+    "RENDER_TIMEOUT_SECONDS": 1.0,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    # The editor may stay open for hours; the token lives as long as the session.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": False,
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 3600,
+    "PUBLIC_CACHE_MAX_AGE": 60,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_SECONDS": 900,
+    "TRUSTED_HOSTS": None,
+    "PROXY_FIX_HOPS": 0,
+}
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Apply every layer in order; later layers win."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'colloquy.sqlite3'}"
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if (
+        str(app.config["SECRET_KEY"]).lower() in WEAK_SECRETS
+        or len(str(app.config["SECRET_KEY"])) < 32
+    ):
+        raise RuntimeError(
+            "SECRET_KEY is too weak: set a random value of at least 32 characters, "
+            "or unset it to have one generated in the instance folder."
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the generated secret key, creating it (mode 0600) on first run."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    # Several workers may start at once: write privately, then link into place
+    # atomically so every worker ends up with the same key.
+    tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

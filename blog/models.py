@@ -1,0 +1,246 @@
+"""Tables and relationships: no Markdown, no HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+ROLES = ("user", "assistant", "system", "tool", "note")
+AI_ROLES = ("assistant", "tool")
+STATUSES = ("draft", "unlisted", "published")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    # Rotated at logout and password change: every session cookie issued
+    # before stops working, in every worker.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Series(db.Model):
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_status_published_at", "status", "published_at"),
+        Index("ix_posts_source", "source_kind", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source_kind: Mapped[str] = mapped_column(String(40), default="editor")
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    model_name: Mapped[str] = mapped_column(String(200), default="")
+    license: Mapped[str] = mapped_column(String(40), default="")
+    conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The author's confirmation of the publishing checklist, recorded with its time.
+    checklist_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How it was made, when the author states it; otherwise derived from the turns.
+    how_made: Mapped[str] = mapped_column(String(40), default="")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_position: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    author: Mapped[User | None] = relationship()
+    series: Mapped[Series | None] = relationship()
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="post",
+        order_by="Turn.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
+
+    @property
+    def visible_turns(self) -> list[Turn]:
+        """The turns a reader sees, in order: left-out turns are not among them."""
+        return [turn for turn in self.turns if not turn.excluded]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def is_reachable(self) -> bool:
+        """Public or unlisted: reachable by anyone holding the link."""
+        return self.status in ("published", "unlisted")
+
+
+class Turn(db.Model):
+    __tablename__ = "turns"
+    __table_args__ = (Index("ix_turns_post_position", "post_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    speaker: Mapped[str] = mapped_column(String(200), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    # None until rendered: imports store the source and render lazily.
+    html: Mapped[str | None] = mapped_column(Text)
+    # The text as it arrived from the import (or the first save), for provenance.
+    original_source: Mapped[str | None] = mapped_column(Text)
+    alternatives_json: Mapped[str] = mapped_column(Text, default="[]")
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    post: Mapped[Post] = relationship(back_populates="turns")
+
+    @property
+    def is_ai(self) -> bool:
+        return self.role in AI_ROLES
+
+    @property
+    def edited(self) -> bool:
+        """True when the author changed an imported AI turn's text."""
+        return self.original_source is not None and self.source != self.original_source
+
+    @property
+    def alternatives(self) -> list[str]:
+        return json.loads(self.alternatives_json or "[]")
+
+
+class Asset(db.Model):
+    """A file carried in with an import (an image), stored with its post."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SlugRedirect(db.Model):
+    """An old slug that keeps working after a post's slug changes."""
+
+    __tablename__ = "slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(200), unique=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+
+
+class Dismissal(db.Model):
+    """A scan finding the author looked at and chose to keep, with the reason."""
+
+    __tablename__ = "dismissals"
+    __table_args__ = (UniqueConstraint("post_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Setting(db.Model):
+    """A site setting the author can change in the browser."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class LoginAttempt(db.Model):
+    """A failed sign-in, kept briefly to throttle guessing across workers."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

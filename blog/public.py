@@ -1,0 +1,296 @@
+"""The readers' blueprint: index, posts, tags, archive, feeds, sitemap (read-only)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import posts as content
+from .caching import public_page
+from .exporters import to_json, to_markdown
+from .extensions import db
+from .licenses import license_for
+from .models import Asset, Post, Tag
+from .search import search_posts
+from .site import disclosure_text, load_settings
+
+bp = Blueprint("public", __name__)
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def disclosure_for(post: Post) -> str:
+    """The post's disclosure sentence, from the site's wording and the post's facts."""
+    settings = load_settings()
+    author = post.author.name if post.author else settings.author_name
+    return disclosure_text(
+        settings.disclosure,
+        kind=content.HOW_MADE[content.how_made(post)],
+        model=content.post_models(post),
+        author=author,
+    )
+
+
+def post_view_model(post: Post) -> dict:
+    """Everything a template needs to show one post, computed once."""
+    return {
+        "post": post,
+        "turns": post.visible_turns,
+        "omitted": content.omitted_runs(post),
+        "how_made": content.how_made(post),
+        "how_made_label": content.HOW_MADE_LABELS[content.how_made(post)],
+        "models": content.post_models(post),
+        "disclosure": disclosure_for(post),
+        "license": license_for(post.license or load_settings().default_license),
+        "author_name": post.author.name if post.author else load_settings().author_name,
+    }
+
+
+@bp.get("/")
+@public_page
+def index():
+    """Published posts, newest first, paginated."""
+    pagination = db.paginate(
+        content.published_posts(),
+        page=page_number(),
+        per_page=per_page(),
+        error_out=False,
+    )
+    if pagination.page > 1 and not pagination.items:
+        abort(404)
+    cards = [post_view_model(post) for post in pagination.items]
+    return render_template("public/index.html", pagination=pagination, cards=cards)
+
+
+def per_page() -> int:
+    return int(current_app.config["POSTS_PER_PAGE"])
+
+
+@bp.get("/posts/<slug>")
+@public_page
+def post(slug: str):
+    """One conversation, as readers see it."""
+    found = content.get_reachable_post(slug)
+    if found is None:
+        moved = content.redirected_slug(slug)
+        if moved:
+            return redirect(url_for("public.post", slug=moved), code=301)
+        abort(404)
+    content.ensure_rendered(found)
+    view = post_view_model(found)
+    return render_template(
+        "public/post.html",
+        **view,
+        view=view,
+        json_ld=json_ld(view),
+        **content.neighbours(found),
+    )
+
+
+def json_ld(view: dict) -> dict:
+    """schema.org data: the author as author, the model as a tool used, never as author."""
+    post = view["post"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": url_for("public.post", slug=post.slug, _external=True),
+        "author": {"@type": "Person", "name": view["author_name"]},
+        "publisher": {"@type": "Person", "name": view["author_name"]},
+        "description": view["disclosure"],
+        "creativeWorkStatus": view["how_made_label"],
+        "isAccessibleForFree": True,
+        "keywords": [tag.name for tag in post.tags],
+        "about": "A conversation with an AI model",
+        "contributor": {
+            "@type": "SoftwareApplication",
+            "name": view["models"] or "AI model",
+            "applicationCategory": "AI language model",
+        },
+        "license": view["license"].url or url_for("public.license_page", _external=True),
+    }
+    if post.published_at:
+        data["datePublished"] = post.published_at.isoformat()
+    if post.updated_at:
+        data["dateModified"] = post.updated_at.isoformat()
+    if post.conversation_at:
+        data["dateCreated"] = post.conversation_at.isoformat()
+    return data
+
+
+@bp.get("/posts/<slug>.md")
+@public_page
+def post_markdown(slug: str):
+    """The post's source as Markdown (or one turn's, with ?turn=N)."""
+    found = content.get_reachable_post(slug)
+    if found is None:
+        abort(404)
+    conversation = content.as_conversation(found)
+    turn_number = request.args.get("turn", type=int)
+    if turn_number is not None:
+        if not 1 <= turn_number <= len(conversation.turns):
+            abort(404)
+        body = conversation.turns[turn_number - 1].text
+    else:
+        body = to_markdown(conversation)
+    response = Response(body, mimetype="text/markdown")
+    if turn_number is None:
+        response.headers["Content-Disposition"] = f'attachment; filename="{found.slug}.md"'
+    return response
+
+
+@bp.get("/posts/<slug>.json")
+@public_page
+def post_json(slug: str):
+    """The post's source as JSON."""
+    found = content.get_reachable_post(slug)
+    if found is None:
+        abort(404)
+    response = Response(to_json(content.as_conversation(found)), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.slug}.json"'
+    return response
+
+
+@bp.get("/search")
+@public_page
+def search():
+    """Full-text search over published titles and turns."""
+    query = request.args.get("q", "")[:200]
+    results = search_posts(query) if query.strip() else []
+    return render_template("public/search.html", query=query, results=results)
+
+
+@bp.get("/tags/<slug>")
+@public_page
+def tag(slug: str):
+    """Published posts with one tag."""
+    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if found is None:
+        abort(404)
+    pagination = db.paginate(
+        content.published_posts().where(Post.tags.contains(found)),
+        page=page_number(),
+        per_page=per_page(),
+        error_out=False,
+    )
+    cards = [post_view_model(p) for p in pagination.items]
+    return render_template("public/tag.html", tag=found, pagination=pagination, cards=cards)
+
+
+@bp.get("/archive")
+@public_page
+def archive():
+    """Every published post, grouped by year."""
+    years: dict[int, list[Post]] = {}
+    for p in db.session.scalars(content.published_posts()):
+        years.setdefault(p.published_at.year, []).append(p)
+    return render_template("public/archive.html", years=years)
+
+
+def feed_items(query) -> list[dict]:
+    limit = int(current_app.config["FEED_ITEMS"])
+    items = []
+    for p in db.session.scalars(query.limit(limit)):
+        content.ensure_rendered(p)
+        items.append(post_view_model(p))
+    return items
+
+
+@bp.get("/feed.xml")
+@public_page
+def rss():
+    """RSS 2.0 with full content, disclosure and license in every item."""
+    body = render_template(
+        "feeds/rss.xml",
+        items=feed_items(content.published_posts()),
+        feed_url=url_for("public.rss", _external=True),
+        title_suffix="",
+    )
+    return Response(body, mimetype="application/rss+xml")
+
+
+@bp.get("/atom.xml")
+@public_page
+def atom():
+    """Atom with full content, disclosure and license in every entry."""
+    body = render_template(
+        "feeds/atom.xml",
+        items=feed_items(content.published_posts()),
+        feed_url=url_for("public.atom", _external=True),
+        title_suffix="",
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/tags/<slug>/feed.xml")
+@public_page
+def tag_rss(slug: str):
+    """RSS 2.0 for one tag."""
+    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if found is None:
+        abort(404)
+    query = content.published_posts().where(Post.tags.contains(found))
+    body = render_template(
+        "feeds/rss.xml",
+        items=feed_items(query),
+        feed_url=url_for("public.tag_rss", slug=slug, _external=True),
+        title_suffix=f" — {found.name}",
+    )
+    return Response(body, mimetype="application/rss+xml")
+
+
+@bp.get("/sitemap.xml")
+@public_page
+def sitemap():
+    """Every published post, tag and list page; never drafts or unlisted posts."""
+    listed = list(db.session.scalars(content.published_posts()))
+    tags = list(db.session.scalars(select(Tag).where(Tag.id.in_(content.published_tag_ids()))))
+    body = render_template("feeds/sitemap.xml", posts=listed, tags=tags)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = (
+        "User-agent: *\nDisallow: /studio/\nDisallow: /login\nDisallow: /setup\n"
+        f"Sitemap: {url_for('public.sitemap', _external=True)}\n"
+    )
+    return Response(body, mimetype="text/plain")
+
+
+@bp.get("/license")
+@public_page
+def license_page():
+    """What the licenses on this site mean, in words."""
+    return render_template("public/license.html")
+
+
+@bp.get("/assets/<int:asset_id>/<path:name>")
+def asset(asset_id: int, name: str):
+    """An image carried in with an import, served only while its post is reachable."""
+    found = db.session.get(Asset, asset_id)
+    if found is None:
+        abort(404)
+    owner = db.session.get(Post, found.post_id)
+    if owner is None or not (owner.is_reachable or current_user.is_authenticated):
+        abort(404)
+    response = Response(found.data, mimetype=found.mime_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

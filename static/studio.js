@@ -1,0 +1,27 @@
+// Editor keyboard help: Ctrl/Cmd+Enter saves the turn being edited, Escape cancels.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    const form = event.target.closest && event.target.closest(".turn-form");
+    if (!form) { return; }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit(form.querySelector(".save-turn"));
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      const cancel = form.querySelector(".cancel-turn");
+      if (cancel) { cancel.click(); }
+    }
+  });
+  // After an in-place swap, put focus on the new content so keyboard users keep their place.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.elt;
+    const textarea = target.querySelector && target.querySelector("textarea.turn-source");
+    if (textarea) {
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    } else if (target.matches && target.matches("article.studio-turn")) {
+      target.focus();
+    }
+  });
+})();
