@@ -209,7 +209,9 @@ def _is_placeholder(value: str) -> bool:
     return value[:1] in "$%{<[(" or value.lower().startswith(("env(", "env.", "process.env"))
 
 
-_WORDISH = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}|[A-Z]{4,}")
+# An identifier segment: words in any case, digits only as a short suffix (user_v2, Value2).
+_IDENTIFIER_SEGMENT = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+(?![a-z]))*\d{0,4}")
+_SEGMENT_SEPARATORS = re.compile(r"[_.\-/:]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
@@ -220,11 +222,12 @@ def _looks_random(value: str) -> bool:
         return False
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return False
-    threshold = 3.0 if _HEX.fullmatch(value) else 3.5
+    threshold = 2.8 if _HEX.fullmatch(value) else 3.5
     if _shannon_entropy(value) < threshold:
         return False
-    word_letters = sum(len(m.group()) for m in _WORDISH.finditer(value))
-    return word_letters <= len(value) * 0.5
+    segments = [segment for segment in _SEGMENT_SEPARATORS.split(value) if segment]
+    # Random key material puts digits anywhere; names like cache_key_v2_2024 do not.
+    return not all(_IDENTIFIER_SEGMENT.fullmatch(segment) for segment in segments)
 
 
 def _line_before(text: str, index: int, width: int = 40) -> str:
@@ -332,7 +335,7 @@ _ADDRESS_EN = re.compile(
     r"(?:(?:[A-Z][a-z'’]+|\d{1,3}(?:st|nd|rd|th))\s+){1,3}" + _STREET_TYPES + r"\b\.?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*[\w-]{1,6})?"
-    r"(?:,\s*[A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+){0,2})?"
+    r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})?"
     r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|[A-Z]{2}\b|\d{5}\b))?"
 )
 _ADDRESS_DE = re.compile(
@@ -368,7 +371,7 @@ _IPV6_RE = re.compile(
 )
 _VERSION_BEFORE = re.compile(
     r"(?i)(?:\b(?:v|ver|version|versions|release|rel|build|python|node|firmware|kernel|"
-    r"update|upgrade|tag|sdk)\.?|==|>=|<=|~=|!=|\^|~|@)\s*[:=]?\s*$"
+    r"update|upgrade|tag|sdk)\.?|==|>=|<=|~=|!=|\^|~)\s*[:=]?\s*$"
 )
 _VERSION_AFTER = re.compile(r"^(?:[-+~][0-9A-Za-z]|[a-z])")
 _WELL_KNOWN_RESOLVERS = frozenset(
@@ -637,6 +640,7 @@ _COMMON_PASSWORD_STANDINS = frozenset(
 _PATH_OR_URL = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://|[~./\\]|[A-Za-z]:\\)|\.(?:pem|key|json|txt|crt|p12|env|ya?ml|ini|cfg|toml)$"
 )
+_BARE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.~-]+")
 _AWS_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40}")
 
 
@@ -675,6 +679,8 @@ def _detect_assignments(text: str) -> Iterator[Finding]:
             yield _finding("aws_key", text, start, end)
             continue
         is_secret_name = bool(words & _SECRET_WORDS) or "apikey" in lowered.replace("_", "")
+        if group == "bare" and not _BARE_TOKEN.fullmatch(value):
+            continue  # a call or expression such as secrets.token_hex(32)
         if is_secret_name and not _PATH_OR_URL.search(value) and _looks_random(value):
             yield _finding("secret", text, start, end)
 
