@@ -499,6 +499,8 @@ def _detect_private_keys(text: str) -> Iterator[Finding]:
             # A truncated block still leaks the key material that is there.
             body = _KEY_BODY_LINES.match(text, match.end())
             end = body.end() if body else match.end()
+            while end > match.end() and text[end - 1].isspace():
+                end -= 1
         body = text[match.end() : end]
         if sum(c.isalnum() or c in "+/" for c in body) >= 64 and "..." not in body:
             yield _finding("private_key", text, match.start(), end)
