@@ -370,7 +370,6 @@ def add_turn(post: Post, role: str, *, after: Turn | None = None, source: str = 
             other.position += 1
     # Written by the author in the editor: the author's own words need no review.
     turn = Turn(
-        post=post,
         position=position,
         role=role,
         source=source,
@@ -378,6 +377,7 @@ def add_turn(post: Post, role: str, *, after: Turn | None = None, source: str = 
         reviewed=role not in ("assistant", "tool"),
     )
     render_turn(turn)
+    post.turns.append(turn)
     post.turns.sort(key=lambda t: t.position)
     touch(post)
     db.session.commit()

@@ -114,3 +114,24 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not present")
     return path
+
+
+@pytest.fixture
+def make_post(app, owner):
+    """Create a post with turns through the service layer; returns its id."""
+    from blog import posts as content
+    from blog.models import Post, User
+
+    def make(title="A conversation", turns=None, *, publish=False, status="published", **fields):
+        with app.app_context():
+            user = db.session.get(User, owner)
+            post = content.create_post(user, title)
+            for role, source in turns or [("user", "Hello?"), ("assistant", "Hi there.")]:
+                content.add_turn(post, role, source=source)
+            if fields:
+                content.update_post(post, fields, None)
+            if publish:
+                content.publish(post, status=status, confirmed=True, mark_reviewed=True)
+            return db.session.get(Post, post.id).id
+
+    return make
