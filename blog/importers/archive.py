@@ -15,6 +15,7 @@ from typing import BinaryIO, Protocol
 from blog.importers.base import ImportFormatError
 
 MiB = 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
 
 # Decompressed bytes an entry may produce before its compression ratio is held against it:
 # tiny files of repeated characters compress absurdly well and are harmless.
@@ -117,6 +118,10 @@ class GuardedReader(io.RawIOBase):
                 self._where,
             )
         if self._max_depth is not None:
+            if self.offset == 0 and data.startswith(UTF8_BOM):
+                # JSON parsers reject the byte order mark some editors write.
+                self.offset = len(UTF8_BOM)
+                data = data[len(UTF8_BOM) :]
             self._check_depth(data)
         self.offset += len(data)
         buffer[: len(data)] = data

@@ -111,7 +111,9 @@ def parse_conversation(
 
 _JSON_DATA = re.compile(r"\bvar\s+jsonData\s*=\s*")
 _ASSETS_JSON = re.compile(r"\bvar\s+assetsJson\s*=\s*")
-_LOOSE_PAIR = re.compile(r"""(["']?)([^"',:{}\s]+)\1\s*:\s*(["'])(.*?)(?<!\\)\3""")
+_LOOSE_PAIR = re.compile(
+    r"""(?:"([^"]*)"|'([^']*)'|([A-Za-z_$][\w$]*))\s*:\s*(?:"([^"]*)"|'([^']*)')"""
+)
 
 
 def extract_chat_html(html: str, where: str = "chat.html") -> tuple[list, dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -85,6 +86,8 @@ _NOT_CONVERSATIONS = {
     "shopping.json",
 }
 _PASTED_MARKER = re.compile(r"^\s*(?:#{1,6}\s*)?(?:You said:|ChatGPT said:)\s*$", re.MULTILINE)
+# Headings, blockquotes or front matter: written as Markdown, not copied from a page.
+_MARKDOWN_MARKS = re.compile(r"\A(?:---|\+\+\+)\s*$|^#{1,6}\s+\S|^>", re.MULTILINE)
 _CHAT_HTML = re.compile(r"var\s+jsonData\s*=|<title>\s*ChatGPT Data Export\s*</title>", re.I)
 _HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]", re.I)
 
@@ -265,12 +268,9 @@ class _Reader:
                 items = ijson.items(buffered, sniffed.shape, use_float=True)
             yield from self.parser(sniffed.format, assets)(items)
         except ijson.JSONError as exc:
-            problem = (
-                _json_problem(exc)
-                if isinstance(exc, ijson.IncompleteJSONError)
-                else _first_line(exc)
-            )
-            raise ImportFormatError(f"{problem} (near byte {guard.offset:,})", where) from exc
+            raise ImportFormatError(
+                f"{_json_problem(exc)} (found before byte {guard.offset:,})", where
+            ) from exc
 
     def read_text(
         self, text: str, fmt: str, filename: str, where: str
@@ -439,7 +439,9 @@ def _sniff(
             "upload the whole zip or its conversations.json)",
             where,
         )
-    if _looks_pasted(text):
+    if _PASTED_MARKER.search(text):
+        return _Sniffed("pasted")
+    if not _MARKDOWN_MARKS.search(text) and _looks_pasted(text):
         return _Sniffed("pasted")
     return _Sniffed("markdown")
 
@@ -506,9 +508,10 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
                 break
     except ijson.JSONError as exc:
         problem = exc
-    if problem is not None and (complete or not _is_premature_end(problem)):
-        raise ImportFormatError(_json_problem(problem), where)
     fmt, shape = _classify_json(first_event, keys, strings)
+    # A recognised file with a mistake further on fails while reading, which says where.
+    if problem is not None and fmt is None and (complete or not _is_premature_end(problem)):
+        raise ImportFormatError(_json_problem(problem), where)
     if fmt is None:
         if not final and not complete:
             return _Sniffed("json-unknown")
@@ -574,14 +577,26 @@ def _is_premature_end(error: ijson.JSONError) -> bool:
 def _json_problem(error: ijson.JSONError) -> str:
     if _is_premature_end(error):
         return "the JSON ends too early; the file looks truncated or incomplete"
-    return f"the JSON is malformed ({_first_line(error)})"
+    lines = _error_lines(error)
+    problem = f"the JSON is malformed ({lines[0].strip().rstrip('.')})"
+    # The parser quotes the text around the mistake on its second line.
+    if len(lines) > 2 and lines[1].strip():
+        problem += f' near "{lines[1].strip()[:80]}"'
+    return problem
 
 
 def _first_line(error: Exception) -> str:
+    return _error_lines(error)[0].strip().rstrip(".")
+
+
+def _error_lines(error: Exception) -> list[str]:
     text = str(error)
     if text.startswith(("b'", 'b"')):
-        text = text[2:]
-    return text.splitlines()[0].strip().removesuffix("\\n").rstrip(".") if text else "unknown error"
+        try:
+            text = ast.literal_eval(text).decode("utf-8", "replace")
+        except (ValueError, SyntaxError, AttributeError):
+            text = text[2:]
+    return text.splitlines() or ["unknown error"]
 
 
 def _relocated(error: ImportFormatError, outer: str) -> ImportFormatError:
