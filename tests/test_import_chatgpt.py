@@ -1,0 +1,357 @@
+"""The ChatGPT importer: visible branch, alternatives, hidden content, images, citations."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from blog.importers.archive import MemoryAssets
+from blog.importers.chatgpt import parse_chatgpt, parse_conversation
+from blog.importers.detect import read_conversations
+
+FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
+SAMPLES = Path("/work/shared/samples/chatgpt")
+T0 = datetime(2024, 6, 1, tzinfo=UTC)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
+
+# Text that lives only in hidden or private parts of the fixture.
+PRIVATE_MARKERS = (
+    "SECRET-PROFILE",
+    "SECRET-INSTRUCTIONS",
+    "SECRET-MEMORY",
+    "TOOL-INSTRUCTIONS",
+    "BROWSING-RESULTS",
+    "QUOTED-PAGE-TEXT",
+    '"prompt": "A cat',
+)
+
+
+def fixture_items() -> list[dict]:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def conversation(title: str, **options) -> object:
+    item = next(i for i in fixture_items() if i["title"] == title)
+    return parse_conversation(item, **options)
+
+
+def all_text(conversation) -> str:
+    return "\n".join(
+        [turn.text for turn in conversation.turns]
+        + [alt for turn in conversation.turns for alt in turn.alternatives]
+    )
+
+
+def test_edited_prompt_and_regenerated_answer_import_only_the_visible_branch():
+    imported = conversation("Capitals")
+
+    assert [(t.role, t.text) for t in imported.turns] == [
+        ("user", "What is the capital of Italy?"),
+        ("assistant", "The capital of Italy is **Rome**."),
+        ("user", "Thanks!"),
+        ("assistant", "You're welcome."),
+    ]
+    assert imported.turns[0].alternatives == ["What is the capital of France?"]
+    assert imported.turns[1].alternatives == ["Rome."]
+    assert imported.turns[2].alternatives == []
+    assert "Paris" not in all_text(imported)
+
+
+def test_conversation_metadata_model_and_times():
+    imported = conversation("Capitals")
+
+    assert imported.title == "Capitals"
+    assert imported.source_kind == "chatgpt"
+    assert imported.source_id == "c0ffee00-0000-4000-8000-000000000001"
+    assert imported.model == "gpt-4o"
+    assert imported.created_at == T0
+    assert imported.updated_at.timestamp() == pytest.approx(T0.timestamp() + 600.5)
+    reply = imported.turns[1]
+    assert reply.model == "gpt-4o-mini"
+    assert reply.speaker == "ChatGPT (gpt-4o-mini)"
+    assert reply.created_at == datetime.fromtimestamp(T0.timestamp() + 90, UTC)
+    assert reply.created_at.tzinfo is not None
+    assert imported.turns[0].speaker == "You"
+    assert imported.turns[0].model is None
+
+
+def test_switching_current_node_selects_the_older_branch():
+    item = copy.deepcopy(next(i for i in fixture_items() if i["title"] == "Capitals"))
+    item["current_node"] = "n-paris"
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns] == ["What is the capital of France?", "Paris."]
+    assert imported.turns[0].alternatives == ["What is the capital of Italy?"]
+
+
+def test_missing_current_node_falls_back_to_the_newest_leaf():
+    item = copy.deepcopy(next(i for i in fixture_items() if i["title"] == "Capitals"))
+    del item["current_node"]
+
+    imported = parse_conversation(item)
+
+    assert imported.turns[-1].text == "You're welcome."
+
+
+@pytest.mark.parametrize("include_hidden", [False, True])
+def test_private_context_and_tool_internals_never_appear(include_hidden):
+    for imported in parse_chatgpt(fixture_items(), include_hidden=include_hidden):
+        text = all_text(imported)
+        for marker in PRIVATE_MARKERS:
+            assert marker not in text, (imported.title, marker)
+
+
+def test_reasoning_is_left_out_by_default_and_kept_collapsed_on_request():
+    default = conversation("Seoul weather")
+    assert "HIDDEN-THOUGHTS" not in all_text(default)
+    assert [t.role for t in default.turns] == ["user", "assistant"]
+
+    kept = conversation("Seoul weather", include_hidden=True)
+    reasoning = [t for t in kept.turns if "HIDDEN-THOUGHTS" in t.text]
+    assert len(reasoning) == 1
+    assert reasoning[0].hidden
+    assert reasoning[0].text.startswith('<details class="reasoning"><summary>Reasoning</summary>')
+    assert reasoning[0].text.endswith("</details>")
+    assert [t.text for t in kept.turns if not t.hidden] == [t.text for t in default.turns]
+
+
+def test_code_interpreter_keeps_the_plot_and_hides_the_code():
+    imported = conversation("Sine wave")
+
+    assert [t.role for t in imported.turns] == ["user", "assistant"]
+    reply = imported.turns[1]
+    assert reply.text == (
+        "Sure, let me plot it.\n\n![Plot](attachment:0)\n\nHere is the plot; sin(0) is 0."
+    )
+    assert "import numpy" not in reply.text
+    assert reply.model == "gpt-4-code-interpreter"
+    assert len(reply.attachments) == 1
+
+
+def test_code_and_output_render_as_fenced_blocks_when_kept():
+    imported = conversation("Sine wave", include_hidden=True)
+
+    hidden = [t for t in imported.turns if t.hidden]
+    code = hidden[0].text
+    assert code.startswith('<details class="tool-output"><summary>Code</summary>')
+    assert "```python\nimport numpy as np\nimport matplotlib.pyplot as plt\n" in code
+    assert "\r" not in code
+    output = next(t for t in hidden if t.role == "tool")
+    assert "```\n0.0\n```" in output.text
+    assert "ImageDisplayed" not in all_text(imported)
+
+
+def test_dalle_image_is_resolved_from_the_zip(tmp_path):
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("conversations.json", FIXTURE.read_bytes())
+        archive.writestr("dalle-generations/file-CATHAT01-8f2c.webp", WEBP)
+        archive.writestr("file_00000000deadbeef00000000deadbeef.dat", PNG)
+        archive.writestr("file-PLOT0001-668a89e9", JPEG)
+        archive.writestr("user.json", b'{"email": "me@example.com"}')
+
+    imported = {c.title: c for c in read_conversations(export)}
+
+    cat_reply = imported["A cat"].turns[1]
+    assert (
+        cat_reply.text
+        == "![A cat wearing a red hat](attachment:0)\n\nHere is your cat in a red hat."
+    )
+    (cat,) = cat_reply.attachments
+    assert (cat.data, cat.mime_type, cat.alt) == (WEBP, "image/webp", "A cat wearing a red hat")
+    dog_turn = imported["A cat"].turns[-1]
+    assert dog_turn.role == "assistant"
+    assert dog_turn.attachments[0].mime_type == "image/png"
+    assert dog_turn.attachments[0].data == PNG
+    plot = imported["Sine wave"].turns[1].attachments[0]
+    assert (plot.mime_type, plot.data) == ("image/jpeg", JPEG)
+
+
+def test_missing_image_becomes_a_placeholder_without_failing():
+    imported = conversation("A cat")
+
+    reply = imported.turns[1]
+    assert reply.text.startswith("![A cat wearing a red hat](attachment:0)")
+    (image,) = reply.attachments
+    assert image.data is None
+    assert image.name == "file-CATHAT01"
+    assert "not included in the export" in image.alt
+
+
+def test_tool_image_without_a_reply_gets_its_own_assistant_turn():
+    imported = conversation("A cat", assets=MemoryAssets({}))
+
+    last = imported.turns[-1]
+    assert (last.role, last.text) == ("assistant", "![A dog (in a hat)](attachment:0)")
+
+
+def test_citations_become_links_with_a_sources_list():
+    reply = conversation("Seoul weather").turns[1]
+
+    assert "[weather.example.com](https://weather.example.com/seoul)" in reply.text
+    assert "[climate.example.org](https://climate.example.org/korea)" in reply.text
+    assert "and cool evenings." in reply.text
+    assert "**Sources**\n\n- [Seoul in October](https://weather.example.com/seoul)" in reply.text
+    assert "【" not in reply.text and "†" not in reply.text
+    assert not any("\ue000" <= char <= "\uf8ff" for char in reply.text)
+
+
+def test_voice_transcriptions_are_the_text_and_untitled_gets_a_title():
+    imported = conversation_by_id("c0ffee00-0000-4000-8000-000000000005")
+
+    assert imported.title == "Untitled conversation"
+    assert [t.text for t in imported.turns] == ["Hello, can you hear me?", "Yes, loud and clear."]
+
+
+def conversation_by_id(source_id: str):
+    return next(c for c in parse_chatgpt(fixture_items()) if c.source_id == source_id)
+
+
+def test_reply_cut_at_the_token_limit_is_joined_without_a_break():
+    item = {
+        "title": "Long",
+        "current_node": "b",
+        "mapping": {
+            "r": {"id": "r", "children": ["u"]},
+            "u": {
+                "id": "u",
+                "parent": "r",
+                "children": ["a"],
+                "message": _message("user", "Go on"),
+            },
+            "a": {
+                "id": "a",
+                "parent": "u",
+                "children": ["b"],
+                "message": _message(
+                    "assistant", "The quick brown fo", finish={"type": "max_tokens"}
+                ),
+            },
+            "b": {"id": "b", "parent": "a", "children": [], "message": _message("assistant", "x.")},
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns] == ["Go on", "The quick brown fox."]
+
+
+def _message(role: str, text: str, finish: dict | None = None) -> dict:
+    metadata = {"finish_details": finish} if finish else {}
+    return {
+        "author": {"role": role},
+        "content": {"content_type": "text", "parts": [text]},
+        "metadata": metadata,
+        "recipient": "all",
+    }
+
+
+def test_chat_html_is_read_when_conversations_json_is_missing(tmp_path):
+    data = FIXTURE.read_text(encoding="utf-8")
+    html = (
+        "<html><head><title>ChatGPT Data Export</title></head><body><div id='root'></div>"
+        f"<script>var jsonData = {data};\n"
+        "var assetsJson = {'file-service://file-CATHAT01': 'dalle-generations/cat.webp',};\n"
+        "function render() {}</script></body></html>"
+    )
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("chat.html", html)
+        archive.writestr("dalle-generations/cat.webp", WEBP)
+
+    imported = {c.title: c for c in read_conversations(export)}
+
+    assert len(imported) == 5
+    assert imported["Capitals"].turns[1].text == "The capital of Italy is **Rome**."
+    assert imported["A cat"].turns[1].attachments[0].data == WEBP
+
+
+def test_a_single_conversation_object_and_a_wrapper_are_accepted():
+    item = next(i for i in fixture_items() if i["title"] == "Capitals")
+    single = json.dumps(item).encode()
+    wrapped = json.dumps({"conversations": [item]}).encode()
+
+    for payload in (single, wrapped):
+        (imported,) = list(read_conversations(io.BytesIO(payload), "chat.json"))
+        assert imported.turns[1].text == "The capital of Italy is **Rome**."
+
+
+# Turn counts read off each sample's visible path by hand (see FORMATS.md section 1).
+SAMPLE_TURNS = {
+    "chatgpt2graph-conversations.json": 16,
+    "extratone-6484a886.pionxzh-export.json": 4,
+    "sanand0-csv-data-analysis-insights.json": 2,
+    "sanand0-india-map-with-khargone.json": 14,
+    "sanand0-karunanidhi-political-family-overview.json": 2,
+    "sanand0-seoul-weather-early-october.json": 2,
+}
+
+
+def user_prompts_on_path(item: dict) -> int:
+    """User text messages on the current branch, counted the simple way."""
+    mapping, node_id, count = item["mapping"], item["current_node"], 0
+    while node_id:
+        node = mapping[node_id]
+        message = node.get("message") or {}
+        content = message.get("content") or {}
+        hidden = (message.get("metadata") or {}).get("is_visually_hidden_from_conversation")
+        parts = [p for p in content.get("parts") or [] if isinstance(p, str)]
+        if (
+            (message.get("author") or {}).get("role") == "user"
+            and content.get("content_type") == "text"
+            and not hidden
+            and "".join(parts).strip()
+        ):
+            count += 1
+        node_id = node.get("parent")
+    return count
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples are not available here")
+@pytest.mark.parametrize("name", sorted(SAMPLE_TURNS))
+def test_every_real_sample_imports_with_the_expected_turns(name):
+    path = SAMPLES / name
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    items = raw if isinstance(raw, list) else [raw]
+
+    imported = list(read_conversations(path))
+
+    assert len(imported) == len(items)
+    turns = imported[0].turns
+    assert len(turns) == SAMPLE_TURNS[name]
+    assert sum(t.role == "user" for t in turns) == user_prompts_on_path(items[0])
+    assert [t.role for t in turns] == ["user", "assistant"] * (len(turns) // 2)
+    for turn in turns:
+        assert turn.text.strip()
+        assert "【" not in turn.text
+        assert not any("\ue000" <= char <= "\uf8ff" for char in turn.text)
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples are not available here")
+def test_sample_custom_instructions_stay_private():
+    path = SAMPLES / "sanand0-karunanidhi-political-family-overview.json"
+
+    (imported,) = read_conversations(path, include_hidden=True)
+
+    assert "Devil's Advocate" not in all_text(imported)
+    assert "Karunanidhi family" in imported.turns[-1].text
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples are not available here")
+def test_sample_branches_record_the_edited_prompts():
+    (imported,) = read_conversations(SAMPLES / "sanand0-india-map-with-khargone.json")
+
+    edited = [t for t in imported.turns if t.alternatives]
+    assert [t.role for t in edited] == ["user", "user"]
+    assert all(alt != t.text for t in edited for alt in t.alternatives)
+    assert sum(len(t.attachments) for t in imported.turns) == 7
