@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from . import posts as content
 from .accounts import AccountError, create_user, issue_setup_token
+from .backup import BackupError, backup_database
 from .extensions import db
 from .importers.base import ImportFormatError
 from .importing import ImportReport, import_file
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
         rerender_command,
         setup_token_command,
         import_command,
+        backup_command,
     ):
         app.cli.add_command(command)
 
@@ -110,6 +112,17 @@ def rerender_command() -> None:
     """Rebuild the stored HTML of every turn (after a renderer change)."""
     count = content.rerender_all()
     click.echo(f"Rendered {count} turn(s).")
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+def backup_command(destination: Path) -> None:
+    """Copy the SQLite database to DESTINATION (a file, or a folder for a dated file)."""
+    try:
+        written = backup_database(destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up the database to {written} ({written.stat().st_size:,} bytes).")
 
 
 @click.command("import")

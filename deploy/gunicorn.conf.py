@@ -1,0 +1,60 @@
+"""Gunicorn settings for Colloquy: `gunicorn -c deploy/gunicorn.conf.py app:app`.
+
+Every value can be changed through an environment variable, so the systemd unit,
+the container and `make serve` share this one file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer from the environment, or the default when unset or blank."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+wsgi_app = "app:app"
+bind = [
+    address.strip()
+    for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+    if address.strip()
+]
+
+# 2 x cores + 1, capped: a small blog waits on the database, not on the CPU,
+# and every worker holds its own page cache and connections.
+workers = env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9))
+worker_class = "gthread"
+threads = env_int("GUNICORN_THREADS", 4)
+
+# Large imports are parsed inside the request: give them time, but not forever.
+timeout = env_int("GUNICORN_TIMEOUT", 120)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Each worker opens its own database connections: a pool created before the
+# fork would be shared between processes, which neither SQLite nor psycopg allow.
+preload_app = False
+
+# Only the local reverse proxy may say which scheme the client used.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Heartbeat files on a RAM disk when there is one (containers often lack a real /tmp).
+if Path("/dev/shm").is_dir():
+    worker_tmp_dir = "/dev/shm"
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The client address as the proxy reported it, then the usual combined format and the time taken.
+access_log_format = (
+    '%({x-forwarded-for}i)s %(h)s - %(u)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(M)sms'
+)
+proc_name = "colloquy"
