@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import posts as content
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--display-name", default="", help="The name shown as author (default: NAME).")
@@ -51,6 +53,7 @@ def create_user_command(name: str, password_stdin: bool, display_name: str) -> N
 
 
 @click.command("setup-token")
+@with_appcontext
 def setup_token_command() -> None:
     """Print a new one-time token for the first-run setup page."""
     token = issue_setup_token()
@@ -60,6 +63,7 @@ def setup_token_command() -> None:
 
 
 @click.command("publish")
+@with_appcontext
 @click.argument("slug")
 @click.option(
     "--reviewed",
@@ -108,6 +112,7 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
 
 
 @click.command("rerender")
+@with_appcontext
 def rerender_command() -> None:
     """Rebuild the stored HTML of every turn (after a renderer change)."""
     count = content.rerender_all()
@@ -115,6 +120,7 @@ def rerender_command() -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("destination", type=click.Path(path_type=Path))
 def backup_command(destination: Path) -> None:
     """Copy the SQLite database to DESTINATION (a file, or a folder for a dated file)."""
@@ -126,6 +132,7 @@ def backup_command(destination: Path) -> None:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--update", is_flag=True, help="Update conversations imported before (default: skip)."
