@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import auth, caching, cli, config, public, security, studio, views_common
+from . import auth, caching, cli, config, public, security, studio, studio_import, views_common
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,5 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(studio.bp)
+    app.register_blueprint(studio_import.bp)
     cli.init_app(app)
     return app

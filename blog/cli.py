@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import posts as content
 from .accounts import AccountError, create_user, issue_setup_token
 from .backup import BackupError, backup_database
+from .exporting import export_posts, export_static
 from .extensions import db
 from .importers.base import ImportFormatError
 from .importing import ImportReport, import_file
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
         setup_token_command,
         import_command,
         backup_command,
+        export_command,
     ):
         app.cli.add_command(command)
 
@@ -226,3 +228,17 @@ class ProgressReader(io.RawIOBase):
 
     def tell(self) -> int:
         return self.raw.tell()
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--static", "static", is_flag=True, help="Export the public site as static HTML.")
+def export_command(directory: Path, static: bool) -> None:
+    """Export every post as Markdown and JSON, or (--static) the public site as HTML."""
+    if static:
+        count = export_static(current_app._get_current_object(), directory)
+        click.echo(f"Wrote {count} page(s) and feeds, plus static files, to {directory}")
+    else:
+        count = export_posts(directory)
+        click.echo(f"Exported {count} post(s) as Markdown and JSON to {directory}")

@@ -244,3 +244,25 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImportJob(db.Model):
+    """An upload being read or saved in the background, so the page can show progress."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(500))
+    # reading → listed → saving → done, or failed at any step
+    status: Mapped[str] = mapped_column(String(20), default="reading")
+    total_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    done_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    saved: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    listing_json: Mapped[str] = mapped_column(Text, default="[]")
+    report_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -560,8 +560,9 @@ def redact_finding(turn: Turn, fingerprint: str) -> int:
     return len(matches)
 
 
-def as_conversation(post: Post) -> ImportedConversation:
-    """The post as plain conversation data, with only what readers see (for exports)."""
+def as_conversation(post: Post, *, include_hidden: bool = False) -> ImportedConversation:
+    """The post as plain conversation data: what readers see, or (for the author) every turn."""
+    turns = post.turns if include_hidden else post.visible_turns
     return ImportedConversation(
         title=post.title,
         turns=[
@@ -571,8 +572,10 @@ def as_conversation(post: Post) -> ImportedConversation:
                 speaker=turn.speaker,
                 model=turn.model or None,
                 created_at=turn.created_at,
+                alternatives=turn.alternatives if include_hidden else [],
+                hidden=turn.excluded,
             )
-            for turn in post.visible_turns
+            for turn in turns
         ],
         source_kind=post.source_kind,
         source_id=post.source_id,

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from . import posts as content
+from .exporting import export_zip
 from .extensions import db
 from .models import Post, Turn
 from .privacy import dismiss_finding, findings_for
@@ -372,6 +373,14 @@ def delete_post(post_id: int):
     content.delete_post(post)
     flash(f"Deleted “{title}”.", "success")
     return redirect(url_for("studio.dashboard"), code=303)
+
+
+@bp.get("/export.zip")
+def export_download():
+    """Every post as Markdown and JSON in one zip."""
+    response = Response(export_zip(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = 'attachment; filename="colloquy-export.zip"'
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])

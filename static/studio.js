@@ -25,3 +25,24 @@
     }
   });
 })();
+
+// Import list: filter by title and select every row still shown.
+(function () {
+  "use strict";
+  const filter = document.querySelector(".import-filter");
+  const selectAll = document.querySelector(".select-all");
+  const rows = Array.from(document.querySelectorAll(".import-row"));
+  if (filter) {
+    filter.addEventListener("input", function () {
+      const needle = filter.value.trim().toLowerCase();
+      rows.forEach(function (row) { row.hidden = needle !== "" && !row.dataset.title.includes(needle); });
+    });
+  }
+  if (selectAll) {
+    selectAll.addEventListener("change", function () {
+      rows.forEach(function (row) {
+        if (!row.hidden) { row.querySelector("input[type=checkbox]").checked = selectAll.checked; }
+      });
+    });
+  }
+})();

@@ -1,0 +1,258 @@
+"""Uploads read and saved in the background, with progress any worker can report."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .importers.base import ImportFormatError
+from .importers.detect import read_conversations
+from .importing import conversation_key, find_existing, import_file, import_limits
+from .models import ImportJob, User, utcnow
+
+CHUNK = 1024 * 1024
+PROGRESS_EVERY = 50  # conversations between progress writes
+RUNNING: dict[int, threading.Thread] = {}
+
+
+class UploadError(ValueError):
+    """The upload cannot be accepted; the message says why."""
+
+
+def uploads_folder() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def start_job(stream: BinaryIO, filename: str) -> ImportJob:
+    """Store the upload on disk (bounded by the configured limit) and start reading it."""
+    limit = import_limits().max_bytes
+    token = secrets.token_urlsafe(16)
+    path = uploads_folder() / f"{token}.upload"
+    size = 0
+    with path.open("wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise UploadError(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise UploadError("The file is empty.")
+    job = ImportJob(
+        token=token, filename=(filename or "upload")[:300], path=str(path), total_bytes=size
+    )
+    db.session.add(job)
+    db.session.commit()
+    run_in_background(current_app._get_current_object(), list_conversations, job.id)
+    return job
+
+
+def start_text_job(text: str) -> ImportJob:
+    """Treat pasted text like an uploaded file."""
+    if not text.strip():
+        raise UploadError("Paste a conversation first.")
+    return start_job(io.BytesIO(text.encode("utf-8")), "pasted.txt")
+
+
+def get_job(token: str) -> ImportJob | None:
+    return db.session.scalar(select(ImportJob).where(ImportJob.token == token))
+
+
+def run_in_background(app: Flask, work: Callable[[int], None], job_id: int) -> None:
+    """Run `work(job_id)` in a thread with its own app context."""
+
+    def target() -> None:
+        with app.app_context():
+            try:
+                work(job_id)
+            except ImportFormatError as exc:
+                fail(job_id, str(exc))
+            except Exception as exc:  # noqa: BLE001 - the job must end in a state the page can show
+                app.logger.exception("Import job %s failed", job_id)
+                fail(
+                    job_id,
+                    f"The import stopped unexpectedly ({type(exc).__name__}); nothing was saved.",
+                )
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=target, name=f"import-job-{job_id}", daemon=True)
+    RUNNING[job_id] = thread
+    thread.start()
+
+
+def wait_for(job_id: int, timeout: float) -> bool:
+    """Block until this process's background work on the job ends; False on timeout."""
+    thread = RUNNING.get(job_id)
+    if thread is None:
+        return True
+    thread.join(timeout)
+    return not thread.is_alive()
+
+
+def fail(job_id: int, message: str) -> None:
+    db.session.rollback()
+    job = db.session.get(ImportJob, job_id)
+    job.status = "failed"
+    job.message = message
+    job.updated_at = utcnow()
+    db.session.commit()
+
+
+class CountingReader(io.RawIOBase):
+    """A file wrapper that reports bytes read, for the progress bar."""
+
+    def __init__(self, raw: BinaryIO, advance: Callable[[int], None]) -> None:
+        self.raw = raw
+        self.advance = advance
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        self.advance(count or 0)
+        return count
+
+    def seekable(self) -> bool:
+        return self.raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+
+def list_conversations(job_id: int) -> None:
+    """Read the upload once and list its conversations for the author to choose from."""
+    job = db.session.get(ImportJob, job_id)
+    listing = []
+    position = {"bytes": 0}
+    with open(job.path, "rb") as raw:
+        reader = CountingReader(raw, lambda n: position.__setitem__("bytes", position["bytes"] + n))
+        for index, conversation in enumerate(
+            read_conversations(io.BufferedReader(reader), job.filename, limits=import_limits())
+        ):
+            existing = find_existing(conversation)
+            listing.append(
+                {
+                    "key": conversation_key(conversation, index),
+                    "title": conversation.title,
+                    "date": conversation.created_at.date().isoformat()
+                    if conversation.created_at
+                    else "",
+                    "turns": sum(1 for t in conversation.turns if not t.hidden),
+                    "source": conversation.source_kind,
+                    "existing": existing.slug if existing else None,
+                }
+            )
+            if len(listing) % PROGRESS_EVERY == 0:
+                report_progress(job, position["bytes"], len(listing))
+    job.listing_json = json.dumps(listing, ensure_ascii=False)
+    job.conversations = len(listing)
+    job.done_bytes = job.total_bytes
+    job.status = "listed" if listing else "failed"
+    job.message = "" if listing else "No conversations were found in this file."
+    job.updated_at = utcnow()
+    db.session.commit()
+
+
+def report_progress(job: ImportJob, done_bytes: int, conversations: int) -> None:
+    # Progress is written on its own short transaction so other workers can show it.
+    job.done_bytes = min(done_bytes, job.total_bytes)
+    job.conversations = conversations
+    job.updated_at = utcnow()
+    db.session.commit()
+
+
+def start_saving(job: ImportJob, chosen: list[str], on_duplicate: str, author: User) -> None:
+    """Save the chosen conversations as drafts in the background (all or nothing)."""
+    if job.status != "listed":
+        raise UploadError("This import is not waiting for a choice any more.")
+    if not chosen:
+        raise UploadError("Choose at least one conversation to import.")
+    job.status = "saving"
+    job.saved = 0
+    job.report_json = json.dumps(
+        {"chosen": chosen, "on_duplicate": on_duplicate, "author": author.id}
+    )
+    db.session.commit()
+    run_in_background(current_app._get_current_object(), save_chosen, job.id)
+
+
+def save_chosen(job_id: int) -> None:
+    job = db.session.get(ImportJob, job_id)
+    plan = json.loads(job.report_json)
+    author = db.session.get(User, plan["author"])
+    counter = {"saved": 0}
+    token = job.token
+    job_path = Path(job.path)
+
+    shared_database = db.engine.dialect.name != "sqlite"
+
+    def progress(_conversation) -> None:
+        counter["saved"] += 1
+        if counter["saved"] % PROGRESS_EVERY:
+            return
+        # The import's own transaction stays open until the end (all or nothing), so
+        # progress goes elsewhere: a file beside the upload (SQLite: one host), or a
+        # separate connection (PostgreSQL: any host may be asked).
+        progress_file(job_path).write_text(str(counter["saved"]))
+        if shared_database:
+            with db.engine.begin() as connection:
+                connection.execute(
+                    ImportJob.__table__.update()
+                    .where(ImportJob.__table__.c.token == token)
+                    .values(saved=counter["saved"], updated_at=utcnow())
+                )
+
+    report = import_file(
+        Path(job.path),
+        job.filename,
+        author,
+        on_duplicate=plan["on_duplicate"],
+        chosen=set(plan["chosen"]),
+        progress=progress,
+    )
+    job = db.session.get(ImportJob, job_id)
+    job.status = "done"
+    job.saved = len(report.created) + len(report.updated)
+    job.report_json = json.dumps(
+        {
+            "created": [[p.id, p.slug, p.title] for p in report.created],
+            "updated": [[p.id, p.slug, p.title] for p in report.updated],
+            "skipped": report.skipped,
+            "turns": report.turns,
+        },
+        ensure_ascii=False,
+    )
+    job.updated_at = utcnow()
+    db.session.commit()
+    Path(job.path).unlink(missing_ok=True)
+    progress_file(Path(job.path)).unlink(missing_ok=True)
+
+
+def progress_file(upload: Path) -> Path:
+    return upload.with_suffix(".progress")
+
+
+def saved_so_far(job: ImportJob) -> int:
+    """How many chosen conversations the running save has reached."""
+    try:
+        return max(job.saved, int(progress_file(Path(job.path)).read_text() or 0))
+    except (OSError, ValueError):
+        return job.saved
