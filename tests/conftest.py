@@ -94,7 +94,9 @@ class Author:
     def post(self, path: str, data: dict | None = None, headers: dict | None = None, **kwargs):
         data = dict(data or {})
         data.setdefault("csrf_token", self.token("/studio/"))
-        return self.client.post(path, data=data, headers=headers, base_url="https://blog.test", **kwargs)
+        return self.client.post(
+            path, data=data, headers=headers, base_url="https://blog.test", **kwargs
+        )
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, base_url="https://blog.test", **kwargs)

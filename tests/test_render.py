@@ -69,7 +69,9 @@ def test_fenced_code_is_highlighted_and_labelled():
 
 
 def test_tables_lists_and_links():
-    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n\n[site](https://example.org)")
+    html = render_markdown(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n\n[site](https://example.org)"
+    )
     assert "<table>" in html and "<td>1</td>" in html
     assert "<li>one</li>" in html
     assert 'href="https://example.org"' in html and 'rel="nofollow noopener noreferrer ugc"' in html
