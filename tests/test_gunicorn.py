@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -194,13 +195,13 @@ def seeded_database(folder: Path, conversations: int = 2) -> tuple[Path, dict[st
     return database, env
 
 
-@pytest.fixture
-def gunicorn_server(tmp_path) -> Iterator[Server]:
+@contextmanager
+def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
     """gunicorn with the production configuration, two workers, on a free loopback port."""
-    _, env = seeded_database(tmp_path)
+    _, env = seeded_database(folder, conversations)
     port = free_port()
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
-    log = tmp_path / "gunicorn.log"
+    log = folder / "gunicorn.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
@@ -214,6 +215,12 @@ def gunicorn_server(tmp_path) -> Iterator[Server]:
         yield Server(process, port, env, log)
     finally:
         stop(process)
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path) -> Iterator[Server]:
+    with running_gunicorn(tmp_path) as server:
+        yield server
 
 
 def worker_pids(master: int) -> set[int]:
