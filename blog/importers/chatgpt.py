@@ -60,6 +60,7 @@ class _Piece:
     stopped_at_max_tokens: bool = False
     sources: list[tuple[str, str]] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
+    then: _Piece | None = None  # a second piece the same message yields
 
 
 def parse_chatgpt(
@@ -357,8 +358,10 @@ def _execution_output(
     output = _text_field(content, "text").replace(_IMAGE_DISPLAYED, "").strip("\n")
     if include_hidden and output.strip():
         piece = _hidden_block("tool-output", "Output", _fenced(output, ""), created, model)
-        piece.blocks.extend(images)
         piece.role = "tool"
+        if images:
+            # Plots stay visible even though the output text around them is hidden.
+            piece.then = _Piece("tool_images", images, model=model, created_at=created)
         return piece
     return _Piece("tool_images", images, model=model, created_at=created) if images else None
 
@@ -509,6 +512,8 @@ class _ConversationBuilder:
             self.builders.append(_TurnBuilder(piece.role, piece, hidden=True))
             self.builders[-1].add(piece)
             self.turn_of_node[node_id] = len(self.builders) - 1
+            if piece.then is not None:
+                self.add(node_id, piece.then)
             return
         if piece.kind == "user":
             self._flush_pending()

@@ -105,7 +105,10 @@ class _Sniffed:
 
 def detect_format(head: bytes, filename: str = "") -> str:
     """The format of a file from its first bytes: one of FORMATS, else ImportFormatError."""
-    return _sniff(head, filename or "the file", complete=False).format
+    sniffed = _sniff(head, filename or "the file", complete=False)
+    if sniffed.format not in FORMATS:
+        raise ImportFormatError("the file holds no conversations", filename or "the file")
+    return sniffed.format
 
 
 def read_conversations(
@@ -240,6 +243,8 @@ class _Reader:
                 head, where, complete=len(head) < LONG_HEAD_BYTES, filename=filename, final=True
             )
         stream.seek(start)
+        if sniffed.format == "empty":
+            return
         if sniffed.format == "zip":
             yield from self.read_zip(SafeZip(stream, where, self.limits, nesting=nesting))
         elif sniffed.format in JSON_FORMATS:
@@ -332,6 +337,8 @@ class _Reader:
             sniffed = _sniff(
                 head, where, complete=len(head) < LONG_HEAD_BYTES, filename=name, final=True
             )
+        if sniffed.format == "empty":
+            return
         if sniffed.format in JSON_FORMATS:
             with archive.open(name) as entry:
                 conversations = self.read_json(
@@ -490,12 +497,13 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
     keys: dict[str, set[str]] = defaultdict(set)
     strings: dict[str, str] = {}
     first_event = ""
-    top_level_values = 0
+    top_level_values = event_count = 0
     problem: ijson.JSONError | None = None
     guard = GuardedReader(io.BytesIO(head), where, len(head) + 1, 64)
     events = ijson.parse(io.BufferedReader(guard), multiple_values=True)
     try:
         for count, (prefix, event, value) in enumerate(events):
+            event_count = count + 1
             if count == 0:
                 first_event = event
             if event == "map_key":
@@ -508,6 +516,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
                 break
     except ijson.JSONError as exc:
         problem = exc
+    if complete and problem is None and event_count == 2 and top_level_values == 1:
+        return _Sniffed("empty")
     fmt, shape = _classify_json(first_event, keys, strings)
     # A recognised file with a mistake further on fails while reading, which says where.
     if problem is not None and fmt is None and (complete or not _is_premature_end(problem)):
