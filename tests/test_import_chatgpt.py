@@ -355,3 +355,34 @@ def test_sample_branches_record_the_edited_prompts():
     assert [t.role for t in edited] == ["user", "user"]
     assert all(alt != t.text for t in edited for alt in t.alternatives)
     assert sum(len(t.attachments) for t in imported.turns) == 7
+
+
+def test_plot_stays_visible_when_the_output_text_is_kept_hidden():
+    item = copy.deepcopy(next(i for i in fixture_items() if i["title"] == "Sine wave"))
+    item["mapping"]["c-output"]["message"]["content"]["text"] = "Figure(640x480)"
+
+    imported = parse_conversation(item, include_hidden=True)
+
+    output = next(t for t in imported.turns if "Figure(640x480)" in t.text)
+    assert output.hidden and not output.attachments
+    visible = [t for t in imported.turns if not t.hidden and t.role == "assistant"]
+    assert any(t.attachments and "![Plot](attachment:0)" in t.text for t in visible)
+
+
+def test_ids_are_matched_whatever_their_case():
+    item = copy.deepcopy(next(i for i in fixture_items() if i["title"] == "Capitals"))
+    item["mapping"]["n-thanks"]["parent"] = "N-ROME-2"
+    item["current_node"] = "N-Welcome"
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns][-2:] == ["Thanks!", "You're welcome."]
+
+
+def test_an_export_with_no_conversations_yields_none(tmp_path):
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("conversations.json", "[]")
+
+    assert list(read_conversations(export)) == []
+    assert list(read_conversations(b"[ ]", "conversations.json")) == []
