@@ -1,0 +1,293 @@
+"""Time and memory of importing a large ChatGPT export, against a bare parse-and-insert floor.
+
+    .venv/bin/python bench/import_bench.py [--conversations 3000 --messages-per 50] [--with-app]
+
+Writes a synthetic `conversations.json` (about 100 MB with the defaults) to a temporary
+folder, then runs each phase in its own child process so peak memory does not mix:
+
+* floor:  ijson streaming parse + executemany of one row per message into a fresh SQLite table;
+* import: `read_conversations` over the file (parsing, branch walking, cleaning);
+* app:    (with --with-app) the whole import into a fresh application database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = [
+    "the",
+    "model",
+    "answer",
+    "prompt",
+    "python",
+    "function",
+    "data",
+    "value",
+    "result",
+    "table",
+    "chart",
+    "because",
+    "however",
+    "returns",
+    "error",
+    "example",
+    "simply",
+    "first",
+    "second",
+    "import",
+    "export",
+    "branch",
+    "message",
+    "visible",
+    "really",
+    "conversation",
+    "context",
+    "memory",
+    "token",
+    "window",
+    "regenerate",
+    "edit",
+    "question",
+    "explain",
+    "why",
+    "how",
+    "what",
+]
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def message_text(rng: random.Random, role: str) -> str:
+    """Prompts are short; replies run to a few paragraphs, sometimes with code."""
+    if role == "user":
+        return " ".join(sentence(rng, rng.randint(6, 16)) for _ in range(rng.randint(1, 2)))
+    paragraphs = [
+        " ".join(sentence(rng, rng.randint(8, 14)) for _ in range(rng.randint(2, 3)))
+        for _ in range(rng.randint(1, 2))
+    ]
+    if rng.random() < 0.25:
+        paragraphs.append("```python\ndef answer(x):\n    return x * 42\n```")
+    return "\n\n".join(paragraphs)
+
+
+def node(node_id: str, parent: str | None, message: dict | None) -> dict:
+    return {"id": node_id, "message": message, "parent": parent, "children": []}
+
+
+def conversation(rng: random.Random, index: int, messages: int) -> dict:
+    start = 1_700_000_000.0 + index * 3600
+    root = f"aaa{index:05d}-root"
+    system = f"{index:05d}-system"
+    mapping = {
+        root: node(root, None, None),
+        system: node(
+            system,
+            root,
+            {
+                "id": system,
+                "author": {"role": "system", "name": None, "metadata": {}},
+                "create_time": None,
+                "content": {"content_type": "text", "parts": [""]},
+                "status": "finished_successfully",
+                "weight": 0.0,
+                "metadata": {"is_visually_hidden_from_conversation": True},
+                "recipient": "all",
+            },
+        ),
+    }
+    mapping[root]["children"].append(system)
+    parent = system
+    for number in range(messages):
+        role = "user" if number % 2 == 0 else "assistant"
+        node_id = f"{index:05d}-{number:04d}-{rng.getrandbits(64):016x}"
+        metadata = {"timestamp_": "absolute", "message_type": None}
+        if role == "assistant":
+            metadata |= {
+                "model_slug": "gpt-4o",
+                "default_model_slug": "gpt-4o",
+                "finish_details": {"type": "stop", "stop_tokens": [200002]},
+                "is_complete": True,
+                "parent_id": parent,
+                "request_id": f"{rng.getrandbits(48):012x}-AMS",
+            }
+        mapping[node_id] = node(
+            node_id,
+            parent,
+            {
+                "id": node_id,
+                "author": {"role": role, "name": None, "metadata": {}},
+                "create_time": start + number * 30.5,
+                "update_time": None,
+                "content": {"content_type": "text", "parts": [message_text(rng, role)]},
+                "status": "finished_successfully",
+                "end_turn": role == "assistant" or None,
+                "weight": 1.0,
+                "metadata": metadata,
+                "recipient": "all",
+                "channel": None,
+            },
+        )
+        mapping[parent]["children"].append(node_id)
+        parent = node_id
+    return {
+        "title": f"Synthetic conversation {index}",
+        "create_time": start,
+        "update_time": start + messages * 30.5,
+        "mapping": mapping,
+        "moderation_results": [],
+        "current_node": parent,
+        "plugin_ids": None,
+        "conversation_id": f"synthetic-{index:05d}",
+        "default_model_slug": "gpt-4o",
+        "is_archived": False,
+        "safe_urls": [],
+        "id": f"synthetic-{index:05d}",
+    }
+
+
+def write_export(path: Path, conversations: int, messages: int) -> None:
+    """Write the array one conversation at a time, never holding it all."""
+    rng = random.Random(1234)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[")
+        for index in range(conversations):
+            if index:
+                out.write(",\n")
+            json.dump(conversation(rng, index, messages), out, ensure_ascii=False)
+        out.write("]")
+
+
+def phase_floor(path: Path, workdir: Path) -> dict:
+    """The least any importer must do: stream the JSON and insert one row per message."""
+    import ijson
+
+    database = sqlite3.connect(workdir / "floor.sqlite3")
+    database.execute("CREATE TABLE turn (conversation TEXT, position INT, role TEXT, text TEXT)")
+    rows = 0
+    with path.open("rb") as stream:
+        for item in ijson.items(stream, "item", use_float=True):
+            batch = []
+            for position, entry in enumerate(item["mapping"].values()):
+                message = entry.get("message")
+                if not message or message["author"]["role"] not in ("user", "assistant"):
+                    continue
+                text = "".join(p for p in message["content"]["parts"] if isinstance(p, str))
+                batch.append((item["id"], position, message["author"]["role"], text))
+            database.executemany("INSERT INTO turn VALUES (?, ?, ?, ?)", batch)
+            rows += len(batch)
+    database.commit()
+    database.close()
+    return {"rows": rows}
+
+
+def phase_import(path: Path, workdir: Path) -> dict:
+    """Our reading path: detection, streaming, branch walking and text cleaning."""
+    sys.path.insert(0, str(ROOT))
+    from blog.importers.detect import read_conversations
+
+    conversations = turns = 0
+    for imported in read_conversations(path):
+        conversations += 1
+        turns += len(imported.turns)
+    return {"rows": turns, "conversations": conversations}
+
+
+def phase_app(path: Path, workdir: Path) -> dict:
+    """The whole import into a fresh application database."""
+    sys.path.insert(0, str(ROOT))
+    from flask_migrate import upgrade
+
+    from blog import create_app
+    from blog.importing import import_file
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-" + "k" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'app.sqlite3'}",
+            "MAX_CONTENT_LENGTH": 1024**3,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        report = import_file(path, path.name, None)
+    return {"rows": report.turns, "conversations": len(report.created)}
+
+
+PHASES = {"floor": phase_floor, "import": phase_import, "app": phase_app}
+
+
+def run_child(phase: str, path: Path, workdir: Path) -> dict:
+    """Run one phase in a fresh interpreter; it reports its own wall time and peak RSS."""
+    command = [sys.executable, __file__, "--phase", phase, "--file", str(path)]
+    command += ["--workdir", str(workdir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": last}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child_main(phase: str, path: Path, workdir: Path) -> None:
+    started = time.perf_counter()
+    result = PHASES[phase](path, workdir)
+    result["seconds"] = time.perf_counter() - started
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1024**2
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=3000)
+    parser.add_argument("--messages-per", type=int, default=50)
+    parser.add_argument("--with-app", action="store_true", help="also time the full app import")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        child_main(args.phase, args.file, args.workdir)
+        return
+
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
+        workdir = Path(folder)
+        path = workdir / "conversations.json"
+        started = time.perf_counter()
+        write_export(path, args.conversations, args.messages_per)
+        size_mb = path.stat().st_size / 1024**2
+        print(
+            f"wrote {path.name}: {size_mb:.1f} MB, {args.conversations:,} conversations x "
+            f"{args.messages_per} messages in {time.perf_counter() - started:.1f} s"
+        )
+        phases = ["floor", "import"] + (["app"] if args.with_app else [])
+        results = {phase: run_child(phase, path, workdir) for phase in phases}
+
+    floor_seconds = results["floor"].get("seconds")
+    print(f"\n{'phase':<8} {'rows':>9} {'wall s':>8} {'x floor':>8} {'peak RSS MB':>12}")
+    for phase, result in results.items():
+        if "error" in result:
+            print(f"{phase:<8} failed: {result['error']}")
+            continue
+        ratio = result["seconds"] / floor_seconds if floor_seconds else float("nan")
+        print(
+            f"{phase:<8} {result['rows']:>9,} {result['seconds']:>8.2f} {ratio:>8.2f} "
+            f"{result['peak_rss_mb']:>12.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
