@@ -159,6 +159,8 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
             click.echo(f"updated  {post.slug}  {post.title}")
         for reason in report.skipped:
             click.echo(f"skipped  {reason}")
+        for warning in report.warnings:
+            click.echo(f"check    {warning}: review before publishing")
         totals.merge(report)
     click.echo(
         f"Imported {len(totals.created)} new and {len(totals.updated)} updated conversation(s), "

@@ -237,6 +237,7 @@ def save_chosen(job_id: int) -> None:
             "updated": [[p.id, p.slug, p.title] for p in report.updated],
             "skipped": report.skipped,
             "turns": report.turns,
+            "warnings": report.warnings,
         },
         ensure_ascii=False,
     )

@@ -18,6 +18,7 @@ from .importers.base import ImportedConversation, ImportFormatError
 from .importers.detect import ImportLimits, read_conversations
 from .models import AI_ROLES, Asset, Post, Turn, User, utcnow
 from .posts import slugify, tags_named, unique_slug
+from .scan import scan_text
 
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 DUPLICATE_CHOICES = ("skip", "update")
@@ -31,12 +32,15 @@ class ImportReport:
     updated: list[Post] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     turns: int = 0
+    # Privacy and secret findings per imported post title, a warning before any publishing.
+    warnings: list[str] = field(default_factory=list)
 
     def merge(self, other: ImportReport) -> None:
         self.created += other.created
         self.updated += other.updated
         self.skipped += other.skipped
         self.turns += other.turns
+        self.warnings += other.warnings
 
 
 def import_limits() -> ImportLimits:
@@ -139,7 +143,21 @@ def save_conversation(
     rows = [turn_row(post, position, turn) for position, turn in enumerate(conversation.turns)]
     db.session.execute(insert(Turn), rows)
     report.turns += len(rows)
+    if report.turns <= current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000):
+        warn_about_findings(post, rows, report)
     db.session.expire(post, ["turns"])
+
+
+def warn_about_findings(post: Post, rows: list[dict], report: ImportReport) -> None:
+    """Scan the visible turns now, so the author hears about private data before publishing."""
+    kinds: dict[str, int] = {}
+    for row in rows:
+        if not row["excluded"]:
+            for finding in scan_text(row["source"]):
+                kinds[finding.label] = kinds.get(finding.label, 0) + 1
+    if kinds:
+        listed = ", ".join(f"{count} {label}" for label, count in sorted(kinds.items()))
+        report.warnings.append(f"{post.title} ({post.slug}): {listed}")
 
 
 def turn_row(post: Post, position: int, turn) -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .importers.base import ImportedConversation, ImportedTurn
 from .licenses import LICENSES
-from .models import ROLES, Post, SlugRedirect, Tag, Turn, User, post_tags, utcnow
+from .models import ROLES, Post, Series, SlugRedirect, Tag, Turn, User, post_tags, utcnow
 from .privacy import open_findings
 from .render import render_markdown
 from .scan import redact, scan_text
@@ -288,6 +288,8 @@ def update_post(post: Post, fields: dict[str, str], expected_version: int | str 
     post.how_made = how
     if "tags" in fields:
         set_tags(post, fields["tags"])
+    if "series" in fields:
+        set_series(post, fields["series"], fields.get("series_position"))
     new_slug = slugify(fields.get("slug") or post.slug)
     if new_slug != post.slug:
         change_slug(post, new_slug)
@@ -310,6 +312,35 @@ def change_slug(post: Post, new_slug: str) -> None:
 def set_tags(post: Post, text: str) -> None:
     """Replace the post's tags with the comma-separated names in `text`."""
     post.tags = tags_named(text.split(","))
+
+
+def set_series(post: Post, title: str, position: str | int | None = None) -> None:
+    """Put the post in the series called `title` (created if new), or in none when empty."""
+    title = title.strip()[:200]
+    if not title:
+        post.series = None
+        return
+    slug = slugify(title)
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        series = Series(title=title, slug=slug)
+        db.session.add(series)
+    post.series = series
+    try:
+        post.series_position = int(position) if position not in (None, "") else post.series_position
+    except ValueError as exc:
+        raise ContentError("The part number in a series must be a whole number.") from exc
+
+
+def series_posts(series: Series) -> list[Post]:
+    """The published posts of a series, in reading order."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.series_id == series.id, Post.status == "published")
+            .order_by(Post.series_position, Post.published_at, Post.id)
+        )
+    )
 
 
 def tags_named(names: Iterable[str]) -> list[Tag]:

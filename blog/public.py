@@ -20,7 +20,7 @@ from .caching import public_page
 from .exporters import to_json, to_markdown
 from .extensions import db
 from .licenses import license_for
-from .models import Asset, Post, Tag
+from .models import Asset, Post, Series, Tag
 from .search import search_posts
 from .site import disclosure_text, load_settings
 
@@ -98,6 +98,7 @@ def post(slug: str):
         **view,
         view=view,
         json_ld=json_ld(view),
+        series_posts=content.series_posts(found.series) if found.series else [],
         **content.neighbours(found),
     )
 
@@ -190,6 +191,17 @@ def tag(slug: str):
     )
     cards = [post_view_model(p) for p in pagination.items]
     return render_template("public/tag.html", tag=found, pagination=pagination, cards=cards)
+
+
+@bp.get("/series/<slug>")
+@public_page
+def series(slug: str):
+    """The published posts of one series, in order."""
+    found = db.session.scalar(select(Series).where(Series.slug == slug))
+    posts = content.series_posts(found) if found else []
+    if not posts:
+        abort(404)
+    return render_template("public/series.html", series=found, posts=posts)
 
 
 @bp.get("/archive")
