@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -70,7 +80,18 @@ def csrf_error(error: CSRFError):
     return render_template("error.html", code=400, message=message), 400
 
 
+def can_render_pages() -> bool:
+    """False when the request never got a URL adapter (an untrusted Host), so links cannot be built."""
+    return request_ctx.url_adapter is not None
+
+
+def plain_error(code: int, message: str) -> Response:
+    return Response(f"{code}: {message}\n", status=code, mimetype="text/plain")
+
+
 def http_error(error: HTTPException):
+    if not can_render_pages():
+        return plain_error(error.code or 400, error.description or "Bad request")
     if request.path.startswith("/studio/") and request.accept_mimetypes.best == "application/json":
         return jsonify(error=error.description), error.code
     return render_template("error.html", code=error.code, message=error.description), error.code
@@ -79,4 +100,6 @@ def http_error(error: HTTPException):
 def server_error(error: Exception):
     current_app.logger.exception("Unhandled error on %s", request.path)
     message = "Something went wrong on our side. Nothing you wrote was lost; please try again."
+    if not can_render_pages():
+        return plain_error(500, message)
     return render_template("error.html", code=500, message=message), 500
