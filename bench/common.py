@@ -359,11 +359,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def bench_app(database_url: str):
+def bench_app(database_url: str, **config: object):
     """An application object bound to `database_url`, for seeding and inspection."""
     from blog import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-" + "k" * 40})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-" + "k" * 40, **config}
+    )
 
 
 def migrate(app) -> None:
