@@ -11,25 +11,35 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 
 from .extensions import db
 from .importers.base import ImportedConversation, ImportFormatError
 from .importers.detect import ImportLimits, read_conversations
-from .models import AI_ROLES, Asset, Post, Turn, User, utcnow
-from .posts import slugify, tags_named, unique_slug
+from .models import AI_ROLES, Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
+from .posts import slugify, tags_named
 from .scan import scan_text
+from .site import bump_generation
 
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 DUPLICATE_CHOICES = ("skip", "update")
+
+
+@dataclass(frozen=True)
+class SavedPost:
+    """A post an import created or updated."""
+
+    id: int
+    slug: str
+    title: str
 
 
 @dataclass
 class ImportReport:
     """What one file's import did, for the CLI and the import page."""
 
-    created: list[Post] = field(default_factory=list)
-    updated: list[Post] = field(default_factory=list)
+    created: list[SavedPost] = field(default_factory=list)
+    updated: list[SavedPost] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     turns: int = 0
     # Privacy and secret findings per imported post title, a warning before any publishing.
@@ -66,21 +76,22 @@ def import_file(
     """Import every conversation in one file, in one transaction: all of it or none."""
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_CHOICES}")
-    report = ImportReport()
+    batch = ImportBatch(author, on_duplicate)
     try:
         for index, conversation in enumerate(
             read_conversations(source, filename, limits=import_limits())
         ):
             if chosen is not None and conversation_key(conversation, index) not in chosen:
                 continue
-            save_conversation(conversation, author, on_duplicate, report)
+            batch.add(conversation)
             if progress is not None:
                 progress(conversation)
+        batch.finish()
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return report
+    return batch.report
 
 
 def conversation_key(conversation: ImportedConversation, index: int) -> str:
@@ -99,56 +110,118 @@ def find_existing(conversation: ImportedConversation) -> Post | None:
     return db.session.scalar(select(Post).where(or_(*conditions)).limit(1))
 
 
-def save_conversation(
-    conversation: ImportedConversation,
-    author: User | None,
-    on_duplicate: str,
-    report: ImportReport,
-) -> None:
-    """Add one conversation to the session as a draft (the caller commits)."""
-    if not conversation.turns:
-        report.skipped.append(f"{conversation.title} (no visible turns)")
-        return
-    existing = find_existing(conversation)
-    if existing is not None and on_duplicate == "skip":
-        report.skipped.append(f"{conversation.title} (already imported as {existing.slug})")
-        return
-    if existing is not None:
-        post = existing
-        post.turns.clear()
+# Compiled once and reused: one statement per imported conversation.
+INSERT_POST = insert(Post).returning(Post.id)
+
+
+class ImportBatch:
+    """Saves conversations as drafts with few round trips: what is known is read once,
+    posts are inserted one statement each, turns in large batches."""
+
+    TURN_BATCH = 5000
+
+    def __init__(self, author: User | None, on_duplicate: str) -> None:
+        self.author_id = author.id if author is not None else None
+        self.on_duplicate = on_duplicate
+        self.report = ImportReport()
+        self.scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
+        self.pending_turns: list[dict] = []
+        self.connection = db.session.connection()
+        known = self.connection.execute(
+            select(Post.id, Post.slug, Post.source_kind, Post.source_id, Post.content_hash)
+        ).all()
+        self.slugs = {row.slug for row in known}
+        self.slugs.update(self.connection.execute(select(SlugRedirect.old_slug)).scalars())
+        self.by_source = {
+            (r.source_kind, r.source_id): (r.id, r.slug) for r in known if r.source_id
+        }
+        self.by_hash = {r.content_hash: (r.id, r.slug) for r in known if r.content_hash}
+
+    def add(self, conversation: ImportedConversation) -> None:
+        """Queue one conversation as a draft post (or an update of an earlier import)."""
+        if not conversation.turns:
+            self.report.skipped.append(f"{conversation.title} (no visible turns)")
+            return
+        digest = conversation.content_hash()
+        existing = self.by_source.get((conversation.source_kind, conversation.source_id))
+        existing = existing or self.by_hash.get(digest)
+        if existing is not None and self.on_duplicate == "skip":
+            self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
+            return
+        title = (conversation.title or "Untitled conversation")[:300]
+        values = {
+            "title": title,
+            "summary": conversation.summary or "",
+            "source_kind": conversation.source_kind,
+            "source_id": conversation.source_id,
+            "content_hash": digest,
+            "model_name": (conversation.model or "")[:200],
+            "conversation_at": conversation.created_at,
+            "updated_at": utcnow(),
+            # New text needs a new review before anyone reads it.
+            "status": "draft",
+        }
+        if existing is not None:
+            post_id, slug = existing
+            self.flush_turns()
+            self.connection.execute(delete(Turn).where(Turn.post_id == post_id))
+            self.connection.execute(delete(Asset).where(Asset.post_id == post_id))
+            self.connection.execute(
+                update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
+            )
+            self.report.updated.append(SavedPost(post_id, slug, title))
+        else:
+            slug = self.free_slug(slugify(title))
+            post_id = self.connection.execute(
+                INSERT_POST,
+                {"slug": slug, "author_id": self.author_id, "license": "", "created_at": utcnow()}
+                | values,
+            ).scalar_one()
+            self.report.created.append(SavedPost(post_id, slug, title))
+        self.by_hash[digest] = (post_id, slug)
+        if conversation.source_id:
+            self.by_source[(conversation.source_kind, conversation.source_id)] = (post_id, slug)
+        if conversation.tags:
+            self.tag(post_id, conversation.tags)
+        rows = [
+            turn_row(post_id, position, turn) for position, turn in enumerate(conversation.turns)
+        ]
+        self.pending_turns.extend(rows)
+        self.report.turns += len(rows)
+        if self.report.turns <= self.scan_budget:
+            warn_about_findings(title, slug, rows, self.report)
+        if len(self.pending_turns) >= self.TURN_BATCH:
+            self.flush_turns()
+
+    def free_slug(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.slugs:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.slugs.add(candidate)
+        return candidate
+
+    def tag(self, post_id: int, names: list[str]) -> None:
+        self.connection.execute(delete(post_tags).where(post_tags.c.post_id == post_id))
+        tags = tags_named(names)
         db.session.flush()
-        # New text needs a new review before anyone reads it.
-        post.status = "draft"
-        report.updated.append(post)
-    else:
-        post = Post(
-            slug=unique_slug(slugify(conversation.title)),
-            author=author,
-            license="",
-            status="draft",
+        self.connection.execute(
+            insert(post_tags), [{"post_id": post_id, "tag_id": tag.id} for tag in tags]
         )
-        db.session.add(post)
-        report.created.append(post)
-    post.title = (conversation.title or "Untitled conversation")[:300]
-    post.summary = conversation.summary or post.summary or ""
-    post.source_kind = conversation.source_kind
-    post.source_id = conversation.source_id
-    post.content_hash = conversation.content_hash()
-    post.model_name = (conversation.model or "")[:200]
-    post.conversation_at = conversation.created_at
-    post.updated_at = utcnow()
-    if conversation.tags:
-        post.tags = tags_named(conversation.tags)
-    db.session.flush()
-    rows = [turn_row(post, position, turn) for position, turn in enumerate(conversation.turns)]
-    db.session.execute(insert(Turn), rows)
-    report.turns += len(rows)
-    if report.turns <= current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000):
-        warn_about_findings(post, rows, report)
-    db.session.expire(post, ["turns"])
+
+    def flush_turns(self) -> None:
+        if self.pending_turns:
+            self.connection.execute(insert(Turn), self.pending_turns)
+            self.pending_turns = []
+
+    def finish(self) -> None:
+        """Write what is still queued (the caller commits)."""
+        self.flush_turns()
+        if self.report.updated:
+            bump_generation()
 
 
-def warn_about_findings(post: Post, rows: list[dict], report: ImportReport) -> None:
+def warn_about_findings(title: str, slug: str, rows: list[dict], report: ImportReport) -> None:
     """Scan the visible turns now, so the author hears about private data before publishing."""
     kinds: dict[str, int] = {}
     for row in rows:
@@ -157,13 +230,13 @@ def warn_about_findings(post: Post, rows: list[dict], report: ImportReport) -> N
                 kinds[finding.label] = kinds.get(finding.label, 0) + 1
     if kinds:
         listed = ", ".join(f"{count} {label}" for label, count in sorted(kinds.items()))
-        report.warnings.append(f"{post.title} ({post.slug}): {listed}")
+        report.warnings.append(f"{title} ({slug}): {listed}")
 
 
-def turn_row(post: Post, position: int, turn) -> dict:
-    text = store_attachments(post, turn) if turn.attachments else turn.text
+def turn_row(post_id: int, position: int, turn) -> dict:
+    text = store_attachments(post_id, turn) if turn.attachments else turn.text
     return {
-        "post_id": post.id,
+        "post_id": post_id,
         "position": position,
         "role": turn.role,
         "speaker": (turn.speaker or "")[:200],
@@ -179,7 +252,7 @@ def turn_row(post: Post, position: int, turn) -> dict:
     }
 
 
-def store_attachments(post: Post, turn) -> str:
+def store_attachments(post_id: int, turn) -> str:
     """Save the turn's files as assets and point its Markdown at them."""
     urls: list[str | None] = []
     for attachment in turn.attachments:
@@ -187,12 +260,22 @@ def store_attachments(post: Post, turn) -> str:
             urls.append(None)
             continue
         name = safe_asset_name(attachment.name, attachment.mime_type)
-        asset = Asset(
-            post_id=post.id, name=name, mime_type=attachment.mime_type, data=attachment.data
+        asset_id = (
+            db.session.connection()
+            .execute(
+                insert(Asset)
+                .values(
+                    post_id=post_id,
+                    name=name,
+                    mime_type=attachment.mime_type,
+                    data=attachment.data,
+                    created_at=utcnow(),
+                )
+                .returning(Asset.id)
+            )
+            .scalar_one()
         )
-        db.session.add(asset)
-        db.session.flush()
-        urls.append(f"/assets/{asset.id}/{name}")
+        urls.append(f"/assets/{asset_id}/{name}")
 
     def point(m: re.Match[str]) -> str:
         index = int(m.group(1))

@@ -152,27 +152,42 @@ def upgrade():
     create_search_index()
 
 
+# Only published posts are indexed: drafts never reach search, and a bulk import of
+# drafts pays nothing for indexing. Turns use their id as rowid and titles the negative
+# post id, so every change is a lookup by rowid; each trigger deletes before it inserts.
+PUBLISHED = "(SELECT status FROM posts WHERE id = new.post_id) = 'published'"
 SQLITE_SEARCH = [
     """CREATE VIRTUAL TABLE search_index USING fts5(
         body, post_id UNINDEXED, turn_id UNINDEXED,
         tokenize = 'porter unicode61 remove_diacritics 2')""",
-    # Turns use their id as rowid, titles the negative post id: updates stay O(log n).
-    """CREATE TRIGGER turns_search_insert AFTER INSERT ON turns BEGIN
+    f"""CREATE TRIGGER turns_search_insert AFTER INSERT ON turns WHEN {PUBLISHED} BEGIN
+        DELETE FROM search_index WHERE rowid = new.id;
         INSERT INTO search_index(rowid, body, post_id, turn_id)
         VALUES (new.id, new.source, new.post_id, new.id); END""",
-    """CREATE TRIGGER turns_search_update AFTER UPDATE OF source ON turns BEGIN
+    f"""CREATE TRIGGER turns_search_update AFTER UPDATE OF source ON turns WHEN {PUBLISHED} BEGIN
         DELETE FROM search_index WHERE rowid = old.id;
         INSERT INTO search_index(rowid, body, post_id, turn_id)
         VALUES (new.id, new.source, new.post_id, new.id); END""",
     """CREATE TRIGGER turns_search_delete AFTER DELETE ON turns BEGIN
         DELETE FROM search_index WHERE rowid = old.id; END""",
-    """CREATE TRIGGER posts_search_insert AFTER INSERT ON posts BEGIN
-        INSERT INTO search_index(rowid, body, post_id, turn_id)
-        VALUES (-new.id, new.title, new.id, NULL); END""",
-    """CREATE TRIGGER posts_search_update AFTER UPDATE OF title ON posts BEGIN
+    """CREATE TRIGGER posts_search_title AFTER UPDATE OF title ON posts
+        WHEN new.status = 'published' BEGIN
         DELETE FROM search_index WHERE rowid = -old.id;
         INSERT INTO search_index(rowid, body, post_id, turn_id)
         VALUES (-new.id, new.title, new.id, NULL); END""",
+    """CREATE TRIGGER posts_search_publish AFTER UPDATE OF status ON posts
+        WHEN new.status = 'published' AND old.status != 'published' BEGIN
+        DELETE FROM search_index WHERE rowid = -new.id;
+        DELETE FROM search_index WHERE rowid IN (SELECT id FROM turns WHERE post_id = new.id);
+        INSERT INTO search_index(rowid, body, post_id, turn_id)
+        VALUES (-new.id, new.title, new.id, NULL);
+        INSERT INTO search_index(rowid, body, post_id, turn_id)
+        SELECT id, source, post_id, id FROM turns WHERE post_id = new.id; END""",
+    """CREATE TRIGGER posts_search_unpublish AFTER UPDATE OF status ON posts
+        WHEN old.status = 'published' AND new.status != 'published' BEGIN
+        DELETE FROM search_index WHERE rowid = -old.id;
+        DELETE FROM search_index WHERE rowid IN (SELECT id FROM turns WHERE post_id = old.id);
+        END""",
     """CREATE TRIGGER posts_search_delete AFTER DELETE ON posts BEGIN
         DELETE FROM search_index WHERE rowid = -old.id; END""",
 ]
