@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.browser import (  # noqa: E402
+    CHROMIUM,
     LONG_CONVERSATION,
     OWNER,
     OWNER_PASSWORD,
@@ -66,6 +67,8 @@ def shoot_editor(browser, server: LiveServer, post_id: int) -> Path:
 
 def main() -> None:
     """Serve a fresh site with the sample post and photograph it."""
+    if not CHROMIUM.exists():
+        sys.exit(f"Chromium is needed at {CHROMIUM} to take screenshots.")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     OUTPUT.mkdir(exist_ok=True)
