@@ -123,7 +123,27 @@ def _render(text: str) -> str:
     body = LANGUAGE_CODE.sub(
         r'<div class="highlight" data-lang="\1"><pre><span></span><code class="language-\1">', body
     )
-    return _restore(body, token, blocks)
+    return _restore(_external_images_as_links(body), token, blocks)
+
+
+IMG_TAG = re.compile(r"<img\s[^>]*>")
+ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _external_images_as_links(body: str) -> str:
+    """Images hosted elsewhere become links: a reader's browser never fetches them for us."""
+
+    def replace(m: re.Match[str]) -> str:
+        attributes = dict(ATTRIBUTE.findall(m.group(0)))
+        src = attributes.get("src", "")
+        if src.startswith("/") and not src.startswith("//"):
+            return m.group(0)
+        alt = attributes.get("alt") or "image"
+        if not src:
+            return f"[{alt}]"
+        return f'<a href="{src}" rel="nofollow noopener noreferrer ugc">[image: {alt}]</a>'
+
+    return IMG_TAG.sub(replace, body)
 
 
 def _sanitize(fragment: str) -> str:

@@ -124,3 +124,9 @@ def test_rendering_is_correct_under_threads():
     for t in threads:
         t.join()
     assert [results[i] for i in range(len(docs))] == expected
+
+
+def test_external_images_become_links_and_local_ones_stay():
+    html = render_markdown("![chart](https://cdn.example.com/c.png) ![plot](/assets/3/plot.png)")
+    assert '<a href="https://cdn.example.com/c.png"' in html and "[image: chart]" in html
+    assert '<img alt="plot" src="/assets/3/plot.png">' in html
