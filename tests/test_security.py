@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -66,13 +68,20 @@ def assert_hardened(response) -> None:
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def sibling_app(app: Flask, **overrides) -> Flask:
+@contextmanager
+def sibling_app(app: Flask, **overrides) -> Iterator[Flask]:
     """Another instance of the app on the same database, as a second worker would be."""
     settings = {
         key: app.config[key]
         for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SERVER_NAME")
     }
-    return create_app({**settings, "PREFERRED_URL_SCHEME": "https", **overrides})
+    sibling = create_app({**settings, "PREFERRED_URL_SCHEME": "https", **overrides})
+    try:
+        yield sibling
+    finally:
+        with sibling.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -272,14 +281,14 @@ def test_sign_in_is_throttled_per_address(app, owner):
 
 
 def test_throttling_is_shared_between_workers(app, owner):
-    other_worker = sibling_app(app)
     limit = app.config["LOGIN_MAX_FAILURES"]
-    for n in range(limit):
-        worker = app if n % 2 == 0 else other_worker
-        assert attempt(worker, "alice", "wrong password", f"198.51.100.{n}") == 401
+    with sibling_app(app) as other_worker:
+        for n in range(limit):
+            worker = app if n % 2 == 0 else other_worker
+            assert attempt(worker, "alice", "wrong password", f"198.51.100.{n}") == 401
 
-    assert attempt(other_worker, "alice", PASSWORD, "198.51.100.200") == 429
-    assert attempt(app, "alice", PASSWORD, "198.51.100.201") == 429
+        assert attempt(other_worker, "alice", PASSWORD, "198.51.100.200") == 429
+        assert attempt(app, "alice", PASSWORD, "198.51.100.201") == 429
 
 
 # -- error pages ---------------------------------------------------------------------
@@ -330,12 +339,11 @@ def test_an_oversized_upload_is_refused_with_413(app, author):
 
 def test_a_foreign_host_is_refused_when_trusted_hosts_are_set(app):
     # Not TESTING: the refusal must come back as a response, as in production.
-    guarded = sibling_app(app, TESTING=False, TRUSTED_HOSTS="blog.test, www.blog.test")
-    client = guarded.test_client()
-
-    assert client.get("/robots.txt", base_url="https://blog.test").status_code == 200
-    assert client.get("/robots.txt", base_url="https://www.blog.test").status_code == 200
-    refused = client.get("/robots.txt", base_url="https://evil.example")
+    with sibling_app(app, TESTING=False, TRUSTED_HOSTS="blog.test, www.blog.test") as guarded:
+        client = guarded.test_client()
+        assert client.get("/robots.txt", base_url="https://blog.test").status_code == 200
+        assert client.get("/robots.txt", base_url="https://www.blog.test").status_code == 200
+        refused = client.get("/robots.txt", base_url="https://evil.example")
     assert refused.status_code == 400
     assert "not trusted" in refused.get_data(as_text=True)
     assert_hardened(refused)
