@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
+from .site import bump_generation
 
 MIN_PASSWORD_LENGTH = 10
 SETUP_TOKEN_KEY = "setup_token_sha256"
@@ -135,5 +136,6 @@ def complete_setup(token: str, username: str, password: str, display_name: str) 
         )
     user = create_user(username, password, display_name)
     db.session.delete(row)
+    bump_generation()  # cached pages still invite visitors to the setup page
     db.session.commit()
     return user

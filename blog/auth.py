@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .accounts import (
@@ -87,6 +96,18 @@ def setup():
     if not setup_token_issued():
         announce_setup_token(issue_setup_token())
     return render_template("auth/setup.html")
+
+
+@bp.before_app_request
+def point_to_setup() -> None:
+    """Until an account exists, make sure a setup token is on the console."""
+    app = current_app._get_current_object()
+    if app.extensions.get("colloquy_setup_done") or request.path.startswith("/static/"):
+        return
+    if has_users():
+        app.extensions["colloquy_setup_done"] = True
+    elif not setup_token_issued():
+        announce_setup_token(issue_setup_token())
 
 
 def announce_setup_token(token: str | None) -> None:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from . import posts as content
+from .accounts import has_users
 from .caching import public_page
 from .exporters import to_json, to_markdown
 from .extensions import db
@@ -74,7 +75,9 @@ def index():
     if pagination.page > 1 and not pagination.items:
         abort(404)
     cards = [post_view_model(post) for post in pagination.items]
-    return render_template("public/index.html", pagination=pagination, cards=cards)
+    return render_template(
+        "public/index.html", pagination=pagination, cards=cards, needs_setup=not has_users()
+    )
 
 
 def per_page() -> int:
