@@ -48,6 +48,7 @@ def create_user(username: str, password: str, display_name: str = "") -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
+    bump_generation()  # cached pages may still invite visitors to the setup page
     db.session.commit()
     return user
 
@@ -136,6 +137,5 @@ def complete_setup(token: str, username: str, password: str, display_name: str) 
         )
     user = create_user(username, password, display_name)
     db.session.delete(row)
-    bump_generation()  # cached pages still invite visitors to the setup page
     db.session.commit()
     return user
