@@ -17,7 +17,7 @@ from .backup import BackupError, backup_database
 from .exporting import export_posts, export_static
 from .extensions import db
 from .importers.base import ImportFormatError
-from .importing import ImportReport, import_file
+from .importing import CountingReader, ImportReport, import_file
 from .models import Post, User
 from .privacy import open_findings
 from .scan import mask
@@ -203,33 +203,8 @@ def import_with_progress(path: Path, author: User | None, on_duplicate: str) -> 
         path.open("rb") as raw,
         click.progressbar(length=size, label=f"Importing {path.name}", file=sys.stderr) as bar,
     ):
-        reader = ProgressReader(raw, bar.update)
+        reader = io.BufferedReader(CountingReader(raw, bar.update))
         return import_file(reader, path.name, author, on_duplicate=on_duplicate)
-
-
-class ProgressReader(io.RawIOBase):
-    """A read-only file that reports how many bytes were read."""
-
-    def __init__(self, raw, advance) -> None:
-        self.raw = raw
-        self.advance = advance
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        count = self.raw.readinto(buffer)
-        self.advance(count or 0)
-        return count
-
-    def seekable(self) -> bool:
-        return self.raw.seekable()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
 
 
 @click.command("export")

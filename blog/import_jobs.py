@@ -16,7 +16,13 @@ from sqlalchemy import select
 from .extensions import db
 from .importers.base import ImportFormatError
 from .importers.detect import read_conversations
-from .importing import conversation_key, find_existing, import_file, import_limits
+from .importing import (
+    CountingReader,
+    conversation_key,
+    find_existing,
+    import_file,
+    import_limits,
+)
 from .models import ImportJob, User, utcnow
 
 CHUNK = 1024 * 1024
@@ -110,31 +116,6 @@ def fail(job_id: int, message: str) -> None:
     job.message = message
     job.updated_at = utcnow()
     db.session.commit()
-
-
-class CountingReader(io.RawIOBase):
-    """A file wrapper that reports bytes read, for the progress bar."""
-
-    def __init__(self, raw: BinaryIO, advance: Callable[[int], None]) -> None:
-        self.raw = raw
-        self.advance = advance
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        count = self.raw.readinto(buffer)
-        self.advance(count or 0)
-        return count
-
-    def seekable(self) -> bool:
-        return self.raw.seekable()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
 
 
 def list_conversations(job_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 import re
@@ -92,6 +93,31 @@ def import_file(
         db.session.rollback()
         raise
     return batch.report
+
+
+class CountingReader(io.RawIOBase):
+    """A read-only file wrapper that reports the bytes read, for progress bars."""
+
+    def __init__(self, raw: BinaryIO, advance: Callable[[int], None]) -> None:
+        self.raw = raw
+        self.advance = advance
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        self.advance(count or 0)
+        return count
+
+    def seekable(self) -> bool:
+        return self.raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
 
 
 def conversation_key(conversation: ImportedConversation, index: int) -> str:

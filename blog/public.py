@@ -226,30 +226,29 @@ def feed_items(query) -> list[dict]:
     return items
 
 
+def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str = "", **args):
+    """A feed of the posts in `query`, newest first, each item complete."""
+    body = render_template(
+        template,
+        items=feed_items(query),
+        feed_url=url_for(endpoint, _external=True, **args),
+        title_suffix=title_suffix,
+    )
+    return Response(body, mimetype=mimetype)
+
+
 @bp.get("/feed.xml")
 @public_page
 def rss():
     """RSS 2.0 with full content, disclosure and license in every item."""
-    body = render_template(
-        "feeds/rss.xml",
-        items=feed_items(content.published_posts()),
-        feed_url=url_for("public.rss", _external=True),
-        title_suffix="",
-    )
-    return Response(body, mimetype="application/rss+xml")
+    return feed("feeds/rss.xml", "application/rss+xml", content.published_posts(), "public.rss")
 
 
 @bp.get("/atom.xml")
 @public_page
 def atom():
     """Atom with full content, disclosure and license in every entry."""
-    body = render_template(
-        "feeds/atom.xml",
-        items=feed_items(content.published_posts()),
-        feed_url=url_for("public.atom", _external=True),
-        title_suffix="",
-    )
-    return Response(body, mimetype="application/atom+xml")
+    return feed("feeds/atom.xml", "application/atom+xml", content.published_posts(), "public.atom")
 
 
 @bp.get("/tags/<slug>/feed.xml")
@@ -260,13 +259,14 @@ def tag_rss(slug: str):
     if found is None:
         abort(404)
     query = content.published_posts().where(Post.tags.contains(found))
-    body = render_template(
+    return feed(
         "feeds/rss.xml",
-        items=feed_items(query),
-        feed_url=url_for("public.tag_rss", slug=slug, _external=True),
-        title_suffix=f" — {found.name}",
+        "application/rss+xml",
+        query,
+        "public.tag_rss",
+        f" — {found.name}",
+        slug=slug,
     )
-    return Response(body, mimetype="application/rss+xml")
 
 
 @bp.get("/sitemap.xml")
