@@ -376,11 +376,15 @@ def check_turn_size(source: str) -> None:
         )
 
 
-def save_turn(turn: Turn, source: str, expected_version: int | str | None) -> None:
-    """Store the author's new text for a turn and render it."""
+def save_turn(
+    turn: Turn, source: str, expected_version: int | str | None, speaker: str | None = None
+) -> None:
+    """Store the author's new text (and speaker label) for a turn and render it."""
     check_version(turn, expected_version, "turn")
     source = source.replace("\r\n", "\n")
     check_turn_size(source)
+    if speaker is not None:
+        turn.speaker = speaker.strip()[:200]
     if turn.original_source is None and turn.is_ai and turn.source:
         turn.original_source = turn.source
     turn.source = source

@@ -174,7 +174,7 @@ def save_turn(post_id: int, turn_id: int):
     turn = load_turn(post, turn_id)
     source = request.form.get("source", "")
     try:
-        content.save_turn(turn, source, request.form.get("version"))
+        content.save_turn(turn, source, request.form.get("version"), request.form.get("speaker"))
     except content.StaleEdit as exc:
         db.session.rollback()
         context = {"post": post, "turn": turn, "source": source, "error": str(exc), "stale": True}

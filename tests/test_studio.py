@@ -253,3 +253,16 @@ def test_first_run_setup_with_console_token(app, client, capsys):
     )
     assert good.status_code == 302
     assert client.get("/setup", base_url="https://blog.test").status_code == 404
+
+
+def test_speaker_label_is_editable(app, author, client, make_post):
+    post_id = make_post(publish=True)
+    _, turns = load(app, post_id)
+    turn_id, _, source, version = turns[1]
+    author.post(
+        f"/studio/posts/{post_id}/turns/{turn_id}",
+        {"source": source, "version": version, "speaker": "ChatGPT (GPT-4)"},
+        headers=HTMX,
+    )
+    slug = load(app, post_id)[0].slug
+    assert "ChatGPT (GPT-4)" in client.get(f"/posts/{slug}").get_data(as_text=True)
