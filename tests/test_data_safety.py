@@ -17,7 +17,7 @@ from blog import posts as content
 from blog.backup import BackupError, backup_database
 from blog.extensions import db
 from blog.models import Post, Turn, User
-from tests.test_gunicorn import (
+from tests.servers import (
     BIN,
     ROOT,
     flask,

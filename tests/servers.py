@@ -1,0 +1,217 @@
+"""Real servers for tests: gunicorn with the production configuration on a temp database."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+PASSWORD = "correct horse battery staple"
+TOKEN_FIELD = 'name="csrf_token" value="'
+
+
+def chatgpt_conversation(number: int, turns: int = 6, words: int = 20) -> dict:
+    """One conversation in the shape of a ChatGPT export's conversations.json."""
+    mapping: dict[str, dict] = {
+        "root": {"id": "root", "message": None, "children": ["m0"], "parent": None}
+    }
+    for position in range(turns):
+        node = f"m{position}"
+        mapping[node] = {
+            "id": node,
+            "parent": "root" if position == 0 else f"m{position - 1}",
+            "children": [f"m{position + 1}"] if position + 1 < turns else [],
+            "message": {
+                "id": node,
+                "author": {"role": "user" if position % 2 == 0 else "assistant"},
+                "create_time": 1717200000.0 + position,
+                "content": {
+                    "content_type": "text",
+                    "parts": [f"Conversation {number}, turn {position}. " + "lorem ipsum " * words],
+                },
+                "metadata": {},
+                "recipient": "all",
+            },
+        }
+    return {
+        "title": f"Conversation {number}",
+        "create_time": 1717200000.0,
+        "update_time": 1717200000.0,
+        "conversation_id": f"conversation-{number}",
+        "current_node": f"m{turns - 1}",
+        "mapping": mapping,
+    }
+
+
+def write_chatgpt_export(path: Path, count: int, first: int = 0) -> Path:
+    """Write `count` generated conversations to a conversations.json file."""
+    conversations = [chatgpt_conversation(n) for n in range(first, first + count)]
+    path.write_text(json.dumps(conversations))
+    return path
+
+
+def server_env(database: Path) -> dict[str, str]:
+    """The environment of a production-style process on this database file."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(
+        FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+        FLASK_SECRET_KEY="gunicorn-test-" + "s" * 40,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run one `flask --app app` command to completion and return its output."""
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class Browser:
+    """A tiny HTTP client that keeps cookies, as a browser behind the HTTPS proxy would."""
+
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(self, method: str, path: str, form: dict | None = None) -> Response:
+        # The reverse proxy would say the client used HTTPS; gunicorn trusts loopback.
+        headers = {"Host": "blog.example", "X-Forwarded-Proto": "https"}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            raw = connection.getresponse()
+            text = raw.read().decode("utf-8", "replace")
+            for name, value in raw.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key] = rest.split(";", 1)[0]
+            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, form: dict, token_from: str) -> Response:
+        page = self.get(token_from).body
+        start = page.index(TOKEN_FIELD) + len(TOKEN_FIELD)
+        return self.request(
+            "POST", path, {**form, "csrf_token": page[start : page.index('"', start)]}
+        )
+
+    def login(self, username: str = "alice", password: str = PASSWORD) -> None:
+        response = self.post("/login", {"username": username, "password": password}, "/login")
+        assert response.status == 302, response.body
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    env: dict[str, str]
+    log: Path
+
+    def browser(self) -> Browser:
+        return Browser(self.port)
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, log: Path, deadline: float) -> None:
+    """Poll until the server answers a request, failing early if it exits."""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if Browser(port).get("/robots.txt").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"gunicorn did not answer within the deadline:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask gunicorn to shut down gracefully; kill it only if it does not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def seeded_database(folder: Path, conversations: int = 2) -> tuple[Path, dict[str, str]]:
+    """A migrated database with the owner, imported drafts and the first post published."""
+    database = folder / "colloquy.sqlite3"
+    env = server_env(database)
+    flask(env, "db", "upgrade")
+    flask(env, "create-user", "alice", "--password-stdin", stdin=PASSWORD + "\n")
+    flask(env, "import", str(write_chatgpt_export(folder / "conversations.json", conversations)))
+    flask(env, "publish", "conversation-0", "--yes", "--reviewed")
+    return database, env
+
+
+@contextmanager
+def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
+    """gunicorn with the production configuration, two workers, on a free loopback port."""
+    _, env = seeded_database(folder, conversations)
+    port = free_port()
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
+    log = folder / "gunicorn.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(process, port, log, time.monotonic() + 30)
+        yield Server(process, port, env, log)
+    finally:
+        stop(process)
