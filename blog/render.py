@@ -88,10 +88,11 @@ def _with_deadline(work: Callable[[], str], timeout: float) -> str:
     # python-markdown is pure Python and quadratic on some inputs; a per-thread
     # trace function checks the clock at each call and aborts the render. It costs
     # less than a process per turn and works in any worker thread.
-    deadline = time.monotonic() + timeout
+    # CPU time of this thread, so a busy server does not turn a long turn into plain text.
+    deadline = time.thread_time() + timeout
 
     def check(frame, event, arg):  # noqa: ARG001 - trace function signature
-        if time.monotonic() > deadline:
+        if time.thread_time() > deadline:
             raise RenderTimeout
         return None
 

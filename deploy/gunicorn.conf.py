@@ -30,14 +30,15 @@ workers = env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9
 worker_class = "gthread"
 threads = env_int("GUNICORN_THREADS", 4)
 
-# Large imports are parsed inside the request: give them time, but not forever.
+# Uploads are streamed to disk within the request (imports are read in the background).
 timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)
 
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Recycle workers now and then so a slow leak can never grow without bound, but
+# rarely: a restart empties that worker's page cache.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 
 # Each worker opens its own database connections: a pool created before the
 # fork would be shared between processes, which neither SQLite nor psycopg allow.
