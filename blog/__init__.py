@@ -26,8 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    security.init_app(app)
+    # The page cache answers inside ProxyFix, so it sees the client's real host and scheme.
     caching.init_app(app)
+    security.init_app(app)
     views_common.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

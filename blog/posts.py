@@ -6,10 +6,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
 from .importers.base import ImportedConversation, ImportedTurn
@@ -60,13 +60,18 @@ class PublishBlocked(ContentError):
 # -- reading -----------------------------------------------------------------
 
 
-def published_posts():
-    """A select of posts listed publicly, newest first."""
-    return (
+def published_posts(*, with_turns: bool = False):
+    """A select of posts listed publicly, newest first (with their turns loaded in bulk)."""
+    query = (
         select(Post)
         .where(Post.status == "published")
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
+    if with_turns:
+        query = query.options(
+            selectinload(Post.turns), selectinload(Post.tags), joinedload(Post.author)
+        )
+    return query
 
 
 def get_reachable_post(slug: str) -> Post | None:
@@ -571,13 +576,6 @@ def delete_post(post: Post) -> None:
         bump_generation()
     db.session.delete(post)
     db.session.commit()
-
-
-def newest_change() -> datetime | None:
-    """When anything public last changed, for Last-Modified."""
-    return db.session.scalar(
-        select(func.max(Post.updated_at)).where(Post.status.in_(("published", "unlisted")))
-    )
 
 
 def redact_finding(turn: Turn, fingerprint: str) -> int:

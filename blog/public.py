@@ -67,7 +67,7 @@ def post_view_model(post: Post) -> dict:
 def index():
     """Published posts, newest first, paginated."""
     pagination = db.paginate(
-        content.published_posts(),
+        content.published_posts(with_turns=True),
         page=page_number(),
         per_page=per_page(),
         error_out=False,
@@ -187,7 +187,7 @@ def tag(slug: str):
     if found is None:
         abort(404)
     pagination = db.paginate(
-        content.published_posts().where(Post.tags.contains(found)),
+        content.published_posts(with_turns=True).where(Post.tags.contains(found)),
         page=page_number(),
         per_page=per_page(),
         error_out=False,
@@ -241,14 +241,24 @@ def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str =
 @public_page
 def rss():
     """RSS 2.0 with full content, disclosure and license in every item."""
-    return feed("feeds/rss.xml", "application/rss+xml", content.published_posts(), "public.rss")
+    return feed(
+        "feeds/rss.xml",
+        "application/rss+xml",
+        content.published_posts(with_turns=True),
+        "public.rss",
+    )
 
 
 @bp.get("/atom.xml")
 @public_page
 def atom():
     """Atom with full content, disclosure and license in every entry."""
-    return feed("feeds/atom.xml", "application/atom+xml", content.published_posts(), "public.atom")
+    return feed(
+        "feeds/atom.xml",
+        "application/atom+xml",
+        content.published_posts(with_turns=True),
+        "public.atom",
+    )
 
 
 @bp.get("/tags/<slug>/feed.xml")
@@ -258,7 +268,7 @@ def tag_rss(slug: str):
     found = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if found is None:
         abort(404)
-    query = content.published_posts().where(Post.tags.contains(found))
+    query = content.published_posts(with_turns=True).where(Post.tags.contains(found))
     return feed(
         "feeds/rss.xml",
         "application/rss+xml",

@@ -6,13 +6,16 @@ import html
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from .extensions import db
 from .models import Post
 
 MAX_RESULTS = 50
-WORD = re.compile(r"\w+\*?", re.UNICODE)
+MAX_TERMS = 12
+# A quoted phrase, or a word with an optional trailing * for a prefix search.
+TERM = re.compile(r'"([^"]*)"|(\w+\*?)', re.UNICODE)
+WORD = re.compile(r"\w+", re.UNICODE)
 OPEN, CLOSE = "\x02", "\x03"
 
 
@@ -26,95 +29,126 @@ class SearchHit:
 
 
 def search_posts(query: str) -> list[SearchHit]:
-    """Published, visible turns and titles matching the words of `query`, best first."""
-    words = WORD.findall(query)[:12]
-    if not words:
+    """Published, visible turns and titles matching `query`, best first."""
+    if not WORD.search(query):
         return []
     if db.engine.dialect.name == "postgresql":
         rows = _search_postgres(query)
     else:
-        rows = _search_sqlite(words)
+        match = fts5_query(query)
+        rows = _search_sqlite(match) if match else []
     return _hits(rows)
 
 
-def fts5_query(words: list[str]) -> str:
-    """User words as quoted FTS5 phrases, so no input is read as an operator."""
+def fts5_query(query: str) -> str:
+    """The user's words and "quoted phrases" as FTS5 strings, so nothing is read as an operator."""
     terms = []
-    for word in words:
-        prefix = word.endswith("*")
-        bare = word.rstrip("*").replace('"', "")
-        if bare:
-            terms.append(f'"{bare}"' + ("*" if prefix else ""))
+    for phrase, word in TERM.findall(query)[:MAX_TERMS]:
+        if phrase:
+            words = WORD.findall(phrase)
+            if words:
+                terms.append('"' + " ".join(words) + '"')
+        else:
+            bare = word.rstrip("*")
+            terms.append(f'"{bare}"' + ("*" if word.endswith("*") else ""))
     return " ".join(terms)
 
 
-def _search_sqlite(words: list[str]) -> list[tuple]:
-    match = fts5_query(words)
-    if not match:
+SQLITE_RANKED = text(
+    """
+    SELECT s.rowid, s.post_id, s.turn_id
+    FROM search_index AS s
+    JOIN posts ON posts.id = s.post_id
+    LEFT JOIN turns ON turns.id = s.turn_id
+    WHERE search_index MATCH :match
+      AND posts.status = 'published'
+      AND (s.turn_id IS NULL OR turns.excluded = 0)
+    ORDER BY bm25(search_index)
+    LIMIT :limit
+    """
+)
+SQLITE_SNIPPETS = text(
+    """
+    SELECT rowid, snippet(search_index, 0, :open, :close, '…', 16)
+    FROM search_index
+    WHERE search_index MATCH :match AND rowid IN :rowids
+    """
+).bindparams(bindparam("rowids", expanding=True))
+
+
+def _search_sqlite(match: str) -> list[tuple]:
+    # Rank first and keep the best few; only those get a snippet.
+    ranked = db.session.execute(SQLITE_RANKED, {"match": match, "limit": MAX_RESULTS}).all()
+    if not ranked:
         return []
-    statement = text(
-        """
-        SELECT s.post_id, s.turn_id,
-               snippet(search_index, 0, :open, :close, '…', 16) AS snip
-        FROM search_index AS s
-        JOIN posts ON posts.id = s.post_id
-        LEFT JOIN turns ON turns.id = s.turn_id
-        WHERE search_index MATCH :match
-          AND posts.status = 'published'
-          AND (s.turn_id IS NULL OR turns.excluded = 0)
-        ORDER BY bm25(search_index)
-        LIMIT :limit
-        """
+    snippets = dict(
+        db.session.execute(
+            SQLITE_SNIPPETS,
+            {"match": match, "open": OPEN, "close": CLOSE, "rowids": [r[0] for r in ranked]},
+        ).all()
     )
-    params = {"match": match, "open": OPEN, "close": CLOSE, "limit": MAX_RESULTS}
-    return [tuple(row) for row in db.session.execute(statement, params)]
+    return [(post_id, turn_id, snippets.get(rowid, "")) for rowid, post_id, turn_id in ranked]
+
+
+POSTGRES_SEARCH = text(
+    """
+    WITH q AS (SELECT websearch_to_tsquery('english', :query) AS tsq),
+    ranked AS (
+        SELECT posts.id AS post_id, NULL::integer AS turn_id, posts.title AS body,
+               ts_rank(posts.search_vector, q.tsq) + 1.0 AS rank
+        FROM posts, q
+        WHERE posts.status = 'published' AND posts.search_vector @@ q.tsq
+        UNION ALL
+        SELECT turns.post_id, turns.id, turns.source, ts_rank(turns.search_vector, q.tsq)
+        FROM turns JOIN posts ON posts.id = turns.post_id, q
+        WHERE posts.status = 'published' AND NOT turns.excluded
+          AND turns.search_vector @@ q.tsq
+        ORDER BY rank DESC
+        LIMIT :limit
+    )
+    SELECT post_id, turn_id,
+           ts_headline('english', body, q.tsq,
+                       'StartSel=' || :open || ', StopSel=' || :close
+                       || ', MaxWords=30, MinWords=10, MaxFragments=1')
+    FROM ranked, q
+    ORDER BY rank DESC
+    """
+)
 
 
 def _search_postgres(query: str) -> list[tuple]:
-    statement = text(
-        """
-        WITH q AS (SELECT websearch_to_tsquery('english', :query) AS tsq)
-        SELECT post_id, turn_id, snip FROM (
-            SELECT posts.id AS post_id, NULL::integer AS turn_id,
-                   ts_headline('english', posts.title, q.tsq,
-                               'StartSel=' || :open || ', StopSel=' || :close) AS snip,
-                   ts_rank(posts.search_vector, q.tsq) + 1.0 AS rank
-            FROM posts, q
-            WHERE posts.status = 'published' AND posts.search_vector @@ q.tsq
-            UNION ALL
-            SELECT turns.post_id, turns.id,
-                   ts_headline('english', turns.source, q.tsq,
-                               'StartSel=' || :open || ', StopSel=' || :close
-                               || ', MaxWords=30, MinWords=10, MaxFragments=1'),
-                   ts_rank(turns.search_vector, q.tsq)
-            FROM turns JOIN posts ON posts.id = turns.post_id, q
-            WHERE posts.status = 'published' AND NOT turns.excluded
-              AND turns.search_vector @@ q.tsq
-        ) AS found
-        ORDER BY rank DESC
-        LIMIT :limit
-        """
-    )
-    params = {"query": query, "open": OPEN, "close": CLOSE, "limit": MAX_RESULTS}
-    return [tuple(row) for row in db.session.execute(statement, params)]
+    params = {"query": query[:1000], "open": OPEN, "close": CLOSE, "limit": MAX_RESULTS}
+    return [tuple(row) for row in db.session.execute(POSTGRES_SEARCH, params)]
+
+
+TURN_NUMBERS = text(
+    """
+    SELECT t.id,
+           (SELECT count(*) FROM turns AS v
+            WHERE v.post_id = t.post_id AND v.excluded = :no AND v.position <= t.position)
+    FROM turns AS t
+    WHERE t.id IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
 
 
 def _hits(rows: list[tuple]) -> list[SearchHit]:
-    posts = {
-        p.id: p
-        for p in db.session.scalars(db.select(Post).where(Post.id.in_({r[0] for r in rows})))
-    }
+    if not rows:
+        return []
+    post_ids = {row[0] for row in rows}
+    posts = {p.id: p for p in db.session.scalars(db.select(Post).where(Post.id.in_(post_ids)))}
+    turn_ids = [row[1] for row in rows if row[1] is not None]
+    numbers = (
+        dict(db.session.execute(TURN_NUMBERS, {"ids": turn_ids, "no": False}).all())
+        if turn_ids
+        else {}
+    )
     hits = []
     for post_id, turn_id, snippet in rows:
         post = posts.get(post_id)
-        if post is None:
+        if post is None or (turn_id is not None and turn_id not in numbers):
             continue
-        number = None
-        if turn_id is not None:
-            visible_ids = [t.id for t in post.visible_turns]
-            if turn_id not in visible_ids:
-                continue
-            number = visible_ids.index(turn_id) + 1
+        number = numbers[turn_id] if turn_id is not None else None
         hits.append(SearchHit(post, number, highlight(snippet or "")))
     return hits
 

@@ -32,8 +32,10 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
-def add_security_headers(response: Response) -> Response:
+def add_security_headers(response: Response, secure: bool | None = None) -> Response:
     """A strict CSP and the usual hardening headers on every response."""
+    if secure is None:
+        secure = request.is_secure
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -41,6 +43,6 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
+    if secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

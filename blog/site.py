@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, g
+from werkzeug.http import http_date
 
 from .extensions import db
 from .licenses import LICENSES, License, license_for
@@ -38,16 +40,20 @@ class SettingsError(ValueError):
 
 
 def load_settings() -> SiteSettings:
-    """Stored settings over the configured defaults."""
+    """Stored settings over the configured defaults (read once per request)."""
+    if "site_settings" in g:
+        return g.site_settings
     config = current_app.config
     stored = {row.key: row.value for row in db.session.scalars(db.select(Setting))}
-    return SiteSettings(
+    settings = SiteSettings(
         site_title=stored.get("site_title") or config["SITE_TITLE"],
         site_description=stored.get("site_description") or config["SITE_DESCRIPTION"],
         author_name=stored.get("author_name") or config["SITE_AUTHOR"],
         default_license=stored.get("default_license") or config["DEFAULT_LICENSE"],
         disclosure=stored.get("disclosure") or DEFAULT_DISCLOSURE,
     )
+    g.site_settings = settings
+    return settings
 
 
 def save_settings(values: dict[str, str]) -> None:
@@ -65,6 +71,7 @@ def save_settings(values: dict[str, str]) -> None:
             row.value = value
     bump_generation()
     db.session.commit()
+    g.pop("site_settings", None)
 
 
 def check_disclosure_template(template: str) -> None:
@@ -84,12 +91,6 @@ def disclosure_text(template: str, *, kind: str, model: str, author: str) -> str
     return template.format(kind=kind, model=model or "an AI model", author=author or "The author")
 
 
-def current_generation() -> int:
-    """A counter that changes whenever anything public changes; part of every cache key."""
-    row = db.session.get(Setting, "generation")
-    return int(row.value) if row else 0
-
-
 def bump_generation() -> None:
     """Invalidate every cached public page, in every worker (commit follows)."""
     row = db.session.get(Setting, "generation", with_for_update=True)
@@ -97,3 +98,10 @@ def bump_generation() -> None:
         db.session.add(Setting(key="generation", value="1"))
     else:
         row.value = str(int(row.value) + 1)
+    # The time of the last public change: the Last-Modified of every cached page.
+    changed = db.session.get(Setting, "changed_at")
+    stamp = http_date(datetime.now(UTC))
+    if changed is None:
+        db.session.add(Setting(key="changed_at", value=stamp))
+    else:
+        changed.value = stamp

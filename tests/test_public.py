@@ -137,3 +137,34 @@ def test_404_page_is_friendly(client):
     response = client.get("/posts/nothing-here")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_cached_pages_are_served_before_flask_and_keyed_by_host(app, client, make_post):
+    from flask import request_started
+
+    post_id = make_post("Fast page", publish=True)
+    slug = slug_of(app, post_id)
+    started = []
+
+    def count(sender, **extra):
+        started.append(sender)
+
+    request_started.connect(count, app)
+    try:
+        first = client.get(f"/posts/{slug}")
+        second = client.get(f"/posts/{slug}")
+    finally:
+        request_started.disconnect(count, app)
+    assert first.data == second.data
+    assert len(started) == 1  # the second answer never entered Flask
+    assert second.headers["Content-Security-Policy"] and second.headers["ETag"]
+
+    forged = client.get(f"/posts/{slug}", headers={"Host": "evil.example"})
+    assert forged.status_code in (200, 400)
+    assert "evil.example" not in client.get(f"/posts/{slug}").get_data(as_text=True)
+
+
+def test_signed_in_author_gets_fresh_private_pages(app, author, make_post):
+    post_id = make_post("Private view", publish=True)
+    response = author.get(f"/posts/{slug_of(app, post_id)}")
+    assert response.headers["Cache-Control"] == "private, no-cache"

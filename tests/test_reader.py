@@ -189,3 +189,10 @@ def test_markdown_and_json_downloads(client, site):
     one_turn = client.get(f"/posts/{slug}.md?turn=2").get_data(as_text=True)
     assert one_turn.startswith("They tile because")
     assert client.get(f"/posts/{slug}.json").get_json()["title"] == "Tiling with hexagons"
+
+
+def test_quoted_phrase_matches_only_the_phrase(app, client, make_post):
+    make_post("Phrases", [("user", "a race condition here"), ("assistant", "condition of the race")],
+              publish=True)  # fmt: skip
+    page = client.get('/search?q="race condition"').get_data(as_text=True)
+    assert page.count('class="result"') == 1 and "#turn-1" in page

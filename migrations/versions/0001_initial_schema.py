@@ -149,6 +149,7 @@ def upgrade():
 
     # ### end Alembic commands ###
     op.execute("INSERT INTO settings (key, value) VALUES ('generation', '1')")
+    op.execute("INSERT INTO settings (key, value) VALUES ('changed_at', '')")
     create_search_index()
 
 
