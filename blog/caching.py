@@ -11,6 +11,8 @@ serve a page older than the last change.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
 from collections.abc import Callable
 from functools import wraps
 
@@ -19,15 +21,17 @@ from flask_caching import Cache
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from werkzeug.http import parse_etags
 from werkzeug.wrappers import Request
 
 from .extensions import db
-from .security import add_security_headers
+from .security import HSTS, add_security_headers
 
 cache = Cache()
 
 # Paths that are never cached pages: the studio, sign-in and static files.
 UNCACHED_PREFIXES = ("/studio", "/login", "/logout", "/setup", "/static/")
+BODY_HEADERS = ("Content-Type", "Content-Length")
 GENERATION_SQL = text("SELECT key, value FROM settings WHERE key IN ('generation', 'changed_at')")
 
 
@@ -36,11 +40,30 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = PageCacheMiddleware(app, app.wsgi_app)
 
 
+_readers = threading.local()
+
+
 def site_state(engine: Engine) -> tuple[str, str]:
     """The generation counter and the time of the last public change, in one query."""
-    with engine.connect() as connection:
-        values = dict(connection.execute(GENERATION_SQL).all())
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        rows = sqlite_reader(engine.url.database).execute(GENERATION_SQL.text).fetchall()
+    else:
+        with engine.connect() as connection:
+            rows = connection.execute(GENERATION_SQL).all()
+    values = dict(rows)
     return values.get("generation", "0"), values.get("changed_at", "")
+
+
+def sqlite_reader(path: str) -> sqlite3.Connection:
+    # This check runs on every cached read: a plain connection kept by each thread costs
+    # a few microseconds where a pooled SQLAlchemy checkout costs tens. It only reads,
+    # outside any transaction, so it always sees the latest commit.
+    connection = getattr(_readers, "connection", None)
+    if connection is None or _readers.path != path:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+        connection.execute("PRAGMA busy_timeout = 10000")
+        _readers.connection, _readers.path = connection, path
+    return connection
 
 
 def page_key(environ: dict, generation: str) -> str:
@@ -81,12 +104,17 @@ class PageCacheMiddleware:
                 self.engine = db.engine
         generation, _ = site_state(self.engine)
         entry = cache.cache.get(page_key(environ, generation))
-        if entry is None:
+        if entry is None or "headers" not in entry:
             return self.wsgi_app(environ, start_response)
-        response = cached_response(entry, Request(environ), config["PUBLIC_CACHE_MAX_AGE"])
-        return add_security_headers(response, secure=environ.get("wsgi.url_scheme") == "https")(
-            environ, start_response
-        )
+        # Headers were assembled once when the page was stored; a hit only copies them.
+        headers = list(entry["headers"])
+        if environ.get("wsgi.url_scheme") == "https":
+            headers.append(("Strict-Transport-Security", HSTS))
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(entry["etag"]):
+            start_response("304 Not Modified", [h for h in headers if h[0] not in BODY_HEADERS])
+            return []
+        start_response("200 OK", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry["body"]]
 
 
 def public_page(view: Callable) -> Callable:
@@ -113,10 +141,18 @@ def public_page(view: Callable) -> Callable:
                 "etag": hashlib.sha256(body).hexdigest()[:32],
                 "last_modified": changed_at,
             }
+            entry["headers"] = stored_headers(entry, current_app.config["PUBLIC_CACHE_MAX_AGE"])
             cache.set(key, entry)
         return cached_response(entry, request, current_app.config["PUBLIC_CACHE_MAX_AGE"])
 
     return wrapper
+
+
+def stored_headers(entry: dict, max_age: int) -> list[tuple[str, str]]:
+    """The full header list of a cached page as the middleware will send it."""
+    response = cached_response(entry, Request.from_values(), max_age)
+    response = add_security_headers(response, secure=False)
+    return [(name, value) for name, value in response.headers.items()]
 
 
 def cached_response(entry: dict, incoming: Request, max_age: int) -> Response:

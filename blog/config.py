@@ -20,7 +20,6 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
     "MAX_TURN_CHARS": 200_000,
     "RENDER_TIMEOUT_SECONDS": 1.0,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
@@ -54,6 +53,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'colloquy.sqlite3'}"
     )
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in app.config and not str(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    ).startswith("sqlite"):
+        # A server database may drop idle connections; a SQLite file never does.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+HSTS = "max-age=31536000"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -44,5 +45,5 @@ def add_security_headers(response: Response, secure: bool | None = None) -> Resp
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response
