@@ -46,3 +46,15 @@
     });
   }
 })();
+
+// Clicking a turn's text opens it for editing, as the Edit button does (links still work).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    const body = event.target.closest && event.target.closest(".studio-turn:not(.is-editing) .turn__body");
+    if (!body || event.target.closest("a, button, summary, input, select, textarea")) { return; }
+    if (window.getSelection && String(window.getSelection()).length > 0) { return; }
+    const edit = body.closest("article").querySelector(".edit-turn");
+    if (edit) { edit.click(); }
+  });
+})();

@@ -249,3 +249,12 @@ def test_editing_without_javascript(browser, live_server, draft):
     assert (
         turn_sources(live_server.app, draft)[1] == "Ash, Smoke or Pebble; Pebble is my favourite."
     )
+
+
+def test_clicking_a_turns_text_opens_it_for_editing(signed_in_page: Page, live_app, draft):
+    page = signed_in_page
+    first_id = turn_ids(live_app, draft)[0]
+    open_editor(page, draft)
+    page.locator(f"#t{first_id} .turn__body").click()
+    expect(page.locator(f"#t{first_id} textarea.turn-source")).to_be_visible()
+    assert_no_page_load(page)
