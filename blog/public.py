@@ -316,6 +316,7 @@ def asset(asset_id: int, name: str):
         abort(404)
     response = Response(found.data, mimetype=found.mime_type)
     response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    # Short: an unpublished post's images must leave caches soon after it does.
+    response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
