@@ -31,7 +31,8 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_SSL_STRICT": False,
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 3600,
-    "PUBLIC_CACHE_MAX_AGE": 60,
+    # Browsers and proxies revalidate every time (cheap 304s), so a change shows at once.
+    "PUBLIC_CACHE_MAX_AGE": 0,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 900,
     "TRUSTED_HOSTS": None,
