@@ -6,6 +6,7 @@ import io
 import re
 import stat
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -87,10 +88,11 @@ class GuardedReader(io.RawIOBase):
     bomb is refused before any parser builds it; `max_depth=None` turns it off.
     """
 
-    _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-    _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-    _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-    _DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+    # An escaped backslash or quote, which neither ends a string nor starts an escape.
+    _ESCAPED = re.compile(rb'\\[\\"]')
+    _NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
+    _STRING = re.compile(rb'"[^"]*"')
+    _SIGNED = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
     def __init__(
         self, raw: BinaryIO, where: str, max_bytes: int, max_depth: int | None = None
@@ -103,7 +105,7 @@ class GuardedReader(io.RawIOBase):
         self.offset = 0
         self._depth = 0
         self._in_string = False
-        self._escape_pending = False
+        self._escape_pending = False  # the previous chunk ended in an unpaired backslash
 
     def readable(self) -> bool:
         return True
@@ -122,48 +124,43 @@ class GuardedReader(io.RawIOBase):
                 # JSON parsers reject the byte order mark some editors write.
                 self.offset = len(UTF8_BOM)
                 data = data[len(UTF8_BOM) :]
-            self._check_depth(data)
+            self._check_depth(data, self._max_depth)
         self.offset += len(data)
         buffer[: len(data)] = data
         return len(data)
 
-    def _check_depth(self, data: bytes) -> None:
-        position = 0
-        if self._in_string:
-            position = self._leave_string(data)
-            if position < 0:
-                return
-        outside = self._STRING.sub(b"", data[position:])
-        open_quote = outside.find(b'"')
-        if open_quote >= 0:
-            # A string starts here and runs past the chunk; note a dangling backslash.
-            outside = outside[:open_quote]
-            self._in_string = True
-            trailing = len(data) - len(data.rstrip(b"\\"))
-            self._escape_pending = trailing % 2 == 1
-        brackets = outside.translate(None, self._NOT_BRACKETS)
-        if not brackets:
-            return
-        depths = list(accumulate(map(self._DELTA.__getitem__, brackets), initial=self._depth))
-        if max(depths) > self._max_depth:
-            raise ImportFormatError(
-                f"JSON nested deeper than {self._max_depth} levels "
-                f"(around byte {self.offset:,}); this is not a conversation export",
-                self._where,
-            )
-        self._depth = depths[-1]
-
-    def _leave_string(self, data: bytes) -> int:
-        """Index just past the string continuing from the previous chunk, or -1 if it goes on."""
-        start = 1 if self._escape_pending else 0
-        self._escape_pending = False
-        match = self._STRING_REST.match(data, start)
-        if match:
-            self._in_string = False
-            return match.end()
+    def _check_depth(self, data: bytes, limit: int) -> None:
+        """Follow the nesting through one chunk with whole-chunk byte operations only."""
+        if self._escape_pending:
+            data = data[1:]  # the character the previous chunk's backslash escaped
         trailing = len(data) - len(data.rstrip(b"\\"))
-        self._escape_pending = start < len(data) and trailing % 2 == 1
-        return -1
+        self._escape_pending = trailing % 2 == 1
+        if b"\\" in data:
+            data = self._ESCAPED.sub(b"", data)
+        # Only quotes and brackets are left; every quote now opens or closes a string.
+        marks = data.translate(None, self._NOT_MARKS)
+        if self._in_string:
+            marks = b'"' + marks
+        # Two quotes in a row enclose nothing, inside a string or out: most strings go here.
+        outside = self._STRING.sub(b"", marks.replace(b'""', b""))
+        open_quote = outside.find(b'"')
+        self._in_string = open_quote >= 0
+        if self._in_string:
+            outside = outside[:open_quote]
+        if not outside:
+            return
+        brackets = outside.translate(self._SIGNED)
+        opened = brackets.count(1)
+        if self._depth + opened > limit:
+            # Near enough to the limit that the order of the brackets matters.
+            deepest = max(accumulate(array("b", brackets), initial=self._depth))
+            if deepest > limit:
+                raise ImportFormatError(
+                    f"JSON nested deeper than {limit} levels "
+                    f"(around byte {self.offset:,}); this is not a conversation export",
+                    self._where,
+                )
+        self._depth += 2 * opened - len(brackets)
 
 
 def guarded(
