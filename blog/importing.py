@@ -6,13 +6,16 @@ import io
 import json
 import mimetypes
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Connection, Dialect, delete, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 from .importers.base import ImportedConversation, ImportFormatError
@@ -236,9 +239,18 @@ class ImportBatch:
         )
 
     def flush_turns(self) -> None:
-        if self.pending_turns:
+        if not self.pending_turns:
+            return
+        dialect = self.connection.dialect
+        prepared = turn_insert(dialect)
+        if prepared is None:
             self.connection.execute(insert(Turn), self.pending_turns)
-            self.pending_turns = []
+        elif dialect.driver == "psycopg":
+            copy_turns(self.connection, map(prepared[1], self.pending_turns))
+        else:
+            statement, values = prepared
+            self.connection.exec_driver_sql(statement, list(map(values, self.pending_turns)))
+        self.pending_turns = []
 
     def finish(self) -> None:
         """Write what is still queued (the caller commits)."""
@@ -257,6 +269,84 @@ def warn_about_findings(title: str, slug: str, rows: list[dict], report: ImportR
     if kinds:
         listed = ", ".join(f"{count} {label}" for label, count in sorted(kinds.items()))
         report.warnings.append(f"{title} ({slug}): {listed}")
+
+
+TURN_COLUMNS = (
+    "post_id",
+    "position",
+    "role",
+    "speaker",
+    "model",
+    "source",
+    "html",
+    "original_source",
+    "alternatives_json",
+    "reviewed",
+    "excluded",
+    "created_at",
+    "version",
+)
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def turn_insert(dialect: Dialect) -> tuple[str, Callable[[dict], tuple]] | None:
+    """A driver-level INSERT for turn rows and a function that gives a row's values for it
+    (None for a driver whose parameter style it does not write).
+
+    Each value is converted as SQLAlchemy would bind it (UTC timestamps, booleans), so
+    whole batches go to the driver's executemany without per-row statement handling.
+    """
+    if dialect in _TURN_INSERTS:
+        return _TURN_INSERTS[dialect]
+    placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
+    if placeholder is None:
+        _TURN_INSERTS[dialect] = None
+        return None
+    quote = dialect.identifier_preparer.quote
+    table = dialect.identifier_preparer.format_table(Turn.__table__)
+    statement = (
+        f"INSERT INTO {table} ({', '.join(quote(name) for name in TURN_COLUMNS)}) "
+        f"VALUES ({', '.join([placeholder] * len(TURN_COLUMNS))})"
+    )
+    processors = [
+        (index, processor)
+        for index, name in enumerate(TURN_COLUMNS)
+        if (processor := Turn.__table__.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    plain = itemgetter(*TURN_COLUMNS)
+
+    def values(row: dict) -> tuple:
+        converted = list(plain(row))
+        for index, processor in processors:
+            converted[index] = processor(converted[index])
+        return tuple(converted)
+
+    _TURN_INSERTS[dialect] = statement, values
+    return statement, values
+
+
+_TURN_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def copy_turns(connection: Connection, rows: Iterable[tuple]) -> None:
+    """Write turn rows with PostgreSQL's COPY, which is faster than INSERT for many rows."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"COPY {dialect.identifier_preparer.format_table(Turn.__table__)} "
+        f"({', '.join(quote(name) for name in TURN_COLUMNS)}) FROM STDIN"
+    )
+    error = dialect.loaded_dbapi.Error
+    try:
+        with (
+            connection.connection.driver_connection.cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    except error as exc:
+        # Raised as SQLAlchemy raises driver errors for every other statement.
+        raise DBAPIError.instance(statement, None, exc, error, dialect=dialect) from exc
 
 
 def turn_row(post_id: int, position: int, turn) -> dict:
