@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -463,10 +463,13 @@ class _TurnBuilder:
         if not (self.hidden and "tool-output" in text):
             text = _normalize_math(text)
         attachments = [_attachment(image, assets) for image in self.images]
-        referenced = {asset_id(image.pointer) for image in self.images}
-        attachments.extend(
-            _uploaded_file(meta, assets) for meta in self.files if meta.get("id") not in referenced
-        )
+        if self.files:
+            referenced = {asset_id(image.pointer) for image in self.images}
+            attachments.extend(
+                _uploaded_file(meta, assets)
+                for meta in self.files
+                if meta.get("id") not in referenced
+            )
         if self.role == "user":
             speaker = USER_SPEAKER
         elif self.role == "tool":
@@ -616,6 +619,8 @@ def _branch_version(
 
 _PRIVATE_SPAN = re.compile("\ue200[^\ue200\ue201]*\ue201")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Any character the clean-up below would act on: private-use markers or a 【 citation.
+_SPECIAL = re.compile("[\ue000-\uf8ff【]")
 _BRACKET_MARKER = re.compile(r"【\d+(?::\d+)?(?:†[^【】\n]*)?】")
 _WEB_REFERENCES = {"webpage", "webpage_extended", "grouped_webpages"}
 
@@ -629,6 +634,9 @@ def resolve_references(
     `matched_text`; otherwise the matched text is searched for instead.
     """
     references = [r for r in metadata.get("content_references") or [] if isinstance(r, dict)]
+    plain = text.isascii() or not _SPECIAL.search(text)
+    if plain and not references and not metadata.get("citations"):
+        return text  # nothing to link, nothing to strip
     spans: list[tuple[int, int, str]] = []
     searched: list[tuple[str, str]] = []
     for reference in references:
@@ -798,12 +806,15 @@ def _alt(text: str) -> str:
     return flat.replace("[", "(").replace("]", ")")
 
 
-def _normalize_math(text: str) -> str:
+def _load_normalize_math() -> Callable[[str], str]:
     try:
         from blog.importers.mathnorm import normalize_math
     except ImportError:
-        return text
-    return normalize_math(text)
+        return lambda text: text
+    return normalize_math
+
+
+_normalize_math = _load_normalize_math()
 
 
 def _model_name(slug: object) -> str | None:
@@ -819,6 +830,8 @@ def _most_common_model(turns: list[ImportedTurn]) -> str | None:
 
 def _timestamp(value: object) -> datetime | None:
     """A Unix time in seconds (or an ISO 8601 string) as an aware UTC datetime."""
+    if isinstance(value, float) and 0 <= value < 32_503_680_000:  # the usual case, finite too
+        return datetime.fromtimestamp(value, UTC)
     if _is_number(value) and 0 <= value < 32_503_680_000:  # up to the year 3000
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str) and value:
