@@ -360,7 +360,9 @@ def turn_row(post_id: int, position: int, turn) -> dict:
         "source": text,
         "html": None,  # rendered on first view or at publish, never in the import request
         "original_source": text,
-        "alternatives_json": json.dumps(turn.alternatives, ensure_ascii=False),
+        "alternatives_json": (
+            json.dumps(turn.alternatives, ensure_ascii=False) if turn.alternatives else "[]"
+        ),
         "reviewed": turn.role not in AI_ROLES,
         "excluded": turn.hidden,
         "created_at": turn.created_at,
