@@ -145,3 +145,17 @@ def test_export_download_and_cli_exports(app, author, runner, make_post, tmp_pat
     feed = (tmp_path / "site" / "feed.xml").read_text()
     assert "ai-disclosure" in feed
     assert (tmp_path / "site" / "static" / "style.css").exists()
+
+
+def test_nul_characters_are_stored_as_replacement_characters(app, author, runner, tmp_path):
+    source = tmp_path / "nul.json"
+    source.write_text(
+        '[{"conversations": [{"from": "human", "value": "hello\\u0000there"},'
+        ' {"from": "gpt", "value": "reply\\u0000text"}]}]'
+    )
+    result = runner.invoke(args=["import", str(source)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        post = db.session.scalar(db.select(Post))
+        assert "\x00" not in post.title + post.turns[0].source + post.turns[1].source
+        assert "\ufffd" in post.turns[0].source
