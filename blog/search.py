@@ -90,27 +90,29 @@ def _search_sqlite(match: str) -> list[tuple]:
     return [(post_id, turn_id, snippets.get(rowid, "")) for rowid, post_id, turn_id in ranked]
 
 
+# The query function is written out in each WHERE clause (not taken from a CTE) so the
+# planner sees a value it can look up in the GIN indexes.
+TSQUERY = "websearch_to_tsquery('english', :query)"
 POSTGRES_SEARCH = text(
-    """
-    WITH q AS (SELECT websearch_to_tsquery('english', :query) AS tsq),
-    ranked AS (
+    f"""
+    WITH ranked AS (
         SELECT posts.id AS post_id, NULL::integer AS turn_id, posts.title AS body,
-               ts_rank(posts.search_vector, q.tsq) + 1.0 AS rank
-        FROM posts, q
-        WHERE posts.status = 'published' AND posts.search_vector @@ q.tsq
+               ts_rank(posts.search_vector, {TSQUERY}) + 1.0 AS rank
+        FROM posts
+        WHERE posts.status = 'published' AND posts.search_vector @@ {TSQUERY}
         UNION ALL
-        SELECT turns.post_id, turns.id, turns.source, ts_rank(turns.search_vector, q.tsq)
-        FROM turns JOIN posts ON posts.id = turns.post_id, q
+        SELECT turns.post_id, turns.id, turns.source, ts_rank(turns.search_vector, {TSQUERY})
+        FROM turns JOIN posts ON posts.id = turns.post_id
         WHERE posts.status = 'published' AND NOT turns.excluded
-          AND turns.search_vector @@ q.tsq
+          AND turns.search_vector @@ {TSQUERY}
         ORDER BY rank DESC
         LIMIT :limit
     )
     SELECT post_id, turn_id,
-           ts_headline('english', body, q.tsq,
+           ts_headline('english', body, {TSQUERY},
                        'StartSel=' || :open || ', StopSel=' || :close
                        || ', MaxWords=30, MinWords=10, MaxFragments=1')
-    FROM ranked, q
+    FROM ranked
     ORDER BY rank DESC
     """
 )
