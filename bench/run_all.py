@@ -204,7 +204,7 @@ def main() -> None:
             results[result["bench"]] = result
     if IMPORT_BENCH.exists():
         print("== import_bench.py", flush=True)
-        _, output, seconds = run_script("import_bench.py", [], timeout=1200)
+        _, output, seconds = run_script("import_bench.py", ["--with-app"], timeout=1200)
         print(output.strip() + f"\n({seconds:.0f} s)\n", flush=True)
         outputs["import_bench.py"] = output
     machine["Load average at end"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
