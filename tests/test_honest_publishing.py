@@ -41,7 +41,9 @@ def test_unreviewed_ai_turn_blocks_publishing_in_editor_and_cli(app, author, run
         db.session.commit()
         slug = get_post(app, post_id).slug
     page = author.post(
-        f"/studio/posts/{post_id}/publish", {"confirm_policies": "1", "confirm_privacy": "1"}, follow_redirects=True
+        f"/studio/posts/{post_id}/publish",
+        {"confirm_policies": "1", "confirm_privacy": "1"},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "1 AI turn(s) not yet reviewed" in page
     cli = runner.invoke(args=["publish", slug, "--yes"])
@@ -61,13 +63,17 @@ def test_review_all_is_deliberate(app, author, make_post):
     author.post(f"/studio/posts/{post_id}/review-all", {})
     with app.app_context():
         assert content.unreviewed_turns(get_post(app, post_id))
-    response = author.post(f"/studio/posts/{post_id}/review-all", {"confirm": "yes"}, follow_redirects=True)
+    response = author.post(
+        f"/studio/posts/{post_id}/review-all", {"confirm": "yes"}, follow_redirects=True
+    )
     assert "Marked 2 AI turn(s) as reviewed" in response.get_data(as_text=True)
     with app.app_context():
         assert not content.unreviewed_turns(get_post(app, post_id))
 
 
-def test_secrets_are_flagged_refused_redacted_and_never_public(app, author, client, runner, tmp_path):
+def test_secrets_are_flagged_refused_redacted_and_never_public(
+    app, author, client, runner, tmp_path
+):
     key = fake_openai_key()
     source = tmp_path / "leaky.md"
     source.write_text(
@@ -86,7 +92,9 @@ def test_secrets_are_flagged_refused_redacted_and_never_public(app, author, clie
     assert editor.count('class="finding__match"') >= 3
     author.post(f"/studio/posts/{post_id}/review-all", {"confirm": "yes"})
     refused = author.post(
-        f"/studio/posts/{post_id}/publish", {"confirm_policies": "1", "confirm_privacy": "1"}, follow_redirects=True
+        f"/studio/posts/{post_id}/publish",
+        {"confirm_policies": "1", "confirm_privacy": "1"},
+        follow_redirects=True,
     )
     assert "privacy finding(s) still open" in refused.get_data(as_text=True)
     cli = runner.invoke(args=["publish", slug, "--yes"])
@@ -99,7 +107,9 @@ def test_secrets_are_flagged_refused_redacted_and_never_public(app, author, clie
                 {"turn": found.turn.id, "fingerprint": found.finding.fingerprint},
             )
         assert open_findings(get_post(app, post_id)) == []
-    published = author.post(f"/studio/posts/{post_id}/publish", {"confirm_policies": "1", "confirm_privacy": "1"})
+    published = author.post(
+        f"/studio/posts/{post_id}/publish", {"confirm_policies": "1", "confirm_privacy": "1"}
+    )
     assert published.status_code == 303
     for path, body in public_responses(client, slug).items():
         for secret in (key, EMAIL, CARD, CARD.replace(" ", "")):
@@ -108,11 +118,16 @@ def test_secrets_are_flagged_refused_redacted_and_never_public(app, author, clie
 
 
 def test_dismissed_finding_needs_a_reason_and_stops_blocking(app, author, make_post):
-    post_id = make_post(turns=[("user", "Write to support@colloquy-help.org please"), ("assistant", "ok")])
+    post_id = make_post(
+        turns=[("user", "Write to support@colloquy-help.org please"), ("assistant", "ok")]
+    )
     with app.app_context():
         found = open_findings(get_post(app, post_id))[0]
         fingerprint, kind = found.finding.fingerprint, found.finding.kind
-    author.post(f"/studio/posts/{post_id}/findings/dismiss", {"fingerprint": fingerprint, "kind": kind, "reason": ""})
+    author.post(
+        f"/studio/posts/{post_id}/findings/dismiss",
+        {"fingerprint": fingerprint, "kind": kind, "reason": ""},
+    )
     with app.app_context():
         assert open_findings(get_post(app, post_id))
     author.post(
@@ -123,10 +138,16 @@ def test_dismissed_finding_needs_a_reason_and_stops_blocking(app, author, make_p
         assert open_findings(get_post(app, post_id)) == []
 
 
-def test_left_out_turn_is_absent_from_every_public_response(app, author, client, make_post, tmp_path, runner):
+def test_left_out_turn_is_absent_from_every_public_response(
+    app, author, client, make_post, tmp_path, runner
+):
     post_id = make_post(
         "Excerpted",
-        [("user", "visible question"), ("assistant", "zebracorn secret musings"), ("user", "last visible")],
+        [
+            ("user", "visible question"),
+            ("assistant", "zebracorn secret musings"),
+            ("user", "last visible"),
+        ],
     )
     with app.app_context():
         hidden = get_post(app, post_id).turns[1].id
@@ -156,7 +177,9 @@ def test_editing_an_ai_turn_marks_it_and_changes_how_it_was_made(app, author, cl
         ai_id, version = ai_turn.id, ai_turn.version
     before = client.get(f"/posts/{slug}").get_data(as_text=True)
     assert "Verbatim transcript" in before and "edited by the author" not in before
-    author.post(f"/studio/posts/{post_id}/turns/{ai_id}", {"source": "improved answer", "version": version})
+    author.post(
+        f"/studio/posts/{post_id}/turns/{ai_id}", {"source": "improved answer", "version": version}
+    )
     after = client.get(f"/posts/{slug}").get_data(as_text=True)
     assert "edited by the author" in after
     assert "Edited transcript" in after
@@ -165,11 +188,18 @@ def test_editing_an_ai_turn_marks_it_and_changes_how_it_was_made(app, author, cl
 
 
 def test_unlisted_post_is_reachable_only_by_link(app, client, make_post):
-    post_id = make_post("Quiet one", [("user", "qqq unlistedword"), ("assistant", "a")], publish=True, status="unlisted")
+    post_id = make_post(
+        "Quiet one",
+        [("user", "qqq unlistedword"), ("assistant", "a")],
+        publish=True,
+        status="unlisted",
+    )
     with app.app_context():
         slug = get_post(app, post_id).slug
     page = client.get(f"/posts/{slug}")
-    assert page.status_code == 200 and 'name="robots" content="noindex' in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="robots" content="noindex' in page.get_data(
+        as_text=True
+    )
     for path in ["/", "/feed.xml", "/atom.xml", "/sitemap.xml", "/archive"]:
         assert "Quiet one" not in client.get(path).get_data(as_text=True), path
     assert 'class="result"' not in client.get("/search?q=unlistedword").get_data(as_text=True)
@@ -180,8 +210,12 @@ def test_attribution_license_and_json_ld(app, client, make_post):
     with app.app_context():
         slug = get_post(app, post_id).slug
     page = client.get(f"/posts/{slug}").get_data(as_text=True)
-    assert 'rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0' in page
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert (
+        'rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0' in page
+    )
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    )
     assert data["author"]["name"] == "Alice Author"
     assert data["contributor"]["name"] == "GPT-4o" and "GPT-4o" not in json.dumps(data["author"])
     assert data["license"].endswith("/by-sa/4.0/")
