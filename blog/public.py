@@ -27,6 +27,8 @@ from .site import disclosure_text, load_settings
 
 bp = Blueprint("public", __name__)
 
+INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
 
 def page_number() -> int:
     try:
@@ -314,8 +316,13 @@ def asset(asset_id: int, name: str):
     owner = db.session.get(Post, found.post_id)
     if owner is None or not (owner.is_reachable or current_user.is_authenticated):
         abort(404)
-    response = Response(found.data, mimetype=found.mime_type)
-    response.headers["Content-Disposition"] = "inline"
+    if found.mime_type in INLINE_IMAGE_TYPES:
+        response = Response(found.data, mimetype=found.mime_type)
+        response.headers["Content-Disposition"] = "inline"
+    else:
+        # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
+        response = Response(found.data, mimetype="application/octet-stream")
+        response.headers["Content-Disposition"] = "attachment"
     # Short: an unpublished post's images must leave caches soon after it does.
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

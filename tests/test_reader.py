@@ -196,3 +196,21 @@ def test_quoted_phrase_matches_only_the_phrase(app, client, make_post):
               publish=True)  # fmt: skip
     page = client.get('/search?q="race condition"').get_data(as_text=True)
     assert page.count('class="result"') == 1 and "#turn-1" in page
+
+
+def test_only_plain_images_are_served_inline(app, client, make_post):
+    from blog.models import Asset
+
+    post_id = make_post("With files", publish=True)
+    with app.app_context():
+        png = Asset(post_id=post_id, name="a.png", mime_type="image/png", data=b"\x89PNG\r\n\x1a\n")
+        page = Asset(post_id=post_id, name="x.html", mime_type="text/html", data=b"<script>1</script>")
+        db.session.add_all([png, page])
+        db.session.commit()
+        png_id, page_id = png.id, page.id
+    image = client.get(f"/assets/{png_id}/a.png")
+    assert image.mimetype == "image/png" and image.headers["Content-Disposition"] == "inline"
+    other = client.get(f"/assets/{page_id}/x.html")
+    assert other.mimetype == "application/octet-stream"
+    assert other.headers["Content-Disposition"] == "attachment"
+    assert "sandbox" in other.headers["Content-Security-Policy"]
