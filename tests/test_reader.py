@@ -204,7 +204,9 @@ def test_only_plain_images_are_served_inline(app, client, make_post):
     post_id = make_post("With files", publish=True)
     with app.app_context():
         png = Asset(post_id=post_id, name="a.png", mime_type="image/png", data=b"\x89PNG\r\n\x1a\n")
-        page = Asset(post_id=post_id, name="x.html", mime_type="text/html", data=b"<script>1</script>")
+        page = Asset(
+            post_id=post_id, name="x.html", mime_type="text/html", data=b"<script>1</script>"
+        )
         db.session.add_all([png, page])
         db.session.commit()
         png_id, page_id = png.id, page.id
