@@ -41,6 +41,20 @@ def no_store(response: Response) -> Response:
     return response
 
 
+@bp.errorhandler(content.ContentError)
+def refused(error: content.ContentError):
+    """A change the content service refused: nothing saved, the reason shown in the editor."""
+    db.session.rollback()
+    flash(str(error), "error")
+    post_id = (request.view_args or {}).get("post_id")
+    target = (
+        url_for("studio.edit_post", post_id=post_id) if post_id else url_for("studio.dashboard")
+    )
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -133,16 +147,7 @@ def edit_post(post_id: int):
 def update_post(post_id: int):
     """Save the post's title, slug, summary, model, license and tags."""
     post = load_post(post_id)
-    try:
-        content.update_post(post, request.form.to_dict(), request.form.get("version"))
-    except content.StaleEdit as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(editor_url(post), code=303)
-    except content.ContentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(editor_url(post), code=303)
+    content.update_post(post, request.form.to_dict(), request.form.get("version"))
     flash("Details saved.", "success")
     return redirect(editor_url(post), code=303)
 
@@ -199,12 +204,7 @@ def add_turn(post_id: int):
     post = load_post(post_id)
     after_id = request.form.get("after", type=int)
     after = load_turn(post, after_id) if after_id else None
-    try:
-        turn = content.add_turn(post, request.form.get("role", "user"), after=after)
-    except content.ContentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(editor_url(post), code=303)
+    turn = content.add_turn(post, request.form.get("role", "user"), after=after)
     return after_change(post, "Turn added.", turn)
 
 
@@ -230,12 +230,7 @@ def change_role(post_id: int, turn_id: int):
     """Change who speaks a turn."""
     post = load_post(post_id)
     turn = load_turn(post, turn_id)
-    try:
-        content.set_role(turn, request.form.get("role", ""))
-    except content.ContentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(editor_url(post, turn), code=303)
+    content.set_role(turn, request.form.get("role", ""))
     return after_change(post, "Role changed.", turn)
 
 
@@ -275,12 +270,7 @@ def choose_alternative(post_id: int, turn_id: int):
     """Publish another version of a turn."""
     post = load_post(post_id)
     turn = load_turn(post, turn_id)
-    try:
-        content.choose_alternative(turn, request.form.get("index", -1, type=int))
-    except content.ContentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(editor_url(post, turn), code=303)
+    content.choose_alternative(turn, request.form.get("index", -1, type=int))
     return after_change(post, "Version chosen. Review it before publishing.", turn)
 
 
@@ -344,9 +334,6 @@ def publish(post_id: int):
         content.publish(post, status=request.form.get("status", "published"), confirmed=confirmed)
     except content.PublishBlocked as exc:
         flash("Not published yet: " + "; ".join(exc.reasons) + ".", "error")
-        return redirect(editor_url(post), code=303)
-    except content.ContentError as exc:
-        flash(str(exc), "error")
         return redirect(editor_url(post), code=303)
     where = "unlisted (reachable by its link only)" if post.status == "unlisted" else "public"
     flash(f"Published: the post is now {where}.", "success")

@@ -266,3 +266,19 @@ def test_speaker_label_is_editable(app, author, client, make_post):
     )
     slug = load(app, post_id)[0].slug
     assert "ChatGPT (GPT-4)" in client.get(f"/posts/{slug}").get_data(as_text=True)
+
+
+def test_refused_changes_are_explained_and_nothing_is_saved(app, author, make_post):
+    post_id = make_post("Keep me")
+    page = author.post(
+        f"/studio/posts/{post_id}",
+        {"title": "Keep me", "license": "not-a-license"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Choose a license from the list." in page
+    _, turns = load(app, post_id)
+    htmx = author.post(
+        f"/studio/posts/{post_id}/turns/{turns[0][0]}/role", {"role": "wizard"}, headers=HTMX
+    )
+    assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == f"/studio/posts/{post_id}"
+    assert load(app, post_id)[1][0][1] == "user"
