@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
@@ -169,13 +169,17 @@ def published_tag_ids():
     )
 
 
-def posts_for_dashboard() -> list[Post]:
-    """Every post, drafts first, then by last change."""
-    return list(
-        db.session.scalars(
-            select(Post).order_by((Post.status == "draft").desc(), Post.updated_at.desc())
-        )
+def posts_for_dashboard() -> list[tuple[Post, int]]:
+    """Every post with its number of turns, drafts first, then by last change."""
+    turn_counts = (
+        select(Turn.post_id, func.count(Turn.id).label("turns")).group_by(Turn.post_id).subquery()
     )
+    rows = db.session.execute(
+        select(Post, func.coalesce(turn_counts.c.turns, 0))
+        .outerjoin(turn_counts, turn_counts.c.post_id == Post.id)
+        .order_by((Post.status == "draft").desc(), Post.updated_at.desc())
+    )
+    return [(post, count) for post, count in rows]
 
 
 # -- rendering ---------------------------------------------------------------

@@ -282,3 +282,12 @@ def test_refused_changes_are_explained_and_nothing_is_saved(app, author, make_po
     )
     assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == f"/studio/posts/{post_id}"
     assert load(app, post_id)[1][0][1] == "user"
+
+
+def test_dashboard_lists_posts_by_status_with_turn_counts(author, make_post):
+    make_post("A draft", [("user", "a"), ("assistant", "b"), ("user", "c")])
+    make_post("Out there", publish=True)
+    page = author.get("/studio/").get_data(as_text=True)
+    drafts, published = page.split('id="group-draft"')[1].split('id="group-published"')
+    assert "A draft" in drafts and "<td>3</td>" in drafts
+    assert "Out there" in published and "<td>2</td>" in published
