@@ -567,7 +567,6 @@ def publish(
         post.published_at = now
     post.status = status
     touch(post)
-    bump_generation()
     db.session.commit()
 
 
