@@ -18,8 +18,8 @@ from .importers.base import ImportFormatError
 from .importers.detect import read_conversations
 from .importing import (
     CountingReader,
+    KnownPosts,
     conversation_key,
-    find_existing,
     import_file,
     import_limits,
 )
@@ -122,13 +122,14 @@ def list_conversations(job_id: int) -> None:
     """Read the upload once and list its conversations for the author to choose from."""
     job = db.session.get(ImportJob, job_id)
     listing = []
+    known = KnownPosts()
     position = {"bytes": 0}
     with open(job.path, "rb") as raw:
         reader = CountingReader(raw, lambda n: position.__setitem__("bytes", position["bytes"] + n))
         for index, conversation in enumerate(
             read_conversations(io.BufferedReader(reader), job.filename, limits=import_limits())
         ):
-            existing = find_existing(conversation)
+            existing = known.match(conversation, conversation.content_hash())
             listing.append(
                 {
                     "key": conversation_key(conversation, index),
@@ -138,7 +139,7 @@ def list_conversations(job_id: int) -> None:
                     else "",
                     "turns": sum(1 for t in conversation.turns if not t.hidden),
                     "source": conversation.source_kind,
-                    "existing": existing.slug if existing else None,
+                    "existing": existing[1] if existing else None,
                 }
             )
             if len(listing) % PROGRESS_EVERY == 0:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Connection, Dialect, delete, insert, or_, select, update
+from sqlalchemy import Connection, Dialect, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
@@ -128,15 +128,42 @@ def conversation_key(conversation: ImportedConversation, index: int) -> str:
     return conversation.source_id or f"#{index}"
 
 
-def find_existing(conversation: ImportedConversation) -> Post | None:
-    """A post imported earlier from the same conversation (by source id or content hash)."""
-    conditions = [Post.content_hash == conversation.content_hash()]
-    if conversation.source_id:
-        conditions.append(
-            (Post.source_kind == conversation.source_kind)
-            & (Post.source_id == conversation.source_id)
-        )
-    return db.session.scalar(select(Post).where(or_(*conditions)).limit(1))
+class KnownPosts:
+    """What is already in the database, read once: slugs in use and earlier imports."""
+
+    def __init__(self) -> None:
+        connection = db.session.connection()
+        rows = connection.execute(
+            select(Post.id, Post.slug, Post.source_kind, Post.source_id, Post.content_hash)
+        ).all()
+        self.slugs = {row.slug for row in rows}
+        self.slugs.update(connection.execute(select(SlugRedirect.old_slug)).scalars())
+        self.by_source = {(r.source_kind, r.source_id): (r.id, r.slug) for r in rows if r.source_id}
+        self.by_hash = {r.content_hash: (r.id, r.slug) for r in rows if r.content_hash}
+
+    def match(self, conversation: ImportedConversation, digest: str) -> tuple[int, str] | None:
+        """The (id, slug) of a post imported earlier from this conversation, by source or hash."""
+        if conversation.source_id:
+            found = self.by_source.get((conversation.source_kind, conversation.source_id))
+            if found:
+                return found
+        return self.by_hash.get(digest)
+
+    def remember(
+        self, conversation: ImportedConversation, digest: str, post: tuple[int, str]
+    ) -> None:
+        self.by_hash[digest] = post
+        if conversation.source_id:
+            self.by_source[(conversation.source_kind, conversation.source_id)] = post
+
+    def free_slug(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`… whichever is not taken yet; it is then taken."""
+        candidate, n = base, 1
+        while candidate in self.slugs:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.slugs.add(candidate)
+        return candidate
 
 
 # Compiled once and reused: one statement per imported conversation.
@@ -156,15 +183,7 @@ class ImportBatch:
         self.scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
         self.pending_turns: list[dict] = []
         self.connection = db.session.connection()
-        known = self.connection.execute(
-            select(Post.id, Post.slug, Post.source_kind, Post.source_id, Post.content_hash)
-        ).all()
-        self.slugs = {row.slug for row in known}
-        self.slugs.update(self.connection.execute(select(SlugRedirect.old_slug)).scalars())
-        self.by_source = {
-            (r.source_kind, r.source_id): (r.id, r.slug) for r in known if r.source_id
-        }
-        self.by_hash = {r.content_hash: (r.id, r.slug) for r in known if r.content_hash}
+        self.known = KnownPosts()
 
     def add(self, conversation: ImportedConversation) -> None:
         """Queue one conversation as a draft post (or an update of an earlier import)."""
@@ -172,8 +191,7 @@ class ImportBatch:
             self.report.skipped.append(f"{conversation.title} (no visible turns)")
             return
         digest = conversation.content_hash()
-        existing = self.by_source.get((conversation.source_kind, conversation.source_id))
-        existing = existing or self.by_hash.get(digest)
+        existing = self.known.match(conversation, digest)
         if existing is not None and self.on_duplicate == "skip":
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
@@ -200,16 +218,14 @@ class ImportBatch:
             )
             self.report.updated.append(SavedPost(post_id, slug, title))
         else:
-            slug = self.free_slug(slugify(title))
+            slug = self.known.free_slug(slugify(title))
             post_id = self.connection.execute(
                 INSERT_POST,
                 {"slug": slug, "author_id": self.author_id, "license": "", "created_at": utcnow()}
                 | values,
             ).scalar_one()
             self.report.created.append(SavedPost(post_id, slug, title))
-        self.by_hash[digest] = (post_id, slug)
-        if conversation.source_id:
-            self.by_source[(conversation.source_kind, conversation.source_id)] = (post_id, slug)
+        self.known.remember(conversation, digest, (post_id, slug))
         if conversation.tags:
             self.tag(post_id, conversation.tags)
         rows = [
@@ -221,14 +237,6 @@ class ImportBatch:
             warn_about_findings(title, slug, rows, self.report)
         if len(self.pending_turns) >= self.TURN_BATCH:
             self.flush_turns()
-
-    def free_slug(self, base: str) -> str:
-        candidate, n = base, 1
-        while candidate in self.slugs:
-            n += 1
-            candidate = f"{base}-{n}"
-        self.slugs.add(candidate)
-        return candidate
 
     def tag(self, post_id: int, names: list[str]) -> None:
         self.connection.execute(delete(post_tags).where(post_tags.c.post_id == post_id))
