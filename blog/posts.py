@@ -15,7 +15,7 @@ from .extensions import db
 from .importers.base import ImportedConversation, ImportedTurn
 from .licenses import LICENSES
 from .models import ROLES, Post, Series, SlugRedirect, Tag, Turn, User, post_tags, utcnow
-from .privacy import open_findings
+from .privacy import TurnFinding, open_findings
 from .render import render_markdown
 from .scan import redact, scan_text
 from .site import bump_generation
@@ -522,16 +522,20 @@ def choose_alternative(turn: Turn, index: int) -> None:
 # -- publishing --------------------------------------------------------------
 
 
-def publish_problems(post: Post) -> list[str]:
-    """Everything that stands between this post and publication."""
+def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> list[str]:
+    """Everything that stands between this post and publication (`findings`: the scan, if done)."""
     problems = []
-    if not post.visible_turns:
+    visible = post.visible_turns
+    if not visible:
         problems.append("the post has no visible turns")
-    unreviewed = unreviewed_turns(post)
+    unreviewed = [n for n, t in enumerate(visible, start=1) if t.is_ai and not t.reviewed]
     if unreviewed:
-        numbers = ", ".join(str(post.visible_turns.index(t) + 1) for t in unreviewed)
+        numbers = ", ".join(map(str, unreviewed))
         problems.append(f"{len(unreviewed)} AI turn(s) not yet reviewed (turn {numbers})")
-    findings = open_findings(post)
+    if findings is None:
+        findings = open_findings(post)
+    else:
+        findings = [f for f in findings if f.dismissed_reason is None]
     if findings:
         kinds = sorted({f.finding.label for f in findings})
         problems.append(f"{len(findings)} privacy finding(s) still open ({', '.join(kinds)})")

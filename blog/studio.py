@@ -78,10 +78,10 @@ def editor_url(post: Post, turn: Turn | None = None) -> str:
     return url_for("studio.edit_post", post_id=post.id, _anchor=anchor)
 
 
-def turn_context(post: Post) -> dict:
+def turn_context(post: Post, findings: list | None = None) -> dict:
     """What the turn partials need: findings per turn and the visible numbering."""
     by_turn: dict[int, list] = {}
-    for found in findings_for(post):
+    for found in findings_for(post) if findings is None else findings:
         by_turn.setdefault(found.turn.id, []).append(found)
     numbers = {turn.id: n for n, turn in enumerate(post.visible_turns, start=1)}
     return {"post": post, "findings_by_turn": by_turn, "numbers": numbers}
@@ -133,10 +133,11 @@ def edit_post(post_id: int):
     """The editor: the post's details and its turns, each editable in place."""
     post = load_post(post_id)
     content.ensure_rendered(post)
-    context = turn_context(post)
+    findings = findings_for(post)  # scanned once for the turns and the publish panel
+    context = turn_context(post, findings)
     return render_template(
         "studio/edit.html",
-        problems=content.publish_problems(post),
+        problems=content.publish_problems(post, findings),
         how_made=content.how_made(post),
         how_made_choices=content.HOW_MADE_LABELS,
         **context,
