@@ -37,30 +37,24 @@ def page_number() -> int:
         return 1
 
 
-def disclosure_for(post: Post) -> str:
-    """The post's disclosure sentence, from the site's wording and the post's facts."""
-    settings = load_settings()
-    author = post.author.name if post.author else settings.author_name
-    return disclosure_text(
-        settings.disclosure,
-        kind=content.HOW_MADE[content.how_made(post)],
-        model=content.post_models(post),
-        author=author,
-    )
-
-
 def post_view_model(post: Post) -> dict:
     """Everything a template needs to show one post, computed once."""
+    settings = load_settings()
+    how_made = content.how_made(post)
+    models = content.post_models(post)
+    author_name = post.author.name if post.author else settings.author_name
     return {
         "post": post,
         "turns": post.visible_turns,
         "omitted": content.omitted_runs(post),
-        "how_made": content.how_made(post),
-        "how_made_label": content.HOW_MADE_LABELS[content.how_made(post)],
-        "models": content.post_models(post),
-        "disclosure": disclosure_for(post),
-        "license": license_for(post.license or load_settings().default_license),
-        "author_name": post.author.name if post.author else load_settings().author_name,
+        "how_made": how_made,
+        "how_made_label": content.HOW_MADE_LABELS[how_made],
+        "models": models,
+        "disclosure": disclosure_text(
+            settings.disclosure, kind=content.HOW_MADE[how_made], model=models, author=author_name
+        ),
+        "license": license_for(post.license or settings.default_license),
+        "author_name": author_name,
     }
 
 
@@ -139,13 +133,19 @@ def json_ld(view: dict) -> dict:
     return data
 
 
+def reachable_or_404(slug: str) -> Post:
+    """The published or unlisted post with this slug; 404 for drafts and unknown slugs."""
+    found = content.get_reachable_post(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.get("/posts/<slug>.md")
 @public_page
 def post_markdown(slug: str):
     """The post's source as Markdown (or one turn's, with ?turn=N)."""
-    found = content.get_reachable_post(slug)
-    if found is None:
-        abort(404)
+    found = reachable_or_404(slug)
     conversation = content.as_conversation(found)
     turn_number = request.args.get("turn", type=int)
     if turn_number is not None:
@@ -164,9 +164,7 @@ def post_markdown(slug: str):
 @public_page
 def post_json(slug: str):
     """The post's source as JSON."""
-    found = content.get_reachable_post(slug)
-    if found is None:
-        abort(404)
+    found = reachable_or_404(slug)
     response = Response(to_json(content.as_conversation(found)), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{found.slug}.json"'
     return response
