@@ -1,0 +1,54 @@
+"""The import page in a real browser: upload, watch it read, choose, import, open the draft."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from blog.extensions import db
+from blog.importers.detect import read_conversations
+from blog.models import Post
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.browser
+
+EXPORT = FIXTURES / "sharegpt_conversations.json"
+
+
+def test_upload_choose_and_import_one_conversation(signed_in_page: Page, live_app):
+    page = signed_in_page
+    titles = [c.title for c in read_conversations(EXPORT.read_bytes(), EXPORT.name)]
+    page.goto("/studio/")
+    page.get_by_role("link", name="Import conversations").click()
+    page.locator("#file").set_input_files(str(EXPORT))
+    page.get_by_role("button", name="Upload and read").click()
+
+    # Reading happens in the background; the page refreshes itself once the list is ready.
+    rows = page.locator(".import-row")
+    expect(rows).to_have_count(len(titles))
+    first_title = rows.first.locator("label").inner_text()
+    page.locator(".select-all").uncheck()
+    expect(page.locator("input[name=chosen]:checked")).to_have_count(0)
+    page.locator(".import-filter").fill(first_title[:12].lower())
+    expect(rows.first).to_be_visible()
+    rows.first.locator("input[name=chosen]").check()
+    page.get_by_role("button", name="Import the chosen conversations").click()
+
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    page.get_by_role("link", name=first_title).click()
+    expect(page.locator("#turns article.studio-turn").first).to_be_visible()
+    with live_app.app_context():
+        posts = list(db.session.scalars(db.select(Post)))
+        assert [p.title for p in posts] == [first_title] and posts[0].status == "draft"
+
+
+def test_a_refused_file_says_why(signed_in_page: Page, live_app, tmp_path):
+    page = signed_in_page
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"mapping": {"a": ')
+    page.goto("/studio/import/")
+    page.locator("#file").set_input_files(str(broken))
+    page.get_by_role("button", name="Upload and read").click()
+    expect(page.get_by_text("Nothing from this file was saved")).to_be_visible()
+    with live_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
