@@ -11,10 +11,6 @@ class License:
     name: str
     url: str
 
-    @property
-    def is_open(self) -> bool:
-        return bool(self.url)
-
 
 LICENSES: dict[str, License] = {
     lic.code: lic
