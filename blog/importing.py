@@ -21,7 +21,7 @@ from .extensions import db
 from .importers.base import ImportedConversation, ImportFormatError
 from .importers.detect import ImportLimits, read_conversations
 from .models import AI_ROLES, Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
-from .posts import slugify, storable, tags_named
+from .posts import slugify, tags_named
 from .scan import scan_text
 from .site import bump_generation
 
@@ -195,10 +195,10 @@ class ImportBatch:
         if existing is not None and self.on_duplicate == "skip":
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
-        title = storable((conversation.title or "Untitled conversation")[:300])
+        title = (conversation.title or "Untitled conversation")[:300]
         values = {
             "title": title,
-            "summary": storable(conversation.summary or ""),
+            "summary": conversation.summary or "",
             "source_kind": conversation.source_kind,
             "source_id": conversation.source_id,
             "content_hash": digest,
@@ -358,20 +358,18 @@ def copy_turns(connection: Connection, rows: Iterable[tuple]) -> None:
 
 
 def turn_row(post_id: int, position: int, turn) -> dict:
-    text = storable(store_attachments(post_id, turn) if turn.attachments else turn.text)
+    text = store_attachments(post_id, turn) if turn.attachments else turn.text
     return {
         "post_id": post_id,
         "position": position,
         "role": turn.role,
-        "speaker": storable((turn.speaker or "")[:200]),
-        "model": storable((turn.model or "")[:200]),
+        "speaker": (turn.speaker or "")[:200],
+        "model": (turn.model or "")[:200],
         "source": text,
         "html": None,  # rendered on first view or at publish, never in the import request
         "original_source": text,
         "alternatives_json": (
-            storable(json.dumps(turn.alternatives, ensure_ascii=False))
-            if turn.alternatives
-            else "[]"
+            json.dumps(turn.alternatives, ensure_ascii=False) if turn.alternatives else "[]"
         ),
         "reviewed": turn.role not in AI_ROLES,
         "excluded": turn.hidden,

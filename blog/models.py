@@ -29,6 +29,25 @@ AI_ROLES = ("assistant", "tool")
 STATUSES = ("draft", "unlisted", "published")
 
 
+class StorableString(TypeDecorator):
+    """Text every database can hold: NUL characters (refused by PostgreSQL) become U+FFFD."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and "\x00" in value:
+            return value.replace("\x00", "\ufffd")
+        return value
+
+
+class StorableText(StorableString):
+    """Long text, stored like StorableString."""
+
+    impl = Text
+    cache_ok = True
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every database (SQLite stores no offset)."""
 
@@ -57,12 +76,12 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str] = mapped_column(String(300))
+    username: Mapped[str] = mapped_column(StorableString(80), unique=True)
+    display_name: Mapped[str] = mapped_column(StorableString(200), default="")
+    password_hash: Mapped[str] = mapped_column(StorableString(300))
     # Rotated at logout and password change: every session cookie issued
     # before stops working, in every worker.
-    session_token: Mapped[str] = mapped_column(String(64))
+    session_token: Mapped[str] = mapped_column(StorableString(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def get_id(self) -> str:
@@ -85,16 +104,16 @@ class Tag(db.Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(StorableString(80))
+    slug: Mapped[str] = mapped_column(StorableString(80), unique=True)
 
 
 class Series(db.Model):
     __tablename__ = "series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(StorableString(200))
+    slug: Mapped[str] = mapped_column(StorableString(200), unique=True)
 
 
 class Post(db.Model):
@@ -105,16 +124,16 @@ class Post(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
-    summary: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    slug: Mapped[str] = mapped_column(StorableString(200), unique=True)
+    title: Mapped[str] = mapped_column(StorableString(300))
+    summary: Mapped[str] = mapped_column(StorableText, default="")
+    status: Mapped[str] = mapped_column(StorableString(20), default="draft")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    source_kind: Mapped[str] = mapped_column(String(40), default="editor")
-    source_id: Mapped[str | None] = mapped_column(String(200))
-    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    model_name: Mapped[str] = mapped_column(String(200), default="")
-    license: Mapped[str] = mapped_column(String(40), default="")
+    source_kind: Mapped[str] = mapped_column(StorableString(40), default="editor")
+    source_id: Mapped[str | None] = mapped_column(StorableString(200))
+    content_hash: Mapped[str | None] = mapped_column(StorableString(64), index=True)
+    model_name: Mapped[str] = mapped_column(StorableString(200), default="")
+    license: Mapped[str] = mapped_column(StorableString(40), default="")
     conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -122,7 +141,7 @@ class Post(db.Model):
     # The author's confirmation of the publishing checklist, recorded with its time.
     checklist_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # How it was made, when the author states it; otherwise derived from the turns.
-    how_made: Mapped[str] = mapped_column(String(40), default="")
+    how_made: Mapped[str] = mapped_column(StorableString(40), default="")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     series_position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -159,15 +178,15 @@ class Turn(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(20))
-    speaker: Mapped[str] = mapped_column(String(200), default="")
-    model: Mapped[str] = mapped_column(String(200), default="")
-    source: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str] = mapped_column(StorableString(20))
+    speaker: Mapped[str] = mapped_column(StorableString(200), default="")
+    model: Mapped[str] = mapped_column(StorableString(200), default="")
+    source: Mapped[str] = mapped_column(StorableText, default="")
     # None until rendered: imports store the source and render lazily.
-    html: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(StorableText)
     # The text as it arrived from the import (or the first save), for provenance.
-    original_source: Mapped[str | None] = mapped_column(Text)
-    alternatives_json: Mapped[str] = mapped_column(Text, default="[]")
+    original_source: Mapped[str | None] = mapped_column(StorableText)
+    alternatives_json: Mapped[str] = mapped_column(StorableText, default="[]")
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -196,8 +215,8 @@ class Asset(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    mime_type: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(StorableString(300))
+    mime_type: Mapped[str] = mapped_column(StorableString(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -208,7 +227,7 @@ class SlugRedirect(db.Model):
     __tablename__ = "slug_redirects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    old_slug: Mapped[str] = mapped_column(String(200), unique=True)
+    old_slug: Mapped[str] = mapped_column(StorableString(200), unique=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
 
 
@@ -220,9 +239,9 @@ class Dismissal(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(StorableString(64))
+    kind: Mapped[str] = mapped_column(StorableString(40))
+    reason: Mapped[str] = mapped_column(StorableText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -231,8 +250,8 @@ class Setting(db.Model):
 
     __tablename__ = "settings"
 
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(StorableString(80), primary_key=True)
+    value: Mapped[str] = mapped_column(StorableText)
 
 
 class LoginAttempt(db.Model):
@@ -242,7 +261,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(StorableString(200))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -252,17 +271,17 @@ class ImportJob(db.Model):
     __tablename__ = "import_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
-    filename: Mapped[str] = mapped_column(String(300))
-    path: Mapped[str] = mapped_column(String(500))
+    token: Mapped[str] = mapped_column(StorableString(64), unique=True)
+    filename: Mapped[str] = mapped_column(StorableString(300))
+    path: Mapped[str] = mapped_column(StorableString(500))
     # reading → listed → saving → done, or failed at any step
-    status: Mapped[str] = mapped_column(String(20), default="reading")
+    status: Mapped[str] = mapped_column(StorableString(20), default="reading")
     total_bytes: Mapped[int] = mapped_column(Integer, default=0)
     done_bytes: Mapped[int] = mapped_column(Integer, default=0)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
     saved: Mapped[int] = mapped_column(Integer, default=0)
-    message: Mapped[str] = mapped_column(Text, default="")
-    listing_json: Mapped[str] = mapped_column(Text, default="[]")
-    report_json: Mapped[str] = mapped_column(Text, default="{}")
+    message: Mapped[str] = mapped_column(StorableText, default="")
+    listing_json: Mapped[str] = mapped_column(StorableText, default="[]")
+    report_json: Mapped[str] = mapped_column(StorableText, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -36,11 +36,6 @@ HOW_MADE_LABELS = {
 }
 
 
-def storable(text: str) -> str:
-    """Text every database can hold: NUL characters (refused by PostgreSQL) become U+FFFD."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
 class ContentError(ValueError):
     """Something the author asked for cannot be done; the message says why."""
 
@@ -250,7 +245,7 @@ def unique_slug(base: str, post_id: int | None = None) -> str:
 
 def create_post(author: User | None, title: str, *, license_code: str = "") -> Post:
     """A new, empty draft."""
-    title = storable(title.strip()) or "Untitled conversation"
+    title = title.strip() or "Untitled conversation"
     post = Post(
         title=title[:300],
         slug=unique_slug(slugify(title)),
@@ -286,7 +281,6 @@ def touch(post: Post) -> None:
 def update_post(post: Post, fields: dict[str, str], expected_version: int | str | None) -> None:
     """Change the post's title, slug, summary, model, license or how it was made."""
     check_version(post, expected_version, "post")
-    fields = {key: storable(value) for key, value in fields.items()}
     title = fields.get("title", post.title).strip()
     if not title:
         raise ContentError("A post needs a title.")
@@ -396,10 +390,10 @@ def save_turn(
 ) -> None:
     """Store the author's new text (and speaker label) for a turn and render it."""
     check_version(turn, expected_version, "turn")
-    source = storable(source.replace("\r\n", "\n"))
+    source = source.replace("\r\n", "\n")
     check_turn_size(source)
     if speaker is not None:
-        turn.speaker = storable(speaker.strip()[:200])
+        turn.speaker = speaker.strip()[:200]
     if turn.original_source is None and turn.is_ai and turn.source:
         turn.original_source = turn.source
     turn.source = source
@@ -414,7 +408,6 @@ def add_turn(post: Post, role: str, *, after: Turn | None = None, source: str = 
     if role not in ROLES:
         raise ContentError(f"Unknown role “{role}”.")
     check_turn_size(source)
-    source = storable(source)
     position = after.position + 1 if after is not None else len(post.turns)
     for other in post.turns:
         if other.position >= position:

@@ -291,3 +291,14 @@ def test_dashboard_lists_posts_by_status_with_turn_counts(author, make_post):
     drafts, published = page.split('id="group-draft"')[1].split('id="group-published"')
     assert "A draft" in drafts and "<td>3</td>" in drafts
     assert "Out there" in published and "<td>2</td>" in published
+
+
+def test_nul_characters_in_forms_are_stored_not_refused(app, author, make_post):
+    post_id = make_post("Clean title")
+    response = author.post(
+        f"/studio/posts/{post_id}", {"title": "Odd\x00title", "summary": "a\x00b"}
+    )
+    assert response.status_code == 303
+    assert author.post("/studio/settings", {"author_name": "Al\x00ice"}).status_code == 303
+    post = load(app, post_id)[0]
+    assert post.title == "Odd\ufffdtitle" and post.summary == "a\ufffdb"
