@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -49,6 +50,13 @@ def include_object(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and name.startswith("search_index"))
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the application's column types as the plain SQLAlchemy types they store as."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -63,7 +71,11 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), include_object=include_object, literal_binds=True
+        url=url,
+        target_metadata=get_metadata(),
+        include_object=include_object,
+        render_item=render_item,
+        literal_binds=True,
     )
 
     with context.begin_transaction():
@@ -99,6 +111,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             include_object=include_object,
+            render_item=render_item,
             **conf_args,
         )
 
