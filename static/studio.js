@@ -4,6 +4,9 @@
   document.addEventListener("keydown", function (event) {
     const form = event.target.closest && event.target.closest(".turn-form");
     if (!form) { return; }
+    // A fragment swapped in a moment ago may not be wired up by htmx yet: do it now,
+    // so the key never falls back to a plain link or form.
+    if (window.htmx && (event.key === "Enter" || event.key === "Escape")) { window.htmx.process(form); }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       form.requestSubmit(form.querySelector(".save-turn"));
