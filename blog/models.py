@@ -23,10 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .vocabulary import AI_ROLES, ROLES
 
-ROLES = ("user", "assistant", "system", "tool", "note")
-AI_ROLES = ("assistant", "tool")
-STATUSES = ("draft", "unlisted", "published")
+__all__ = ["AI_ROLES", "ROLES"]
 
 
 class StorableString(TypeDecorator):

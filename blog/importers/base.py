@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ROLES = ("user", "assistant", "system", "tool", "note")
+from ..vocabulary import ROLES
+
+__all__ = ["ROLES"]
 
 
 class ImportFormatError(ValueError):
