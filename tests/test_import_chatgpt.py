@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import zipfile
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,16 +24,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
 
-# Text that lives only in hidden or private parts of the fixture.
-PRIVATE_MARKERS = (
-    "SECRET-PROFILE",
-    "SECRET-INSTRUCTIONS",
-    "SECRET-MEMORY",
-    "TOOL-INSTRUCTIONS",
-    "BROWSING-RESULTS",
-    "QUOTED-PAGE-TEXT",
-    '"prompt": "A cat',
-)
+# Text that lives only in the user's private custom instructions and memory.
+PRIVATE_MARKERS = ("SECRET-PROFILE", "SECRET-INSTRUCTIONS", "SECRET-MEMORY")
+# What tools read or were sent: kept, but only in hidden turns.
+TOOL_MARKERS = ("BROWSING-RESULTS", "QUOTED-PAGE-TEXT", '"prompt": "A cat')
 
 
 def fixture_items() -> list[dict]:
@@ -42,6 +37,10 @@ def fixture_items() -> list[dict]:
 def conversation(title: str, **options) -> object:
     item = next(i for i in fixture_items() if i["title"] == title)
     return parse_conversation(item, **options)
+
+
+def shown(conversation) -> list:
+    return [turn for turn in conversation.turns if not turn.hidden]
 
 
 def all_text(conversation) -> str:
@@ -103,51 +102,54 @@ def test_missing_current_node_falls_back_to_the_newest_leaf():
     assert imported.turns[-1].text == "You're welcome."
 
 
-@pytest.mark.parametrize("include_hidden", [False, True])
-def test_private_context_and_tool_internals_never_appear(include_hidden):
-    for imported in parse_chatgpt(fixture_items(), include_hidden=include_hidden):
+def test_private_context_never_appears_and_tool_material_only_in_hidden_turns():
+    for imported in parse_chatgpt(fixture_items()):
         text = all_text(imported)
         for marker in PRIVATE_MARKERS:
             assert marker not in text, (imported.title, marker)
+        shown = "\n".join(t.text for t in imported.turns if not t.hidden)
+        for marker in TOOL_MARKERS:
+            assert marker not in shown, (imported.title, marker)
 
 
-def test_reasoning_is_left_out_by_default_and_kept_collapsed_on_request():
-    default = conversation("Seoul weather")
-    assert "HIDDEN-THOUGHTS" not in all_text(default)
-    assert [t.role for t in default.turns] == ["user", "assistant"]
+def test_reasoning_is_kept_as_a_hidden_reasoning_turn():
+    imported = conversation("Seoul weather")
 
-    kept = conversation("Seoul weather", include_hidden=True)
-    reasoning = [t for t in kept.turns if "HIDDEN-THOUGHTS" in t.text]
-    assert len(reasoning) == 1
-    assert reasoning[0].hidden
-    assert reasoning[0].text.startswith('<details class="reasoning"><summary>Reasoning</summary>')
-    assert reasoning[0].text.endswith("</details>")
-    assert [t.text for t in kept.turns if not t.hidden] == [t.text for t in default.turns]
+    assert [(t.role, t.hidden) for t in imported.turns] == [
+        ("user", False),
+        ("tool", True),  # the search call
+        ("tool", True),  # what the browser showed
+        ("tool", True),  # the quoted page
+        ("reasoning", True),
+        ("reasoning", True),  # "Thought for 4s"
+        ("assistant", False),
+    ]
+    assert imported.turns[5].text == "Thought for 4s"
+    (reasoning,) = [t for t in imported.turns if "HIDDEN-THOUGHTS" in t.text]
+    assert reasoning.role == "reasoning" and reasoning.hidden
+    assert "<details" not in reasoning.text
 
 
-def test_code_interpreter_keeps_the_plot_and_hides_the_code():
+def test_code_interpreter_keeps_code_and_output_as_hidden_turns_and_the_plot_shown():
     imported = conversation("Sine wave")
 
-    assert [t.role for t in imported.turns] == ["user", "assistant"]
-    reply = imported.turns[1]
-    assert reply.text == (
-        "Sure, let me plot it.\n\n![Plot](attachment:0)\n\nHere is the plot; sin(0) is 0."
-    )
-    assert "import numpy" not in reply.text
+    assert [(t.role, t.hidden) for t in imported.turns] == [
+        ("user", False),
+        ("assistant", False),
+        ("code", True),
+        ("code", True),
+        ("output", True),
+        ("assistant", False),
+    ]
+    assert imported.turns[4].text == "```\n0.0\n```"
+    reply = imported.turns[-1]
+    assert imported.turns[1].text == "Sure, let me plot it."
+    assert reply.text == "![Plot](attachment:0)\n\nHere is the plot; sin(0) is 0."
     assert reply.model == "gpt-4-code-interpreter"
     assert len(reply.attachments) == 1
-
-
-def test_code_and_output_render_as_fenced_blocks_when_kept():
-    imported = conversation("Sine wave", include_hidden=True)
-
-    hidden = [t for t in imported.turns if t.hidden]
-    code = hidden[0].text
-    assert code.startswith('<details class="tool-output"><summary>Code</summary>')
-    assert "```python\nimport numpy as np\nimport matplotlib.pyplot as plt\n" in code
+    code = imported.turns[2].text
+    assert code.startswith("```python\nimport numpy as np\nimport matplotlib.pyplot as plt\n")
     assert "\r" not in code
-    output = next(t for t in hidden if t.role == "tool")
-    assert "```\n0.0\n```" in output.text
     assert "ImageDisplayed" not in all_text(imported)
 
 
@@ -162,7 +164,7 @@ def test_dalle_image_is_resolved_from_the_zip(tmp_path):
 
     imported = {c.title: c for c in read_conversations(export)}
 
-    cat_reply = imported["A cat"].turns[1]
+    cat_reply = shown(imported["A cat"])[1]
     assert (
         cat_reply.text
         == "![A cat wearing a red hat](attachment:0)\n\nHere is your cat in a red hat."
@@ -173,14 +175,14 @@ def test_dalle_image_is_resolved_from_the_zip(tmp_path):
     assert dog_turn.role == "assistant"
     assert dog_turn.attachments[0].mime_type == "image/png"
     assert dog_turn.attachments[0].data == PNG
-    plot = imported["Sine wave"].turns[1].attachments[0]
+    plot = shown(imported["Sine wave"])[-1].attachments[0]
     assert (plot.mime_type, plot.data) == ("image/jpeg", JPEG)
 
 
 def test_missing_image_becomes_a_placeholder_without_failing():
     imported = conversation("A cat")
 
-    reply = imported.turns[1]
+    reply = shown(imported)[1]
     assert reply.text.startswith("![A cat wearing a red hat](attachment:0)")
     (image,) = reply.attachments
     assert image.data is None
@@ -196,7 +198,7 @@ def test_tool_image_without_a_reply_gets_its_own_assistant_turn():
 
 
 def test_citations_become_links_with_a_sources_list():
-    reply = conversation("Seoul weather").turns[1]
+    reply = shown(conversation("Seoul weather"))[1]
 
     assert "[weather.example.com](https://weather.example.com/seoul)" in reply.text
     assert "[climate.example.org](https://climate.example.org/korea)" in reply.text
@@ -273,7 +275,7 @@ def test_chat_html_is_read_when_conversations_json_is_missing(tmp_path):
 
     assert len(imported) == 5
     assert imported["Capitals"].turns[1].text == "The capital of Italy is **Rome**."
-    assert imported["A cat"].turns[1].attachments[0].data == WEBP
+    assert shown(imported["A cat"])[1].attachments[0].data == WEBP
 
 
 def test_a_single_conversation_object_and_a_wrapper_are_accepted():
@@ -286,14 +288,40 @@ def test_a_single_conversation_object_and_a_wrapper_are_accepted():
         assert imported.turns[1].text == "The capital of Italy is **Rome**."
 
 
-# Turn counts read off each sample's visible path by hand (see FORMATS.md section 1).
-SAMPLE_TURNS = {
-    "chatgpt2graph-conversations.json": 16,
-    "extratone-6484a886.pionxzh-export.json": 4,
-    "sanand0-csv-data-analysis-insights.json": 2,
-    "sanand0-india-map-with-khargone.json": 14,
-    "sanand0-karunanidhi-political-family-overview.json": 2,
-    "sanand0-seoul-weather-early-october.json": 2,
+# Turns of each kind read off each sample's visible path by hand: (role, hidden) -> count.
+SAMPLE_KINDS = {
+    # 11 code cells to python, 4 outputs with text (the other 7 only show a plot).
+    "chatgpt2graph-conversations.json": {
+        ("user", False): 8,
+        ("assistant", False): 12,
+        ("code", True): 11,
+        ("output", True): 4,
+    },
+    "extratone-6484a886.pionxzh-export.json": {("user", False): 2, ("assistant", False): 2},
+    # The o1-preview "Thinking" summary, from the tool author a8km123.
+    "sanand0-csv-data-analysis-insights.json": {
+        ("user", False): 1,
+        ("reasoning", True): 1,
+        ("assistant", False): 1,
+    },
+    # Seven DALL-E prompts sent to dalle.text2im and seven "DALL-E displayed" tool notes.
+    "sanand0-india-map-with-khargone.json": {
+        ("user", False): 7,
+        ("tool", True): 14,
+        ("assistant", False): 7,
+    },
+    # The search call to `web`; its empty hidden reply is nothing to keep.
+    "sanand0-karunanidhi-political-family-overview.json": {
+        ("user", False): 1,
+        ("tool", True): 1,
+        ("assistant", False): 1,
+    },
+    # search(), the browsing display, mclick(), three quotes.
+    "sanand0-seoul-weather-early-october.json": {
+        ("user", False): 1,
+        ("tool", True): 6,
+        ("assistant", False): 1,
+    },
 }
 
 
@@ -318,7 +346,7 @@ def user_prompts_on_path(item: dict) -> int:
 
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples are not available here")
-@pytest.mark.parametrize("name", sorted(SAMPLE_TURNS))
+@pytest.mark.parametrize("name", sorted(SAMPLE_KINDS))
 def test_every_real_sample_imports_with_the_expected_turns(name):
     path = SAMPLES / name
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -328,10 +356,13 @@ def test_every_real_sample_imports_with_the_expected_turns(name):
 
     assert len(imported) == len(items)
     turns = imported[0].turns
-    assert len(turns) == SAMPLE_TURNS[name]
+    assert Counter((t.role, t.hidden) for t in turns) == SAMPLE_KINDS[name]
     assert sum(t.role == "user" for t in turns) == user_prompts_on_path(items[0])
-    assert [t.role for t in turns] == ["user", "assistant"] * (len(turns) // 2)
+    visible = [t.role for t in turns if not t.hidden]
+    assert visible[0] == "user" and visible[-1] == "assistant"
     for turn in turns:
+        assert turn.text.strip()
+    for turn in shown(imported[0]):
         assert turn.text.strip()
         assert "【" not in turn.text
         assert not any("\ue000" <= char <= "\uf8ff" for char in turn.text)
@@ -341,7 +372,7 @@ def test_every_real_sample_imports_with_the_expected_turns(name):
 def test_sample_custom_instructions_stay_private():
     path = SAMPLES / "sanand0-karunanidhi-political-family-overview.json"
 
-    (imported,) = read_conversations(path, include_hidden=True)
+    (imported,) = read_conversations(path)
 
     assert "Devil's Advocate" not in all_text(imported)
     assert "Karunanidhi family" in imported.turns[-1].text
@@ -361,7 +392,7 @@ def test_plot_stays_visible_when_the_output_text_is_kept_hidden():
     item = copy.deepcopy(next(i for i in fixture_items() if i["title"] == "Sine wave"))
     item["mapping"]["c-output"]["message"]["content"]["text"] = "Figure(640x480)"
 
-    imported = parse_conversation(item, include_hidden=True)
+    imported = parse_conversation(item)
 
     output = next(t for t in imported.turns if "Figure(640x480)" in t.text)
     assert output.hidden and not output.attachments
@@ -386,3 +417,100 @@ def test_an_export_with_no_conversations_yields_none(tmp_path):
 
     assert list(read_conversations(export)) == []
     assert list(read_conversations(b"[ ]", "conversations.json")) == []
+
+
+def test_continue_generating_fragments_are_joined_exactly():
+    item = {
+        "title": "Interrupted",
+        "current_node": "c",
+        "mapping": {
+            "r": {"id": "r", "children": ["u"]},
+            "u": {"id": "u", "parent": "r", "children": ["a"], "message": _message("user", "Go")},
+            "a": {
+                "id": "a",
+                "parent": "u",
+                "children": ["b"],
+                "message": _message("assistant", "One sente", finish={"type": "interrupted"}),
+            },
+            "b": {
+                "id": "b",
+                "parent": "a",
+                "children": ["c"],
+                "message": _message("assistant", "nce, and ", finish={"type": "max_tokens"}),
+            },
+            "c": {
+                "id": "c",
+                "parent": "b",
+                "children": [],
+                "message": _message("assistant", "more."),
+            },
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns] == ["Go", "One sentence, and more."]
+
+
+def test_chat_html_entities_are_decoded_in_titles_and_turns_even_in_code():
+    item = {
+        "title": "Quotes &quot;and&quot; it&#x27;s",
+        "current_node": "a",
+        "mapping": {
+            "r": {"id": "r", "children": ["u"]},
+            "u": {
+                "id": "u",
+                "parent": "r",
+                "children": ["a"],
+                "message": _message("user", "Is 1 &lt; 2 &amp;&amp; 3 &gt; 2?"),
+            },
+            "a": {
+                "id": "a",
+                "parent": "u",
+                "children": [],
+                "message": _message("assistant", "```js\nif (a &lt; b) s = &quot;x&quot;;\n```"),
+            },
+        },
+    }
+    html = f"<html><script>var jsonData = {json.dumps([item])};</script></html>"
+
+    (imported,) = read_conversations(html.encode(), "chat.html")
+
+    assert imported.title == 'Quotes "and" it\'s'
+    assert [t.text for t in imported.turns] == [
+        "Is 1 < 2 && 3 > 2?",
+        '```js\nif (a < b) s = "x";\n```',
+    ]
+
+
+def test_an_upload_only_prompt_names_its_file_and_lists_it_as_an_attachment():
+    prompt = _message("user", "")
+    prompt["metadata"]["attachments"] = [
+        {"id": "file-1", "name": "report.pdf", "mime_type": "application/pdf"}
+    ]
+    item = {
+        "title": "Upload",
+        "current_node": "a",
+        "mapping": {
+            "r": {"id": "r", "children": ["u"]},
+            "u": {"id": "u", "parent": "r", "children": ["a"], "message": prompt},
+            "a": {
+                "id": "a",
+                "parent": "u",
+                "children": [],
+                "message": _message("assistant", "Read."),
+            },
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert [(t.role, t.text, t.hidden) for t in imported.turns] == [
+        ("user", "[Uploaded: report.pdf]", False),
+        (
+            "attachment",
+            "- report.pdf (application/pdf), not included in the export",
+            True,
+        ),
+        ("assistant", "Read.", False),
+    ]

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 
 from blog.importers.archive import AssetLookup, asset_id
 from blog.importers.base import (
@@ -17,6 +18,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.vocabulary import Role
 
 SOURCE_KIND = "chatgpt"
 UNTITLED = "Untitled conversation"
@@ -24,22 +26,30 @@ USER_SPEAKER = "You"
 ASSISTANT_NAME = "ChatGPT"
 TOOL_SPEAKER = "Tool"
 
-# Never shown, not even with include_hidden: private instructions, memory, browsing internals.
+# Never imported: the user's private custom instructions and memory, and internal state.
 _PRIVATE_CONTENT = {
     "user_editable_context",
     "model_editable_context",
+    "system_error",
+    "system_content",
+}
+# What a browsing or computer-use tool read: kept as folded tool turns.
+_BROWSING_CONTENT = {
     "tether_browsing_display",
     "tether_browsing_code",
     "tether_quote",
     "sonic_webpage",
-    "system_error",
     "computer_output",
-    "system_content",
 }
+# A reply that stopped here goes on, mid-sentence, in the next assistant message.
+_UNFINISHED = {"max_tokens", "interrupted"}
+REASONING_SPEAKER = "ChatGPT (reasoning)"
 _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
 # o1-preview wrote its visible "thinking" summaries as a tool with this opaque name.
 _REASONING_AUTHORS = {"a8km123"}
 _IMAGE_DISPLAYED = "<<ImageDisplayed>>"
+# Kinds whose text is code or tool output, never prose to normalise.
+_LITERAL_ROLES = {Role.CODE, Role.OUTPUT, Role.TOOL}
 
 
 @dataclass
@@ -55,29 +65,27 @@ class _Piece:
     kind: str  # "user", "assistant", "tool_images" or "hidden"
     blocks: list[str | _Image] = field(default_factory=list)
     role: str = "assistant"
+    speaker: str = ""
     model: str | None = None
     created_at: datetime | None = None
-    stopped_at_max_tokens: bool = False
+    continued: bool = False
     sources: list[tuple[str, str]] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     then: _Piece | None = None  # a second piece the same message yields
 
 
 def parse_chatgpt(
-    items: Iterable[dict], assets: AssetLookup | None = None, *, include_hidden: bool = False
+    items: Iterable[dict], assets: AssetLookup | None = None
 ) -> Iterator[ImportedConversation]:
     """Each ChatGPT conversation object in `items` as the branch the user last viewed."""
     for index, item in enumerate(items):
-        yield parse_conversation(
-            item, assets, include_hidden=include_hidden, where=f"conversation {index + 1}"
-        )
+        yield parse_conversation(item, assets, where=f"conversation {index + 1}")
 
 
 def parse_conversation(
     item: dict,
     assets: AssetLookup | None = None,
     *,
-    include_hidden: bool = False,
     where: str = "conversation",
 ) -> ImportedConversation:
     """One ChatGPT conversation object (an element of `conversations.json`) as a conversation."""
@@ -93,9 +101,9 @@ def parse_conversation(
     default_model = _model_name(item.get("default_model_slug"))
     tree = _Tree(mapping, where)
     path = tree.visible_path(item.get("current_node"))
-    builder = _ConversationBuilder(assets, include_hidden, default_model)
+    builder = _ConversationBuilder(assets, default_model)
     for node_id in path:
-        builder.add(node_id, _classify(tree.message(node_id), include_hidden, default_model))
+        builder.add(node_id, _classify(tree.message(node_id), default_model))
     turns, turn_of_node = builder.finish()
     _add_alternatives(tree, path, turns, turn_of_node, default_model)
     source_id = item.get("conversation_id") or item.get("id")
@@ -132,7 +140,22 @@ def extract_chat_html(html: str, where: str = "chat.html") -> tuple[list, dict[s
         data = [data]
     if not isinstance(data, list):
         raise ImportFormatError("its conversation data is not a list of conversations", where)
-    return data, _asset_names(html)
+    return _unescaped(data), _asset_names(html)
+
+
+def _unescaped(value: object) -> object:
+    """`chat.html` stores every string HTML-escaped (`&quot;`, `&#x27;`, `&lt;`): decoded once."""
+    stack: list[object] = [value]
+    while stack:
+        current = stack.pop()
+        pairs = current.items() if isinstance(current, dict) else enumerate(current)  # type: ignore[arg-type]
+        for key, item in list(pairs):
+            if isinstance(item, str):
+                if "&" in item:
+                    current[key] = html_unescape(item)  # type: ignore[index]
+            elif isinstance(item, dict | list):
+                stack.append(item)
+    return value
 
 
 def _asset_names(html: str) -> dict[str, str]:
@@ -237,10 +260,8 @@ class _Tree:
         return best_id
 
 
-def _classify(
-    message: dict | None, include_hidden: bool, default_model: str | None
-) -> _Piece | None:
-    """What a message shows on the blog, or None when it shows nothing."""
+def _classify(message: dict | None, default_model: str | None) -> _Piece | None:
+    """What a message contributes to the transcript, or None when it holds nothing to keep."""
     if message is None:
         return None
     metadata = _dict(message.get("metadata"))
@@ -251,45 +272,45 @@ def _classify(
     recipient = message.get("recipient") or "all"
     model = _model_name(metadata.get("model_slug")) or default_model
     created = _timestamp(message.get("create_time"))
-    if metadata.get("is_visually_hidden_from_conversation") or role == "system":
-        return None
-    if kind in _PRIVATE_CONTENT:
+    if role == "system" or kind in _PRIVATE_CONTENT:
         return None
     if (
         kind in _REASONING_CONTENT
         or author.get("name") in _REASONING_AUTHORS
+        or metadata.get("initial_text") == "Thinking"
         or (role == "assistant" and message.get("channel") == "analysis")
     ):
-        return (
-            _hidden_block("reasoning", "Reasoning", _reasoning_text(content), created, model)
-            if include_hidden
-            else None
-        )
+        return _kept(Role.REASONING, REASONING_SPEAKER, _reasoning_text(content), created, model)
     if kind == "code":
-        if not include_hidden:
-            return None
-        label = "Code" if recipient == "python" else f"Tool call ({recipient})"
-        language = content.get("language")
-        if not isinstance(language, str) or language in ("", "unknown"):
-            language = "python" if recipient == "python" else ""
-        code = _fenced(_text_field(content, "text"), language)
-        return _hidden_block("tool-output", label, code, created, model)
+        return _code_call(content, recipient, created, model)
     if kind == "execution_output":
-        return _execution_output(content, metadata, include_hidden, created, model)
+        return _execution_output(content, metadata, created, model)
+    if kind in _BROWSING_CONTENT:
+        return _kept(Role.TOOL, _tool_name(author), _browsing_text(content), created, model)
+    if metadata.get("is_visually_hidden_from_conversation"):
+        return None
     if kind not in ("text", "multimodal_text"):
         return None
     blocks = _part_blocks(content.get("parts"), role)
     images = [block for block in blocks if isinstance(block, _Image)]
     if role == "tool":
-        return _Piece("tool_images", images, model=model, created_at=created) if images else None
+        return _tool_message(blocks, images, _tool_name(author), created, model)
     if role not in ("user", "assistant"):
         return None
     if recipient != "all":
-        if role == "assistant" and str(recipient).startswith("canmore.create_textdoc"):
-            canvas = _canvas_text(blocks)
-            if canvas:
-                return _Piece("assistant", [canvas], model=model, created_at=created)
-        return None
+        return _addressed(blocks, str(recipient), created, model)
+    return _said(role, blocks, images, metadata, created, model)
+
+
+def _said(
+    role: str,
+    blocks: list[str | _Image],
+    images: list[_Image],
+    metadata: dict,
+    created: datetime | None,
+    model: str | None,
+) -> _Piece | None:
+    """A prompt or a reply as the chat showed it; an upload-only prompt names its files."""
     sources: list[tuple[str, str]] = []
     if role == "assistant":
         plain = [block for block in blocks if isinstance(block, str)]
@@ -300,8 +321,11 @@ def _classify(
             else block
             for block in blocks
         ]
+    files = [a for a in metadata.get("attachments") or [] if isinstance(a, dict)]
     if not images and not "".join(b for b in blocks if isinstance(b, str)).strip():
-        return None
+        if role != "user" or not files:
+            return None
+        blocks = [f"[Uploaded: {', '.join(_file_name(meta) for meta in files)}]"]
     finish = _dict(metadata.get("finish_details")).get("type")
     return _Piece(
         role,
@@ -309,10 +333,84 @@ def _classify(
         role=role,
         model=model if role == "assistant" else None,
         created_at=created,
-        stopped_at_max_tokens=finish == "max_tokens",
+        continued=finish in _UNFINISHED or metadata.get("is_complete") is False,
         sources=sources,
-        files=[a for a in metadata.get("attachments") or [] if isinstance(a, dict)],
+        files=files,
     )
+
+
+def _code_call(
+    content: dict, recipient: object, created: datetime | None, model: str | None
+) -> _Piece | None:
+    """Code the model sent to the Python sandbox, or a call it made to another tool."""
+    language = content.get("language")
+    if not isinstance(language, str) or language in ("", "unknown"):
+        language = "python" if recipient == "python" else ""
+    code = _text_field(content, "text")
+    if not code.strip():
+        return None
+    code = _fenced(code, language)
+    if recipient == "python":
+        return _kept(Role.CODE, "Code", code, created, model)
+    return _kept(Role.TOOL, f"Tool call ({recipient})", code, created, model)
+
+
+def _addressed(
+    blocks: list[str | _Image], recipient: str, created: datetime | None, model: str | None
+) -> _Piece | None:
+    """A message to a tool rather than to the user: a canvas document, or a tool call."""
+    text = "".join(b for b in blocks if isinstance(b, str))
+    if recipient.startswith("canmore.create_textdoc"):
+        canvas = _canvas_text(blocks)
+        if canvas:
+            return _Piece("assistant", [canvas], model=model, created_at=created)
+    return _kept(Role.TOOL, f"Tool call ({recipient})", text, created, model)
+
+
+def _tool_message(
+    blocks: list[str | _Image],
+    images: list[_Image],
+    name: str,
+    created: datetime | None,
+    model: str | None,
+) -> _Piece | None:
+    """A tool's answer: its text kept folded, its images shown with the reply."""
+    text = "".join(b for b in blocks if isinstance(b, str))
+    shown = _Piece("tool_images", images, model=model, created_at=created) if images else None
+    kept = _kept(Role.TOOL, name, text, created, model)
+    if kept is None:
+        return shown
+    kept.then = shown
+    return kept
+
+
+def _kept(
+    role: str, speaker: str, text: str, created: datetime | None, model: str | None
+) -> _Piece | None:
+    """Material the chat app folded or hid, kept as a hidden turn of its own kind."""
+    if not text.strip():
+        return None
+    return _Piece("hidden", [text], role=role, speaker=speaker, model=model, created_at=created)
+
+
+def _tool_name(author: dict) -> str:
+    name = author.get("name")
+    return f"Tool ({name})" if isinstance(name, str) and name else TOOL_SPEAKER
+
+
+def _browsing_text(content: dict) -> str:
+    """A browsing result or quote as text: its title and address, then what was read."""
+    if content.get("content_type") == "tether_quote":
+        title, url = _text_field(content, "title"), _text_field(content, "url")
+        heading = " — ".join(part for part in (title, url) if part)
+        body = _text_field(content, "text").strip()
+        return f"{heading}\n\n{body}" if heading else body
+    return _text_field(content, "result")
+
+
+def _file_name(meta: dict) -> str:
+    name = meta.get("name")
+    return name if isinstance(name, str) and name else str(meta.get("id", "file"))
 
 
 def _part_blocks(parts: object, role: object) -> list[str | _Image]:
@@ -346,7 +444,7 @@ def _image_alt(part: dict, role: object) -> str:
 
 
 def _execution_output(
-    content: dict, metadata: dict, include_hidden: bool, created: datetime | None, model: str | None
+    content: dict, metadata: dict, created: datetime | None, model: str | None
 ) -> _Piece | None:
     images = [
         _Image(message["image_url"], "Plot")
@@ -356,25 +454,15 @@ def _execution_output(
         and isinstance(message.get("image_url"), str)
     ]
     output = _text_field(content, "text").replace(_IMAGE_DISPLAYED, "").strip("\n")
-    if include_hidden and output.strip():
-        piece = _hidden_block("tool-output", "Output", _fenced(output, ""), created, model)
-        piece.role = "tool"
-        if images:
-            # Plots stay visible even though the output text around them is hidden.
-            piece.then = _Piece("tool_images", images, model=model, created_at=created)
-        return piece
-    return _Piece("tool_images", images, model=model, created_at=created) if images else None
-
-
-def _hidden_block(
-    css_class: str, label: str, body: str, created: datetime | None, model: str | None
-) -> _Piece | None:
-    if not body.strip():
-        return None
-    text = (
-        f'<details class="{css_class}"><summary>{label}</summary>\n\n{body.strip()}\n\n</details>'
+    # Plots stay visible with the reply even though the output text around them is folded.
+    shown = _Piece("tool_images", images, model=model, created_at=created) if images else None
+    kept = _kept(
+        Role.OUTPUT, "Output", _fenced(output, "") if output.strip() else "", created, model
     )
-    return _Piece("hidden", [text], model=model, created_at=created)
+    if kept is None:
+        return shown
+    kept.then = shown
+    return kept
 
 
 def _reasoning_text(content: dict) -> str:
@@ -426,6 +514,7 @@ class _TurnBuilder:
     def __init__(self, role: str, piece: _Piece, hidden: bool = False) -> None:
         self.role = role
         self.hidden = hidden
+        self.speaker = piece.speaker
         self.model = piece.model
         self.created_at = piece.created_at
         self.blocks: list[str] = []
@@ -448,7 +537,7 @@ class _TurnBuilder:
             else:
                 self.blocks.append(block)
         # A reply cut off at the token limit goes on mid-sentence in the next message.
-        self.continues = piece.stopped_at_max_tokens
+        self.continues = piece.continued
         self.sources.extend(s for s in piece.sources if s not in self.sources)
         self.files.extend(piece.files)
 
@@ -460,7 +549,7 @@ class _TurnBuilder:
                 "**Sources**\n\n" + "\n".join(f"- [{_alt(t)}]({u})" for t, u in self.sources)
             )
         text = "\n\n".join(blocks)
-        if not (self.hidden and "tool-output" in text):
+        if self.role not in _LITERAL_ROLES:
             text = _normalize_math(text)
         attachments = [_attachment(image, assets) for image in self.images]
         if self.files:
@@ -470,10 +559,10 @@ class _TurnBuilder:
                 for meta in self.files
                 if meta.get("id") not in referenced
             )
-        if self.role == "user":
+        if self.speaker:
+            speaker = self.speaker
+        elif self.role == "user":
             speaker = USER_SPEAKER
-        elif self.role == "tool":
-            speaker = TOOL_SPEAKER
         else:
             speaker = f"{ASSISTANT_NAME} ({self.model})" if self.model else ASSISTANT_NAME
         return ImportedTurn(
@@ -490,11 +579,8 @@ class _TurnBuilder:
 class _ConversationBuilder:
     """Turns the pieces of the visible path into turns, merging one reply's messages."""
 
-    def __init__(
-        self, assets: AssetLookup | None, include_hidden: bool, default_model: str | None
-    ) -> None:
+    def __init__(self, assets: AssetLookup | None, default_model: str | None) -> None:
         self.assets = assets
-        self.include_hidden = include_hidden
         self.default_model = default_model
         self.builders: list[_TurnBuilder] = []
         self.open: _TurnBuilder | None = None
@@ -546,8 +632,30 @@ class _ConversationBuilder:
         self.open = None
 
     def finish(self) -> tuple[list[ImportedTurn], dict[str, int]]:
+        """The turns, each prompt followed by a folded list of the files it named but the
+        export does not hold, and where each node's turn ended up."""
         self._flush_pending()
-        return [builder.build(self.assets) for builder in self.builders], self.turn_of_node
+        turns: list[ImportedTurn] = []
+        moved: dict[int, int] = {}
+        for index, builder in enumerate(self.builders):
+            moved[index] = len(turns)
+            turn = builder.build(self.assets)
+            turns.append(turn)
+            missing = [a for a in turn.attachments[len(builder.images) :] if a.data is None]
+            if turn.role == Role.USER and missing:
+                listed = "\n".join(
+                    f"- {a.name} ({a.mime_type}), not included in the export" for a in missing
+                )
+                turns.append(
+                    ImportedTurn(
+                        Role.ATTACHMENT,
+                        listed,
+                        speaker="Uploaded files",
+                        created_at=turn.created_at,
+                        hidden=True,
+                    )
+                )
+        return turns, {node: moved[index] for node, index in self.turn_of_node.items()}
 
 
 def _add_alternatives(
@@ -595,7 +703,7 @@ def _branch_version(
     node_id: str | None = start
     while node_id is not None and node_id not in seen:
         seen.add(node_id)
-        piece = _classify(tree.message(node_id), False, default_model)
+        piece = _classify(tree.message(node_id), default_model)
         if piece is not None and piece.kind in ("user", "assistant"):
             if pieces and (piece.kind != role or role == "user"):
                 break

@@ -116,7 +116,6 @@ def read_conversations(
     filename: str = "",
     *,
     limits: ImportLimits | None = None,
-    include_hidden: bool = False,
 ) -> Iterator[ImportedConversation]:
     """Every conversation in an uploaded file (zip, JSON, JSONL, HTML or text), in file order.
 
@@ -127,7 +126,7 @@ def read_conversations(
     if not filename and isinstance(source, str | os.PathLike):
         filename = Path(source).name
     where = filename or "the upload"
-    reader = _Reader(limits, include_hidden)
+    reader = _Reader(limits)
     with _as_seekable(source, where, limits) as stream:
         yield from reader.guard(reader.read_stream(stream, filename, where), where)
 
@@ -201,9 +200,8 @@ class _Unclosed(io.BufferedIOBase):
 class _Reader:
     """One import run: limits, options, and the dispatch from format to parser."""
 
-    def __init__(self, limits: ImportLimits, include_hidden: bool) -> None:
+    def __init__(self, limits: ImportLimits) -> None:
         self.limits = limits
-        self.include_hidden = include_hidden
 
     def guard(
         self, conversations: Iterator[ImportedConversation], where: str
@@ -358,8 +356,7 @@ class _Reader:
         if fmt == "chatgpt":
             from blog.importers.chatgpt import parse_chatgpt
 
-            include_hidden = self.include_hidden
-            return lambda items: parse_chatgpt(items, assets, include_hidden=include_hidden)  # type: ignore[arg-type]
+            return lambda items: parse_chatgpt(items, assets)  # type: ignore[arg-type]
         names = {
             "claude": ("claude", "parse_claude"),
             "sharegpt": ("sharegpt", "parse_sharegpt"),
