@@ -159,6 +159,8 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
             click.echo(f"updated  {post.slug}  {post.title}")
         for reason in report.skipped:
             click.echo(f"skipped  {reason}")
+        for kept in report.hidden:
+            click.echo(f"hidden   {kept}")
         for warning in report.warnings:
             click.echo(f"check    {warning}: review before publishing")
         totals.merge(report)

@@ -220,6 +220,7 @@ def save_chosen(job_id: int) -> None:
             "skipped": report.skipped,
             "turns": report.turns,
             "warnings": report.warnings,
+            "hidden": report.hidden,
         },
         ensure_ascii=False,
     )

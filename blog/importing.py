@@ -7,6 +7,7 @@ import json
 import mimetypes
 import re
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -18,12 +19,18 @@ from sqlalchemy import Connection, Dialect, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
-from .importers.base import ImportedConversation, ImportFormatError
+from .importers.base import (
+    ACCOUNT_DATA,
+    ImportedConversation,
+    ImportFormatError,
+    NotAConversationFile,
+)
 from .importers.detect import ImportLimits, read_conversations
 from .models import AI_ROLES, Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
 from .posts import slugify, tags_named
 from .scan import scan_text
 from .site import bump_generation
+from .vocabulary import HIDDEN_MATERIAL_NOUNS
 
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 DUPLICATE_CHOICES = ("skip", "update")
@@ -46,8 +53,11 @@ class ImportReport:
     updated: list[SavedPost] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     turns: int = 0
-    # Privacy and secret findings per imported post title, a warning before any publishing.
+    # Privacy and secret findings per imported post title, a warning before any publishing,
+    # and what the reader repaired (an unclosed code fence closed at line N).
     warnings: list[str] = field(default_factory=list)
+    # Per conversation, the material kept but hidden: "Title: 3 reasoning, 2 code cells hidden".
+    hidden: list[str] = field(default_factory=list)
 
     def merge(self, other: ImportReport) -> None:
         self.created += other.created
@@ -55,6 +65,7 @@ class ImportReport:
         self.skipped += other.skipped
         self.turns += other.turns
         self.warnings += other.warnings
+        self.hidden += other.hidden
 
 
 def import_limits() -> ImportLimits:
@@ -81,17 +92,30 @@ def import_file(
     if on_duplicate not in DUPLICATE_CHOICES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_CHOICES}")
     batch = ImportBatch(author, on_duplicate)
+    notes: list[str] = []
+    read = 0
     try:
         for index, conversation in enumerate(
-            read_conversations(source, filename, limits=import_limits())
+            read_conversations(source, filename, limits=import_limits(), notes=notes)
         ):
+            read += 1
             if chosen is not None and conversation_key(conversation, index) not in chosen:
                 continue
             batch.add(conversation)
             if progress is not None:
                 progress(conversation)
+        if not read:
+            reasons = "; ".join(notes)
+            raise ImportFormatError(
+                "no conversations found in it" + (f" ({reasons})" if reasons else ""),
+                filename or "the upload",
+            )
         batch.finish()
+        batch.report.skipped.extend(notes)
         db.session.commit()
+    except NotAConversationFile as skipped:
+        db.session.rollback()
+        return ImportReport(skipped=[f"{skipped.where}: {ACCOUNT_DATA}"])
     except BaseException:
         db.session.rollback()
         raise
@@ -233,6 +257,10 @@ class ImportBatch:
         ]
         self.pending_turns.extend(rows)
         self.report.turns += len(rows)
+        self.report.warnings.extend(f"{title} ({slug}): {w}" for w in conversation.warnings)
+        kept = hidden_summary(conversation)
+        if kept:
+            self.report.hidden.append(f"{title} ({slug}): {kept}")
         if self.report.turns <= self.scan_budget:
             warn_about_findings(title, slug, rows, self.report)
         if len(self.pending_turns) >= self.TURN_BATCH:
@@ -265,6 +293,16 @@ class ImportBatch:
         self.flush_turns()
         if self.report.updated:
             bump_generation()
+
+
+def hidden_summary(conversation: ImportedConversation) -> str:
+    """What an import kept but hid, by kind: "3 reasoning, 2 code cells hidden"."""
+    counts = Counter(turn.role for turn in conversation.turns if turn.hidden)
+    parts = [
+        f"{counts[role]} {HIDDEN_MATERIAL_NOUNS.get(role, str(role) + ' turns')}"
+        for role in sorted(counts)
+    ]
+    return f"{', '.join(parts)} hidden" if parts else ""
 
 
 def warn_about_findings(title: str, slug: str, rows: list[dict], report: ImportReport) -> None:

@@ -36,7 +36,7 @@ def test_content_blocks_give_the_reply_and_hide_thinking_and_tools():
     assert visible(bread)[0].text == "Why is my dough not rising?"
     assert visible(bread)[1].text == "Yeast needs warmth: about 25 $^\\circ$C is ideal."
     hidden = [(turn.role, turn.text) for turn in bread.turns if turn.hidden]
-    assert ("assistant", "The user asks about dough.") in hidden
+    assert ("reasoning", "The user asks about dough.") in hidden
     assert ("tool", "Yeast is most active at 26-29 C.") in hidden
     assert all("The user asks about dough." not in turn.text for turn in visible(bread))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError
+from blog.importers.base import ImportFormatError, NotAConversationFile
 from blog.importers.detect import FORMATS, detect_format, read_conversations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
@@ -250,5 +250,6 @@ def test_detect_format_on_the_real_samples(relative):
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples are not available here")
 def test_claude_account_files_are_not_taken_for_conversations():
-    with pytest.raises(ImportFormatError, match="not a conversation format"):
-        detect_format((SAMPLES / "claude/yaleman-users.json").read_bytes())
+    for name in ("users", "projects", "memories"):
+        with pytest.raises(NotAConversationFile, match="account data, not a conversation"):
+            detect_format((SAMPLES / f"claude/yaleman-{name}.json").read_bytes())

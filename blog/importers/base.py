@@ -20,6 +20,14 @@ class ImportFormatError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class NotAConversationFile(ImportFormatError):
+    """A file that ships inside a known export but holds account data, not conversations:
+    listed as skipped, not refused."""
+
+
+ACCOUNT_DATA = "account data, not a conversation"
+
+
 @dataclass
 class ImportedAttachment:
     """A file referenced by a turn: an image or upload carried in the export."""
@@ -60,6 +68,8 @@ class ImportedConversation:
     model: str | None = None
     tags: list[str] = field(default_factory=list)
     summary: str = ""
+    # What the reader had to repair to read it, e.g. a code fence left open.
+    warnings: list[str] = field(default_factory=list)
 
     def content_hash(self) -> str:
         """A stable fingerprint of the visible text, for recognising re-imports."""

@@ -22,6 +22,7 @@ from blog.importers.base import (
 )
 from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
+from blog.vocabulary import Role
 
 SPEAKER = "Claude"
 ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
@@ -158,21 +159,21 @@ def _blocks(message: dict) -> tuple[list[tuple[str, str, str]], str]:
         if kind == "text" and isinstance(block.get("text"), str):
             visible.append(block["text"].strip())
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
-            hidden.append(("assistant", f"{SPEAKER} (thinking)", block["thinking"].strip()))
+            hidden.append((Role.REASONING, f"{SPEAKER} (thinking)", block["thinking"].strip()))
         elif kind == "tool_use" and block.get("name") == "artifacts":
             visible.append(_artifact(block.get("input") or {}))
         elif kind == "tool_use":
             arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, indent=2)
-            hidden.append(("tool", str(block.get("name") or "tool"), f"```json\n{arguments}\n```"))
+            hidden.append((Role.TOOL, str(block.get("name") or "tool"), _fence(arguments, "json")))
         elif kind == "tool_result" and block.get("name") != "artifacts":
-            hidden.append(("tool", str(block.get("name") or "tool"), _result_text(block)))
+            hidden.append((Role.TOOL, str(block.get("name") or "tool"), _result_text(block)))
     return [piece for piece in hidden if piece[2]], "\n\n".join(text for text in visible if text)
 
 
 def _legacy_text(text: str) -> tuple[list[tuple[str, str, str]], str]:
     """Pre-2025 `text`: reasoning in `<antThinking>` tags, artifacts in `<antArtifact>` tags."""
     hidden = [
-        ("assistant", f"{SPEAKER} (thinking)", match.strip())
+        (Role.REASONING, f"{SPEAKER} (thinking)", match.strip())
         for match in _THINKING_TAG.findall(text)
     ]
     visible = _THINKING_TAG.sub("", text)

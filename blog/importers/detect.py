@@ -25,7 +25,12 @@ from blog.importers.archive import (
     SafeZip,
     sniff_image_type,
 )
-from blog.importers.base import ImportedConversation, ImportFormatError
+from blog.importers.base import (
+    ACCOUNT_DATA,
+    ImportedConversation,
+    ImportFormatError,
+    NotAConversationFile,
+)
 
 __all__ = ["FORMATS", "ImportLimits", "detect_format", "read_conversations"]
 
@@ -85,6 +90,17 @@ _NOT_CONVERSATIONS = {
     "sora.json",
     "shopping.json",
 }
+# Keys that mark the account files of an export (users, memories, projects, settings).
+_ACCOUNT_KEYS = {
+    "email_address",
+    "verified_phone_number",
+    "conversations_memory",
+    "project_memories",
+    "prompt_template",
+    "is_starter_project",
+    "chatgpt_plus_user",
+    "birth_year",
+}
 _PASTED_MARKER = re.compile(r"^\s*(?:#{1,6}\s*)?(?:You said:|ChatGPT said:)\s*$", re.MULTILINE)
 # Headings, blockquotes or front matter: written as Markdown, not copied from a page.
 _MARKDOWN_MARKS = re.compile(r"\A(?:---|\+\+\+)\s*$|^#{1,6}\s+\S|^>", re.MULTILINE)
@@ -106,6 +122,8 @@ class _Sniffed:
 def detect_format(head: bytes, filename: str = "") -> str:
     """The format of a file from its first bytes: one of FORMATS, else ImportFormatError."""
     sniffed = _sniff(head, filename or "the file", complete=False)
+    if sniffed.format == "account":
+        raise NotAConversationFile(ACCOUNT_DATA, filename or "the file")
     if sniffed.format not in FORMATS:
         raise ImportFormatError("the file holds no conversations", filename or "the file")
     return sniffed.format
@@ -116,17 +134,20 @@ def read_conversations(
     filename: str = "",
     *,
     limits: ImportLimits | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[ImportedConversation]:
     """Every conversation in an uploaded file (zip, JSON, JSONL, HTML or text), in file order.
 
     Errors of any kind surface as ImportFormatError, possibly after some
     conversations were already yielded; callers save all of a file or none of it.
+    Archive members that hold no conversation are listed in `notes` with the reason.
+    A file of account data from an export raises NotAConversationFile.
     """
     limits = limits or ImportLimits()
     if not filename and isinstance(source, str | os.PathLike):
         filename = Path(source).name
     where = filename or "the upload"
-    reader = _Reader(limits)
+    reader = _Reader(limits, notes if notes is not None else [])
     with _as_seekable(source, where, limits) as stream:
         yield from reader.guard(reader.read_stream(stream, filename, where), where)
 
@@ -200,8 +221,9 @@ class _Unclosed(io.BufferedIOBase):
 class _Reader:
     """One import run: limits, options, and the dispatch from format to parser."""
 
-    def __init__(self, limits: ImportLimits) -> None:
+    def __init__(self, limits: ImportLimits, notes: list[str]) -> None:
         self.limits = limits
+        self.notes = notes
 
     def guard(
         self, conversations: Iterator[ImportedConversation], where: str
@@ -209,6 +231,8 @@ class _Reader:
         """Re-raise whatever goes wrong as ImportFormatError that says where."""
         try:
             yield from conversations
+        except NotAConversationFile:
+            raise
         except ImportFormatError as error:
             raise _relocated(error, where) from error
         except ijson.IncompleteJSONError as exc:
@@ -232,6 +256,8 @@ class _Reader:
     def read_stream(
         self, stream: BinaryIO, filename: str, where: str, *, nesting: int = 0
     ) -> Iterator[ImportedConversation]:
+        if _is_account_file(filename):
+            raise NotAConversationFile(ACCOUNT_DATA, where)
         start = stream.tell()
         head = stream.read(HEAD_BYTES)
         sniffed = _sniff(head, where, complete=len(head) < HEAD_BYTES, filename=filename)
@@ -243,6 +269,8 @@ class _Reader:
         stream.seek(start)
         if sniffed.format == "empty":
             return
+        if sniffed.format == "account":
+            raise NotAConversationFile(ACCOUNT_DATA, where)
         if sniffed.format == "zip":
             yield from self.read_zip(SafeZip(stream, where, self.limits, nesting=nesting))
         elif sniffed.format in JSON_FORMATS:
@@ -299,6 +327,7 @@ class _Reader:
             for name in conversation_files:
                 found = True
                 yield from self.read_entry(archive, name, assets)
+            self.note_account_files(archive)
         elif chat_html is not None:
             from blog.importers.chatgpt import extract_chat_html
 
@@ -307,17 +336,41 @@ class _Reader:
             data, asset_names = extract_chat_html(text, where)
             found = True
             yield from self.guard(self.parser("chatgpt", archive.assets(asset_names))(data), where)
+            self.note_account_files(archive)
         else:
             for name in archive.names():
-                if _worth_reading(name):
-                    found = True
-                    yield from self.read_entry(archive, name, None)
+                if _is_account_file(name):
+                    self.notes.append(f"{archive.describe(name)}: skipped ({ACCOUNT_DATA})")
+                elif _worth_reading(name):
+                    yielded = 0
+                    try:
+                        for conversation in self.read_entry(archive, name, None):
+                            yielded += 1
+                            yield conversation
+                    except NotAConversationFile:
+                        self.notes.append(f"{archive.describe(name)}: skipped ({ACCOUNT_DATA})")
+                        continue
+                    found = found or yielded > 0
+                    if not yielded:
+                        self.notes.append(
+                            f"{archive.describe(name)}: skipped (no conversations in it)"
+                        )
+                else:
+                    self.notes.append(
+                        f"{archive.describe(name)}: skipped (not a conversation file)"
+                    )
         if not found:
             raise ImportFormatError(
                 "no conversations found in this zip: expected a ChatGPT or Claude export "
                 "(conversations.json) or Markdown / JSON conversation files",
                 archive.where,
             )
+
+    def note_account_files(self, archive: SafeZip) -> None:
+        """List the account files that ship beside an export's conversations as skipped."""
+        for name in archive.names():
+            if _is_account_file(name):
+                self.notes.append(f"{archive.describe(name)}: skipped ({ACCOUNT_DATA})")
 
     def read_entry(
         self, archive: SafeZip, name: str, assets: AssetLookup | None
@@ -337,6 +390,8 @@ class _Reader:
             )
         if sniffed.format == "empty":
             return
+        if sniffed.format == "account":
+            raise NotAConversationFile(ACCOUNT_DATA, where)
         if sniffed.format in JSON_FORMATS:
             with archive.open(name) as entry:
                 conversations = self.read_json(
@@ -377,11 +432,12 @@ def _load(module: str, function: str, fmt: str) -> Callable:
 
 def _worth_reading(name: str) -> bool:
     """Whether a file in a zip of exports could hold conversations."""
-    path = PurePosixPath(name)
-    suffix = path.suffix.lower()
-    if path.name.lower() in _NOT_CONVERSATIONS:
-        return False
+    suffix = PurePosixPath(name).suffix.lower()
     return suffix in _TEXT_SUFFIXES | _JSON_SUFFIXES | {".zip"}
+
+
+def _is_account_file(name: str) -> bool:
+    return PurePosixPath(name).name.lower() in _NOT_CONVERSATIONS
 
 
 def _jsonl_items(stream: BinaryIO, where: str) -> Iterator[object]:
@@ -519,6 +575,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
     # A recognised file with a mistake further on fails while reading, which says where.
     if problem is not None and fmt is None and (complete or not _is_premature_end(problem)):
         raise ImportFormatError(_json_problem(problem), where)
+    if fmt is None and _ACCOUNT_KEYS & (keys.get("", set()) | keys.get("item", set())):
+        return _Sniffed("account")
     if fmt is None:
         if not final and not complete:
             return _Sniffed("json-unknown")

@@ -15,6 +15,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.blocks import block_text, is_text_block
 from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
@@ -109,8 +110,8 @@ def _content(content: object, where: str) -> tuple[str, list[ImportedAttachment]
         if not isinstance(part, dict):
             raise ImportFormatError("a content part must be an object", where)
         kind = part.get("type")
-        if kind == "text" and isinstance(part.get("text"), str):
-            texts.append(part["text"])
+        if is_text_block(part):
+            texts.append(block_text(part))
         elif kind == "refusal" and isinstance(part.get("refusal"), str):
             texts.append(part["refusal"])
         elif kind == "image_url":
