@@ -65,7 +65,8 @@ def to_markdown(conversation: ImportedConversation, layout: MarkdownLayout | Non
             written.append(_quote(turn.text))
         else:
             model = turn.model if turn.model != conversation.model else None
-            written.append(turn_marker(turn.role, turn.speaker, model) + "\n" + _quote(turn.text))
+            marker = turn_marker(turn.role, turn.speaker, model, hidden=turn.hidden)
+            written.append(marker + "\n" + _quote(turn.text))
         previous = form
     text = front_matter + "\n\n".join(written)
     final_newline = layout.final_newline if layout is not None else True
@@ -127,6 +128,8 @@ def _form(
     turn: ImportedTurn, conversation: ImportedConversation, speaker: str, previous: str
 ) -> str:
     """How a turn is written: "plain", "quoted" or "marked" (a marker line, then quoted)."""
+    if turn.hidden:
+        return "marked"
     if (
         turn.role == "user"
         and not turn.speaker

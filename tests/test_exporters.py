@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blog.exporters import to_json, to_markdown
 from blog.importers.base import (
@@ -15,6 +17,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.chatgpt import parse_chatgpt
 from blog.importers.claude import parse_claude
 from blog.importers.colloquy_json import from_colloquy_json, parse_colloquy_json
 from blog.importers.markdown import markdown_layout, parse_markdown
@@ -34,7 +37,11 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
         found.append((path.name, parse_markdown(path.read_bytes().decode("utf-8"), path.name)))
     for path in sorted(FIXTURES.glob("pasted_*.txt")):
         found.append((path.name, parse_pasted(path.read_bytes().decode("utf-8"))))
-    readers = {"claude_*.json": parse_claude, "sharegpt_*.json": parse_sharegpt}
+    readers = {
+        "chatgpt_*.json": parse_chatgpt,
+        "claude_*.json": parse_claude,
+        "sharegpt_*.json": parse_sharegpt,
+    }
     for pattern, read in readers.items():
         for path in sorted(FIXTURES.glob(pattern)):
             items = json.loads(path.read_text(encoding="utf-8"))
@@ -48,8 +55,9 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
 FIXTURE_CONVERSATIONS = fixture_conversations()
 
 
-def visible(conversation: ImportedConversation) -> list[tuple[str, str, str]]:
-    return [(turn.role, turn.text, turn.speaker) for turn in conversation.turns]
+def visible(conversation: ImportedConversation) -> list[tuple[str, str, str, bool]]:
+    """Every turn with what a round trip must keep: role, text, speaker and hidden flag."""
+    return [(turn.role, turn.text, turn.speaker, turn.hidden) for turn in conversation.turns]
 
 
 def sample_conversation() -> ImportedConversation:
@@ -129,7 +137,7 @@ def test_markdown_front_matter_has_title_date_with_offset_tags_model_and_source(
 
 def test_every_fixture_format_is_covered_by_the_round_trips():
     prefixes = {name.split("_")[0] for name, _ in FIXTURE_CONVERSATIONS}
-    assert prefixes == {"md", "pasted", "claude", "sharegpt", "openai"}
+    assert prefixes == {"md", "pasted", "chatgpt", "claude", "sharegpt", "openai"}
 
 
 def test_markdown_writes_prompts_as_is_and_replies_quoted_with_blank_lines_kept():
@@ -236,3 +244,59 @@ def test_json_round_trip_keeps_attachments_alternatives_and_hidden_turns():
 def test_malformed_colloquy_json_is_refused_with_a_clear_message(document, message):
     with pytest.raises(ImportFormatError, match=message):
         list(parse_colloquy_json([document]))
+
+
+# Text built from the characters that can end a fence or a quote early: backtick and tilde
+# runs, quote markers, heading and marker-comment lookalikes, on lines of their own or inline.
+_TRICKY_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["```", "````", "~~~", "~~~~~", "> quoted", ">", "## You", "## ChatGPT", "---"]
+        ),
+        st.sampled_from(['<!-- turn {"role": "user"} -->', "**You:**", "    indented"]),
+        st.text(alphabet="ab `~>#*-", min_size=1, max_size=12),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _tidy(lines: list[str]) -> str:
+    """A turn text as importers produce them: no blank edges, no trailing spaces."""
+    return "\n".join(line.rstrip() for line in lines).strip("\n").strip() or "x"
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["user", "assistant", "reasoning", "code", "output", "tool"]),
+            _TRICKY_LINES,
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_turn_text_survives_markdown_and_json_round_trips(turns):
+    conversation = ImportedConversation(
+        title="Round trip",
+        source_kind="markdown",
+        turns=[
+            ImportedTurn("user", "Question?"),
+            ImportedTurn("assistant", "Answer.", speaker="Assistant"),
+            *(
+                ImportedTurn(
+                    role,
+                    _tidy(lines),
+                    speaker="Assistant" if role == "assistant" else "",
+                    hidden=hidden,
+                )
+                for role, lines, hidden in turns
+            ),
+        ],
+    )
+
+    again = parse_markdown(to_markdown(conversation))
+    assert visible(again) == visible(conversation)
+    assert from_colloquy_json(json.loads(to_json(conversation))) == conversation

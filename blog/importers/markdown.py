@@ -30,8 +30,11 @@ from blog.importers.frontmatter import (
 )
 from blog.importers.mathnorm import normalize_math
 from blog.importers.speakers import Speaker, speaker_for
+from blog.vocabulary import ROLES, Role
 
 UNTITLED = "Untitled conversation"
+# Code, program output and tool calls are kept exactly as written.
+_LITERAL_ROLES = {Role.CODE, Role.OUTPUT, Role.TOOL}
 _MODEL_KEYS = ("model", "modelName", "model_name")
 TURN_MARKER_PREFIX = "<!-- turn "
 TURN_MARKER_SUFFIX = " -->"
@@ -70,6 +73,7 @@ class _Block:
     model: str | None = None
     created_at: datetime | None = None
     quoted: bool = False
+    hidden: bool = False
 
 
 def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
@@ -120,7 +124,10 @@ def reads_as_plain_prompt(text: str) -> bool:
     lines = text.split("\n")
     if not text.strip() or _TITLE_HEADING.match(text.lstrip("\n").split("\n", 1)[0]):
         return False
-    for line, outside in zip(lines, _outside_fences(lines), strict=True):
+    outside_flags = _outside_fences(lines)
+    if _ends_in_open_fence(lines):
+        return False  # the open fence would swallow the turns after it
+    for line, outside in zip(lines, outside_flags, strict=True):
         if not outside:
             continue
         if (
@@ -146,13 +153,17 @@ def markdown_layout(text: str) -> MarkdownLayout:
     )
 
 
-def turn_marker(role: str, speaker: str = "", model: str | None = None) -> str:
+def turn_marker(
+    role: str, speaker: str = "", model: str | None = None, *, hidden: bool = False
+) -> str:
     """The comment line announcing a turn the blockquote layout cannot express by itself."""
-    payload: dict[str, str] = {"role": role}
+    payload: dict[str, object] = {"role": str(role)}
     if speaker:
         payload["speaker"] = speaker
     if model:
         payload["model"] = model
+    if hidden:
+        payload["hidden"] = True
     # Escaping ">" keeps "-->" in a speaker name from closing the comment early.
     encoded = json.dumps(payload, ensure_ascii=False).replace(">", "\\u003e")
     return f"{TURN_MARKER_PREFIX}{encoded}{TURN_MARKER_SUFFIX}"
@@ -183,10 +194,11 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         speaker = default_speaker
     return ImportedTurn(
         role=block.role,
-        text=normalize_math(text),
+        text=text if block.role in _LITERAL_ROLES else normalize_math(text),
         speaker=speaker,
         model=block.model or (model if block.role == "assistant" else None),
         created_at=block.created_at,
+        hidden=block.hidden,
     )
 
 
@@ -217,6 +229,18 @@ def _outside_fences(lines: list[str]) -> list[bool]:
             if _closes(line, fence, closing):
                 closing = None
     return flags
+
+
+def _ends_in_open_fence(lines: list[str]) -> bool:
+    closing: str | None = None
+    for line in lines:
+        fence = _FENCE.match(line)
+        if closing is None:
+            if fence:
+                closing = fence[1]
+        elif _closes(line, fence, closing):
+            closing = None
+    return closing is not None
 
 
 def _closes(line: str, fence: re.Match[str] | None, opening: str) -> bool:
@@ -347,9 +371,14 @@ def _announced_block(payload: str, where: str, number: int) -> _Block:
     except ValueError:
         data = None
     role = data.get("role") if isinstance(data, dict) else None
-    if role not in ("user", "assistant", "system", "tool", "note"):
+    if role not in ROLES:
         raise ImportFormatError(f"line {number}: unreadable turn marker {payload!r}", where)
-    return _Block(role, speaker=str(data.get("speaker") or ""), model=data.get("model") or None)
+    return _Block(
+        role,
+        speaker=str(data.get("speaker") or ""),
+        model=data.get("model") or None,
+        hidden=data.get("hidden") is True,
+    )
 
 
 def _parse_time(value: str) -> datetime | None:
