@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
@@ -29,7 +28,14 @@ from blog.importers.frontmatter import (
     text_value,
 )
 from blog.importers.mathnorm import normalize_math
-from blog.importers.speakers import Speaker, speaker_for
+from blog.importers.speaker_layout import FENCE as _FENCE
+from blog.importers.speaker_layout import Block as _Block
+from blog.importers.speaker_layout import closes as _closes
+from blog.importers.speaker_layout import ends_in_open_fence as _ends_in_open_fence
+from blog.importers.speaker_layout import marker_speaker as _marker_speaker
+from blog.importers.speaker_layout import outside_fences as _outside_fences
+from blog.importers.speaker_layout import speaker_blocks
+from blog.importers.speakers import speaker_for
 from blog.vocabulary import ROLES, Role
 
 UNTITLED = "Untitled conversation"
@@ -39,20 +45,9 @@ _MODEL_KEYS = ("model", "modelName", "model_name")
 TURN_MARKER_PREFIX = "<!-- turn "
 TURN_MARKER_SUFFIX = " -->"
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
 _TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
-_NAME = r"(?P<name>[^\W\d_][\w .()\-]{0,40}?)"
-_DECORATION = r"(?:[^\w\s*_#\[\]:]+\s*)?"  # an emoji before the name, as in "## 🤖 Assistant"
-_HEADING_MARKER = re.compile(
-    rf"^#{{1,6}}[ \t]+{_DECORATION}{_NAME}(?:[ \t]+said)?[ \t]*:?[ \t]*#*[ \t]*$", re.IGNORECASE
-)
-_BOLD_MARKER = re.compile(
-    rf"^\*\*{_DECORATION}{_NAME}(?::\*\*|\*\*:)(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE
-)
-_BRACKET_MARKER = re.compile(rf"^\[{_NAME}\]:(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
 _PROMPT_MARKER = re.compile(r"^(?:_Prompt_|\*Prompt\*|\*\*Prompt\*\*):[ \t]*(?P<rest>.*)$")
-_TIME_LINE = re.compile(r'^<time datetime="(?P<when>[^"]+)"[^>]*>.*</time>[ \t]*$')
 
 
 @dataclass
@@ -65,17 +60,6 @@ class MarkdownLayout:
     final_newline: bool = True
 
 
-@dataclass
-class _Block:
-    role: str
-    lines: list[str] = field(default_factory=list)
-    speaker: str = ""
-    model: str | None = None
-    created_at: datetime | None = None
-    quoted: bool = False
-    hidden: bool = False
-
-
 def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     """Read a conversation written as Markdown, in the blockquote or a speaker-marker layout."""
     where = filename or "Markdown"
@@ -85,11 +69,18 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     model = text_value(values, *_MODEL_KEYS) or None
     default_speaker = default_assistant_speaker(values)
     lines = body.split("\n")
-
+    body_starts = front_matter.raw.count("\n") + 1 if front_matter.raw else 1
+    before_title = len(lines)
     heading_title, lines = _take_title_heading(lines, title)
+    body_starts += before_title - len(lines)
     title = title or heading_title or (PurePath(filename).stem if filename else "") or UNTITLED
 
-    blocks = _speaker_blocks(lines)
+    warnings: list[str] = []
+    preamble = ""
+    layout = speaker_blocks(lines, body_starts)
+    blocks = layout.blocks if layout is not None else None
+    if layout is not None:
+        warnings, preamble = layout.warnings, layout.preamble
     if blocks is None:
         blocks = _prompt_blocks(lines)
     if blocks is None:
@@ -110,7 +101,8 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         updated_at=date_value(values, "lastmod", "updated", "update_time"),
         model=model,
         tags=list_value(values, "tags"),
-        summary=text_value(values, "summary", "description"),
+        summary=text_value(values, "summary", "description") or preamble,
+        warnings=warnings,
     )
 
 
@@ -200,86 +192,6 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         created_at=block.created_at,
         hidden=block.hidden,
     )
-
-
-def _marker_speaker(line: str) -> tuple[Speaker, str] | None:
-    """The speaker a marker line names and any text that follows it on the same line."""
-    for pattern in (_HEADING_MARKER, _BOLD_MARKER, _BRACKET_MARKER):
-        match = pattern.match(line.strip())
-        if match:
-            speaker = speaker_for(match["name"])
-            if speaker is not None:
-                rest = match.groupdict().get("rest") or ""
-                return speaker, rest
-    return None
-
-
-def _outside_fences(lines: list[str]) -> list[bool]:
-    """For each line, whether it is outside any fenced code block (fence lines count as inside)."""
-    flags: list[bool] = []
-    closing: str | None = None
-    for line in lines:
-        fence = _FENCE.match(line)
-        if closing is None:
-            flags.append(fence is None)
-            if fence:
-                closing = fence[1]
-        else:
-            flags.append(False)
-            if _closes(line, fence, closing):
-                closing = None
-    return flags
-
-
-def _ends_in_open_fence(lines: list[str]) -> bool:
-    closing: str | None = None
-    for line in lines:
-        fence = _FENCE.match(line)
-        if closing is None:
-            if fence:
-                closing = fence[1]
-        elif _closes(line, fence, closing):
-            closing = None
-    return closing is not None
-
-
-def _closes(line: str, fence: re.Match[str] | None, opening: str) -> bool:
-    """Whether a line closes a code block opened by the fence `opening`."""
-    return (
-        fence is not None
-        and fence[1][0] == opening[0]
-        and len(fence[1]) >= len(opening)
-        and not line.strip().lstrip(opening[0])
-    )
-
-
-def _speaker_blocks(lines: list[str]) -> list[_Block] | None:
-    """Split on speaker markers; None when the text does not use them for both sides."""
-    outside = _outside_fences(lines)
-    found = [
-        (index, marker)
-        for index, line in enumerate(lines)
-        if outside[index] and (marker := _marker_speaker(line)) is not None
-    ]
-    roles = {marker[0].role for _, marker in found}
-    if "assistant" not in roles or len(roles) < 2:
-        return None
-    blocks: list[_Block] = []
-    first_marker = found[0][0]
-    preamble = lines[:first_marker]
-    if any(line.strip() for line in preamble):
-        # A copy that starts inside the first prompt has no marker before it.
-        blocks.append(_Block("user", preamble))
-    for position, (index, (speaker, rest)) in enumerate(found):
-        end = found[position + 1][0] if position + 1 < len(found) else len(lines)
-        content = lines[index + 1 : end]
-        block = _Block(speaker.role, speaker=speaker.label)
-        if content and (time := _TIME_LINE.match(content[0].strip())):
-            block.created_at = _parse_time(time["when"])
-            content = content[1:]
-        block.lines = ([rest] if rest else []) + content
-        blocks.append(block)
-    return blocks
 
 
 def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
@@ -379,13 +291,6 @@ def _announced_block(payload: str, where: str, number: int) -> _Block:
         model=data.get("model") or None,
         hidden=data.get("hidden") is True,
     )
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 __all__ = [
