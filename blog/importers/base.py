@@ -69,7 +69,7 @@ class ImportedConversation:
     tags: list[str] = field(default_factory=list)
     summary: str = ""
     # What the reader had to repair to read it, e.g. a code fence left open.
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     def content_hash(self) -> str:
         """A stable fingerprint of the visible text, for recognising re-imports."""

@@ -271,7 +271,7 @@ def _close_open_fences(lines: list[str], first_line: int) -> list[str]:
         elif closes(line, fence, closing):
             closing = None
         elif marker_speaker(line) is not None and (line.strip() in used or not used):
-            lines.insert(index, closing)
+            lines.insert(_after_last_text(lines, index), closing)
             warnings.append(
                 f"the code fence opened at line {opened_at} was never closed; "
                 f"closed it at line {index + first_line - len(warnings)}, "
@@ -280,7 +280,20 @@ def _close_open_fences(lines: list[str], first_line: int) -> list[str]:
             closing = None
             index += 1
         index += 1
+    if closing is not None:
+        lines.insert(_after_last_text(lines, len(lines)), closing)
+        warnings.append(
+            f"the code fence opened at line {opened_at} was never closed; "
+            "closed it at the end of the file"
+        )
     return warnings
+
+
+def _after_last_text(lines: list[str], index: int) -> int:
+    """Where a closing fence goes: right after the last non-blank line before `index`."""
+    while index > 0 and not lines[index - 1].strip():
+        index -= 1
+    return index
 
 
 def _is_metadata(preamble: list[str]) -> bool:

@@ -1,0 +1,138 @@
+"""Exporter Markdown the reader used to misread: bold and emoji speakers, speakers by name,
+session logs with separators, and code fences the exporter left open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blog.importers.base import ImportFormatError
+from blog.importers.markdown import parse_markdown
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name: str):
+    path = FIXTURES / name
+    return parse_markdown(path.read_text(encoding="utf-8"), path.name)
+
+
+def turns(conversation) -> list[tuple[str, str, str]]:
+    return [(t.role, t.text, t.speaker) for t in conversation.turns]
+
+
+def test_bold_emoji_speaker_lines_split_the_turns():
+    conversation = load("md_bold_emoji.md")
+
+    assert conversation.title == "Sorting a list in place"
+    assert turns(conversation) == [
+        ("user", "How do I sort a list of tuples by the second item?", ""),
+        (
+            "assistant",
+            "Use `sort` with a key:\n\n```python\npairs.sort(key=lambda pair: pair[1])\n```",
+            "ChatGPT",
+        ),
+        ("user", "And in reverse?", ""),
+        ("assistant", "Add `reverse=True`.", "ChatGPT"),
+    ]
+
+
+def test_the_users_own_name_as_heading_is_learned_from_the_alternation():
+    conversation = load("md_learned_names.md")
+
+    assert [(t.role, t.speaker) for t in conversation.turns] == [
+        ("user", ""),
+        ("assistant", "chatgpt"),
+        ("user", ""),
+        ("assistant", "chatgpt"),
+    ]
+    assert conversation.turns[2].text == "Can I undo it?"
+    assert conversation.turns[1].text.endswith(
+        "```sh\ngit rebase --onto main feature~3 feature\n```"
+    )
+
+
+def test_two_unknown_names_alternating_twice_are_speakers_the_first_being_the_person():
+    text = "## kekyo\n\nHi?\n\n## Sage\n\nHello.\n\n## kekyo\n\nBye?\n\n## Sage\n\nBye.\n"
+
+    conversation = parse_markdown(text)
+
+    assert turns(conversation) == [
+        ("user", "Hi?", ""),
+        ("assistant", "Hello.", "Sage"),
+        ("user", "Bye?", ""),
+        ("assistant", "Bye.", "Sage"),
+    ]
+
+
+def test_sections_are_not_mistaken_for_speakers():
+    with pytest.raises(ImportFormatError, match="no conversation turns found"):
+        parse_markdown("## Introduction\n\nSome text.\n\n## Conclusion\n\nMore text.\n")
+
+
+def test_title_session_line_and_separators_are_metadata_not_turns():
+    conversation = load("md_session_log.md")
+
+    assert conversation.title == "Debugging the cache"
+    assert conversation.summary == "Session: 2025-03-14 09:12 (claude-sonnet-4)"
+    assert turns(conversation) == [
+        ("user", "Why does the cache miss on every request?", ""),
+        (
+            "assistant",
+            "The key includes the request time, so no two requests share a key.",
+            "Assistant",
+        ),
+        ("user", "How do I fix it?", ""),
+        ("assistant", "Build the key from the path and the query string only.", "Assistant"),
+    ]
+
+
+def test_an_unclosed_fence_is_closed_at_the_next_speaker_line_with_a_warning():
+    conversation = load("md_unclosed_fence.md")
+
+    assert turns(conversation) == [
+        ("user", "Give me a script that prints the date.", ""),
+        ("assistant", "Here it is:\n\n```bash\ndate +%F\n```", "Assistant"),
+        ("user", "And the time?", ""),
+        ("assistant", "```bash\ndate +%T\n```", "Assistant"),
+    ]
+    assert conversation.warnings == [
+        "the code fence opened at line 9 was never closed; "
+        "closed it at line 12, before the next speaker line"
+    ]
+
+
+def test_a_fence_that_only_shows_speaker_lines_as_code_is_left_alone():
+    text = (
+        "## User\n\nHow do I write a chat log?\n\n## Assistant\n\nLike this:\n\n"
+        "```markdown\n## Me\n\nhello\n```\n\n## User\n\nThanks\n\n## Assistant\n\nWelcome.\n"
+    )
+
+    conversation = parse_markdown(text)
+
+    assert [t.role for t in conversation.turns] == ["user", "assistant", "user", "assistant"]
+    assert "## Me" in conversation.turns[1].text
+    assert conversation.warnings == []
+
+
+def test_many_exchanges_after_an_unclosed_fence_are_not_swallowed():
+    exchanges = []
+    for n in range(73):
+        exchanges.append(f"## User\n\nQuestion {n}?\n\n## Assistant\n\n```python\nprint({n})\n")
+    conversation = parse_markdown("\n".join(exchanges))
+
+    assert len(conversation.turns) == 146
+    assert conversation.turns[-1].text == "```python\nprint(72)\n```"
+    assert max(len(t.text) for t in conversation.turns) < 100
+    assert len(conversation.warnings) == 73
+    assert conversation.warnings[-1].endswith("closed it at the end of the file")
+
+
+def test_the_import_report_carries_the_repair_warning(runner, owner):
+    result = runner.invoke(args=["import", str(FIXTURES / "md_unclosed_fence.md")])
+
+    assert result.exit_code == 0, result.output
+    assert "check    md_unclosed_fence (md-unclosed-fence): the code fence opened at line 9" in (
+        result.output
+    )
