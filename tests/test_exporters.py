@@ -20,6 +20,7 @@ from blog.importers.base import (
 from blog.importers.chatgpt import parse_chatgpt
 from blog.importers.claude import parse_claude
 from blog.importers.colloquy_json import from_colloquy_json, parse_colloquy_json
+from blog.importers.detect import read_conversations
 from blog.importers.markdown import markdown_layout, parse_markdown
 from blog.importers.openai_messages import parse_openai_messages
 from blog.importers.pasted import parse_pasted
@@ -46,6 +47,14 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
         for path in sorted(FIXTURES.glob(pattern)):
             items = json.loads(path.read_text(encoding="utf-8"))
             found.extend((f"{path.name}#{n}", c) for n, c in enumerate(read(items), 1))
+    for pattern in (
+        "claude_code_*.jsonl",
+        "codex_*.jsonl",
+        "open_webui_*.json",
+        "librechat_*.json",
+    ):
+        for path in sorted(FIXTURES.glob(pattern)):
+            found.extend((f"{path.name}#{n}", c) for n, c in enumerate(read_conversations(path), 1))
     for path in sorted(FIXTURES.glob("openai_*.jsonl")):
         items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         found.extend((f"{path.name}#{n}", c) for n, c in enumerate(parse_openai_messages(items), 1))
@@ -137,7 +146,17 @@ def test_markdown_front_matter_has_title_date_with_offset_tags_model_and_source(
 
 def test_every_fixture_format_is_covered_by_the_round_trips():
     prefixes = {name.split("_")[0] for name, _ in FIXTURE_CONVERSATIONS}
-    assert prefixes == {"md", "pasted", "chatgpt", "claude", "sharegpt", "openai"}
+    assert prefixes == {
+        "md",
+        "pasted",
+        "chatgpt",
+        "claude",
+        "codex",
+        "open",
+        "librechat",
+        "sharegpt",
+        "openai",
+    }
 
 
 def test_markdown_writes_prompts_as_is_and_replies_quoted_with_blank_lines_kept():

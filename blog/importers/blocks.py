@@ -7,8 +7,23 @@ Seen in exports: a plain string; a list of strings or blocks; `{"type": "text", 
 
 from __future__ import annotations
 
-TEXT_TYPES = {"text", "input_text", "output_text", "markdown", "paragraph", None}
+import json
+import math
+import re
+from datetime import UTC, datetime
+
+TEXT_TYPES = {
+    "text",
+    "input_text",
+    "output_text",
+    "summary_text",
+    "reasoning_text",
+    "markdown",
+    "paragraph",
+    None,
+}
 _TEXT_KEYS = ("text", "value", "content")
+_BACKTICK_RUNS = re.compile(r"`{3,}")
 
 
 def block_text(value: object, depth: int = 0) -> str:
@@ -31,3 +46,48 @@ def block_text(value: object, depth: int = 0) -> str:
 
 def is_text_block(block: object) -> bool:
     return isinstance(block, dict) and block.get("type") in TEXT_TYPES - {None}
+
+
+def fence(body: str, language: str = "") -> str:
+    """A code block whose fence is longer than any backtick run inside it."""
+    body = body.replace("\r\n", "\n").strip("\n")
+    longest = max((len(run) for run in _BACKTICK_RUNS.findall(body)), default=2)
+    marks = "`" * max(3, longest + 1)
+    return f"{marks}{language}\n{body}\n{marks}"
+
+
+def tool_call_text(name: str, arguments: object) -> str:
+    """A tool call as readable Markdown: its name, then its arguments as JSON."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return f"`{name}`\n\n{fence(arguments)}"
+    body = json.dumps(arguments, ensure_ascii=False, indent=2)
+    return f"`{name}`\n\n{fence(body, 'json')}"
+
+
+def tool_result_text(output: object) -> str:
+    """A tool's result as text: its own text when it has some, else its JSON."""
+    text = block_text(output)
+    if text or output is None:
+        return text
+    if isinstance(output, dict) and isinstance(output.get("output"), str):
+        return output["output"]
+    return fence(json.dumps(output, ensure_ascii=False, indent=2), "json")
+
+
+def timestamp(value: object) -> datetime | None:
+    """An ISO 8601 string, or Unix seconds (or milliseconds), as an aware datetime."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC) if seconds < 32_503_680_000 else None
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None

@@ -31,6 +31,17 @@ from blog.importers.base import (
     ImportFormatError,
     NotAConversationFile,
 )
+from blog.importers.chatgpt import extract_chat_html, parse_chatgpt
+from blog.importers.claude import parse_claude
+from blog.importers.claude_code import parse_claude_code
+from blog.importers.codex import parse_codex
+from blog.importers.colloquy_json import parse_colloquy_json
+from blog.importers.librechat import parse_librechat
+from blog.importers.markdown import parse_markdown
+from blog.importers.open_webui import parse_open_webui
+from blog.importers.openai_messages import parse_openai_messages
+from blog.importers.pasted import looks_pasted, parse_pasted
+from blog.importers.sharegpt import parse_sharegpt
 
 __all__ = ["FORMATS", "ImportLimits", "detect_format", "read_conversations"]
 
@@ -38,6 +49,10 @@ FORMATS = (
     "zip",
     "chatgpt",
     "claude",
+    "claude-code",
+    "codex",
+    "open-webui",
+    "librechat",
     "sharegpt",
     "openai",
     "colloquy",
@@ -45,7 +60,23 @@ FORMATS = (
     "pasted",
     "markdown",
 )
-JSON_FORMATS = ("chatgpt", "claude", "sharegpt", "openai", "colloquy")
+# Each JSON format's reader: items (conversation objects or log lines) -> conversations.
+JSON_PARSERS: dict[str, Callable[[Iterable[object]], Iterator[ImportedConversation]]] = {
+    "claude": parse_claude,
+    "claude-code": parse_claude_code,
+    "codex": parse_codex,
+    "open-webui": parse_open_webui,
+    "librechat": parse_librechat,
+    "sharegpt": parse_sharegpt,
+    "openai": parse_openai_messages,
+    "colloquy": parse_colloquy_json,
+}
+JSON_FORMATS = ("chatgpt", *JSON_PARSERS)
+# Session logs: every line of the file belongs to one conversation.
+_LOG_TYPES = {
+    "claude-code": {"user", "assistant", "summary", "system"},
+    "codex": {"session_meta", "response_item", "event_msg", "turn_context", "compacted"},
+}
 HEAD_BYTES = 64 * 1024
 LONG_HEAD_BYTES = 4 * 1024 * 1024
 _SNIFF_EVENTS = 50_000
@@ -307,15 +338,11 @@ class _Reader:
         self, text: str, fmt: str, filename: str, where: str
     ) -> Iterator[ImportedConversation]:
         if fmt == "chatgpt-html":
-            from blog.importers.chatgpt import extract_chat_html
-
             data, _ = extract_chat_html(text, where)
             yield from self.parser("chatgpt", None)(data)
         elif fmt == "pasted":
-            parse_pasted = _load("pasted", "parse_pasted", fmt)
             yield parse_pasted(text)
         else:
-            parse_markdown = _load("markdown", "parse_markdown", fmt)
             yield parse_markdown(text, filename)
 
     def read_zip(self, archive: SafeZip) -> Iterator[ImportedConversation]:
@@ -329,8 +356,6 @@ class _Reader:
                 yield from self.read_entry(archive, name, assets)
             self.note_account_files(archive)
         elif chat_html is not None:
-            from blog.importers.chatgpt import extract_chat_html
-
             where = archive.describe(chat_html)
             text = _decode(archive.read(chat_html), where, self.limits)
             data, asset_names = extract_chat_html(text, where)
@@ -407,27 +432,10 @@ class _Reader:
     def parser(
         self, fmt: str, assets: AssetLookup | None
     ) -> Callable[[Iterable[object]], Iterator[ImportedConversation]]:
-        """The parse function for a JSON format, imported only when needed."""
+        """The parse function for a JSON format (ChatGPT's also finds the export's images)."""
         if fmt == "chatgpt":
-            from blog.importers.chatgpt import parse_chatgpt
-
             return lambda items: parse_chatgpt(items, assets)  # type: ignore[arg-type]
-        names = {
-            "claude": ("claude", "parse_claude"),
-            "sharegpt": ("sharegpt", "parse_sharegpt"),
-            "openai": ("openai_messages", "parse_openai_messages"),
-            "colloquy": ("colloquy_json", "parse_colloquy_json"),
-        }
-        module, function = names[fmt]
-        return _load(module, function, fmt)
-
-
-def _load(module: str, function: str, fmt: str) -> Callable:
-    try:
-        imported = __import__(f"blog.importers.{module}", fromlist=[function])
-        return getattr(imported, function)
-    except (ImportError, AttributeError) as exc:
-        raise ImportFormatError(f"{fmt} files cannot be imported by this version") from exc
+        return JSON_PARSERS[fmt]
 
 
 def _worth_reading(name: str) -> bool:
@@ -538,10 +546,6 @@ def _decode(data: bytes, where: str, limits: ImportLimits) -> str:
 
 
 def _looks_pasted(text: str) -> bool:
-    try:
-        from blog.importers.pasted import looks_pasted
-    except ImportError:
-        return bool(_PASTED_MARKER.search(text))
     return looks_pasted(text)
 
 
@@ -549,6 +553,7 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
     """Classify JSON from the keys seen in its first bytes (a truncated head is expected)."""
     keys: dict[str, set[str]] = defaultdict(set)
     strings: dict[str, str] = {}
+    line_types: set[str] = set()
     first_event = ""
     top_level_values = event_count = 0
     problem: ijson.JSONError | None = None
@@ -563,6 +568,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
                 keys[prefix].add(value)
             elif event == "string" and prefix in ("format", "item.format"):
                 strings[prefix] = value
+            elif event == "string" and prefix == "type":
+                line_types.add(value)
             elif event in ("start_map", "start_array") and prefix == "":
                 top_level_values += 1
             if count > _SNIFF_EVENTS:
@@ -571,7 +578,7 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
         problem = exc
     if complete and problem is None and event_count == 2 and top_level_values == 1:
         return _Sniffed("empty")
-    fmt, shape = _classify_json(first_event, keys, strings)
+    fmt, shape = _classify_log(keys, line_types) or _classify_json(first_event, keys, strings)
     # A recognised file with a mistake further on fails while reading, which says where.
     if problem is not None and fmt is None and (complete or not _is_premature_end(problem)):
         raise ImportFormatError(_json_problem(problem), where)
@@ -588,6 +595,18 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
     if shape == "" and top_level_values > 1:
         shape = "jsonl"
     return _Sniffed(fmt, shape)
+
+
+def _classify_log(keys: dict[str, set[str]], line_types: set[str]) -> tuple[str, str] | None:
+    """A Claude Code or Codex session log: JSON lines of one session."""
+    own = keys.get("", set())
+    if line_types & _LOG_TYPES["codex"] and "payload" in own:
+        return "codex", "jsonl"
+    if {"instructions", "id", "timestamp"} <= own and "sessionId" not in own:
+        return "codex", "jsonl"
+    if line_types & _LOG_TYPES["claude-code"] and own & {"sessionId", "leafUuid", "parentUuid"}:
+        return "claude-code", "jsonl"
+    return None
 
 
 def _classify_json(
@@ -626,6 +645,13 @@ def _classify_object(
         return "chatgpt"
     if "chat_messages" in own:
         return "claude"
+    if "chat" in own and keys.get(f"{inner}chat", set()) & {"history", "messages"}:
+        return "open-webui"
+    if "messages" in own and (
+        "conversationId" in own
+        or keys.get(f"{inner}messages.item", set()) & {"messageId", "isCreatedByUser"}
+    ):
+        return "librechat"
     if format_value == "colloquy":
         return "colloquy"
     if "conversations" in own and keys.get(f"{inner}conversations.item", set()) & {"from", "value"}:

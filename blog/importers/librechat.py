@@ -1,0 +1,151 @@
+"""LibreChat JSON export: `{conversationId, title, endpoint, messages: [...]}`.
+
+Messages form a tree by `parentMessageId` (a nested export puts replies in `children`);
+the conversation is the chain that ends at the last message. A message's `content`
+parts, when present, say more than its `text`: `text`, `think` (hidden reasoning) and
+`tool_call` (a hidden tool call and its output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from blog.importers.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.importers.blocks import block_text, timestamp, tool_call_text, tool_result_text
+from blog.importers.naming import title_from_turns
+from blog.vocabulary import Role
+
+SOURCE_KIND = "librechat"
+
+
+def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
+    """Each LibreChat conversation, as the branch that ends at its last message."""
+    for index, item in enumerate(items):
+        where = f"LibreChat conversation {index + 1}"
+        if not isinstance(item, dict) or not isinstance(item.get("messages"), list):
+            raise ImportFormatError("expected an object with a 'messages' list", where)
+        messages = list(_flattened(item["messages"]))
+        turns: list[ImportedTurn] = []
+        for message in _branch(messages):
+            turns.extend(_turns(message))
+            others = [
+                m
+                for m in messages
+                if m.get("parentMessageId") == message.get("parentMessageId")
+                and m is not message
+                and bool(m.get("isCreatedByUser")) == bool(message.get("isCreatedByUser"))
+            ]
+            versions = [t.text for m in others for t in _turns(m) if not t.hidden]
+            if versions and turns and not turns[-1].hidden:
+                turns[-1].alternatives = versions
+        options = item.get("options") if isinstance(item.get("options"), dict) else {}
+        model = item.get("model") or options.get("model")
+        yield ImportedConversation(
+            title=str(item.get("title") or "").strip() or title_from_turns(turns),
+            turns=turns,
+            source_kind=SOURCE_KIND,
+            source_id=str(item["conversationId"]) if item.get("conversationId") else None,
+            created_at=timestamp(item.get("createdAt")) or (turns[0].created_at if turns else None),
+            updated_at=timestamp(item.get("updatedAt")),
+            model=model if isinstance(model, str) and model else None,
+        )
+
+
+def _flattened(messages: list) -> Iterator[dict]:
+    """Every message, with the replies a nested export keeps in `children` after it."""
+    stack = list(reversed(messages))
+    while stack:
+        message = stack.pop()
+        if isinstance(message, dict):
+            yield message
+            children = message.get("children")
+            if isinstance(children, list):
+                stack.extend(reversed(children))
+
+
+def _branch(messages: list[dict]) -> list[dict]:
+    """The chain of parents from the last message up to the root, oldest first."""
+    by_id = {m.get("messageId"): m for m in messages if m.get("messageId")}
+    if not messages:
+        return []
+    last = max(
+        enumerate(messages), key=lambda pair: (str(pair[1].get("createdAt") or ""), pair[0])
+    )[1]
+    chain: list[dict] = []
+    seen: set[object] = set()
+    current: dict | None = last
+    while current is not None and current.get("messageId") not in seen:
+        seen.add(current.get("messageId"))
+        chain.append(current)
+        current = by_id.get(current.get("parentMessageId"))
+    return list(reversed(chain))
+
+
+def _turns(message: dict) -> list[ImportedTurn]:
+    user = bool(message.get("isCreatedByUser"))
+    created = timestamp(message.get("createdAt"))
+    model = message.get("model") if isinstance(message.get("model"), str) else None
+    sender = str(message.get("sender") or "")
+    speaker = "" if user else (sender or model or "Assistant")
+    turns: list[ImportedTurn] = []
+    texts: list[str] = []
+    content = message.get("content")
+    if isinstance(content, list) and content:
+        for part in content:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == "think":
+                thought = block_text(part.get("think"))
+                turns.append(_hidden(Role.REASONING, thought, f"{speaker} (thinking)", created))
+            elif kind == "tool_call":
+                call = part.get("tool_call") if isinstance(part.get("tool_call"), dict) else {}
+                name = str(call.get("name") or "tool")
+                turns.append(
+                    _hidden(
+                        Role.TOOL,
+                        tool_call_text(name, call.get("args", {})),
+                        f"Tool call ({name})",
+                        created,
+                    )
+                )
+                turns.append(
+                    _hidden(Role.TOOL, tool_result_text(call.get("output")), "Tool result", created)
+                )
+            elif kind == "text":
+                texts.append(block_text(part))
+    else:
+        texts.append(block_text(message.get("text")))
+    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
+    attachments = [
+        ImportedAttachment(
+            str(f.get("filename") or f.get("file_id") or "file"),
+            str(f.get("type") or "application/octet-stream"),
+        )
+        for f in files
+    ]
+    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    if user and not text and attachments:
+        text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
+    turns = [turn for turn in turns if turn.text.strip()]
+    if text or attachments:
+        turns.append(
+            ImportedTurn(
+                Role.USER if user else Role.ASSISTANT,
+                text,
+                speaker=speaker,
+                model=None if user else model,
+                created_at=created,
+                attachments=attachments,
+            )
+        )
+    return turns
+
+
+def _hidden(role: str, text: str, speaker: str, created) -> ImportedTurn:
+    return ImportedTurn(role, text.strip("\n"), speaker=speaker, created_at=created, hidden=True)

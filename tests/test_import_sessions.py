@@ -1,0 +1,199 @@
+"""Claude Code and Codex session logs, Open WebUI and LibreChat exports: every prompt, reply,
+tool call and result, and every piece of reasoning, as a turn of the right kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blog.importers.detect import detect_format, read_conversations
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def read(name: str):
+    return list(read_conversations(FIXTURES / name))
+
+
+def kinds(conversation) -> list[tuple[str, bool]]:
+    return [(turn.role, turn.hidden) for turn in conversation.turns]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("claude_code_session.jsonl", "claude-code"),
+        ("codex_rollout.jsonl", "codex"),
+        ("codex_rollout_legacy.jsonl", "codex"),
+        ("open_webui_export.json", "open-webui"),
+        ("librechat_export.json", "librechat"),
+    ],
+)
+def test_each_new_source_is_recognised_from_its_content(name, fmt):
+    assert detect_format((FIXTURES / name).read_bytes()[:65536], name) == fmt
+    assert detect_format((FIXTURES / name).read_bytes()[:65536]) == fmt
+
+
+def test_claude_code_session():
+    (session,) = read("claude_code_session.jsonl")
+
+    assert session.title == "Fix the failing date parser test"
+    assert session.source_kind == "claude-code"
+    assert session.source_id == "5f1c2a9e-3b7d-4e21-9c0a-7d1e8f2b4a60"
+    assert session.model == "claude-sonnet-4-20250514"
+    assert kinds(session) == [
+        ("system", True),  # isMeta caveat
+        ("user", False),
+        ("reasoning", True),
+        ("assistant", False),
+        ("tool", True),  # Bash call
+        ("tool", True),  # its error result
+        ("assistant", False),
+        ("tool", True),  # sub-agent task
+        ("tool", True),  # sub-agent answer
+        ("user", False),
+        ("assistant", False),
+        ("system", True),  # compaction notice
+        ("user", False),
+    ]
+    turns = session.turns
+    assert turns[4].text.startswith(
+        '`Bash`\n\n```json\n{\n  "command": "pytest -q tests/test_dates.py'
+    )
+    assert turns[5].speaker == "Tool error"
+    assert "Invalid isoformat string: '2025-W31'" in turns[5].text
+    # Two streamed pieces of one reply (same message id) are one turn.
+    assert turns[10].text == (
+        "The CI traceback shows the same `ValueError`, so the fix above covers it."
+        "\n\nShall I apply it?"
+    )
+    (image,) = turns[9].attachments
+    assert (image.mime_type, image.data[:4]) == ("image/png", b"\x89PNG")
+
+
+def test_codex_rollout_skips_event_messages_that_repeat_items():
+    (session,) = read("codex_rollout.jsonl")
+
+    assert session.source_kind == "codex"
+    assert session.source_id == "0198a1c2-7e44-7d10-9b3e-5c2f1a0e9d77"
+    assert session.model == "gpt-5-codex"
+    assert session.title == "Why does `ledger balance` print -0.00 for an empty account?"
+    assert kinds(session) == [
+        ("system", True),  # environment context
+        ("user", False),
+        ("reasoning", True),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+        ("user", False),
+        ("tool", True),  # apply_patch (its reasoning had no summary)
+        ("tool", True),
+        ("assistant", False),
+    ]
+    turns = session.turns
+    assert turns[2].text.startswith("**Looking for the formatting code**")
+    assert turns[4].text == "src/money.rs:12:pub fn format_amount(cents: i64) -> String {"
+    assert turns[7].text.startswith("`apply_patch`\n\n```\n*** Begin Patch")
+    assert [t.text for t in turns if t.role == "assistant"] == [
+        "`format_amount` divides by 100 as a float, and `-0.0` formats as `-0.00`. "
+        "Round to integer cents and format the sign yourself.",
+        "Fixed: an empty account now prints `0.00`.",
+    ]
+
+
+def test_codex_legacy_rollout_with_a_header_line():
+    (session,) = read("codex_rollout_legacy.jsonl")
+
+    assert session.source_id == "6a0f3f5e-1b8c-4c1a-a0a5-2d8c7f3b9e10"
+    assert kinds(session) == [
+        ("user", False),
+        ("reasoning", True),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    assert session.turns[3].text == "README.md\nsrc"
+
+
+def test_open_webui_follows_the_current_branch_and_splits_reasoning_and_tools():
+    first, second = read("open_webui_export.json")
+
+    assert first.title == "Boiling water at altitude"
+    assert first.source_kind == "open-webui"
+    assert first.model == "qwen3:8b"
+    assert kinds(first) == [
+        ("user", False),
+        ("reasoning", True),
+        ("assistant", False),
+        ("user", False),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    reply = first.turns[2]
+    assert reply.text == (
+        "At 2000 m, water boils at about **93.4 °C**, because the air pressure is only "
+        "about 79.5 kPa."
+    )
+    assert reply.alternatives == ["About 93 °C."]
+    assert first.turns[1].text == (
+        "Pressure drops with altitude; at 2000 m it is about 79.5 kPa.\n"
+        "Water boils near 93.4 °C at that pressure."
+    )
+    assert first.turns[4].text == (
+        '`web_search`\n\n```json\n{\n  "query": "boiled egg time high altitude"\n}\n```'
+    )
+    assert first.turns[5].text == "Add about 1 minute per 300 m above sea level."
+    assert [a.name for a in first.turns[3].attachments] == ["altitude-table.csv"]
+    assert [(t.role, t.text, t.speaker) for t in second.turns] == [
+        ("user", "Say hi in French.", ""),
+        ("assistant", "Bonjour !", "Llama 3.2 3B"),
+    ]
+
+
+def test_librechat_follows_the_branch_to_the_last_message():
+    (conversation,) = read("librechat_export.json")
+
+    assert conversation.title == "Regex for UK postcodes"
+    assert conversation.source_kind == "librechat"
+    assert conversation.model == "claude-sonnet-4-20250514"
+    assert kinds(conversation) == [
+        ("user", False),
+        ("reasoning", True),
+        ("assistant", False),
+        ("user", False),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    reply = conversation.turns[2]
+    assert reply.text.startswith("Use this pattern, case-insensitively:")
+    assert reply.alternatives == ["Try `^[A-Z]{1,2}\\d[A-Z\\d]? ?\\d[A-Z]{2}$`."]
+    assert conversation.turns[5].text == "stdout:\nTrue"
+    assert conversation.turns[6].text == "Yes: it matches `SW1A 1AA`."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "claude_code_session.jsonl",
+        "codex_rollout.jsonl",
+        "open_webui_export.json",
+        "librechat_export.json",
+    ],
+)
+def test_each_new_source_saves_its_hidden_turns_as_excluded(app, runner, owner, name):
+    from blog.extensions import db
+    from blog.models import Turn
+
+    result = runner.invoke(args=["import", str(FIXTURES / name)])
+
+    assert result.exit_code == 0, result.output
+    assert "hidden   " in result.output
+    expected = [kind for conversation in read(name) for kind in kinds(conversation)]
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Turn.role, Turn.excluded).order_by(Turn.post_id, Turn.position)
+        ).all()
+    assert [(role, excluded) for role, excluded in rows] == expected
