@@ -46,7 +46,10 @@ def test_artifacts_become_titled_blocks_and_empty_messages_are_dropped():
     reply = visible(bread)[3].text
     assert reply == "Here it is.\n\n**Rising checklist**\n\n- [ ] Warm spot\n- [ ] Fresh yeast"
     assert "Viewing artifacts" not in reply
-    assert len(bread.turns) == 7  # the empty December message is gone
+    # The empty December message is gone; dough.jpg, named without its file, is listed.
+    assert len(bread.turns) == 8
+    assert bread.turns[1].role == "attachment" and bread.turns[1].hidden
+    assert bread.turns[1].text == "- dough.jpg (image/jpeg), not included in the export"
 
 
 def test_attachments_and_files_are_kept_with_the_prompt():

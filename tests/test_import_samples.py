@@ -31,9 +31,13 @@ EXPECTED = {
         {U: 1, ("tool", True): 1, A: 1},
     ),
     "chatgpt/sanand0-seoul-weather-early-october.json": (1, {U: 1, ("tool", True): 6, A: 1}),
-    # 20 messages; each of the 10 replies has one inline <antThinking> block.
-    "claude/simonw-artifacts.json": (1, {U: 10, ("reasoning", True): 10, A: 10}),
-    "claude/simonw-example.json": (1, {U: 1, A: 1}),
+    # 20 messages; each of the 10 replies has one inline <antThinking> block; one prompt
+    # names 5 screenshots the export does not include (listed in one attachment turn).
+    "claude/simonw-artifacts.json": (
+        1,
+        {U: 10, ("reasoning", True): 10, A: 10, ("attachment", True): 1},
+    ),
+    "claude/simonw-example.json": (1, {U: 1, ("attachment", True): 1, A: 1}),
     "claude/yaleman-conversations.json": (1, {U: 1, ("reasoning", True): 1, A: 1}),
     "markdown/animmouse-act-as-dinky-little-from-the-littles.md": (1, {U: 14, A: 14}),
     "markdown/animmouse-landing-on-saturn-impossible.md": (1, {U: 3, A: 3}),

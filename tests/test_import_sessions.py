@@ -127,6 +127,7 @@ def test_open_webui_follows_the_current_branch_and_splits_reasoning_and_tools():
         ("reasoning", True),
         ("assistant", False),
         ("user", False),
+        ("attachment", True),  # the uploaded CSV, named but not in the export
         ("tool", True),
         ("tool", True),
         ("assistant", False),
@@ -141,10 +142,14 @@ def test_open_webui_follows_the_current_branch_and_splits_reasoning_and_tools():
         "Pressure drops with altitude; at 2000 m it is about 79.5 kPa.\n"
         "Water boils near 93.4 °C at that pressure."
     )
-    assert first.turns[4].text == (
+    assert (
+        first.turns[4].text
+        == "- altitude-table.csv (application/octet-stream), not included in the export"
+    )
+    assert first.turns[5].text == (
         '`web_search`\n\n```json\n{\n  "query": "boiled egg time high altitude"\n}\n```'
     )
-    assert first.turns[5].text == "Add about 1 minute per 300 m above sea level."
+    assert first.turns[6].text == "Add about 1 minute per 300 m above sea level."
     assert [a.name for a in first.turns[3].attachments] == ["altitude-table.csv"]
     assert [(t.role, t.text, t.speaker) for t in second.turns] == [
         ("user", "Say hi in French.", ""),

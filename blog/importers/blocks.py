@@ -12,6 +12,9 @@ import math
 import re
 from datetime import UTC, datetime
 
+from blog.importers.base import ImportedTurn
+from blog.vocabulary import Role
+
 TEXT_TYPES = {
     "text",
     "input_text",
@@ -91,3 +94,19 @@ def timestamp(value: object) -> datetime | None:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
+
+
+def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | None:
+    """A folded turn naming the files a prompt carried that the export does not include,
+    so their names are not lost when only the files that exist are saved."""
+    missing = [a for a in turn.attachments[first:] if a.data is None]
+    if turn.role != Role.USER or not missing:
+        return None
+    listed = "\n".join(f"- {a.name} ({a.mime_type}), not included in the export" for a in missing)
+    return ImportedTurn(
+        Role.ATTACHMENT,
+        listed,
+        speaker="Uploaded files",
+        created_at=turn.created_at,
+        hidden=True,
+    )

@@ -18,6 +18,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.blocks import missing_files_turn
 from blog.vocabulary import Role
 
 SOURCE_KIND = "chatgpt"
@@ -641,20 +642,9 @@ class _ConversationBuilder:
             moved[index] = len(turns)
             turn = builder.build(self.assets)
             turns.append(turn)
-            missing = [a for a in turn.attachments[len(builder.images) :] if a.data is None]
-            if turn.role == Role.USER and missing:
-                listed = "\n".join(
-                    f"- {a.name} ({a.mime_type}), not included in the export" for a in missing
-                )
-                turns.append(
-                    ImportedTurn(
-                        Role.ATTACHMENT,
-                        listed,
-                        speaker="Uploaded files",
-                        created_at=turn.created_at,
-                        hidden=True,
-                    )
-                )
+            listed = missing_files_turn(turn, first=len(builder.images))
+            if listed is not None:
+                turns.append(listed)
         return turns, {node: moved[index] for node, index in self.turn_of_node.items()}
 
 

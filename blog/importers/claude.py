@@ -20,6 +20,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.blocks import missing_files_turn
 from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
@@ -65,6 +66,9 @@ def _conversation(item: object, where: str) -> ImportedConversation:
     turns: list[ImportedTurn] = []
     for message, alternatives in _linearise(messages):
         turns.extend(_turns(message, alternatives))
+        listed = missing_files_turn(turns[-1])
+        if listed is not None:
+            turns.append(listed)
     name = item.get("name") if isinstance(item.get("name"), str) else ""
     return ImportedConversation(
         title=name.strip() or title_from_turns(turns),

@@ -16,7 +16,13 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import block_text, timestamp, tool_call_text, tool_result_text
+from blog.importers.blocks import (
+    block_text,
+    missing_files_turn,
+    timestamp,
+    tool_call_text,
+    tool_result_text,
+)
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -43,6 +49,9 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
             versions = [t.text for m in others for t in _turns(m) if not t.hidden]
             if versions and turns and not turns[-1].hidden:
                 turns[-1].alternatives = versions
+            listed = missing_files_turn(turns[-1]) if turns else None
+            if listed is not None:
+                turns.append(listed)
         options = item.get("options") if isinstance(item.get("options"), dict) else {}
         model = item.get("model") or options.get("model")
         yield ImportedConversation(

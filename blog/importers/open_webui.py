@@ -20,7 +20,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import block_text, fence, timestamp, tool_call_text
+from blog.importers.blocks import block_text, fence, missing_files_turn, timestamp, tool_call_text
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -49,6 +49,9 @@ def _conversation(item: dict, chat: dict, where: str) -> ImportedConversation:
     turns: list[ImportedTurn] = []
     for message in messages:
         turns.extend(_turns(message, siblings.get(str(message.get("id")), [])))
+        listed = missing_files_turn(turns[-1]) if turns else None
+        if listed is not None:
+            turns.append(listed)
     models = chat.get("models") if isinstance(chat.get("models"), list) else []
     title = item.get("title") or chat.get("title") or ""
     return ImportedConversation(
