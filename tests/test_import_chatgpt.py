@@ -514,3 +514,16 @@ def test_an_upload_only_prompt_names_its_file_and_lists_it_as_an_attachment():
         ),
         ("assistant", "Read.", False),
     ]
+
+
+def test_the_import_report_counts_what_each_conversation_kept_hidden(runner, owner, tmp_path):
+    path = tmp_path / "conversations.json"
+    path.write_bytes(FIXTURE.read_bytes())
+
+    result = runner.invoke(args=["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("hidden   ")]
+    assert "hidden   Sine wave (sine-wave): 2 code cells, 1 code output hidden" in lines
+    assert "hidden   Seoul weather (seoul-weather): 2 reasoning, 3 tool calls hidden" in lines
+    assert not any("Capitals" in line for line in lines)

@@ -66,9 +66,13 @@ def test_two_unknown_names_alternating_twice_are_speakers_the_first_being_the_pe
     ]
 
 
-def test_sections_are_not_mistaken_for_speakers():
-    with pytest.raises(ImportFormatError, match="no conversation turns found"):
+def test_sections_are_not_mistaken_for_speakers_and_the_refusal_names_them():
+    with pytest.raises(ImportFormatError) as refused:
         parse_markdown("## Introduction\n\nSome text.\n\n## Conclusion\n\nMore text.\n")
+
+    assert "its headings ('## Introduction', '## Conclusion') do not name two speakers" in str(
+        refused.value
+    )
 
 
 def test_title_session_line_and_separators_are_metadata_not_turns():

@@ -269,12 +269,27 @@ def _blockquote_blocks(lines: list[str], where: str) -> list[_Block]:
                 closing = fence[1]
         pending_blank = 0
     if not saw_quote and not any(block.lines for block in blocks if block.role != "user"):
-        raise ImportFormatError(
-            "no conversation turns found: the text has no '> ' blockquoted replies and no "
-            "speaker headings such as '## You' / '## ChatGPT', so it cannot be split into turns",
-            where,
-        )
+        raise ImportFormatError(_no_turns_message(lines), where)
     return blocks
+
+
+def _no_turns_message(lines: list[str]) -> str:
+    """Why the text could not be split, naming the headings it does have."""
+    headings = [
+        line.strip()
+        for line, outside in zip(lines, _outside_fences(lines), strict=True)
+        if outside and line.startswith("#")
+    ]
+    if not headings:
+        return (
+            "no conversation turns found: the text has no '> ' blockquoted replies and no "
+            "speaker headings such as '## You' / '## ChatGPT', so it cannot be split into turns"
+        )
+    shown = ", ".join(f"'{heading[:40]}'" for heading in dict.fromkeys(headings[:6]))
+    return (
+        f"no conversation turns found: its headings ({shown}) do not name two speakers "
+        "taking turns, and it has no '> ' blockquoted replies"
+    )
 
 
 def _announced_block(payload: str, where: str, number: int) -> _Block:
