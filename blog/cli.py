@@ -16,7 +16,7 @@ from .accounts import AccountError, create_user, issue_setup_token
 from .backup import BackupError, backup_database
 from .exporting import export_posts, export_static
 from .extensions import db
-from .importers.base import ImportFormatError
+from .importers.base import ImportFormatError, NotAConversationFile
 from .importing import CountingReader, ImportReport, import_file
 from .models import Post, User
 from .privacy import open_findings
@@ -149,6 +149,14 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
     for path in files:
         try:
             report = import_with_progress(path, author, "update" if update else "skip")
+        except NotAConversationFile as exc:
+            if path in paths:  # named on its own, it was meant to hold conversations
+                failures += 1
+                click.echo(f"Not imported: {path}: {exc}", err=True)
+            else:
+                totals.skipped.append(f"{path.name}: {exc.reason}")
+                click.echo(f"skipped  {path.name}: {exc.reason}")
+            continue
         except ImportFormatError as exc:
             failures += 1
             click.echo(f"Not imported: {path}: {exc}", err=True)

@@ -19,12 +19,7 @@ from sqlalchemy import Connection, Dialect, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
-from .importers.base import (
-    ACCOUNT_DATA,
-    ImportedConversation,
-    ImportFormatError,
-    NotAConversationFile,
-)
+from .importers.base import ImportedConversation, ImportFormatError
 from .importers.detect import ImportLimits, read_conversations
 from .models import AI_ROLES, Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
 from .posts import slugify, tags_named
@@ -113,9 +108,6 @@ def import_file(
         batch.finish()
         batch.report.skipped.extend(notes)
         db.session.commit()
-    except NotAConversationFile as skipped:
-        db.session.rollback()
-        return ImportReport(skipped=[f"{skipped.where}: {ACCOUNT_DATA}"])
     except BaseException:
         db.session.rollback()
         raise

@@ -158,3 +158,38 @@ def test_claude_export_folder_lists_account_files_as_skipped_not_refused(
         excluded = db.session.scalars(db.select(Turn.excluded).order_by(Turn.position)).all()
     assert roles == ["user", "reasoning", "assistant"]
     assert excluded == [False, True, False]
+
+
+def test_account_file_named_alone_is_refused_but_skipped_inside_a_folder(
+    app, runner, owner, tmp_path
+):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "users.json").write_text('[{"uuid": "u", "email_address": "me@example.com"}]')
+    (folder / "file-PLOT.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    (folder / "conversations.json").write_text(
+        json.dumps(
+            [
+                {
+                    "uuid": "c-9",
+                    "name": "Kept",
+                    "chat_messages": [
+                        {"sender": "human", "text": "Hi"},
+                        {"sender": "assistant", "text": "Hello."},
+                    ],
+                }
+            ]
+        )
+    )
+
+    alone = runner.invoke(args=["import", str(folder / "users.json")])
+    assert alone.exit_code == 1
+    assert f"Not imported: {folder / 'users.json'}" in alone.output
+    assert "account data, not a conversation" in alone.output
+
+    whole = runner.invoke(args=["import", str(folder)])
+    assert whole.exit_code == 0, whole.output
+    assert "skipped  users.json: account data, not a conversation" in whole.output
+    assert "skipped  file-PLOT.png: this looks like a PNG image" in whole.output
+    assert "0 file(s) refused" in whole.output
+    assert post_count(app) == 1

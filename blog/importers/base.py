@@ -17,12 +17,13 @@ class ImportFormatError(ValueError):
 
     def __init__(self, message: str, where: str = "") -> None:
         self.where = where
+        self.reason = message
         super().__init__(f"{where}: {message}" if where else message)
 
 
 class NotAConversationFile(ImportFormatError):
-    """A file that ships inside a known export but holds account data, not conversations:
-    listed as skipped, not refused."""
+    """A file that ships inside a known export but holds no conversations (account data,
+    an image): listed as skipped when it comes with the export, refused when sent alone."""
 
 
 ACCOUNT_DATA = "account data, not a conversation"

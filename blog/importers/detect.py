@@ -372,8 +372,8 @@ class _Reader:
                         for conversation in self.read_entry(archive, name, None):
                             yielded += 1
                             yield conversation
-                    except NotAConversationFile:
-                        self.notes.append(f"{archive.describe(name)}: skipped ({ACCOUNT_DATA})")
+                    except NotAConversationFile as skipped:
+                        self.notes.append(f"{archive.describe(name)}: skipped ({skipped.reason})")
                         continue
                     found = found or yielded > 0
                     if not yielded:
@@ -474,7 +474,8 @@ def _sniff(
         return _Sniffed("zip")
     image = sniff_image_type(head)
     if image:
-        raise ImportFormatError(
+        # Exports ship their images beside the conversations.
+        raise NotAConversationFile(
             f"this looks like {_IMAGE_NAMES[image]}, not a conversation export", where
         )
     for magic, description in _MAGIC:
