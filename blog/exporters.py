@@ -9,6 +9,11 @@ as a blockquote preceded by a marker line such as
 
     <!-- turn {"role": "note", "speaker": "Editor"} -->
 
+A hidden turn, and every turn of another kind (reasoning, code, output, tool, attachment),
+is always written this way, with `"hidden": true` when the turn is hidden, so the role and
+the flag come back on re-import. Quoting every line keeps any fence or `>` inside a turn
+from ending it early.
+
 Turns with empty text are left out, as the importer would drop them anyway.
 
 JSON (`to_json`) is the lossless form, read back by `blog.importers.colloquy_json`:

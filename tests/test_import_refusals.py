@@ -193,3 +193,47 @@ def test_account_file_named_alone_is_refused_but_skipped_inside_a_folder(
     assert "skipped  file-PLOT.png: this looks like a PNG image" in whole.output
     assert "0 file(s) refused" in whole.output
     assert post_count(app) == 1
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Hello there",
+        ["Hello there"],
+        {"type": "text", "text": "Hello there"},
+        [{"type": "text", "value": "Hello there"}],
+        [{"type": "text", "content": "Hello there"}],
+        [{"type": "text", "text": {"value": "Hello there", "annotations": []}}],
+        [{"type": "input_text", "text": "Hello there"}],
+    ],
+)
+@pytest.mark.parametrize("fmt", ["openai", "sharegpt", "claude"])
+def test_every_content_block_shape_is_read_in_every_json_format(fmt, block):
+    if fmt == "openai":
+        document = {
+            "messages": [
+                {"role": "user", "content": block},
+                {"role": "assistant", "content": block},
+            ]
+        }
+    elif fmt == "sharegpt":
+        document = {
+            "conversations": [{"from": "human", "value": block}, {"from": "gpt", "value": block}]
+        }
+    else:
+        blocks = block if isinstance(block, list) else [block]
+        blocks = [{"type": "text", "text": b} if isinstance(b, str) else b for b in blocks]
+        document = {
+            "uuid": "c",
+            "chat_messages": [
+                {"sender": "human", "content": blocks},
+                {"sender": "assistant", "content": blocks},
+            ],
+        }
+
+    (imported,) = read_conversations(json.dumps([document]).encode(), "export.json")
+
+    assert [(t.role, t.text) for t in imported.turns] == [
+        ("user", "Hello there"),
+        ("assistant", "Hello there"),
+    ]

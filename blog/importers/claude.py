@@ -20,7 +20,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import missing_files_turn
+from blog.importers.blocks import block_text, is_text_block, missing_files_turn
 from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
@@ -120,8 +120,8 @@ def _latest_branch(messages: list[dict]) -> list[dict]:
 
 def _has_content(message: dict) -> bool:
     blocks = message.get("content")
-    texts = [block.get("text") for block in blocks or [] if isinstance(block, dict)]
-    has_text = any(isinstance(text, str) and text.strip() for text in texts)
+    texts = [block_text(block) for block in blocks or [] if isinstance(block, dict)]
+    has_text = any(text.strip() for text in texts)
     has_text = has_text or bool(str(message.get("text") or "").strip())
     return has_text or bool(message.get("attachments")) or bool(message.get("files"))
 
@@ -160,8 +160,8 @@ def _blocks(message: dict) -> tuple[list[tuple[str, str, str]], str]:
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
-            visible.append(block["text"].strip())
+        if is_text_block(block):
+            visible.append(block_text(block).strip())
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
             hidden.append((Role.REASONING, f"{SPEAKER} (thinking)", block["thinking"].strip()))
         elif kind == "tool_use" and block.get("name") == "artifacts":

@@ -99,6 +99,8 @@ def _content(content: object, where: str) -> tuple[str, list[ImportedAttachment]
         return "", []
     if isinstance(content, str):
         return content, []
+    if isinstance(content, dict):
+        content = [content]
     if not isinstance(content, list):
         raise ImportFormatError("'content' must be text or a list of parts", where)
     texts: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.importers.blocks import block_text
 from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
@@ -58,6 +59,8 @@ def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None
     value = message.get("value")
     if value is None:
         value = ""
+    if isinstance(value, list | dict):
+        value = block_text(value)  # some writers store content blocks instead of text
     if not isinstance(value, str):
         raise ImportFormatError(f"'value' must be text, not {type(value).__name__}", where)
     if not value.strip():
