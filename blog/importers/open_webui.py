@@ -25,13 +25,10 @@ from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
 SOURCE_KIND = "open-webui"
-_DETAILS = re.compile(
-    r'<details\s+type="(?P<kind>reasoning|tool_calls|code_interpreter)"(?P<attributes>[^>]*)>'
-    r"(?P<body>.*?)</details>\s*",
-    re.DOTALL,
-)
+_DETAILS_OPEN = re.compile(r'<details\s+type="(reasoning|tool_calls|code_interpreter)"([^>]*)>')
+_DETAILS_CLOSE = "</details>"
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
-_SUMMARY = re.compile(r"<summary>.*?</summary>\s*", re.DOTALL)
+_SUMMARY = re.compile(r"<summary>[^<]*</summary>\s*")
 _ROLES = {"user": Role.USER, "assistant": Role.ASSISTANT, "system": Role.SYSTEM}
 
 
@@ -135,29 +132,38 @@ def _split_details(content: str) -> tuple[list[tuple[str, str, str]], str]:
     """The reasoning and tool blocks written into a reply, and the reply without them."""
     hidden: list[tuple[str, str, str]] = []
 
-    def take(match: re.Match[str]) -> str:
-        attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(match["attributes"])}
-        body = _SUMMARY.sub("", match["body"]).strip()
-        if match["kind"] == "reasoning":
-            body = "\n".join(line.removeprefix(">").removeprefix(" ") for line in body.split("\n"))
-            hidden.append((Role.REASONING, "Reasoning", body.strip()))
-        elif match["kind"] == "code_interpreter":
-            hidden.append((Role.CODE, "Code", body or fence(attributes.get("content", ""))))
-        else:
-            name = attributes.get("name", "tool")
-            hidden.append(
-                (
-                    Role.TOOL,
-                    f"Tool call ({name})",
-                    tool_call_text(name, attributes.get("arguments", "{}")),
-                )
-            )
-            if attributes.get("result"):
-                hidden.append((Role.TOOL, "Tool result", _json_text(attributes["result"])))
-        return ""
+    visible: list[str] = []
+    position = 0
+    # One pass with plain searches: linear however many blocks a reply holds.
+    while (opening := _DETAILS_OPEN.search(content, position)) is not None:
+        end = content.find(_DETAILS_CLOSE, opening.end())
+        if end < 0:
+            break
+        visible.append(content[position : opening.start()])
+        hidden.extend(_detail(opening[1], opening[2], content[opening.end() : end]))
+        position = end + len(_DETAILS_CLOSE)
+        while position < len(content) and content[position] in " \t\r\n":
+            position += 1
+    visible.append(content[position:])
+    return [piece for piece in hidden if piece[2]], "".join(visible)
 
-    visible = _DETAILS.sub(take, content)
-    return [piece for piece in hidden if piece[2]], visible
+
+def _detail(kind: str, attribute_text: str, body: str) -> list[tuple[str, str, str]]:
+    """The hidden turns one `<details>` block of a reply stands for."""
+    attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(attribute_text)}
+    body = _SUMMARY.sub("", body).strip()
+    if kind == "reasoning":
+        body = "\n".join(line.removeprefix(">").removeprefix(" ") for line in body.split("\n"))
+        return [(Role.REASONING, "Reasoning", body.strip())]
+    if kind == "code_interpreter":
+        return [(Role.CODE, "Code", body or fence(attributes.get("content", "")))]
+    name = attributes.get("name", "tool")
+    pieces = [
+        (Role.TOOL, f"Tool call ({name})", tool_call_text(name, attributes.get("arguments", "{}")))
+    ]
+    if attributes.get("result"):
+        pieces.append((Role.TOOL, "Tool result", _json_text(attributes["result"])))
+    return pieces
 
 
 def _json_text(value: str) -> str:
