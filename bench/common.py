@@ -738,8 +738,8 @@ def seed_posts(
     from sqlalchemy import insert
 
     from blog.extensions import db
+    from blog.markdown import render_markdown
     from blog.models import Post, Turn
-    from blog.render import render_markdown
 
     pool: list[tuple[str, str, str]] = []
     if render_pool:

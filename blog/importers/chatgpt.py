@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -460,8 +460,6 @@ class _TurnBuilder:
                 "**Sources**\n\n" + "\n".join(f"- [{_alt(t)}]({u})" for t, u in self.sources)
             )
         text = "\n\n".join(blocks)
-        if not (self.hidden and "tool-output" in text):
-            text = _normalize_math(text)
         attachments = [_attachment(image, assets) for image in self.images]
         if self.files:
             referenced = {asset_id(image.pointer) for image in self.images}
@@ -804,17 +802,6 @@ def _alt(text: str) -> str:
     # Brackets become parentheses rather than escapes, which math delimiters would misread.
     flat = " ".join(text.split()).replace("\\", "/")
     return flat.replace("[", "(").replace("]", ")")
-
-
-def _load_normalize_math() -> Callable[[str], str]:
-    try:
-        from blog.importers.mathnorm import normalize_math
-    except ImportError:
-        return lambda text: text
-    return normalize_math
-
-
-_normalize_math = _load_normalize_math()
 
 
 def _model_name(slug: object) -> str | None:

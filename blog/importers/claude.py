@@ -20,7 +20,6 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
 SPEAKER = "Claude"
@@ -134,11 +133,11 @@ def _turns(message: dict, replaced: list[dict]) -> list[ImportedTurn]:
     turns.append(
         ImportedTurn(
             role=role,
-            text=normalize_math(visible),
+            text=visible,
             speaker=speaker,
             created_at=created_at,
             attachments=_attachments(message),
-            alternatives=[normalize_math(_blocks(old)[1]) for old in replaced],
+            alternatives=[_blocks(old)[1] for old in replaced],
         )
     )
     return turns

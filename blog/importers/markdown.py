@@ -28,7 +28,6 @@ from blog.importers.frontmatter import (
     split_front_matter,
     text_value,
 )
-from blog.importers.mathnorm import normalize_math
 from blog.importers.speakers import Speaker, speaker_for
 
 UNTITLED = "Untitled conversation"
@@ -183,7 +182,7 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         speaker = default_speaker
     return ImportedTurn(
         role=block.role,
-        text=normalize_math(text),
+        text=text,
         speaker=speaker,
         model=block.model or (model if block.role == "assistant" else None),
         created_at=block.created_at,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
 # from -> (role, speaker when the item names no model, hidden by default)
@@ -34,7 +33,7 @@ def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
         turns = []
         if isinstance(item.get("system"), str) and item["system"].strip():
             turns.append(
-                ImportedTurn("system", normalize_math(item["system"].strip()), hidden=True)
+                ImportedTurn("system", item["system"].strip(), hidden=True)
             )
         for number, message in enumerate(item["conversations"], 1):
             turn = _turn(message, model, f"{where}, message {number}")
@@ -69,7 +68,7 @@ def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None
         speaker = model
     return ImportedTurn(
         role=role,
-        text=normalize_math(value.strip()),
+        text=value.strip(),
         speaker=speaker,
         model=model if role == "assistant" else None,
         hidden=hidden,
