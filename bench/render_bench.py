@@ -114,7 +114,9 @@ def main() -> None:
     rendered_ms, stored_ms = page_times(turns, args.repeat)
     mismatches, renders, elapsed = threaded_mismatches(turns, args.rounds)
     long_mismatches, long_renders, long_elapsed = threaded_mismatches([long_reply()], 1)
-    print(f"long_conversation.md ({len(fixture_turns())} turns): {conversation_ms:.1f} CPU ms to render")
+    print(
+        f"long_conversation.md ({len(fixture_turns())} turns): {conversation_ms:.1f} CPU ms to render"
+    )
     print(f"{len(turns)} turns, {sum(map(len, turns)):,} chars of Markdown")
     print(f"  render per request: {rendered_ms:.1f} ms per page")
     print(f"  stored HTML:        {stored_ms:.3f} ms per page")

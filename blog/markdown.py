@@ -104,7 +104,7 @@ def render_markdown(
     if len(source) > max_chars:
         return escaped_text(source)
     try:
-        return _with_deadline(lambda: _sanitize(_parser().render(source)), timeout)
+        return _with_deadline(lambda: _sanitize(_parser().render(source)).strip(), timeout)
     except Exception:  # RenderTimeout, RecursionError, or a parser bug: never a failed page
         return escaped_text(source)
 
@@ -300,11 +300,7 @@ def _render_code(renderer, tokens, idx, options, env) -> str:
     except ClassNotFound:
         lexer = None
     # Plain text skips Pygments: it would only escape it, at some cost.
-    body = (
-        _highlighted(token.content, lexer)
-        if lexer
-        else html.escape(token.content, quote=False)
-    )
+    body = _highlighted(token.content, lexer) if lexer else html.escape(token.content, quote=False)
     return (
         f'<div class="highlight" data-lang="{lang}"><pre><code class="language-{lang}">'
         f"{body}</code></pre></div>\n"

@@ -32,9 +32,7 @@ def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
         model = item.get("model") if isinstance(item.get("model"), str) else None
         turns = []
         if isinstance(item.get("system"), str) and item["system"].strip():
-            turns.append(
-                ImportedTurn("system", item["system"].strip(), hidden=True)
-            )
+            turns.append(ImportedTurn("system", item["system"].strip(), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
             turn = _turn(message, model, f"{where}, message {number}")
             if turn is not None:
