@@ -193,7 +193,7 @@ def render_turn(turn: Turn) -> None:
 
 def ensure_rendered(post: Post) -> None:
     """Render any turn stored without HTML (imports render lazily) and save it."""
-    missing = [turn for turn in post.turns if turn.html is None]
+    missing = [turn for turn in post.turns if turn.html is None or turn.text is None]
     for turn in missing:
         render_turn(turn)
     if missing:
