@@ -84,6 +84,8 @@ BOILERPLATE = re.compile(
 )
 QUERY = re.compile(r"^query\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
 ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
+# A line of data (JSON, a list literal) opens or closes a brace or bracket.
+DATA_LINE = re.compile(r"^[{}\[\]]|[{}\[\]]$")
 
 
 class RenderTimeout(Exception):
@@ -132,12 +134,12 @@ def math_spans(source: str) -> list[str]:
 
 def auto_title(source: str, length: int = TITLE_LENGTH) -> str:
     """A title from a prompt: its first line of prose, skipping code and boilerplate, clipped."""
-    lines = [line.strip() for line in _text_lines(source, skip_code=True)]
+    lines = [line.strip() for line in _text_lines(source, as_written=True)]
     if lines and BOILERPLATE.match(lines[0]):
         # A prompt wrapped in a template (web search results…) is titled by its question.
         lines = [m["rest"] for line in lines if (m := QUERY.match(line))] or lines
     for line in lines:
-        if not line or ONLY_PUNCTUATION.match(line) or BOILERPLATE.match(line):
+        if ONLY_PUNCTUATION.match(line) or DATA_LINE.search(line) or BOILERPLATE.match(line):
             continue
         if len(line) <= length:
             return line
@@ -353,32 +355,41 @@ def _tokens(source: str, max_chars: int = MAX_CHARS) -> list[Token]:
         return []
 
 
-def _text_lines(source: str, *, skip_code: bool = False, max_chars: int = MAX_CHARS) -> list[str]:
+def _text_lines(source: str, *, as_written: bool = False, max_chars: int = MAX_CHARS) -> list[str]:
+    """The text of each block, one line each; `as_written` keeps line breaks and drops code."""
     tokens = _tokens(source, max_chars)
     if not tokens and source.strip():
         return [line for line in source.splitlines() if line.strip()]
     lines: list[str] = []
     for token in tokens:
         if token.type == "inline":
-            text = "".join(_inline_text(token.children or []))
+            text = "".join(_inline_text(token.children or [], as_written))
             lines.extend(line.strip() for line in text.split("\n") if line.strip())
-        elif token.type in ("fence", "code_block") and not skip_code:
+        elif token.type in ("fence", "code_block") and not as_written:
             lines.extend(line for line in token.content.split("\n") if line.strip())
         elif token.type in ("math_block", "math_display"):
             lines.append(token.content.strip())
+    if as_written:
+        # A line that was nothing but inline code is code too.
+        lines = [line.replace(CODE_MARK, "") for line in lines if line.strip(CODE_MARK + " ")]
     return lines
 
 
-def _inline_text(children: list[Token]) -> Iterator[str]:
+CODE_MARK = "\x00"
+
+
+def _inline_text(children: list[Token], as_written: bool = False) -> Iterator[str]:
     for child in children:
-        if child.type in ("text", "code_inline") or child.type in MATH_TOKENS:
+        if child.type == "code_inline" and as_written:
+            yield CODE_MARK
+        elif child.type in ("text", "code_inline") or child.type in MATH_TOKENS:
             yield child.content
         elif child.type == "softbreak":
-            yield " "
+            yield "\n" if as_written else " "
         elif child.type == "hardbreak":
             yield "\n"
         elif child.type == "image":
-            yield from _inline_text(child.children or [])
+            yield from _inline_text(child.children or [], as_written)
 
 
 def _walk(tokens: list[Token]) -> Iterator[Token]:
