@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import nh3
 from markdown_it import MarkdownIt
@@ -36,10 +33,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from . import deadline
 from .mathml import PRESENTATION_ATTRIBUTES, PRESENTATION_ELEMENTS, latex_to_mathml
 
 MAX_CHARS = 200_000
-# Measured: the 84 kB code-heavy reply of bench/render_bench.py renders in about 0.2 s of CPU.
+# Measured CPU time: the 84 kB code-heavy reply of bench/render_bench.py takes 0.12 s, a
+# 180 kB list of 6,000 items 0.9 s; "[" * 20000 would take longer than its deadline.
 TIMEOUT_SECONDS = 1.0
 TITLE_LENGTH = 72
 MAX_NESTING = 40
@@ -88,10 +87,6 @@ ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
 DATA_LINE = re.compile(r"^[{}\[\]]|[{}\[\]]$")
 
 
-class RenderTimeout(Exception):
-    """Rendering ran past its deadline."""
-
-
 class TooDeep(Exception):
     """Blocks nested deeper than the parser follows."""
 
@@ -106,8 +101,8 @@ def render_markdown(
     if len(source) > max_chars:
         return escaped_text(source)
     try:
-        return _with_deadline(lambda: _sanitize(_parser().render(source)).strip(), timeout)
-    except Exception:  # RenderTimeout, RecursionError, or a parser bug: never a failed page
+        return deadline.within(lambda: _sanitize(_parser().render(source)).strip(), timeout)
+    except Exception:  # DeadlineExceeded, RecursionError, or a parser bug: never a failed page
         return escaped_text(source)
 
 
@@ -180,6 +175,7 @@ def _build_parser() -> MarkdownIt:
     md.inline.ruler.before("escape", "math_tex_delimiters", _tex_delimiters)
     md.block.ruler.before("paragraph", "fold", _fold_line, {"alt": ["paragraph"]})
     md.core.ruler.push("turn_rules", _adjust_tokens)
+    _with_checks(md)
     md.add_render_rule("math_inline", _render_inline_math)
     md.add_render_rule("math_block", _render_display_math)
     for name in ("math_inline_double", "math_display"):
@@ -280,27 +276,38 @@ def _text_token(content: str) -> Token:
 
 
 def _render_inline_math(renderer, tokens, idx, options, env) -> str:
+    deadline.check()
     return latex_to_mathml(tokens[idx].content.strip(), display=False)
 
 
 def _render_display_math(renderer, tokens, idx, options, env) -> str:
+    deadline.check()
     return f'<div class="math-display">{latex_to_mathml(tokens[idx].content.strip(), display=True)}</div>'
 
 
 def _render_display_math_in_text(renderer, tokens, idx, options, env) -> str:
     # Inside a paragraph a <div> would end it early, so the displayed formula goes in a <span>.
+    deadline.check()
     mathml = latex_to_mathml(tokens[idx].content.strip(), display=True)
     return f'<span class="math-display">{mathml}</span>'
+
+
+def _lexer(lang: str):
+    """This thread's Pygments lexer for a language, or None for plain text."""
+    lexers = _local.__dict__.setdefault("lexers", {})
+    if lang not in lexers:
+        try:
+            lexers[lang] = get_lexer_by_name(lang, stripnl=False) if lang != "text" else None
+        except ClassNotFound:
+            lexers[lang] = None
+    return lexers[lang]
 
 
 def _render_code(renderer, tokens, idx, options, env) -> str:
     token = tokens[idx]
     words = token.info.split() if token.type == "fence" else []
     lang = words[0] if words and LANGUAGE.match(words[0]) else "text"
-    try:
-        lexer = get_lexer_by_name(lang, stripnl=False) if lang != "text" else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(lang)
     # Plain text skips Pygments: it would only escape it, at some cost.
     body = _highlighted(token.content, lexer) if lexer else html.escape(token.content, quote=False)
     return (
@@ -350,7 +357,7 @@ def _tokens(source: str, max_chars: int = MAX_CHARS) -> list[Token]:
     if len(source) > max_chars:
         return []
     try:
-        return _with_deadline(lambda: _parser().parse(source), TIMEOUT_SECONDS)
+        return deadline.within(lambda: _parser().parse(source), TIMEOUT_SECONDS)
     except Exception:  # same fallback as rendering: the caller gets the source itself
         return []
 
@@ -401,44 +408,27 @@ def _walk(tokens: list[Token]) -> Iterator[Token]:
 
 # -- the time bound -------------------------------------------------------------
 
-T = TypeVar("T")
+
+def _with_checks(md: MarkdownIt) -> None:
+    """Make every parsing rule check the deadline before it runs."""
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
+        for rule in ruler.__rules__:
+            rule.fn = _checked(rule.fn)
+        ruler.__cache__ = None
 
 
-def _with_deadline(work: Callable[[], T], timeout: float) -> T:
-    # A pathological turn must not hold a worker: a per-thread trace function checks this
-    # thread's CPU clock every few hundred Python calls and aborts the parse. CPU time, so a
-    # busy server does not turn a long turn into plain text; per thread, so it works in any
-    # worker thread. Highlighting runs untraced (see _highlighted), which halves the cost.
-    deadline = time.thread_time() + timeout
-    calls = 0
+def _checked(fn):
+    def rule(*args):
+        deadline.check()
+        return fn(*args)
 
-    def check(frame, event, arg):  # noqa: ARG001 - trace function signature
-        nonlocal calls
-        calls += 1
-        if not calls & 255 and time.thread_time() > deadline:
-            raise RenderTimeout
-        return None
-
-    previous = sys.gettrace()
-    _local.deadline = deadline
-    sys.settrace(check)
-    try:
-        return work()
-    finally:
-        sys.settrace(previous)
-        _local.deadline = None
+    return rule
 
 
 def _highlighted(code: str, lexer) -> str:
-    """Pygments' HTML for the code, run with the trace function paused after a clock check."""
-    deadline = getattr(_local, "deadline", None)
-    if deadline is not None and time.thread_time() > deadline:
-        raise RenderTimeout
-    tracer = sys.gettrace()
-    sys.settrace(None)
-    try:
-        # Pygments' lexers are regular expressions run once over the text: linear in its size,
-        # which the size limit bounds.
-        return highlight(code, lexer, HtmlFormatter(nowrap=True))
-    finally:
-        sys.settrace(tracer)
+    """Pygments' HTML for the code, after a look at the clock."""
+    deadline.check_now()
+    # Pygments' lexers are regular expressions run once over the text: linear in its size,
+    # which the size limit bounds.
+    formatter = _local.__dict__.setdefault("formatter", HtmlFormatter(nowrap=True))
+    return highlight(code, lexer, formatter)
