@@ -83,8 +83,8 @@ BOILERPLATE = re.compile(
 )
 QUERY = re.compile(r"^query\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
 ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
-# A line of data (JSON, a list literal) opens or closes a brace or bracket.
-DATA_LINE = re.compile(r"^[{}\[\]]|[{}\[\]]$")
+# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data.
+DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]")
 
 
 class TooDeep(Exception):
