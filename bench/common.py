@@ -704,8 +704,11 @@ def post_row(number: int, author_id: int, published_at: datetime, title: str) ->
     }
 
 
-def turn_row(turn_id: int, post_id: int, position: int, role: str, source: str, html: str) -> dict:
-    """A reviewed turn's columns, for a bulk insert."""
+def turn_row(
+    turn_id: int, post_id: int, position: int, role: str, source: str, html: str, text: str = ""
+) -> dict:
+    """A reviewed turn's columns, for a bulk insert (plain text defaults to the source)."""
+    text = text or source
     return {
         "id": turn_id,
         "post_id": post_id,
@@ -715,6 +718,8 @@ def turn_row(turn_id: int, post_id: int, position: int, role: str, source: str, 
         "model": "Bench Model 1" if role == "assistant" else "",
         "source": source,
         "html": html,
+        "text": text,
+        "words": len(text.split()),
         "original_source": source if role == "assistant" else None,
         "alternatives_json": "[]",
         "reviewed": True,
@@ -738,14 +743,14 @@ def seed_posts(
     from sqlalchemy import insert
 
     from blog.extensions import db
+    from blog.markdown import plain_text, render_markdown
     from blog.models import Post, Turn
-    from blog.render import render_markdown
 
-    pool: list[tuple[str, str, str]] = []
+    pool: list[tuple[str, str, str, str]] = []
     if render_pool:
         for index in range(render_pool):
             role, source = make_turn(index)
-            pool.append((role, source, render_markdown(source, timeout=30)))
+            pool.append((role, source, render_markdown(source, timeout=30), plain_text(source)))
     start = datetime(2024, 1, 1, tzinfo=UTC)
     turn_id = 0
     with app.app_context():
@@ -757,12 +762,12 @@ def seed_posts(
                 for position in range(turns_per_post):
                     turn_id += 1
                     if pool:
-                        role, source, html = pool[(number * 7 + position) % len(pool)]
+                        role, source, html, text = pool[(number * 7 + position) % len(pool)]
                         role = "user" if position % 2 == 0 else "assistant"
                     else:
                         role, source = make_turn(position)
-                        html = render_markdown(source, timeout=30)
-                    turn_rows.append(turn_row(turn_id, number, position, role, source, html))
+                        html, text = render_markdown(source, timeout=30), plain_text(source)
+                    turn_rows.append(turn_row(turn_id, number, position, role, source, html, text))
             db.session.execute(insert(Post.__table__), post_rows)
             db.session.execute(insert(Turn.__table__), turn_rows)
             db.session.commit()

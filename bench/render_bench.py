@@ -1,5 +1,7 @@
 """Markdown rendered per request vs stored HTML from memory, and rendering under threads.
 
+Also times rendering the 40 turns of tests/fixtures/long_conversation.md (one page of a post).
+
 Run from the project root: ``.venv/bin/python bench/render_bench.py [--repeat 5]``.
 """
 
@@ -16,9 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
-from blog.render import render_markdown  # noqa: E402
+from blog.importers.markdown import parse_markdown  # noqa: E402
+from blog.markdown import render_markdown  # noqa: E402
 
 THREADS = 8
+FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "long_conversation.md"
 
 
 def documents(count: int = 40) -> list[str]:
@@ -30,6 +34,26 @@ def documents(count: int = 40) -> list[str]:
         "| a | b |\n|---|---|\n| 1 | 2 |\n\nA claim.[^1]\n\n[^1]: A footnote."
     )
     return turns
+
+
+def fixture_turns() -> list[str]:
+    """The turns of the 40-turn conversation the browser tests publish."""
+    return [turn.text for turn in parse_markdown(FIXTURE.read_text(encoding="utf-8")).turns]
+
+
+def fixture_ms(repeat: int) -> float:
+    """Median CPU ms to render every turn of the fixture conversation once.
+
+    CPU time of this thread, so other work on a shared machine does not blur the figure.
+    """
+    turns = fixture_turns()
+    times = []
+    for _ in range(repeat):
+        started = time.thread_time()
+        for text in turns:
+            render_markdown(text)
+        times.append((time.thread_time() - started) * 1000)
+    return statistics.median(times)
 
 
 def long_reply() -> str:
@@ -86,9 +110,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     turns = documents()
+    conversation_ms = fixture_ms(args.repeat)
     rendered_ms, stored_ms = page_times(turns, args.repeat)
     mismatches, renders, elapsed = threaded_mismatches(turns, args.rounds)
     long_mismatches, long_renders, long_elapsed = threaded_mismatches([long_reply()], 1)
+    print(
+        f"long_conversation.md ({len(fixture_turns())} turns): {conversation_ms:.1f} CPU ms to render"
+    )
     print(f"{len(turns)} turns, {sum(map(len, turns)):,} chars of Markdown")
     print(f"  render per request: {rendered_ms:.1f} ms per page")
     print(f"  stored HTML:        {stored_ms:.3f} ms per page")
@@ -105,6 +133,7 @@ def main() -> None:
         "render",
         {
             "turns": len(turns),
+            "conversation_ms": conversation_ms,
             "render_ms": rendered_ms,
             "stored_ms": stored_ms,
             "ratio": rendered_ms / stored_ms,

@@ -116,9 +116,14 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Rebuild the stored HTML of every turn (after a renderer change)."""
-    count = content.rerender_all()
+    """Rebuild the stored HTML and plain text of every turn (after a renderer change)."""
+    count = content.rerender_all(progress=echo_progress)
     click.echo(f"Rendered {count} turn(s).")
+
+
+def echo_progress(done: int, total: int) -> None:
+    """One console line per batch: how many turns are rendered so far."""
+    click.echo(f"  {done} of {total} turns rendered")
 
 
 @click.command("backup")

@@ -183,6 +183,9 @@ class Turn(db.Model):
     source: Mapped[str] = mapped_column(StorableText, default="")
     # None until rendered: imports store the source and render lazily.
     html: Mapped[str | None] = mapped_column(StorableText)
+    # What a reader sees, as plain text and its word count, kept with the HTML at each render.
+    text: Mapped[str | None] = mapped_column(StorableText)
+    words: Mapped[int | None] = mapped_column(Integer)
     # The text as it arrived from the import (or the first save), for provenance.
     original_source: Mapped[str | None] = mapped_column(StorableText)
     alternatives_json: Mapped[str] = mapped_column(StorableText, default="[]")

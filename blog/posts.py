@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from .importers.base import ImportedConversation, ImportedTurn
 from .licenses import LICENSES
 from .models import ROLES, Post, Series, SlugRedirect, Tag, Turn, User, post_tags, utcnow
 from .privacy import TurnFinding, open_findings
-from .render import render_markdown
+from .rerender import rendered_fields, rerender_turns
 from .scan import redact, scan_text
 from .site import bump_generation
 
@@ -181,39 +181,35 @@ def posts_for_dashboard() -> list[tuple[Post, int]]:
 
 
 def render_turn(turn: Turn) -> None:
-    """Render the turn's source into stored HTML."""
+    """Render the turn's source into stored HTML, plain text and word count."""
     config = current_app.config
-    turn.html = render_markdown(
+    fields = rendered_fields(
         turn.source,
         max_chars=config["MAX_TURN_CHARS"],
         timeout=config["RENDER_TIMEOUT_SECONDS"],
     )
+    turn.html, turn.text, turn.words = fields["html"], fields["text"], fields["words"]
 
 
 def ensure_rendered(post: Post) -> None:
     """Render any turn stored without HTML (imports render lazily) and save it."""
-    missing = [turn for turn in post.turns if turn.html is None]
+    missing = [turn for turn in post.turns if turn.html is None or turn.text is None]
     for turn in missing:
         render_turn(turn)
     if missing:
         db.session.commit()
 
 
-def rerender_all(batch: int = 200) -> int:
-    """Rebuild the stored HTML of every turn; returns how many were rendered."""
-    count = 0
-    last_id = 0
-    while True:
-        turns = list(
-            db.session.scalars(select(Turn).where(Turn.id > last_id).order_by(Turn.id).limit(batch))
-        )
-        if not turns:
-            break
-        for turn in turns:
-            render_turn(turn)
-            count += 1
-        last_id = turns[-1].id
-        db.session.commit()
+def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the stored HTML and plain text of every turn; returns how many were rendered."""
+    config = current_app.config
+    count = rerender_turns(
+        db.session.connection(),
+        progress=progress,
+        max_chars=config["MAX_TURN_CHARS"],
+        timeout=config["RENDER_TIMEOUT_SECONDS"],
+    )
+    db.session.commit()
     bump_generation()
     db.session.commit()
     return count

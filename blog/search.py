@@ -101,7 +101,8 @@ POSTGRES_SEARCH = text(
         FROM posts
         WHERE posts.status = 'published' AND posts.search_vector @@ {TSQUERY}
         UNION ALL
-        SELECT turns.post_id, turns.id, turns.source, ts_rank(turns.search_vector, {TSQUERY})
+        SELECT turns.post_id, turns.id, coalesce(turns.text, turns.source),
+               ts_rank(turns.search_vector, {TSQUERY})
         FROM turns JOIN posts ON posts.id = turns.post_id
         WHERE posts.status = 'published' AND NOT turns.excluded
           AND turns.search_vector @@ {TSQUERY}

@@ -20,9 +20,9 @@ from flask_login import current_user, login_required
 from . import posts as content
 from .exporting import export_zip
 from .extensions import db
+from .markdown import render_markdown
 from .models import Post, Turn
 from .privacy import dismiss_finding, findings_for
-from .render import render_markdown
 from .site import SettingsError, load_settings, save_settings
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")

@@ -10,6 +10,7 @@ import pytest
 
 from blog.importers.base import ImportFormatError
 from blog.importers.claude import parse_claude
+from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path("/work/shared/samples/claude")
@@ -34,7 +35,9 @@ def test_content_blocks_give_the_reply_and_hide_thinking_and_tools():
     assert {turn.speaker for turn in visible(bread) if turn.role == "assistant"} == {"Claude"}
     # Sorted by time, the prompt comes first although the file lists the reply first.
     assert visible(bread)[0].text == "Why is my dough not rising?"
-    assert visible(bread)[1].text == "Yeast needs warmth: about 25 $^\\circ$C is ideal."
+    # Maths is kept as the provider wrote it; the renderer reads every delimiter form.
+    assert visible(bread)[1].text == "Yeast needs warmth: about 25 \\(^\\circ\\)C is ideal."
+    assert render_markdown(visible(bread)[1].text).count("<math") == 1
     hidden = [(turn.role, turn.text) for turn in bread.turns if turn.hidden]
     assert ("reasoning", "The user asks about dough.") in hidden
     assert ("tool", "Yeast is most active at 26-29 C.") in hidden

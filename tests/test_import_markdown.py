@@ -9,6 +9,7 @@ import pytest
 
 from blog.importers.base import ImportFormatError
 from blog.importers.markdown import parse_markdown
+from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path("/work/shared")
@@ -59,13 +60,16 @@ def test_quote_runs_split_only_by_blank_lines_are_one_reply():
     )
 
 
-def test_math_is_normalised_but_currency_and_code_are_not():
+def test_math_is_kept_as_written_and_rendered_but_currency_and_code_are_not():
     conversation = load("md_seed_layout.md")
     assert "Seeds were $5 and compost $10." in conversation.turns[4].text
+    assert "<math" not in render_markdown(conversation.turns[4].text)
     reply = conversation.turns[5].text
-    assert "is $\\pi r^2$:" in reply
-    assert "\n$$\nA = \\pi \\cdot 1.5^2 \\approx 7.07\n$$\n" in reply
+    assert "is \\(\\pi r^2\\):" in reply
+    assert "\n\\[ A = \\pi \\cdot 1.5^2 \\approx 7.07 \\]\n" in reply
     assert "```python\nprint(3.14159 * 1.5 ** 2)\n```" in reply
+    html = render_markdown(reply)
+    assert html.count("<math") == 2 and '<math display="block">' in html
 
 
 @pytest.mark.parametrize(

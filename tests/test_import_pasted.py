@@ -8,6 +8,7 @@ import pytest
 
 from blog.importers.base import ImportFormatError
 from blog.importers.pasted import looks_pasted, parse_pasted
+from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path("/work/shared/samples/pasted-text/testcampaign-README-670a48b.md")
@@ -37,13 +38,15 @@ def test_chatgpt_copy_is_split_on_role_lines_and_loses_page_chrome():
         ]
 
 
-def test_footer_and_composer_buttons_are_dropped_and_math_normalised():
+def test_footer_and_composer_buttons_are_dropped_and_math_kept_as_written():
     conversation = load("pasted_chatgpt.txt")
     assert conversation.turns[2].text == "What will it cost? Trams are $3 and the castle $15."
     assert (
         conversation.turns[3].text
-        == "Roughly $3 \\times 4 + 15 = 27$ dollars for transport and the castle."
+        == "Roughly \\(3 \\times 4 + 15 = 27\\) dollars for transport and the castle."
     )
+    assert "<math" not in render_markdown(conversation.turns[2].text)
+    assert render_markdown(conversation.turns[3].text).count("<math") == 1
 
 
 def test_rich_text_paste_with_heading_role_lines_crlf_and_model_label():

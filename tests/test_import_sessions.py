@@ -78,7 +78,7 @@ def test_codex_rollout_skips_event_messages_that_repeat_items():
     assert session.source_kind == "codex"
     assert session.source_id == "0198a1c2-7e44-7d10-9b3e-5c2f1a0e9d77"
     assert session.model == "gpt-5-codex"
-    assert session.title == "Why does `ledger balance` print -0.00 for an empty account?"
+    assert session.title == "Why does ledger balance print -0.00 for an empty account?"
     assert kinds(session) == [
         ("system", True),  # environment context
         ("user", False),

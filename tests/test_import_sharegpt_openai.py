@@ -10,6 +10,7 @@ import pytest
 from blog.importers.base import ImportFormatError
 from blog.importers.openai_messages import parse_openai_messages
 from blog.importers.sharegpt import parse_sharegpt
+from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path("/work/shared/samples")
@@ -83,7 +84,8 @@ def test_openai_tool_calls_become_hidden_tool_turns():
         ("assistant", False),
     ]
     assert '"city": "Oslo"' in weather.turns[1].text
-    assert weather.turns[3].text == "It is $-3$ degrees in Oslo."
+    assert weather.turns[3].text == "It is \\(-3\\) degrees in Oslo."
+    assert render_markdown(weather.turns[3].text).count("<math") == 1
     assert weather.turns[3].speaker == "Assistant"
 
 

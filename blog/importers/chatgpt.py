@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape as html_unescape
@@ -50,7 +50,6 @@ _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
 _REASONING_AUTHORS = {"a8km123"}
 _IMAGE_DISPLAYED = "<<ImageDisplayed>>"
 # Kinds whose text is code or tool output, never prose to normalise.
-_LITERAL_ROLES = {Role.CODE, Role.OUTPUT, Role.TOOL}
 
 
 @dataclass
@@ -550,8 +549,6 @@ class _TurnBuilder:
                 "**Sources**\n\n" + "\n".join(f"- [{_alt(t)}]({u})" for t, u in self.sources)
             )
         text = "\n\n".join(blocks)
-        if self.role not in _LITERAL_ROLES:
-            text = _normalize_math(text)
         attachments = [_attachment(image, assets) for image in self.images]
         if self.files:
             referenced = {asset_id(image.pointer) for image in self.images}
@@ -902,17 +899,6 @@ def _alt(text: str) -> str:
     # Brackets become parentheses rather than escapes, which math delimiters would misread.
     flat = " ".join(text.split()).replace("\\", "/")
     return flat.replace("[", "(").replace("]", ")")
-
-
-def _load_normalize_math() -> Callable[[str], str]:
-    try:
-        from blog.importers.mathnorm import normalize_math
-    except ImportError:
-        return lambda text: text
-    return normalize_math
-
-
-_normalize_math = _load_normalize_math()
 
 
 def _model_name(slug: object) -> str | None:

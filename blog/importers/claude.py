@@ -21,7 +21,6 @@ from blog.importers.base import (
     ImportFormatError,
 )
 from blog.importers.blocks import block_text, is_text_block, missing_files_turn
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -139,11 +138,11 @@ def _turns(message: dict, replaced: list[dict]) -> list[ImportedTurn]:
     turns.append(
         ImportedTurn(
             role=role,
-            text=normalize_math(visible),
+            text=visible,
             speaker=speaker,
             created_at=created_at,
             attachments=_attachments(message),
-            alternatives=[normalize_math(_blocks(old)[1]) for old in replaced],
+            alternatives=[_blocks(old)[1] for old in replaced],
         )
     )
     return turns

@@ -14,7 +14,6 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.mathnorm import normalize_math
 
 COLLOQUY_FORMAT = "colloquy"
 SUPPORTED_VERSIONS = (1,)
@@ -58,7 +57,7 @@ def _turn(turn: object, where: str) -> ImportedTurn:
         raise ImportFormatError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", where)
     return ImportedTurn(
         role=role,
-        text=normalize_math(_text(turn.get("text"), where, "text")),
+        text=_text(turn.get("text"), where, "text"),
         speaker=_text(turn.get("speaker"), where, "speaker"),
         model=_text(turn.get("model"), where, "model") or None,
         created_at=_date(turn.get("created_at"), where, "created_at"),

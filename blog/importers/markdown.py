@@ -27,7 +27,6 @@ from blog.importers.frontmatter import (
     split_front_matter,
     text_value,
 )
-from blog.importers.mathnorm import normalize_math
 from blog.importers.speaker_layout import FENCE as _FENCE
 from blog.importers.speaker_layout import Block as _Block
 from blog.importers.speaker_layout import closes as _closes
@@ -36,11 +35,10 @@ from blog.importers.speaker_layout import marker_speaker as _marker_speaker
 from blog.importers.speaker_layout import outside_fences as _outside_fences
 from blog.importers.speaker_layout import speaker_blocks
 from blog.importers.speakers import speaker_for
-from blog.vocabulary import ROLES, Role
+from blog.vocabulary import ROLES
 
 UNTITLED = "Untitled conversation"
 # Code, program output and tool calls are kept exactly as written.
-_LITERAL_ROLES = {Role.CODE, Role.OUTPUT, Role.TOOL}
 _MODEL_KEYS = ("model", "modelName", "model_name")
 TURN_MARKER_PREFIX = "<!-- turn "
 TURN_MARKER_SUFFIX = " -->"
@@ -186,7 +184,7 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         speaker = default_speaker
     return ImportedTurn(
         role=block.role,
-        text=text if block.role in _LITERAL_ROLES else normalize_math(text),
+        text=text,
         speaker=speaker,
         model=block.model or (model if block.role == "assistant" else None),
         created_at=block.created_at,

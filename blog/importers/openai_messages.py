@@ -16,7 +16,6 @@ from blog.importers.base import (
     ImportFormatError,
 )
 from blog.importers.blocks import block_text, is_text_block
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
 IMAGE_PLACEHOLDER = "<image>"
@@ -81,7 +80,7 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
         turns.append(
             ImportedTurn(
                 role=role,
-                text=normalize_math(text.strip()),
+                text=text.strip(),
                 speaker=speaker,
                 model=model if role == "assistant" else None,
                 attachments=attachments,

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
 _ROLE_LINE = re.compile(
@@ -159,7 +158,7 @@ def _finish(turn: _Turn) -> ImportedTurn:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
     return ImportedTurn(
         role=turn.role,
-        text=normalize_math(text),
+        text=text,
         speaker=turn.speaker,
         model=turn.model,
     )

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.importers.blocks import block_text
-from blog.importers.mathnorm import normalize_math
 from blog.importers.naming import title_from_turns
 
 # from -> (role, speaker when the item names no model, hidden by default)
@@ -34,9 +33,7 @@ def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
         model = item.get("model") if isinstance(item.get("model"), str) else None
         turns = []
         if isinstance(item.get("system"), str) and item["system"].strip():
-            turns.append(
-                ImportedTurn("system", normalize_math(item["system"].strip()), hidden=True)
-            )
+            turns.append(ImportedTurn("system", item["system"].strip(), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
             turn = _turn(message, model, f"{where}, message {number}")
             if turn is not None:
@@ -72,7 +69,7 @@ def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None
         speaker = model
     return ImportedTurn(
         role=role,
-        text=normalize_math(value.strip()),
+        text=value.strip(),
         speaker=speaker,
         model=model if role == "assistant" else None,
         hidden=hidden,

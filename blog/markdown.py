@@ -1,0 +1,438 @@
+"""The one reader of Markdown: CommonMark + GFM tokens → sanitised HTML, plain text, titles; pure.
+
+Decisions worth knowing:
+- One parser, markdown-it-py in CommonMark mode with the GFM extensions (tables, strikethrough,
+  www./http autolinks, task lists) and footnotes. Raw HTML is shown as text; the only markup a
+  turn can ask for are the fold blocks importers write (`<details class="reasoning">` …).
+- Maths is read from the token stream, never by a regex over the source: `$…$` (pandoc's rule,
+  so "$5 and $10" stays text), `$$…$$`, `\\(…\\)` and `\\[…\\]`. So code spans, fences and link
+  titles can never hold maths, and one reading serves the HTML, the plain text and the title.
+- MathML is generated while rendering and passes the same nh3 allowlist as everything else.
+- A turn the parser cannot finish (too long, over its CPU time, or any error at all, including
+  RecursionError) is shown as escaped text: a page never fails because of what a turn holds.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Iterator
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from . import deadline
+from .mathml import PRESENTATION_ATTRIBUTES, PRESENTATION_ELEMENTS, latex_to_mathml
+
+MAX_CHARS = 200_000
+# Measured CPU time: the 84 kB code-heavy reply of bench/render_bench.py takes 0.12 s, a
+# 180 kB list of 6,000 items 0.9 s; "[" * 20000 would take longer than its deadline.
+TIMEOUT_SECONDS = 1.0
+TITLE_LENGTH = 72
+MAX_NESTING = 40
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
+    "pre", "code", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "em",
+    "strong", "del", "s", "a", "img", "sup", "sub", "section", "input", "details", "summary",
+} | PRESENTATION_ELEMENTS  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "img": {"src", "alt", "title"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start"},
+    "li": {"id", "class"},
+    "ul": {"class"},
+    "sup": {"id", "class"},
+    "section": {"class"},
+    "hr": {"class"},
+    "div": {"class", "data-lang"},
+    "span": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "details": {"class"},
+    "input": {"type", "checked", "disabled", "class"},
+} | {name: set(PRESENTATION_ATTRIBUTES) for name in PRESENTATION_ELEMENTS}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Content ids and fragment links get this prefix so they can never clobber the page's own.
+CONTENT_ID_PREFIX = "user-content-"
+CLASS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+LANGUAGE = re.compile(r"^[\w+#.-]{1,40}$")
+ALIGNMENT = re.compile(r"^text-align:(left|right|center)$")
+FOLD_CLASSES = ("reasoning", "tool-output", "long-turn")
+FOLD_LINE = re.compile(
+    r'^(?:<details class="(?P<css>[a-z-]{1,20})">)?(?:<summary>(?P<label>[^<>]{0,200})</summary>)?$'
+)
+FOLD_CLOSE = "</details>"
+# Lines a prompt often starts with that say nothing about the conversation.
+BOILERPLATE = re.compile(
+    r"^(web search results|current date|instructions|query|context|system)\s*:", re.IGNORECASE
+)
+QUERY = re.compile(r"^query\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
+ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
+# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data.
+DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]")
+
+
+class TooDeep(Exception):
+    """Blocks nested deeper than the parser follows."""
+
+
+# -- public API ---------------------------------------------------------------
+
+
+def render_markdown(
+    source: str, *, max_chars: int = MAX_CHARS, timeout: float = TIMEOUT_SECONDS
+) -> str:
+    """Render Markdown to sanitised HTML; oversized, too slow or unparseable input becomes escaped text."""
+    if len(source) > max_chars:
+        return escaped_text(source)
+    try:
+        return deadline.within(lambda: _sanitize(_parser().render(source)).strip(), timeout)
+    except Exception:  # DeadlineExceeded, RecursionError, or a parser bug: never a failed page
+        return escaped_text(source)
+
+
+def escaped_text(source: str) -> str:
+    """The source shown as plain, escaped text: the safe fallback."""
+    return f'<pre class="unrendered">{html.escape(source)}</pre>'
+
+
+def plain_text(source: str, *, max_chars: int = MAX_CHARS) -> str:
+    """The words a reader sees, without Markdown syntax; maths stays as its TeX source."""
+    return "\n".join(_text_lines(source, max_chars=max_chars))
+
+
+def word_count(source: str) -> int:
+    """How many words a reader sees in the rendered turn."""
+    return len(plain_text(source).split())
+
+
+def math_spans(source: str) -> list[str]:
+    """The TeX source of every formula in the text, in order."""
+    tokens = _tokens(source)
+    return [token.content for token in _walk(tokens) if token.type in MATH_TOKENS]
+
+
+def auto_title(source: str, length: int = TITLE_LENGTH) -> str:
+    """A title from a prompt: its first line of prose, skipping code and boilerplate, clipped."""
+    lines = [line.strip() for line in _text_lines(source, as_written=True)]
+    if lines and BOILERPLATE.match(lines[0]):
+        # A prompt wrapped in a template (web search results…) is titled by its question.
+        lines = [m["rest"] for line in lines if (m := QUERY.match(line))] or lines
+    for line in lines:
+        if ONLY_PUNCTUATION.match(line) or DATA_LINE.search(line) or BOILERPLATE.match(line):
+            continue
+        if len(line) <= length:
+            return line
+        cut = line[: length - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
+        return cut + "…"
+    return ""
+
+
+# -- the parser ---------------------------------------------------------------
+
+MATH_TOKENS = {"math_inline", "math_inline_double", "math_block", "math_display"}
+_local = threading.local()
+
+
+def _parser() -> MarkdownIt:
+    # One parser per thread: linkify-it keeps the state of its last match on the instance.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _build_parser()
+    return parser
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.options["maxNesting"] = MAX_NESTING
+    md.enable(["table", "strikethrough"])
+    md.use(gfm_autolink_plugin)
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+        double_inline=True,
+    )
+    md.inline.ruler.before("escape", "math_tex_delimiters", _tex_delimiters)
+    md.block.ruler.before("paragraph", "fold", _fold_line, {"alt": ["paragraph"]})
+    md.core.ruler.push("turn_rules", _adjust_tokens)
+    _with_checks(md)
+    md.add_render_rule("math_inline", _render_inline_math)
+    md.add_render_rule("math_block", _render_display_math)
+    for name in ("math_inline_double", "math_display"):
+        md.add_render_rule(name, _render_display_math_in_text)
+    md.add_render_rule("fence", _render_code)
+    md.add_render_rule("code_block", _render_code)
+    md.add_render_rule("fold", lambda renderer, tokens, idx, options, env: tokens[idx].content)
+    return md
+
+
+def _tex_delimiters(state: StateInline, silent: bool) -> bool:
+    """`\\(x\\)` inline and `\\[x\\]` display maths, read before backslash escapes."""
+    src, start = state.src, state.pos
+    if src[start] != "\\" or start + 1 >= state.posMax or src[start + 1] not in "([":
+        return False
+    closing = "\\)" if src[start + 1] == "(" else "\\]"
+    end = src.find(closing, start + 2, min(state.posMax, start + 2 + 4000))
+    # A formula has a letter or digit somewhere; `\[\\\]` is escaped punctuation.
+    if end == -1 or not any(c.isalnum() for c in src[start + 2 : end]):
+        return False
+    if not silent:
+        token = state.push("math_inline" if closing == "\\)" else "math_display", "math", 0)
+        token.content = src[start + 2 : end].strip()
+        token.markup = src[start : start + 2]
+    state.pos = end + 2
+    return True
+
+
+def _fold_line(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line of the fold markup importers write around reasoning and tool output."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
+    if line == FOLD_CLOSE:
+        markup = FOLD_CLOSE
+    else:
+        found = FOLD_LINE.match(line)
+        if not line or not found or (found["css"] and found["css"] not in FOLD_CLASSES):
+            return False
+        markup = (f'<details class="{found["css"]}">' if found["css"] else "") + (
+            f"<summary>{html.escape(html.unescape(found['label']))}</summary>"
+            if found["label"] is not None
+            else ""
+        )
+    if not silent:
+        token = state.push("fold", "", 0)
+        token.content, token.block, token.map = markup, True, [start, start + 1]
+    state.line = start + 1
+    return True
+
+
+def _adjust_tokens(state) -> None:
+    for index, token in enumerate(state.tokens):
+        if token.level >= MAX_NESTING - 1:
+            # The parser stops nesting here and would drop what lies deeper: say so instead.
+            raise TooDeep
+        if token.type == "inline" and token.children:
+            token.children = list(_external_images_as_links(token.children))
+            if _is_only_display_math(state.tokens, index):
+                state.tokens[index - 1].hidden = state.tokens[index + 1].hidden = True
+                next(c for c in token.children if c.type != "softbreak").type = "math_block"
+
+
+def _is_only_display_math(tokens: list[Token], index: int) -> bool:
+    # A formula alone in its paragraph is a displayed block, not a paragraph with maths in it.
+    children = [c for c in tokens[index].children or [] if c.type != "softbreak"]
+    return (
+        len(children) == 1
+        and children[0].type in ("math_display", "math_inline_double")
+        and tokens[index - 1].type == "paragraph_open"
+    )
+
+
+def _external_images_as_links(children: list[Token]) -> Iterator[Token]:
+    """Images hosted elsewhere become links: a reader's browser never fetches them for us."""
+    in_link = 0
+    for token in children:
+        in_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        src = token.attrGet("src") if token.type == "image" else None
+        if token.type != "image" or (str(src).startswith("/") and not str(src).startswith("//")):
+            yield token
+            continue
+        alt = "".join(_inline_text(token.children or [])) or "image"
+        if not src or in_link:  # a link cannot hold another link
+            yield _text_token(f"[image: {alt}]" if src else f"[{alt}]")
+            continue
+        opening = Token("link_open", "a", 1)
+        opening.attrSet("href", str(src))
+        yield opening
+        yield _text_token(f"[image: {alt}]")
+        yield Token("link_close", "a", -1)
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _render_inline_math(renderer, tokens, idx, options, env) -> str:
+    deadline.check()
+    return latex_to_mathml(tokens[idx].content.strip(), display=False)
+
+
+def _render_display_math(renderer, tokens, idx, options, env) -> str:
+    deadline.check()
+    return f'<div class="math-display">{latex_to_mathml(tokens[idx].content.strip(), display=True)}</div>'
+
+
+def _render_display_math_in_text(renderer, tokens, idx, options, env) -> str:
+    # Inside a paragraph a <div> would end it early, so the displayed formula goes in a <span>.
+    deadline.check()
+    mathml = latex_to_mathml(tokens[idx].content.strip(), display=True)
+    return f'<span class="math-display">{mathml}</span>'
+
+
+def _lexer(lang: str):
+    """This thread's Pygments lexer for a language, or None for plain text."""
+    lexers = _local.__dict__.setdefault("lexers", {})
+    if lang not in lexers:
+        try:
+            lexers[lang] = get_lexer_by_name(lang, stripnl=False) if lang != "text" else None
+        except ClassNotFound:
+            lexers[lang] = None
+    return lexers[lang]
+
+
+def _render_code(renderer, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    words = token.info.split() if token.type == "fence" else []
+    lang = words[0] if words and LANGUAGE.match(words[0]) else "text"
+    lexer = _lexer(lang)
+    # Plain text skips Pygments: it would only escape it, at some cost.
+    body = _highlighted(token.content, lexer) if lexer else html.escape(token.content, quote=False)
+    return (
+        f'<div class="highlight" data-lang="{lang}"><pre><code class="language-{lang}">'
+        f"{body}</code></pre></div>\n"
+    )
+
+
+# -- sanitising ---------------------------------------------------------------
+
+
+def _sanitize(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+        attribute_filter=_filter_attribute,
+        set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
+        strip_comments=True,
+    )
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if value.startswith(CONTENT_ID_PREFIX) else CONTENT_ID_PREFIX + value
+    if attribute == "href" and value.startswith("#"):
+        fragment = value[1:]
+        return (
+            value if fragment.startswith(CONTENT_ID_PREFIX) else "#" + CONTENT_ID_PREFIX + fragment
+        )
+    if attribute == "class":
+        kept = [c for c in value.split() if CLASS_PATTERN.match(c)]
+        return " ".join(kept) or None
+    if attribute == "data-lang":
+        return value if LANGUAGE.match(value) else None
+    if attribute == "style":
+        return value if ALIGNMENT.match(value) else None
+    return value
+
+
+# -- plain text ---------------------------------------------------------------
+
+
+def _tokens(source: str, max_chars: int = MAX_CHARS) -> list[Token]:
+    if len(source) > max_chars:
+        return []
+    try:
+        return deadline.within(lambda: _parser().parse(source), TIMEOUT_SECONDS)
+    except Exception:  # same fallback as rendering: the caller gets the source itself
+        return []
+
+
+def _text_lines(source: str, *, as_written: bool = False, max_chars: int = MAX_CHARS) -> list[str]:
+    """The text of each block, one line each; `as_written` keeps line breaks and drops code."""
+    tokens = _tokens(source, max_chars)
+    if not tokens and source.strip():
+        return [line for line in source.splitlines() if line.strip()]
+    lines: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            text = "".join(_inline_text(token.children or [], as_written))
+            lines.extend(line.strip() for line in text.split("\n") if line.strip())
+        elif token.type in ("fence", "code_block") and not as_written:
+            lines.extend(line for line in token.content.split("\n") if line.strip())
+        elif token.type in ("math_block", "math_display"):
+            lines.append(token.content.strip())
+    if as_written:
+        # A line that was nothing but inline code is code too.
+        lines = [
+            line.replace(CODE_MARK, "")
+            for line in lines
+            if "".join(line.split(CODE_MARK)[0::2]).strip()
+        ]
+    return lines
+
+
+CODE_MARK = "\x00"
+
+
+def _inline_text(children: list[Token], as_written: bool = False) -> Iterator[str]:
+    for child in children:
+        if child.type == "code_inline" and as_written:
+            yield CODE_MARK + child.content + CODE_MARK
+        elif child.type in ("text", "code_inline") or child.type in MATH_TOKENS:
+            yield child.content
+        elif child.type == "softbreak":
+            yield "\n" if as_written else " "
+        elif child.type == "hardbreak":
+            yield "\n"
+        elif child.type == "image":
+            yield from _inline_text(child.children or [], as_written)
+
+
+def _walk(tokens: list[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+# -- the time bound -------------------------------------------------------------
+
+
+def _with_checks(md: MarkdownIt) -> None:
+    """Make every parsing rule check the deadline before it runs."""
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
+        for rule in ruler.__rules__:
+            rule.fn = _checked(rule.fn)
+        ruler.__cache__ = None
+
+
+def _checked(fn):
+    def rule(*args):
+        deadline.check()
+        return fn(*args)
+
+    return rule
+
+
+def _highlighted(code: str, lexer) -> str:
+    """Pygments' HTML for the code, after a look at the clock."""
+    deadline.check_now()
+    # Pygments' lexers are regular expressions run once over the text: linear in its size,
+    # which the size limit bounds.
+    formatter = _local.__dict__.setdefault("formatter", HtmlFormatter(nowrap=True))
+    return highlight(code, lexer, formatter)

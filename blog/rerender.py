@@ -1,0 +1,66 @@
+"""Rebuild every turn's stored HTML, plain text and word count from its source.
+
+Written with SQLAlchemy Core on a plain connection so the migration that introduced the stored
+plain text can run it too, whatever the ORM models look like by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .markdown import MAX_CHARS, TIMEOUT_SECONDS, plain_text, render_markdown
+
+turns = sa.table(
+    "turns",
+    sa.column("id", sa.Integer),
+    sa.column("source", sa.Text),
+    sa.column("html", sa.Text),
+    sa.column("text", sa.Text),
+    sa.column("words", sa.Integer),
+)
+
+
+def rendered_fields(
+    source: str, *, max_chars: int = MAX_CHARS, timeout: float = TIMEOUT_SECONDS
+) -> dict[str, str | int]:
+    """The stored forms of one turn's source: sanitised HTML, plain text, word count."""
+    text = plain_text(source, max_chars=max_chars)
+    return {
+        "html": render_markdown(source, max_chars=max_chars, timeout=timeout),
+        "text": text,
+        "words": len(text.split()),
+    }
+
+
+def rerender_turns(
+    connection: Connection,
+    *,
+    batch: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+    **limits: float,
+) -> int:
+    """Render every turn again in batches, calling `progress(done, total)`; returns the count."""
+    total = connection.execute(sa.select(sa.func.count()).select_from(turns)).scalar_one()
+    done, last_id = 0, 0
+    while True:
+        rows = connection.execute(
+            sa.select(turns.c.id, turns.c.source)
+            .where(turns.c.id > last_id)
+            .order_by(turns.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        for turn_id, source in rows:
+            connection.execute(
+                turns.update()
+                .where(turns.c.id == turn_id)
+                .values(**rendered_fields(source or "", **limits))
+            )
+        done += len(rows)
+        last_id = rows[-1][0]
+        if progress:
+            progress(done, total)
