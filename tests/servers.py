@@ -71,6 +71,7 @@ def server_env(database: Path) -> dict[str, str]:
     env.update(
         FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
         FLASK_SECRET_KEY="gunicorn-test-" + "s" * 40,
+        FLASK_HUEY_SQLITE_PATH=str(database.parent / "import-queue.sqlite3"),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -173,10 +174,10 @@ def wait_until_serving(process: subprocess.Popen, port: int, log: Path, deadline
     pytest.fail(f"gunicorn did not answer within the deadline:\n{log.read_text()}")
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Ask gunicorn to shut down gracefully; kill it only if it does not."""
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Ask the process to shut down; kill it only if it does not."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -215,3 +216,21 @@ def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
         yield Server(process, port, env, log)
     finally:
         stop(process)
+
+
+@contextmanager
+def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The import queue's consumer, `flask --app app worker`, as production runs it."""
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        # SIGINT is Huey's graceful stop: running tasks end before the consumer does.
+        stop(process, signal.SIGINT)
