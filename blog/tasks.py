@@ -39,14 +39,12 @@ class ImportQueue:
 def init_app(app: Flask) -> None:
     """Build the queue from the configuration and register the `worker` command."""
     huey = make_huey(app)
-    limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
 
     def job_task(name: str, work: Callable[[int], None], expected: str):
         def run(job_id: int) -> None:
             run_job(app, work, job_id, expected)
 
-        # A task still queued when its time is up would only find a job already swept as failed.
-        return huey.task(name=name, timeout=limit, expires=limit)(run)
+        return huey.task(name=name)(run)
 
     @huey.periodic_task(crontab(minute="*"), name="sweep_stale_imports")
     def sweep() -> None:
@@ -62,12 +60,16 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             db.engine.dispose(close=False)
 
-    app.extensions["import_queue"] = ImportQueue(
-        huey=huey,
-        read=job_task("read_upload", import_jobs.list_conversations, "reading"),
-        save=job_task("save_chosen", import_jobs.save_chosen, "saving"),
-        sweep=sweep,
-    )
+    read = job_task("read_upload", import_jobs.list_conversations, "reading")
+    save = job_task("save_chosen", import_jobs.save_chosen, "saving")
+
+    @huey.pre_execute()
+    def time_limit(task) -> None:
+        # The worker's own setting bounds each step, whatever the enqueuing process had.
+        if isinstance(task, (read.task_class, save.task_class)):
+            task.timeout = app.config["IMPORT_TIME_LIMIT_SECONDS"]
+
+    app.extensions["import_queue"] = ImportQueue(huey=huey, read=read, save=save, sweep=sweep)
     app.cli.add_command(worker_command)
 
 

@@ -112,16 +112,24 @@ class Browser:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, form: dict | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        body: bytes | None = None,
+        content_type: str = "",
+    ) -> Response:
         # The reverse proxy would say the client used HTTPS; gunicorn trusts loopback.
         headers = {"Host": "blog.example", "X-Forwarded-Proto": "https"}
-        body = None
         if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(form, doseq=True).encode()
+            content_type = "application/x-www-form-urlencoded"
+        if content_type:
+            headers["Content-Type"] = content_type
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
@@ -138,10 +146,29 @@ class Browser:
         return self.request("GET", path)
 
     def post(self, path: str, form: dict, token_from: str) -> Response:
-        page = self.get(token_from).body
+        return self.request("POST", path, {**form, "csrf_token": self.csrf_token(token_from)})
+
+    def csrf_token(self, page_path: str) -> str:
+        page = self.get(page_path).body
         start = page.index(TOKEN_FIELD) + len(TOKEN_FIELD)
+        return page[start : page.index('"', start)]
+
+    def upload(self, path: str, field_name: str, filename: str, data: bytes) -> Response:
+        """A multipart form with one file and the CSRF token of the page at `path`."""
+        boundary = "----colloquy-test-boundary"
+        token = self.csrf_token(path)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token}\r\n--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{field_name}"; filename="{filename}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         return self.request(
-            "POST", path, {**form, "csrf_token": page[start : page.index('"', start)]}
+            "POST", path, body=body, content_type=f"multipart/form-data; boundary={boundary}"
         )
 
     def login(self, username: str = "alice", password: str = PASSWORD) -> None:
