@@ -97,9 +97,12 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
             if not import_jobs.start_step(job_id, expected):
                 log.info("Import job %s is no longer %s; skipped", job_id, expected)
                 return
+            log.info("Import job %s: %s started", job_id, expected)
             work(job_id)
+            log.info("Import job %s: %s finished", job_id, expected)
         except TaskTimeout:
             limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
+            log.warning("Import job %s: stopped after %s seconds", job_id, limit)
             import_jobs.fail(
                 job_id,
                 f"The import took longer than its time limit ({limit} seconds) and was stopped.",
@@ -124,10 +127,19 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
 def worker_command(workers: int | None) -> None:
     """Run the import queue's consumer: reads and saves uploads from the import page."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Huey announces every poll and periodic sweep; the jobs' own lines say what matters.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     app = current_app._get_current_object()
+    workers = workers or app.config["IMPORT_WORKERS"]
+    huey = queue().huey
+    click.echo(
+        f"Import worker: {workers} process(es) on the {type(huey.storage).__name__} queue; "
+        "Ctrl+C stops it once the running imports end.",
+        err=True,
+    )
     consumer = Consumer(
-        queue().huey,
-        workers=workers or app.config["IMPORT_WORKERS"],
+        huey,
+        workers=workers,
         # Processes, so the time limit can interrupt a task and a crash ends only its worker.
         worker_type="process",
         periodic=True,

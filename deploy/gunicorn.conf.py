@@ -59,3 +59,14 @@ access_log_format = (
     '%({x-forwarded-for}i)s %(h)s - %(u)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(M)sms'
 )
 proc_name = "colloquy"
+
+
+def when_ready(server) -> None:
+    """While no account exists, print a first-run setup token before the first request."""
+    from blog import create_app
+    from blog.first_run import announce_at_start
+
+    try:
+        announce_at_start(create_app(), f"http://{bind[0]}")
+    except Exception as exc:  # noqa: BLE001 - a missing notice must not stop the site
+        server.log.warning("No setup token printed (%s); run `flask --app app setup-token`", exc)
