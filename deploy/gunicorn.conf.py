@@ -30,7 +30,7 @@ workers = env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9
 worker_class = "gthread"
 threads = env_int("GUNICORN_THREADS", 4)
 
-# Uploads are streamed to disk within the request (imports are read in the background).
+# Uploads are streamed to disk within the request; the import worker reads and saves them.
 timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)

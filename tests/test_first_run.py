@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, Browser, free_port
+from tests.servers import (
+    BIN,
+    GUNICORN_CONF,
+    ROOT,
+    Browser,
+    flask,
+    free_port,
+    server_env,
+    stop,
+    wait_until_serving,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +180,37 @@ def test_make_install_prints_no_warning_of_our_own(tmp_path):
         timeout=60,
     )
     assert found.stdout.strip() == str(ROOT / "blog" / "__init__.py"), found.stderr
+
+
+def test_gunicorn_prints_the_setup_token_when_ready_before_any_request(tmp_path):
+    env = server_env(tmp_path / "colloquy.sqlite3")
+    flask(env, "db", "upgrade")
+    port = free_port()
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := TOKEN_LINE.search(log.read_text())):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert "GET /" not in log.read_text()
+        assert "Print a new one with: " in log.read_text()
+        wait_until_serving(process, port, log, time.monotonic() + 30)
+        owner = Browser(port)
+        created = owner.post(
+            "/setup",
+            {"token": found.group(1), "username": "alice", "password": "a long enough password"},
+            "/setup",
+        )
+        assert created.status == 302, created.body
+    finally:
+        stop(process)
