@@ -107,6 +107,10 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
                 job_id,
                 f"The import took longer than its time limit ({limit} seconds) and was stopped.",
             )
+        except KeyboardInterrupt:
+            # The worker is stopping at once (SIGTERM): say so now rather than at the sweep.
+            import_jobs.fail(job_id, "The import worker was stopped during this import.")
+            raise
         except ImportFormatError as exc:
             import_jobs.fail(job_id, str(exc))
         except Exception as exc:  # noqa: BLE001 - the job must end in a state the page can show

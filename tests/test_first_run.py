@@ -214,3 +214,35 @@ def test_gunicorn_prints_the_setup_token_when_ready_before_any_request(tmp_path)
         assert created.status == 302, created.body
     finally:
         stop(process)
+
+
+def test_the_serve_script_stops_gunicorn_and_the_worker_on_sigterm(tmp_path):
+    env = server_env(tmp_path / "colloquy.sqlite3")
+    flask(env, "db", "upgrade")
+    port = free_port()
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        # As the container runs it: this script is the process that receives `docker stop`.
+        process = subprocess.Popen(
+            [sys.executable, "scripts/run.py", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_serving(process, port, log, time.monotonic() + 60)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(children) == 2, children  # gunicorn and the import worker
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, log.read_text()
+        deadline = time.monotonic() + 30
+        while group_alive(process.pid):
+            assert time.monotonic() < deadline, "a child outlived the stop"
+            time.sleep(0.1)
+    finally:
+        if group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
