@@ -67,6 +67,7 @@ def when_ready(server) -> None:
     from blog.first_run import announce_at_start
 
     try:
-        announce_at_start(create_app(), f"http://{bind[0]}")
+        # The flask command, not make: a server's token is printed with its own environment.
+        announce_at_start(create_app(), f"http://{bind[0]}", prefer_make=False)
     except Exception as exc:  # noqa: BLE001 - a missing notice must not stop the site
         server.log.warning("No setup token printed (%s); run `flask --app app setup-token`", exc)

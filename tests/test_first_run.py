@@ -203,7 +203,7 @@ def test_gunicorn_prints_the_setup_token_when_ready_before_any_request(tmp_path)
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         assert "GET /" not in log.read_text()
-        assert "Print a new one with: " in log.read_text()
+        assert f"Print a new one with: cd {ROOT} && " in log.read_text()
         wait_until_serving(process, port, log, time.monotonic() + 30)
         owner = Browser(port)
         created = owner.post(
