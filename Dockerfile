@@ -1,4 +1,5 @@
-# Colloquy in a container: gunicorn on port 8000, the database and secret key in /app/instance.
+# Colloquy in a container: gunicorn on port 8000 and the import worker, started and stopped
+# together by scripts/run.py; the database, the import queue and secret key in /app/instance.
 #   docker build -t colloquy .
 #   docker run -d -p 127.0.0.1:8000:8000 -v colloquy-data:/app/instance colloquy
 FROM python:3.11-slim
@@ -14,11 +15,12 @@ RUN groupadd --system colloquy \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md* ./
-RUN touch README.md && mkdir -p blog/importers \
-    && touch blog/__init__.py blog/importers/__init__.py \
-    && pip install -e '.[postgres]'
+# Dependencies first (only they are installed: the app runs from /app), so a code change
+# does not reinstall them.
+COPY pyproject.toml ./
+COPY scripts/dependencies.py ./scripts/dependencies.py
+RUN python scripts/dependencies.py postgres redis > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 COPY app.py ./
 COPY blog ./blog
@@ -26,6 +28,7 @@ COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
+COPY scripts/run.py ./scripts/run.py
 
 RUN mkdir -p instance && chown colloquy:colloquy instance
 VOLUME ["/app/instance"]
@@ -33,5 +36,6 @@ VOLUME ["/app/instance"]
 USER colloquy
 EXPOSE 8000
 
-# Bring the schema up to date, then hand the process over to gunicorn.
-CMD ["sh", "-c", "flask --app app db upgrade && exec gunicorn -c deploy/gunicorn.conf.py"]
+# Bring the schema up to date, then run gunicorn and the import worker; `docker stop`
+# (SIGTERM) stops both gracefully, and if either exits the container does.
+CMD ["sh", "-c", "flask --app app db upgrade && exec python scripts/run.py serve"]

@@ -4,12 +4,15 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install db run serve test lint format bench screenshots clean
+.PHONY: install db run serve setup-token worker test lint format bench screenshots clean
 
-$(STAMP): pyproject.toml
+# Dependencies only (read from pyproject.toml): the app runs from this folder, nothing is built.
+$(STAMP): pyproject.toml scripts/dependencies.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python scripts/dependencies.py dev > $(VENV)/requirements.txt
+	$(BIN)/pip install --quiet -r $(VENV)/requirements.txt
+	$(BIN)/python scripts/dependencies.py --link
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -17,14 +20,23 @@ install: $(STAMP)
 db: install
 	$(BIN)/flask --app app db upgrade
 
+# The web server and the import worker together; Ctrl+C stops both.
 # Plain HTTP on loopback for local use, so cookies may not insist on HTTPS here.
 run: db
 	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
-		$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+		$(BIN)/python scripts/run.py dev
 
-# Production-style: gunicorn with the configuration in deploy/gunicorn.conf.py.
+# Production-style: gunicorn with deploy/gunicorn.conf.py, and the import worker.
 serve: db
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
+	$(BIN)/python scripts/run.py serve
+
+# A new first-run setup token (until the first account exists).
+setup-token: db
+	@$(BIN)/flask --app app setup-token
+
+# The import worker alone (when the web server runs elsewhere).
+worker: db
+	$(BIN)/flask --app app worker
 
 test: install
 	$(BIN)/pytest

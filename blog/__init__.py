@@ -6,7 +6,18 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import auth, caching, cli, config, public, security, studio, studio_import, views_common
+from . import (
+    auth,
+    caching,
+    cli,
+    config,
+    public,
+    security,
+    studio,
+    studio_import,
+    tasks,
+    views_common,
+)
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,4 +46,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_import.bp)
     cli.init_app(app)
+    tasks.init_app(app)
     return app

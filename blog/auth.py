@@ -27,6 +27,7 @@ from .accounts import (
     issue_setup_token,
     setup_token_issued,
 )
+from .first_run import setup_token_notice
 
 bp = Blueprint("auth", __name__)
 
@@ -113,9 +114,7 @@ def point_to_setup() -> None:
 def announce_setup_token(token: str | None) -> None:
     if token:
         print(
-            f"\n  Colloquy first-run setup token: {token}\n"
-            f"  Enter it at {url_for('auth.setup', _external=True)} to create your account.\n"
-            "  (Lost it? Run: flask --app app setup-token)\n",
+            setup_token_notice(token, url_for("auth.setup", _external=True)),
             file=sys.stderr,
             flush=True,
         )

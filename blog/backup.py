@@ -24,7 +24,10 @@ def database_file() -> Path:
             "(restore with pg_restore)."
         )
     if not url.database or url.database == ":memory:":
-        raise BackupError("The database lives in memory: there is no file to back up.")
+        raise BackupError(
+            "The database lives in memory: there is no file to back up. "
+            "Point SQLALCHEMY_DATABASE_URI (or DATABASE_URL) at a file."
+        )
     return Path(url.database).resolve()
 
 
@@ -40,10 +43,16 @@ def backup_database(destination: Path) -> Path:
     """Copy the live database to `destination` with SQLite's online backup API; return the file."""
     source_path = database_file()
     if not source_path.exists():
-        raise BackupError(f"The database file {source_path} does not exist yet.")
+        raise BackupError(
+            f"The database file {source_path} does not exist yet: "
+            "create it with `flask --app app db upgrade`."
+        )
     target = backup_target(Path(destination)).resolve()
     if target == source_path:
-        raise BackupError("The backup cannot overwrite the live database itself.")
+        raise BackupError(
+            "The backup cannot overwrite the live database itself: give another FILE, "
+            "or a folder for a dated file."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     # Drafts and password hashes are inside: readable by the owner only.
@@ -69,7 +78,11 @@ def copy_snapshot(source_path: Path, partial: Path) -> None:
         target.execute("PRAGMA journal_mode = DELETE")
         verdict = target.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
-            raise BackupError(f"The copy failed its integrity check: {verdict}")
+            raise BackupError(
+                f"The copy failed its integrity check ({verdict}) and was not kept: run the "
+                "backup again; if it fails again, stop the site and check the live database "
+                "with `sqlite3 FILE 'PRAGMA integrity_check'`."
+            )
     finally:
         target.close()
         source.close()

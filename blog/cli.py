@@ -43,6 +43,11 @@ def init_app(app: Flask) -> None:
 @click.option("--display-name", default="", help="The name shown as author (default: NAME).")
 def create_user_command(name: str, password_stdin: bool, display_name: str) -> None:
     """Create an account; the password is prompted for unless --password-stdin."""
+    if db.session.scalar(select(User).where(User.username == name.strip())):
+        raise click.ClickException(
+            f"There is already a user called “{name.strip()}”: choose another NAME, "
+            "or sign in as that user at /login."
+        )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -50,7 +55,7 @@ def create_user_command(name: str, password_stdin: bool, display_name: str) -> N
     try:
         user = create_user(name, password, display_name)
     except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{exc} Run the command again with that fixed.") from exc
     click.echo(f"Created user {user.username}.")
 
 
@@ -60,7 +65,10 @@ def setup_token_command() -> None:
     """Print a new one-time token for the first-run setup page."""
     token = issue_setup_token()
     if token is None:
-        raise click.ClickException("An account already exists: setup is complete.")
+        raise click.ClickException(
+            "An account already exists, so setup is complete: sign in at /login "
+            "(another account: `flask --app app create-user NAME`)."
+        )
     click.echo(token)
 
 
@@ -84,7 +92,10 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
     """Publish a draft from the command line."""
     post = db.session.scalar(select(Post).where(Post.slug == slug))
     if post is None:
-        raise click.ClickException(f"No post with the slug “{slug}”.")
+        raise click.ClickException(
+            f"No post with the slug “{slug}”. The slug is the last part of the post's "
+            "address (/posts/SLUG); the studio's dashboard (/studio/) lists every post."
+        )
     if not confirmed and sys.stdin.isatty():
         confirmed = click.confirm(
             "Does the post respect the usage policies and expose no private details "
@@ -102,15 +113,36 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
         click.echo(f"Not published: {post.title}", err=True)
         for reason in exc.reasons:
             click.echo(f"  - {reason}", err=True)
-        for found in open_findings(post):
-            click.echo(
-                f"    turn {found.number}: {found.finding.label}: {mask(found.finding.text)}",
-                err=True,
-            )
-        if any("not yet reviewed" in r for r in exc.reasons):
-            click.echo("  Read every AI turn, then run again with --reviewed.", err=True)
+        click.echo("To publish:", err=True)
+        for step in publish_steps(post, confirmed):
+            click.echo(f"  * {step}", err=True)
         raise SystemExit(1) from exc
     click.echo(f"Published {post.slug}: {post.title}")
+
+
+def publish_steps(post: Post, confirmed: bool) -> list[str]:
+    """What resolves each refusal of `publish`, in the order to do it."""
+    editor = f"/studio/posts/{post.id}"
+    steps = []
+    if not post.visible_turns:
+        steps.append(f"add a turn, or show a left-out one, in the studio editor ({editor})")
+    if content.unreviewed_turns(post):
+        steps.append(
+            "read every AI turn (in the studio editor, " + editor + "), then mark them "
+            "reviewed by running again with --reviewed"
+        )
+    findings = open_findings(post)
+    for found in findings:
+        steps.append(
+            f"turn {found.number}: {found.finding.label}: {mask(found.finding.text)} — "
+            f"redact it, or dismiss it with a reason, in the studio editor ({editor})"
+        )
+    if not confirmed:
+        steps.append(
+            "confirm the publishing checklist with --yes (the usage policies are respected "
+            "and no private details of the people mentioned are exposed)"
+        )
+    return steps
 
 
 @click.command("rerender")
@@ -183,6 +215,11 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
         f"{failures} file(s) refused."
     )
     if failures:
+        click.echo(
+            "Nothing from a refused file was saved: fix or re-export it (the reason is "
+            "above), then import it again.",
+            err=True,
+        )
         raise SystemExit(1)
 
 
@@ -192,7 +229,11 @@ def find_author(username: str | None) -> User | None:
         query = query.where(User.username == username)
     author = db.session.scalar(query.limit(1))
     if username and author is None:
-        raise click.ClickException(f"No user called “{username}”.")
+        raise click.ClickException(
+            f"No user called “{username}”: create it with "
+            f"`flask --app app create-user {username}`, or leave out --user to import "
+            "as the first account."
+        )
     return author
 
 

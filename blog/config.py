@@ -37,6 +37,11 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_WINDOW_SECONDS": 900,
     "TRUSTED_HOSTS": None,
     "PROXY_FIX_HOPS": 0,
+    # The import queue: a SQLite file under instance/ unless a Redis URL is given.
+    "HUEY_SQLITE_PATH": "",
+    "HUEY_REDIS_URL": "",
+    "IMPORT_WORKERS": 1,
+    "IMPORT_TIME_LIMIT_SECONDS": 600,
 }
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}

@@ -1,16 +1,16 @@
-"""Uploads read and saved in the background, with progress any worker can report."""
+"""Import jobs: the stored upload, its progress and its end, for the page and the queue's tasks."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
-import threading
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from .extensions import db
@@ -27,7 +27,9 @@ from .models import ImportJob, User, utcnow
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 50  # conversations between progress writes
-RUNNING: dict[int, threading.Thread] = {}
+ACTIVE = ("reading", "saving")
+# A job may run for its time limit; past that plus this margin, nothing is still working on it.
+GRACE_SECONDS = 60
 
 
 class UploadError(ValueError):
@@ -36,17 +38,18 @@ class UploadError(ValueError):
 
 def uploads_folder() -> Path:
     folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
 def start_job(stream: BinaryIO, filename: str) -> ImportJob:
-    """Store the upload on disk (bounded by the configured limit) and start reading it."""
+    """Store the upload on disk (bounded by the configured limit) and queue its reading."""
     limit = import_limits().max_bytes
     token = secrets.token_urlsafe(16)
     path = uploads_folder() / f"{token}.upload"
     size = 0
-    with path.open("wb") as out:
+    # Only the service's user may read what the author uploaded.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > limit:
@@ -62,7 +65,7 @@ def start_job(stream: BinaryIO, filename: str) -> ImportJob:
     )
     db.session.add(job)
     db.session.commit()
-    run_in_background(current_app._get_current_object(), list_conversations, job.id)
+    enqueue(job, "read")
     return job
 
 
@@ -77,45 +80,80 @@ def get_job(token: str) -> ImportJob | None:
     return db.session.scalar(select(ImportJob).where(ImportJob.token == token))
 
 
-def run_in_background(app: Flask, work: Callable[[int], None], job_id: int) -> None:
-    """Run `work(job_id)` in a thread with its own app context."""
-
-    def target() -> None:
-        with app.app_context():
-            try:
-                work(job_id)
-            except ImportFormatError as exc:
-                fail(job_id, str(exc))
-            except Exception as exc:  # noqa: BLE001 - the job must end in a state the page can show
-                app.logger.exception("Import job %s failed", job_id)
-                fail(
-                    job_id,
-                    f"The import stopped unexpectedly ({type(exc).__name__}); nothing was saved.",
-                )
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=target, name=f"import-job-{job_id}", daemon=True)
-    RUNNING[job_id] = thread
-    thread.start()
+def enqueue(job: ImportJob, step: str) -> None:
+    """Hand the job's next step to the import queue; a queue that refuses fails the job."""
+    queue = current_app.extensions["import_queue"]
+    try:
+        getattr(queue, step)(job.id)
+    except Exception as exc:
+        current_app.logger.exception("Could not queue import job %s", job.id)
+        fail(job.id, "The import queue could not be reached.")
+        raise UploadError(
+            f"The import queue could not be reached ({type(exc).__name__}); try again later."
+        ) from exc
 
 
-def wait_for(job_id: int, timeout: float) -> bool:
-    """Block until this process's background work on the job ends; False on timeout."""
-    thread = RUNNING.get(job_id)
-    if thread is None:
-        return True
-    thread.join(timeout)
-    return not thread.is_alive()
+def start_step(job_id: int, expected: str) -> bool:
+    """Claim a queued step: True (and a fresh heartbeat) if the job still waits for it."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != expected:
+        return False
+    job.updated_at = utcnow()
+    db.session.commit()
+    return True
 
 
 def fail(job_id: int, message: str) -> None:
+    """End the job as failed with its reason, and delete the upload."""
     db.session.rollback()
     job = db.session.get(ImportJob, job_id)
+    if job is None or job.status == "done":
+        return
     job.status = "failed"
     job.message = message
     job.updated_at = utcnow()
     db.session.commit()
+    remove_upload(Path(job.path))
+
+
+def remove_upload(upload: Path) -> None:
+    upload.unlink(missing_ok=True)
+    progress_file(upload).unlink(missing_ok=True)
+
+
+def stale_before() -> object:
+    limit = current_app.config["IMPORT_TIME_LIMIT_SECONDS"]
+    return utcnow() - timedelta(seconds=limit + GRACE_SECONDS)
+
+
+def stale_message() -> str:
+    limit = current_app.config["IMPORT_TIME_LIMIT_SECONDS"]
+    return (
+        f"No import worker finished this job within its time limit ({limit} seconds): "
+        "the worker may be stopped or stuck. Start it with `make run` (or "
+        "`flask --app app worker`; in production the colloquy-worker service) and upload again."
+    )
+
+
+def sweep_stale() -> int:
+    """Fail every job that has shown no sign of life for longer than its limit; how many."""
+    stale = list(
+        db.session.scalars(
+            select(ImportJob.id).where(
+                ImportJob.status.in_(ACTIVE), ImportJob.updated_at < stale_before()
+            )
+        )
+    )
+    for job_id in stale:
+        fail(job_id, stale_message())
+    return len(stale)
+
+
+def fail_if_stale(job: ImportJob) -> None:
+    """The page's own check, so a job never shows as running after its worker is gone."""
+    if job.status in ACTIVE and job.updated_at < stale_before():
+        fail(job.id, stale_message())
+        db.session.refresh(job)
 
 
 def list_conversations(job_id: int) -> None:
@@ -144,11 +182,12 @@ def list_conversations(job_id: int) -> None:
             )
             if len(listing) % PROGRESS_EVERY == 0:
                 report_progress(job, position["bytes"], len(listing))
+    if not listing:
+        raise ImportFormatError("No conversations were found in this file.")
     job.listing_json = json.dumps(listing, ensure_ascii=False)
     job.conversations = len(listing)
     job.done_bytes = job.total_bytes
-    job.status = "listed" if listing else "failed"
-    job.message = "" if listing else "No conversations were found in this file."
+    job.status = "listed"
     job.updated_at = utcnow()
     db.session.commit()
 
@@ -162,7 +201,7 @@ def report_progress(job: ImportJob, done_bytes: int, conversations: int) -> None
 
 
 def start_saving(job: ImportJob, chosen: list[str], on_duplicate: str, author: User) -> None:
-    """Save the chosen conversations as drafts in the background (all or nothing)."""
+    """Queue the saving of the chosen conversations as drafts (all or nothing)."""
     if job.status != "listed":
         raise UploadError("This import is not waiting for a choice any more.")
     if not chosen:
@@ -172,11 +211,13 @@ def start_saving(job: ImportJob, chosen: list[str], on_duplicate: str, author: U
     job.report_json = json.dumps(
         {"chosen": chosen, "on_duplicate": on_duplicate, "author": author.id}
     )
+    job.updated_at = utcnow()
     db.session.commit()
-    run_in_background(current_app._get_current_object(), save_chosen, job.id)
+    enqueue(job, "save")
 
 
 def save_chosen(job_id: int) -> None:
+    """Save the job's chosen conversations through the importer, reporting progress."""
     job = db.session.get(ImportJob, job_id)
     plan = json.loads(job.report_json)
     author = db.session.get(User, plan["author"])
@@ -226,8 +267,7 @@ def save_chosen(job_id: int) -> None:
     )
     job.updated_at = utcnow()
     db.session.commit()
-    Path(job.path).unlink(missing_ok=True)
-    progress_file(Path(job.path)).unlink(missing_ok=True)
+    remove_upload(Path(job.path))
 
 
 def progress_file(upload: Path) -> Path:

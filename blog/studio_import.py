@@ -7,7 +7,15 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .import_jobs import UploadError, get_job, saved_so_far, start_job, start_saving, start_text_job
+from .import_jobs import (
+    UploadError,
+    fail_if_stale,
+    get_job,
+    saved_so_far,
+    start_job,
+    start_saving,
+    start_text_job,
+)
 from .importing import DUPLICATE_CHOICES
 
 bp = Blueprint("studio_import", __name__, url_prefix="/studio/import")
@@ -58,6 +66,7 @@ def upload():
 def job(token: str):
     """Progress while reading or saving; the list to choose from; the result."""
     found = load_job(token)
+    fail_if_stale(found)
     context = {
         "job": found,
         "listing": json.loads(found.listing_json) if found.status == "listed" else [],

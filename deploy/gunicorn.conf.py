@@ -30,7 +30,7 @@ workers = env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9
 worker_class = "gthread"
 threads = env_int("GUNICORN_THREADS", 4)
 
-# Uploads are streamed to disk within the request (imports are read in the background).
+# Uploads are streamed to disk within the request; the import worker reads and saves them.
 timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)
@@ -59,3 +59,15 @@ access_log_format = (
     '%({x-forwarded-for}i)s %(h)s - %(u)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(M)sms'
 )
 proc_name = "colloquy"
+
+
+def when_ready(server) -> None:
+    """While no account exists, print a first-run setup token before the first request."""
+    from blog import create_app
+    from blog.first_run import announce_at_start
+
+    try:
+        # The flask command, not make: a server's token is printed with its own environment.
+        announce_at_start(create_app(), f"http://{bind[0]}", prefer_make=False)
+    except Exception as exc:  # noqa: BLE001 - a missing notice must not stop the site
+        server.log.warning("No setup token printed (%s); run `flask --app app setup-token`", exc)

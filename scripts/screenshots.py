@@ -73,7 +73,9 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     OUTPUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        app = build_app(f"sqlite:///{Path(folder) / 'screenshots.sqlite3'}")
+        app = build_app(
+            f"sqlite:///{Path(folder) / 'screenshots.sqlite3'}", Path(folder) / "queue.sqlite3"
+        )
         post_id = import_draft(app, LONG_CONVERSATION, LONG_CONVERSATION.name)
         slug = publish_post(app, post_id)
         server = LiveServer(app).start()

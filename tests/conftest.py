@@ -45,6 +45,7 @@ def app(tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "SERVER_NAME": "blog.test",
             "PREFERRED_URL_SCHEME": "https",
+            "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
         }
     )
     with app.app_context():
@@ -53,6 +54,16 @@ def app(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def run_queued(app) -> int:
+    """Run every queued import task here, as the worker would; how many ran."""
+    huey = app.extensions["import_queue"].huey
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ def server_env(database: Path) -> dict[str, str]:
     env.update(
         FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
         FLASK_SECRET_KEY="gunicorn-test-" + "s" * 40,
+        FLASK_HUEY_SQLITE_PATH=str(database.parent / "import-queue.sqlite3"),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -111,16 +112,24 @@ class Browser:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, form: dict | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        body: bytes | None = None,
+        content_type: str = "",
+    ) -> Response:
         # The reverse proxy would say the client used HTTPS; gunicorn trusts loopback.
         headers = {"Host": "blog.example", "X-Forwarded-Proto": "https"}
-        body = None
         if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(form, doseq=True).encode()
+            content_type = "application/x-www-form-urlencoded"
+        if content_type:
+            headers["Content-Type"] = content_type
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
@@ -137,10 +146,29 @@ class Browser:
         return self.request("GET", path)
 
     def post(self, path: str, form: dict, token_from: str) -> Response:
-        page = self.get(token_from).body
+        return self.request("POST", path, {**form, "csrf_token": self.csrf_token(token_from)})
+
+    def csrf_token(self, page_path: str) -> str:
+        page = self.get(page_path).body
         start = page.index(TOKEN_FIELD) + len(TOKEN_FIELD)
+        return page[start : page.index('"', start)]
+
+    def upload(self, path: str, field_name: str, filename: str, data: bytes) -> Response:
+        """A multipart form with one file and the CSRF token of the page at `path`."""
+        boundary = "----colloquy-test-boundary"
+        token = self.csrf_token(path)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token}\r\n--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{field_name}"; filename="{filename}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         return self.request(
-            "POST", path, {**form, "csrf_token": page[start : page.index('"', start)]}
+            "POST", path, body=body, content_type=f"multipart/form-data; boundary={boundary}"
         )
 
     def login(self, username: str = "alice", password: str = PASSWORD) -> None:
@@ -173,10 +201,10 @@ def wait_until_serving(process: subprocess.Popen, port: int, log: Path, deadline
     pytest.fail(f"gunicorn did not answer within the deadline:\n{log.read_text()}")
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Ask gunicorn to shut down gracefully; kill it only if it does not."""
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Ask the process to shut down; kill it only if it does not."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -215,3 +243,21 @@ def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
         yield Server(process, port, env, log)
     finally:
         stop(process)
+
+
+@contextmanager
+def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The import queue's consumer, `flask --app app worker`, as production runs it."""
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        # SIGINT is Huey's graceful stop: running tasks end before the consumer does.
+        stop(process, signal.SIGINT)

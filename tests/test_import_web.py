@@ -9,10 +9,9 @@ import zipfile
 
 import pytest
 
-from blog import import_jobs
 from blog.extensions import db
 from blog.models import ImportJob, Post
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_queued
 
 
 def job_token(response) -> str:
@@ -20,10 +19,8 @@ def job_token(response) -> str:
 
 
 def finish(app, token: str) -> ImportJob:
+    assert run_queued(app) >= 1
     with app.app_context():
-        job = db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
-        assert import_jobs.wait_for(job.id, timeout=60)
-        db.session.expire_all()
         return db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
 
 

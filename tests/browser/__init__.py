@@ -34,13 +34,17 @@ OWNER = "alice"
 OWNER_PASSWORD = "correct horse battery staple"
 
 
-def build_app(database_uri: str) -> Flask:
+SECRET_KEY = "browser-" + "k" * 40
+
+
+def build_app(database_uri: str, queue_path: Path) -> Flask:
     """The real application on the given database, migrated, with its owner account."""
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "browser-" + "k" * 40,
+            "SECRET_KEY": SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_uri,
+            "HUEY_SQLITE_PATH": str(queue_path),
         }
     )
     with app.app_context():

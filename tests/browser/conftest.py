@@ -11,12 +11,14 @@ from tests.browser import (
     CHROMIUM,
     OWNER,
     OWNER_PASSWORD,
+    SECRET_KEY,
     LiveServer,
     build_app,
     dispose,
     launch_chromium,
 )
 from tests.conftest import database_url
+from tests.servers import running_worker
 
 
 def browser_unavailable(reason: str) -> None:
@@ -47,9 +49,23 @@ def browser(playwright_driver):
 
 @pytest.fixture
 def live_app(tmp_path):
-    app = build_app(database_url(tmp_path))
+    app = build_app(database_url(tmp_path), tmp_path / "import-queue.sqlite3")
     yield app
     dispose(app)
+
+
+@pytest.fixture
+def import_worker(live_app, tmp_path):
+    """A real import worker process on the live app's database and queue."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(
+        FLASK_SQLALCHEMY_DATABASE_URI=live_app.config["SQLALCHEMY_DATABASE_URI"],
+        FLASK_SECRET_KEY=SECRET_KEY,
+        FLASK_HUEY_SQLITE_PATH=live_app.config["HUEY_SQLITE_PATH"],
+        PYTHONUNBUFFERED="1",
+    )
+    with running_worker(env, tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 EXPORT = FIXTURES / "sharegpt_conversations.json"
 
 
-def test_upload_choose_and_import_one_conversation(signed_in_page: Page, live_app):
+def test_upload_choose_and_import_one_conversation(signed_in_page: Page, live_app, import_worker):
     page = signed_in_page
     titles = [c.title for c in read_conversations(EXPORT.read_bytes(), EXPORT.name)]
     page.goto("/studio/")
@@ -23,7 +23,7 @@ def test_upload_choose_and_import_one_conversation(signed_in_page: Page, live_ap
     page.locator("#file").set_input_files(str(EXPORT))
     page.get_by_role("button", name="Upload and read").click()
 
-    # Reading happens in the background; the page refreshes itself once the list is ready.
+    # The worker process reads it; the page refreshes itself once the list is ready.
     rows = page.locator(".import-row")
     expect(rows).to_have_count(len(titles))
     first_title = rows.first.locator("label").inner_text()
@@ -42,7 +42,7 @@ def test_upload_choose_and_import_one_conversation(signed_in_page: Page, live_ap
         assert [p.title for p in posts] == [first_title] and posts[0].status == "draft"
 
 
-def test_a_refused_file_says_why(signed_in_page: Page, live_app, tmp_path):
+def test_a_refused_file_says_why(signed_in_page: Page, live_app, import_worker, tmp_path):
     page = signed_in_page
     broken = tmp_path / "broken.json"
     broken.write_text('[{"mapping": {"a": ')

@@ -1,0 +1,92 @@
+"""The import queue's tasks and the job's end states, run in-process from a real SQLite queue."""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+from blog import import_jobs
+from blog.extensions import db
+from blog.models import ImportJob, Post, utcnow
+from tests.conftest import FIXTURES, run_queued
+
+MARKDOWN = (FIXTURES / "md_seed_layout.md").read_bytes()
+
+
+def upload(author, data: bytes = MARKDOWN, name: str = "post.md"):
+    return author.post(
+        "/studio/import/", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
+
+
+def token_of(response) -> str:
+    return re.search(r"/studio/import/([\w-]+)", response.headers["Location"]).group(1)
+
+
+def job(app, token: str) -> ImportJob:
+    with app.app_context():
+        return db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
+
+
+def age(app, token: str, seconds: int) -> None:
+    with app.app_context():
+        found = db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
+        found.updated_at = utcnow() - timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_the_request_only_stores_the_upload_privately_and_queues_it(app, author):
+    token = token_of(upload(author))
+    stored = job(app, token)
+    assert stored.status == "reading"
+    assert stat.S_IMODE(Path(stored.path).stat().st_mode) == 0o600
+    assert app.extensions["import_queue"].huey.pending_count() == 1
+    assert run_queued(app) == 1
+    assert job(app, token).status == "listed"
+
+
+def test_a_job_without_sign_of_life_past_its_limit_is_swept_as_failed(app, author):
+    stale, fresh = token_of(upload(author)), token_of(upload(author))
+    limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
+    age(app, stale, limit + import_jobs.GRACE_SECONDS + 1)
+    with app.app_context():
+        assert app.extensions["import_queue"].sweep.call_local() is None
+    swept = job(app, stale)
+    assert swept.status == "failed" and "time limit" in swept.message
+    assert "flask --app app worker" in swept.message
+    assert not Path(swept.path).exists()
+    assert job(app, fresh).status == "reading"
+
+    # The queued task of the swept job finds it failed and leaves it so.
+    run_queued(app)
+    assert job(app, stale).status == "failed" and job(app, fresh).status == "listed"
+
+
+def test_the_page_reports_a_stale_job_as_failed_with_its_reason(app, author):
+    token = token_of(upload(author))
+    age(app, token, app.config["IMPORT_TIME_LIMIT_SECONDS"] + import_jobs.GRACE_SECONDS + 1)
+    page = author.get(f"/studio/import/{token}").get_data(as_text=True)
+    assert "Not imported" in page and "time limit" in page
+    assert "Nothing from this file was saved" in page
+    assert 'hx-trigger="every 1s"' not in page
+
+
+def test_a_failed_read_deletes_the_upload(app, author):
+    token = token_of(upload(author, b'[{"mapping": {"a": ', "broken.json"))
+    run_queued(app)
+    failed = job(app, token)
+    assert failed.status == "failed" and failed.message
+    assert not Path(failed.path).exists()
+
+
+def test_the_command_line_import_runs_in_process_not_through_the_queue(app, runner, tmp_path):
+    source = tmp_path / "post.md"
+    source.write_bytes(MARKDOWN)
+    result = runner.invoke(args=["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert app.extensions["import_queue"].huey.pending_count() == 0
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 1

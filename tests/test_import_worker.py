@@ -1,0 +1,142 @@
+"""Imports end to end on real processes: gunicorn serves the page, the import worker does the work."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.servers import (
+    Browser,
+    Server,
+    running_gunicorn,
+    running_worker,
+    write_chatgpt_export,
+)
+
+pytestmark = pytest.mark.slow
+
+# Large enough that reading it keeps the worker busy for seconds on any machine.
+LARGE_EXPORT_CONVERSATIONS = 8_000
+
+
+@pytest.fixture(scope="module")
+def large_export(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("export") / "conversations.json"
+    return write_chatgpt_export(path, LARGE_EXPORT_CONVERSATIONS).read_bytes()
+
+
+def database(server: Server) -> Path:
+    return Path(server.env["FLASK_SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+
+def job_row(server: Server, token: str) -> dict:
+    with sqlite3.connect(database(server), timeout=30) as connection:
+        connection.row_factory = sqlite3.Row
+        row = connection.execute("SELECT * FROM import_jobs WHERE token = ?", (token,)).fetchone()
+    return dict(row)
+
+
+def wait_for_status(server: Server, token: str, *wanted: str, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        row = job_row(server, token)
+        if row["status"] in wanted:
+            return row
+        if row["status"] == "failed":
+            pytest.fail(f"the job failed: {row['message']}")
+        time.sleep(0.1)
+    pytest.fail(f"the job is still {job_row(server, token)['status']}, not {wanted}")
+
+
+def upload(browser: Browser, name: str, data: bytes) -> str:
+    response = browser.upload("/studio/import/", "file", name, data)
+    assert response.status == 303, response.body
+    return re.search(r"/studio/import/([\w-]+)", response.headers["location"]).group(1)
+
+
+def kill_web_workers(server: Server) -> None:
+    """SIGKILL every gunicorn worker (the master starts new ones), as a crash would."""
+    master = server.process.pid
+    workers = [
+        int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ]
+    assert workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+
+
+def drafts(server: Server) -> list[str]:
+    with sqlite3.connect(database(server), timeout=30) as connection:
+        return [
+            title
+            for (title,) in connection.execute(
+                "SELECT title FROM posts WHERE status = 'draft' ORDER BY id"
+            )
+        ]
+
+
+def test_upload_read_choose_save_while_others_browse_and_web_workers_die(tmp_path, large_export):
+    with (
+        running_gunicorn(tmp_path) as server,
+        running_worker(server.env, tmp_path / "worker.log"),
+    ):
+        author = server.browser()
+        author.login()
+        drafts_before = drafts(server)
+        token = upload(author, "conversations.json", large_export)
+        wait_for_status(server, token, "reading")
+
+        # While the worker reads, other clients are answered at once.
+        reader, other = Browser(server.port), Browser(server.port)
+        timings = []
+        for action in (lambda: reader.get("/"), lambda: reader.get("/login"), other.login):
+            started = time.monotonic()
+            action()
+            timings.append(time.monotonic() - started)
+        assert max(timings) < 1.0, timings
+
+        kill_web_workers(server)
+        assert job_row(server, token)["status"] == "reading", "the worker finished too soon"
+        row = wait_for_status(server, token, "listed")
+        assert row["conversations"] == LARGE_EXPORT_CONVERSATIONS
+        page = author.get(f"/studio/import/{token}").body
+        keys = re.findall(r'name="chosen" value="([^"]+)"', page)[:3]
+        assert len(keys) == 3
+
+        response = author.post(
+            f"/studio/import/{token}",
+            {"chosen": keys, "on_duplicate": "skip"},
+            f"/studio/import/{token}",
+        )
+        assert response.status == 303
+        kill_web_workers(server)
+        wait_for_status(server, token, "done")
+        new = drafts(server)[len(drafts_before) :]
+        # The seeded database holds conversations 0 and 1 already; the rest are new drafts.
+        assert len(new) == 1 and new[0].startswith("Conversation ")
+        assert "Imported" in author.get(f"/studio/import/{token}").body
+        assert not list((Path(row["path"]).parent).glob(f"{token}.*"))
+
+
+def test_a_job_over_its_time_limit_is_reported_failed_with_the_reason(tmp_path, large_export):
+    with running_gunicorn(tmp_path) as server:
+        env = {**server.env, "FLASK_IMPORT_TIME_LIMIT_SECONDS": "0.5"}
+        with running_worker(env, tmp_path / "worker.log"):
+            author = server.browser()
+            author.login()
+            token = upload(author, "conversations.json", large_export)
+            deadline = time.monotonic() + 60
+            while job_row(server, token)["status"] != "failed":
+                assert time.monotonic() < deadline, "the job was not stopped"
+                time.sleep(0.1)
+        row = job_row(server, token)
+        assert "time limit (0.5 seconds)" in row["message"]
+        page = author.get(f"/studio/import/{token}").body
+        assert "time limit" in page and "Nothing from this file was saved" in page
+        assert not Path(row["path"]).exists()
