@@ -181,7 +181,7 @@ class Turn(db.Model):
     speaker: Mapped[str] = mapped_column(StorableString(200), default="")
     model: Mapped[str] = mapped_column(StorableString(200), default="")
     source: Mapped[str] = mapped_column(StorableText, default="")
-    # None until rendered: imports store the source and render lazily.
+    # Rendered when the turn is saved (editor or import); readers only ever read it.
     html: Mapped[str | None] = mapped_column(StorableText)
     # The text as it arrived from the import (or the first save), for provenance.
     original_source: Mapped[str | None] = mapped_column(StorableText)

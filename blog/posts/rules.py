@@ -1,0 +1,56 @@
+"""The rules every write follows, written once for the editor and the import alike:
+rendering, review, clipping to the columns, turn size."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import InstrumentedAttribute
+
+from ..models import Turn
+from ..render import render_markdown
+from ..vocabulary import AI_ROLES, Role
+from .errors import ContentError
+
+UNTITLED = "Untitled conversation"
+
+
+def render_html(source: str) -> str:
+    """Markdown source → the sanitised HTML stored with a turn: the one call to the renderer."""
+    config = current_app.config
+    return render_markdown(
+        source,
+        max_chars=config["MAX_TURN_CHARS"],
+        timeout=config["RENDER_TIMEOUT_SECONDS"],
+    )
+
+
+def render_turn(turn: Turn) -> None:
+    """Render the turn's source into its stored HTML."""
+    turn.html = render_html(turn.source)
+
+
+def needs_review(role: str) -> bool:
+    """Text a model wrote (or ran) waits for the author's review before anyone reads it."""
+    return role in AI_ROLES
+
+
+def default_speaker(model_name: str, role: str) -> str:
+    """The speaker label a new turn starts with: the post's model for a model's turn."""
+    return model_name if role in (Role.ASSISTANT, Role.TOOL) else ""
+
+
+def fit(column: InstrumentedAttribute, value: str | None) -> str:
+    """`value` cut to what the column holds (titles, speakers, names have a length)."""
+    length = column.property.columns[0].type.length
+    text = value or ""
+    return text[:length] if length else text
+
+
+def check_turn_size(source: str) -> None:
+    """Refuse a turn longer than the configured limit."""
+    limit = current_app.config["MAX_TURN_CHARS"]
+    if len(source) > limit:
+        raise ContentError(
+            f"This turn is {len(source):,} characters long; the limit is {limit:,}. "
+            "Split it into several turns."
+        )
