@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.mathnorm import normalize_math
 
 SOURCE_KIND = "chatgpt"
 UNTITLED = "Untitled conversation"
@@ -461,7 +462,7 @@ class _TurnBuilder:
             )
         text = "\n\n".join(blocks)
         if not (self.hidden and "tool-output" in text):
-            text = _normalize_math(text)
+            text = normalize_math(text)
         attachments = [_attachment(image, assets) for image in self.images]
         if self.files:
             referenced = {asset_id(image.pointer) for image in self.images}
@@ -804,17 +805,6 @@ def _alt(text: str) -> str:
     # Brackets become parentheses rather than escapes, which math delimiters would misread.
     flat = " ".join(text.split()).replace("\\", "/")
     return flat.replace("[", "(").replace("]", ")")
-
-
-def _load_normalize_math() -> Callable[[str], str]:
-    try:
-        from blog.importers.mathnorm import normalize_math
-    except ImportError:
-        return lambda text: text
-    return normalize_math
-
-
-_normalize_math = _load_normalize_math()
 
 
 def _model_name(slug: object) -> str | None:

@@ -26,6 +26,7 @@ from blog.importers.archive import (
     sniff_image_type,
 )
 from blog.importers.base import ImportedConversation, ImportFormatError
+from blog.importers.pasted import looks_pasted
 
 __all__ = ["FORMATS", "ImportLimits", "detect_format", "read_conversations"]
 
@@ -448,7 +449,7 @@ def _sniff(
         )
     if _PASTED_MARKER.search(text):
         return _Sniffed("pasted")
-    if not _MARKDOWN_MARKS.search(text) and _looks_pasted(text):
+    if not _MARKDOWN_MARKS.search(text) and looks_pasted(text):
         return _Sniffed("pasted")
     return _Sniffed("markdown")
 
@@ -482,14 +483,6 @@ def _decode(data: bytes, where: str, limits: ImportLimits) -> str:
         raise ImportFormatError(
             f"the text is not UTF-8 (invalid byte at position {exc.start:,})", where
         ) from exc
-
-
-def _looks_pasted(text: str) -> bool:
-    try:
-        from blog.importers.pasted import looks_pasted
-    except ImportError:
-        return bool(_PASTED_MARKER.search(text))
-    return looks_pasted(text)
 
 
 def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sniffed:

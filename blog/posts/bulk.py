@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
@@ -268,7 +269,7 @@ def store_attachments(post_id: int, turn: ImportedTurn) -> str:
             )
             .scalar_one()
         )
-        urls.append(f"/assets/{asset_id}/{name}")
+        urls.append(asset_path(asset_id, name))
 
     def point(m: re.Match[str]) -> str:
         index = int(m.group(1))
@@ -281,6 +282,12 @@ def store_attachments(post_id: int, turn: ImportedTurn) -> str:
         lambda m: f"*[Image not included in the export{': ' + m.group(1) if m.group(1) else ''}]*",
         text,
     )
+
+
+def asset_path(asset_id: int, name: str) -> str:
+    """The reader's URL of a stored asset, as a path (imports also run outside any request)."""
+    urls = current_app.url_map.bind("")
+    return urls.build("public.asset", {"asset_id": asset_id, "name": name})
 
 
 def safe_asset_name(name: str, mime_type: str) -> str:
