@@ -40,20 +40,21 @@ def import_file(
 
     The file is read, rendered and scanned first; the write transaction opens only after.
     """
-    save = ImportSave(author, on_duplicate, current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000))
-    try:
-        for index, conversation in enumerate(
-            read_conversations(source, filename, limits=import_limits())
-        ):
-            if chosen is not None and conversation_key(conversation, index) not in chosen:
-                continue
-            save.prepare(conversation)
-            if progress is not None:
-                progress(conversation)
-    except BaseException:
-        db.session.rollback()
-        raise
-    return save.write()
+    scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
+    with ImportSave(author, on_duplicate, scan_budget) as save:
+        try:
+            for index, conversation in enumerate(
+                read_conversations(source, filename, limits=import_limits())
+            ):
+                if chosen is not None and conversation_key(conversation, index) not in chosen:
+                    continue
+                save.prepare(conversation)
+                if progress is not None:
+                    progress(conversation)
+        except BaseException:
+            db.session.rollback()
+            raise
+        return save.write()
 
 
 class CountingReader(io.RawIOBase):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import pickle
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from .slugs import SlugBook, slugify
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
 DUPLICATE_CHOICES = ("skip", "update")
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ class Prepared:
 
 
 class ImportSave:
-    """An import's save: `prepare` each conversation (no writes), then `write` them all at once."""
+    """An import's save: `prepare` each conversation (no writes), then `write` them all at once.
+    Used as a context manager, which discards what was prepared."""
 
     def __init__(self, author: User | None, on_duplicate: str, scan_budget: int) -> None:
         if on_duplicate not in DUPLICATE_CHOICES:
@@ -115,8 +120,16 @@ class ImportSave:
         self.on_duplicate = on_duplicate
         self.scan_budget = scan_budget
         self.report = ImportReport()
-        self.prepared: list[Prepared] = []
+        # Prepared conversations wait on disk past a few MB, so a large export's rendered
+        # HTML is never all in memory at once. Only this process writes and reads it back.
+        self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
         self.known = KnownPosts()
+
+    def __enter__(self) -> ImportSave:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.spool.close()
 
     def prepare(self, conversation: ImportedConversation) -> None:
         """Render and scan one conversation, or note why it is skipped."""
@@ -131,7 +144,7 @@ class ImportSave:
         rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
         self.report.turns += len(rows)
         scan = self.report.turns <= self.scan_budget
-        self.prepared.append(
+        pickle.dump(
             Prepared(
                 conversation=conversation,
                 digest=digest,
@@ -139,14 +152,16 @@ class ImportSave:
                 turns=rows,
                 with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
                 findings=summarise_findings(rows) if scan else "",
-            )
+            ),
+            self.spool,
+            protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     def write(self) -> ImportReport:
         """Insert everything prepared in one transaction and commit it: all or nothing."""
         try:
             self.known = KnownPosts()  # again: another import may have finished meanwhile
-            for item in self.prepared:
+            for item in self.spooled():
                 self.write_post(item)
             if self.report.updated:
                 bump_generation()
@@ -155,6 +170,14 @@ class ImportSave:
             db.session.rollback()
             raise
         return self.report
+
+    def spooled(self) -> Iterator[Prepared]:
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)  # noqa: S301 - written by `prepare` just before
+            except EOFError:
+                return
 
     def write_post(self, item: Prepared) -> None:
         conversation = item.conversation
