@@ -20,8 +20,8 @@ BLOG = ROOT / "blog"
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
-def chatgpt_export() -> bytes:
-    """A small conversations.json: a question, a hidden reasoning step, an answer."""
+def chatgpt_export(count: int = 1) -> bytes:
+    """A small conversations.json: `count` conversations of a question and an answer."""
 
     def node(key, parent, children, role, text, content_type="text", **extra):
         content = {"content_type": content_type}
@@ -36,20 +36,23 @@ def chatgpt_export() -> bytes:
         } | extra
         return {"id": key, "parent": parent, "children": children, "message": message}
 
-    mapping = {
-        "root": {"id": "root", "parent": None, "children": ["u1"], "message": None},
-        "u1": node("u1", "root", ["a1"], "user", "What is a *monad*?"),
-        "a1": node("a1", "u1", [], "assistant", "A monad is a **pattern** for chaining."),
-    }
-    conversation = {
-        "id": "conv-arch-1",
-        "title": "Monads, briefly",
-        "create_time": 1717000000,
-        "update_time": 1717000100,
-        "current_node": "a1",
-        "mapping": mapping,
-    }
-    return json.dumps([conversation]).encode()
+    def conversation(n: int) -> dict:
+        again = " Again." * n
+        mapping = {
+            "root": {"id": "root", "parent": None, "children": ["u1"], "message": None},
+            "u1": node("u1", "root", ["a1"], "user", "What is a *monad*?" + again),
+            "a1": node("a1", "u1", [], "assistant", "A monad is a **pattern** for chaining."),
+        }
+        return {
+            "id": f"conv-arch-{n}",
+            "title": "Monads, briefly",
+            "create_time": 1717000000,
+            "update_time": 1717000100,
+            "current_node": "a1",
+            "mapping": mapping,
+        }
+
+    return json.dumps([conversation(n) for n in range(count)]).encode()
 
 
 @contextmanager
@@ -77,6 +80,20 @@ def test_an_import_stores_rendered_html(app, owner):
             "<p>What is a <em>monad</em>?</p>",
             "<p>A monad is a <strong>pattern</strong> for chaining.</p>",
         ]
+
+
+def test_an_import_writes_only_after_every_conversation_is_read_and_scanned(app, owner):
+    progress_at: list[int] = []
+    with statements(app) as seen, app.app_context():
+        report = import_file(
+            chatgpt_export(2),
+            "conversations.json",
+            db.session.get(User, owner),
+            progress=lambda _conversation: progress_at.append(len(seen)),
+        )
+    assert len(report.created) == 2 and len(progress_at) == 2
+    first_write = next(i for i, statement in enumerate(seen) if WRITES.match(statement))
+    assert first_write >= progress_at[-1]
 
 
 def test_reading_pages_feeds_and_the_editor_writes_nothing(app, author, owner):

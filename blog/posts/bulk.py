@@ -183,7 +183,9 @@ class ImportSave:
         conversation = item.conversation
         existing = self.known.match(conversation, item.digest)
         if existing is not None and self.on_duplicate == "skip":
+            # A repeat within the file, or a post saved meanwhile by another import.
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
+            self.report.turns -= len(item.turns)
             return
         values = post_values(conversation, item)
         connection = db.session.connection()
