@@ -21,6 +21,7 @@ from .importing import CountingReader, ImportReport, import_file
 from .models import Post, User
 from .privacy import open_findings
 from .scan import mask
+from .vocabulary import Status
 
 
 def init_app(app: Flask) -> None:
@@ -105,7 +106,7 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
     try:
         content.publish(
             post,
-            status="unlisted" if unlisted else "published",
+            status=Status.UNLISTED if unlisted else Status.PUBLISHED,
             confirmed=confirmed,
             mark_reviewed=reviewed,
         )

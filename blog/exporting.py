@@ -7,7 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import select
 
 from .exporters import to_json, to_markdown
@@ -16,13 +16,13 @@ from .models import Asset, Post, Tag
 from .posts import as_conversation, published_posts, published_tag_ids
 
 STATIC_PAGES = (
-    "/",
-    "/archive",
-    "/license",
-    "/feed.xml",
-    "/atom.xml",
-    "/sitemap.xml",
-    "/robots.txt",
+    "public.index",
+    "public.archive",
+    "public.license_page",
+    "public.rss",
+    "public.atom",
+    "public.sitemap",
+    "public.robots",
 )
 
 
@@ -55,15 +55,11 @@ def export_zip() -> bytes:
 def export_static(app: Flask, directory: Path) -> int:
     """Render the public site to static files, feeds included; returns the number of files."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = list(STATIC_PAGES)
-    for post in db.session.scalars(published_posts()):
-        paths += [f"/posts/{post.slug}", f"/posts/{post.slug}.md", f"/posts/{post.slug}.json"]
-        assets = db.session.scalars(select(Asset).where(Asset.post_id == post.id))
-        paths += [f"/assets/{asset.id}/{asset.name}" for asset in assets]
-    for tag in db.session.scalars(select(Tag).where(Tag.id.in_(published_tag_ids()))):
-        paths += [f"/tags/{tag.slug}", f"/tags/{tag.slug}/feed.xml"]
-    client = app.test_client()
     base_url = app.config.get("SITE_URL") or "http://localhost"
+    # Paths relative to the site's root: the client below adds the base URL's own prefix.
+    with app.test_request_context():
+        paths = public_paths()
+    client = app.test_client()
     written = 0
     for path in paths:
         response = client.get(path, base_url=base_url)
@@ -75,6 +71,21 @@ def export_static(app: Flask, directory: Path) -> int:
         written += 1
     shutil.copytree(app.static_folder, directory / "static", dirs_exist_ok=True)
     return written
+
+
+def public_paths() -> list[str]:
+    """The path of every public page and file, as the URL map builds it (request context)."""
+    paths = [url_for(endpoint) for endpoint in STATIC_PAGES]
+    for post in db.session.scalars(published_posts()):
+        paths += [
+            url_for(endpoint, slug=post.slug)
+            for endpoint in ("public.post", "public.post_markdown", "public.post_json")
+        ]
+        assets = db.session.scalars(select(Asset).where(Asset.post_id == post.id))
+        paths += [url_for("public.asset", asset_id=a.id, name=a.name) for a in assets]
+    for tag in db.session.scalars(select(Tag).where(Tag.id.in_(published_tag_ids()))):
+        paths += [url_for("public.tag", slug=tag.slug), url_for("public.tag_rss", slug=tag.slug)]
+    return paths
 
 
 def static_target(directory: Path, path: str) -> Path:

@@ -23,9 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
-from .vocabulary import AI_ROLES, ROLES
-
-__all__ = ["AI_ROLES", "ROLES"]
+from .vocabulary import AI_ROLES, Status
 
 
 class StorableString(TypeDecorator):
@@ -126,7 +124,7 @@ class Post(db.Model):
     slug: Mapped[str] = mapped_column(StorableString(200), unique=True)
     title: Mapped[str] = mapped_column(StorableString(300))
     summary: Mapped[str] = mapped_column(StorableText, default="")
-    status: Mapped[str] = mapped_column(StorableString(20), default="draft")
+    status: Mapped[str] = mapped_column(StorableString(20), default=Status.DRAFT)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     source_kind: Mapped[str] = mapped_column(StorableString(40), default="editor")
     source_id: Mapped[str | None] = mapped_column(StorableString(200))
@@ -162,12 +160,12 @@ class Post(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == "published"
+        return self.status == Status.PUBLISHED
 
     @property
     def is_reachable(self) -> bool:
         """Public or unlisted: reachable by anyone holding the link."""
-        return self.status in ("published", "unlisted")
+        return self.status in (Status.PUBLISHED, Status.UNLISTED)
 
 
 class Turn(db.Model):
@@ -181,7 +179,7 @@ class Turn(db.Model):
     speaker: Mapped[str] = mapped_column(StorableString(200), default="")
     model: Mapped[str] = mapped_column(StorableString(200), default="")
     source: Mapped[str] = mapped_column(StorableText, default="")
-    # None until rendered: imports store the source and render lazily.
+    # Rendered when the turn is saved (editor or import); readers only ever read it.
     html: Mapped[str | None] = mapped_column(StorableText)
     # What a reader sees, as plain text and its word count, kept with the HTML at each render.
     text: Mapped[str | None] = mapped_column(StorableText)

@@ -20,10 +20,6 @@ class TurnFinding:
     finding: Finding
     dismissed_reason: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"{self.turn.id}-{self.finding.fingerprint[:16]}"
-
 
 def findings_for(post: Post) -> list[TurnFinding]:
     """Every finding in the visible turns, dismissed ones marked with their reason."""

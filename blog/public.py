@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import disclosure
 from . import posts as content
 from .accounts import has_users
 from .caching import public_page
@@ -23,7 +24,7 @@ from .extensions import db
 from .licenses import license_for
 from .models import Asset, Post, Series, Tag
 from .search import search_posts
-from .site import disclosure_text, load_settings
+from .site import load_settings
 
 bp = Blueprint("public", __name__)
 
@@ -40,21 +41,14 @@ def page_number() -> int:
 def post_view_model(post: Post) -> dict:
     """Everything a template needs to show one post, computed once."""
     settings = load_settings()
-    how_made = content.how_made(post)
-    models = content.post_models(post)
     author_name = post.author.name if post.author else settings.author_name
+    told = disclosure.for_post(post, wording=settings.disclosure, author_name=author_name)
     return {
         "post": post,
         "turns": post.visible_turns,
-        "omitted": content.omitted_runs(post),
-        "how_made": how_made,
-        "how_made_label": content.HOW_MADE_LABELS[how_made],
-        "models": models,
-        "disclosure": disclosure_text(
-            settings.disclosure, kind=content.HOW_MADE[how_made], model=models, author=author_name
-        ),
+        "disclosure": told,
         "license": license_for(post.license or settings.default_license),
-        "author_name": author_name,
+        "author_name": told.author,
     }
 
 
@@ -90,7 +84,6 @@ def post(slug: str):
         if moved:
             return redirect(url_for("public.post", slug=moved), code=301)
         abort(404)
-    content.ensure_rendered(found)
     view = post_view_model(found)
     return render_template(
         "public/post.html",
@@ -112,18 +105,10 @@ def json_ld(view: dict) -> dict:
         "url": url_for("public.post", slug=post.slug, _external=True),
         "author": {"@type": "Person", "name": view["author_name"]},
         "publisher": {"@type": "Person", "name": view["author_name"]},
-        "description": view["disclosure"],
-        "creativeWorkStatus": view["how_made_label"],
         "isAccessibleForFree": True,
         "keywords": [tag.name for tag in post.tags],
-        "about": "A conversation with an AI model",
-        "contributor": {
-            "@type": "SoftwareApplication",
-            "name": view["models"] or "AI model",
-            "applicationCategory": "AI language model",
-        },
         "license": view["license"].url or url_for("public.license_page", _external=True),
-    }
+    } | view["disclosure"].json_ld()
     if post.published_at:
         data["datePublished"] = post.published_at.isoformat()
     if post.updated_at:
@@ -219,11 +204,7 @@ def archive():
 
 def feed_items(query) -> list[dict]:
     limit = int(current_app.config["FEED_ITEMS"])
-    items = []
-    for p in db.session.scalars(query.limit(limit)):
-        content.ensure_rendered(p)
-        items.append(post_view_model(p))
-    return items
+    return [post_view_model(p) for p in db.session.scalars(query.limit(limit))]
 
 
 def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str = "", **args):
@@ -291,9 +272,11 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
+    disallowed = (url_for("studio.dashboard"), url_for("auth.login"), url_for("auth.setup"))
     body = (
-        "User-agent: *\nDisallow: /studio/\nDisallow: /login\nDisallow: /setup\n"
-        f"Sitemap: {url_for('public.sitemap', _external=True)}\n"
+        "User-agent: *\n"
+        + "".join(f"Disallow: {path}\n" for path in disallowed)
+        + f"Sitemap: {url_for('public.sitemap', _external=True)}\n"
     )
     return Response(body, mimetype="text/plain")
 

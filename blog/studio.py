@@ -17,13 +17,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from . import disclosure
 from . import posts as content
 from .exporting import export_zip
 from .extensions import db
-from .markdown import render_markdown
 from .models import Post, Turn
 from .privacy import dismiss_finding, findings_for
 from .site import SettingsError, load_settings, save_settings
+from .vocabulary import ROLES, Role, Status
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -121,8 +122,8 @@ def new_post():
             request.form.get("title", ""),
             license_code=load_settings().default_license,
         )
-        first_role = request.form.get("first_role", "user")
-        content.add_turn(post, first_role if first_role in content.ROLES else "user")
+        first_role = request.form.get("first_role", Role.USER)
+        content.add_turn(post, first_role if first_role in ROLES else Role.USER)
         flash("Draft created. Click a turn to write in it.", "success")
         return redirect(editor_url(post), code=303)
     return render_template("studio/new.html")
@@ -132,14 +133,13 @@ def new_post():
 def edit_post(post_id: int):
     """The editor: the post's details and its turns, each editable in place."""
     post = load_post(post_id)
-    content.ensure_rendered(post)
     findings = findings_for(post)  # scanned once for the turns and the publish panel
     context = turn_context(post, findings)
     return render_template(
         "studio/edit.html",
         problems=content.publish_problems(post, findings),
-        how_made=content.how_made(post),
-        how_made_choices=content.HOW_MADE_LABELS,
+        how_made=disclosure.how_made(post),
+        how_made_choices=disclosure.STATED_KINDS,
         **context,
     )
 
@@ -205,7 +205,7 @@ def add_turn(post_id: int):
     post = load_post(post_id)
     after_id = request.form.get("after", type=int)
     after = load_turn(post, after_id) if after_id else None
-    turn = content.add_turn(post, request.form.get("role", "user"), after=after)
+    turn = content.add_turn(post, request.form.get("role", Role.USER), after=after)
     return after_change(post, "Turn added.", turn)
 
 
@@ -320,7 +320,7 @@ def dismiss(post_id: int):
 def preview():
     """Live preview of Markdown as it will be published (nothing is saved)."""
     return render_template(
-        "partials/preview.html", html=render_markdown(request.form.get("source", ""))
+        "partials/preview.html", html=content.render_html(request.form.get("source", ""))
     )
 
 
@@ -332,11 +332,13 @@ def publish(post_id: int):
         request.form.get("confirm_privacy")
     )
     try:
-        content.publish(post, status=request.form.get("status", "published"), confirmed=confirmed)
+        content.publish(
+            post, status=request.form.get("status", Status.PUBLISHED), confirmed=confirmed
+        )
     except content.PublishBlocked as exc:
         flash("Not published yet: " + "; ".join(exc.reasons) + ".", "error")
         return redirect(editor_url(post), code=303)
-    where = "unlisted (reachable by its link only)" if post.status == "unlisted" else "public"
+    where = "unlisted (reachable by its link only)" if post.status == Status.UNLISTED else "public"
     flash(f"Published: the post is now {where}.", "success")
     return redirect(editor_url(post), code=303)
 

@@ -22,8 +22,8 @@ from werkzeug.exceptions import HTTPException
 from .accounts import load_user
 from .extensions import login_manager
 from .licenses import LICENSES, license_for
-from .models import ROLES
 from .site import load_settings
+from .vocabulary import ROLE_LABELS, ROLES, Role, Status
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.context_processor(template_globals)
+    # Globals rather than context: macros imported from macros.html see these too.
+    app.jinja_env.globals.update(Role=Role, Status=Status, role_labels=ROLE_LABELS)
     app.template_filter("date")(format_date)
     app.template_filter("isodate")(iso_date)
     app.template_filter("rfc822")(rfc822_date)

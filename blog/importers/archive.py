@@ -163,14 +163,6 @@ class GuardedReader(io.RawIOBase):
         self._depth += 2 * opened - len(brackets)
 
 
-def guarded(
-    raw: BinaryIO, where: str, limits: ImportLimits, *, json_depth: bool = True
-) -> io.BufferedReader:
-    """Wrap a binary stream so reading it enforces the byte limit and, for JSON, the depth limit."""
-    depth = limits.max_json_depth if json_depth else None
-    return io.BufferedReader(GuardedReader(raw, where, limits.max_bytes, depth), 64 * 1024)
-
-
 class SafeZip:
     """A zip archive checked against path tricks, symlinks, encryption and decompression bombs."""
 

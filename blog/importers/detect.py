@@ -510,7 +510,7 @@ def _sniff(
         )
     if _PASTED_MARKER.search(text):
         return _Sniffed("pasted")
-    if not _MARKDOWN_MARKS.search(text) and _looks_pasted(text):
+    if not _MARKDOWN_MARKS.search(text) and looks_pasted(text):
         return _Sniffed("pasted")
     return _Sniffed("markdown")
 

@@ -78,7 +78,7 @@ def upgrade():
     )
     # Stored HTML came from the old renderer (python-markdown): rebuild it and fill the new
     # columns, so no page shows the old rendering or raw Markdown after the upgrade.
-    from blog.rerender import rerender_turns
+    from blog.posts.rerender import rerender_turns
 
     def progress(done, total):
         print(f"  rendered {done} of {total} turns", flush=True)

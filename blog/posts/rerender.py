@@ -11,7 +11,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .markdown import MAX_CHARS, TIMEOUT_SECONDS, plain_text, render_markdown
+from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, plain_text, render_markdown
 
 turns = sa.table(
     "turns",

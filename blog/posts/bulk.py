@@ -1,0 +1,340 @@
+"""The service's fast path for imports: many conversations saved as drafts in one transaction.
+
+It follows the same rules as the editor (`rules.py`, `slugs.py`): review, clipping, slugs and
+rendering are the editor's, only the statements differ (rows in large batches, COPY on
+PostgreSQL). Everything slow happens before the write transaction opens: each conversation is
+rendered and scanned as it is `prepare`d; `write` then only inserts. The one exception is a turn
+that carries files: its links point at the stored assets, whose ids exist only once inserted,
+so it is rendered after them.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import pickle
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+
+from ..extensions import db
+from ..importers.base import ImportedConversation, ImportedTurn
+from ..models import Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
+from ..scan import scan_text
+from ..site import bump_generation
+from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
+from .details import tags_named
+from .rows import write_turn_rows
+from .rules import UNTITLED, fit, needs_review, rendered
+from .slugs import SlugBook, slugify
+
+ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
+MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
+DUPLICATE_CHOICES = ("skip", "update")
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SavedPost:
+    """A post an import created or updated."""
+
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass
+class ImportReport:
+    """What one file's import did, for the CLI and the import page."""
+
+    created: list[SavedPost] = field(default_factory=list)
+    updated: list[SavedPost] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    turns: int = 0
+    # Privacy and secret findings per imported post title, a warning before any publishing,
+    # and what the reader repaired (an unclosed code fence closed at line N).
+    warnings: list[str] = field(default_factory=list)
+    # Per conversation, the material kept but hidden: "Title: 3 reasoning, 2 code cells hidden".
+    hidden: list[str] = field(default_factory=list)
+
+    def merge(self, other: ImportReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.skipped += other.skipped
+        self.turns += other.turns
+        self.warnings += other.warnings
+        self.hidden += other.hidden
+
+
+class KnownPosts:
+    """What is already in the database, read once: slugs in use and earlier imports."""
+
+    def __init__(self) -> None:
+        connection = db.session.connection()
+        rows = connection.execute(
+            select(Post.id, Post.slug, Post.source_kind, Post.source_id, Post.content_hash)
+        ).all()
+        slugs = {row.slug for row in rows}
+        slugs.update(connection.execute(select(SlugRedirect.old_slug)).scalars())
+        self.slugs = SlugBook(slugs)
+        self.by_source = {(r.source_kind, r.source_id): (r.id, r.slug) for r in rows if r.source_id}
+        self.by_hash = {r.content_hash: (r.id, r.slug) for r in rows if r.content_hash}
+
+    def match(self, conversation: ImportedConversation, digest: str) -> tuple[int, str] | None:
+        """The (id, slug) of a post imported earlier from this conversation, by source or hash."""
+        if conversation.source_id:
+            found = self.by_source.get((conversation.source_kind, conversation.source_id))
+            if found:
+                return found
+        return self.by_hash.get(digest)
+
+    def remember(
+        self, conversation: ImportedConversation, digest: str, post: tuple[int, str]
+    ) -> None:
+        self.by_hash[digest] = post
+        if conversation.source_id:
+            self.by_source[(conversation.source_kind, conversation.source_id)] = post
+
+
+@dataclass
+class Prepared:
+    """One conversation ready to insert: its rows built, its turns rendered and scanned."""
+
+    conversation: ImportedConversation
+    digest: str
+    title: str
+    turns: list[dict]
+    with_files: dict[int, ImportedTurn]
+    findings: str
+
+
+class ImportSave:
+    """An import's save: `prepare` each conversation (no writes), then `write` them all at once.
+    Used as a context manager, which discards what was prepared."""
+
+    def __init__(self, author: User | None, on_duplicate: str, scan_budget: int) -> None:
+        if on_duplicate not in DUPLICATE_CHOICES:
+            raise ValueError(f"on_duplicate must be one of {DUPLICATE_CHOICES}")
+        self.author_id = author.id if author is not None else None
+        self.on_duplicate = on_duplicate
+        self.scan_budget = scan_budget
+        self.report = ImportReport()
+        # Prepared conversations wait on disk past a few MB, so a large export's rendered
+        # HTML is never all in memory at once. Only this process writes and reads it back.
+        self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
+        self.known = KnownPosts()
+
+    def __enter__(self) -> ImportSave:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.spool.close()
+
+    def prepare(self, conversation: ImportedConversation) -> None:
+        """Render and scan one conversation, or note why it is skipped."""
+        if not conversation.turns:
+            self.report.skipped.append(f"{conversation.title} (no visible turns)")
+            return
+        digest = conversation.content_hash()
+        existing = self.known.match(conversation, digest)
+        if existing is not None and self.on_duplicate == "skip":
+            self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
+            return
+        rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
+        self.report.turns += len(rows)
+        scan = self.report.turns <= self.scan_budget
+        pickle.dump(
+            Prepared(
+                conversation=conversation,
+                digest=digest,
+                title=fit(Post.title, conversation.title or UNTITLED),
+                turns=rows,
+                with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
+                findings=summarise_findings(rows) if scan else "",
+            ),
+            self.spool,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+    def write(self) -> ImportReport:
+        """Insert everything prepared in one transaction and commit it: all or nothing."""
+        try:
+            self.known = KnownPosts()  # again: another import may have finished meanwhile
+            for item in self.spooled():
+                self.write_post(item)
+            if self.report.updated:
+                bump_generation()
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return self.report
+
+    def spooled(self) -> Iterator[Prepared]:
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)  # noqa: S301 - written by `prepare` just before
+            except EOFError:
+                return
+
+    def write_post(self, item: Prepared) -> None:
+        conversation = item.conversation
+        existing = self.known.match(conversation, item.digest)
+        if existing is not None and self.on_duplicate == "skip":
+            # A repeat within the file, or a post saved meanwhile by another import.
+            self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
+            self.report.turns -= len(item.turns)
+            return
+        values = post_values(conversation, item)
+        connection = db.session.connection()
+        if existing is not None:
+            post_id, slug = existing
+            connection.execute(delete(Turn).where(Turn.post_id == post_id))
+            connection.execute(delete(Asset).where(Asset.post_id == post_id))
+            connection.execute(
+                update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
+            )
+            self.report.updated.append(SavedPost(post_id, slug, item.title))
+        else:
+            slug = self.known.slugs.claim(slugify(item.title))
+            post_id = connection.execute(
+                insert(Post).returning(Post.id),
+                {"slug": slug, "author_id": self.author_id, "license": "", "created_at": utcnow()}
+                | values,
+            ).scalar_one()
+            self.report.created.append(SavedPost(post_id, slug, item.title))
+        self.known.remember(conversation, item.digest, (post_id, slug))
+        if conversation.tags:
+            tag_post(post_id, conversation.tags)
+        for index, turn in item.with_files.items():
+            source = store_attachments(post_id, turn)
+            item.turns[index].update(source=source, original_source=source, **rendered(source))
+        write_turn_rows(connection, [row | {"post_id": post_id} for row in item.turns])
+        if item.findings:
+            self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
+        self.report.warnings.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
+        kept = hidden_summary(conversation)
+        if kept:
+            self.report.hidden.append(f"{item.title} ({slug}): {kept}")
+
+
+def post_values(conversation: ImportedConversation, item: Prepared) -> dict:
+    return {
+        "title": item.title,
+        "summary": conversation.summary or "",
+        "source_kind": conversation.source_kind,
+        "source_id": conversation.source_id,
+        "content_hash": item.digest,
+        "model_name": fit(Post.model_name, conversation.model),
+        "conversation_at": conversation.created_at,
+        "updated_at": utcnow(),
+        # New text needs a new review before anyone reads it.
+        "status": Status.DRAFT,
+    }
+
+
+def tag_post(post_id: int, names: list[str]) -> None:
+    connection = db.session.connection()
+    connection.execute(delete(post_tags).where(post_tags.c.post_id == post_id))
+    tags = tags_named(names)
+    db.session.flush()
+    connection.execute(insert(post_tags), [{"post_id": post_id, "tag_id": tag.id} for tag in tags])
+
+
+def turn_row(position: int, turn: ImportedTurn) -> dict:
+    """A turn's row, rendered now (a turn with files is rendered once they are stored)."""
+    return {
+        "position": position,
+        "role": turn.role,
+        "speaker": fit(Turn.speaker, turn.speaker),
+        "model": fit(Turn.model, turn.model),
+        "source": turn.text,
+        **(
+            {"html": None, "text": None, "words": None} if turn.attachments else rendered(turn.text)
+        ),
+        "original_source": turn.text,
+        "alternatives_json": (
+            json.dumps(turn.alternatives, ensure_ascii=False) if turn.alternatives else "[]"
+        ),
+        "reviewed": not needs_review(turn.role),
+        "excluded": turn.hidden,
+        "created_at": turn.created_at,
+        "version": 1,
+    }
+
+
+def summarise_findings(rows: list[dict]) -> str:
+    """The privacy findings in the visible turns, counted by kind, so the author hears early."""
+    kinds: dict[str, int] = {}
+    for row in rows:
+        if not row["excluded"]:
+            for finding in scan_text(row["source"]):
+                kinds[finding.label] = kinds.get(finding.label, 0) + 1
+    return ", ".join(f"{count} {label}" for label, count in sorted(kinds.items()))
+
+
+def store_attachments(post_id: int, turn: ImportedTurn) -> str:
+    """Save the turn's files as assets and point its Markdown at them."""
+    urls: list[str | None] = []
+    for attachment in turn.attachments:
+        if attachment.data is None:
+            urls.append(None)
+            continue
+        name = safe_asset_name(attachment.name, attachment.mime_type)
+        asset_id = (
+            db.session.connection()
+            .execute(
+                insert(Asset)
+                .values(
+                    post_id=post_id,
+                    name=name,
+                    mime_type=attachment.mime_type,
+                    data=attachment.data,
+                    created_at=utcnow(),
+                )
+                .returning(Asset.id)
+            )
+            .scalar_one()
+        )
+        urls.append(asset_path(asset_id, name))
+
+    def point(m: re.Match[str]) -> str:
+        index = int(m.group(1))
+        url = urls[index] if index < len(urls) else None
+        return f"]({url})" if url else "](#image-not-included)"
+
+    text = ATTACHMENT_REF.sub(point, turn.text)
+    # A missing file is shown as a clear placeholder, never as a broken image.
+    return MISSING_IMAGE.sub(
+        lambda m: f"*[Image not included in the export{': ' + m.group(1) if m.group(1) else ''}]*",
+        text,
+    )
+
+
+def asset_path(asset_id: int, name: str) -> str:
+    """The reader's URL of a stored asset, as a path (imports also run outside any request)."""
+    urls = current_app.url_map.bind("")
+    return urls.build("public.asset", {"asset_id": asset_id, "name": name})
+
+
+def safe_asset_name(name: str, mime_type: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")[:80] or "file"
+    extension = mimetypes.guess_extension(mime_type) or ""
+    return stem if not extension or stem.endswith(extension) else stem + extension
+
+
+def hidden_summary(conversation: ImportedConversation) -> str:
+    """What an import kept but hid, by kind: "3 reasoning, 2 code cells hidden"."""
+    counts = Counter(turn.role for turn in conversation.turns if turn.hidden)
+    parts = [
+        f"{counts[role]} {HIDDEN_MATERIAL_NOUNS.get(role, str(role) + ' turns')}"
+        for role in sorted(counts)
+    ]
+    return f"{', '.join(parts)} hidden" if parts else ""

@@ -1,0 +1,101 @@
+"""Publishing and its gates, taking a post back down, deleting it, re-rendering the site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import Post, utcnow
+from ..privacy import TurnFinding, open_findings
+from ..site import bump_generation
+from ..vocabulary import Status
+from .details import touch
+from .errors import ContentError, PublishBlocked
+from .queries import REACHABLE, unreviewed_turns
+from .rerender import rerender_turns
+
+
+def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> list[str]:
+    """Everything that stands between this post and publication (`findings`: the scan, if done)."""
+    problems = []
+    visible = post.visible_turns
+    if not visible:
+        problems.append("the post has no visible turns")
+    unreviewed = [n for n, t in enumerate(visible, start=1) if t.is_ai and not t.reviewed]
+    if unreviewed:
+        numbers = ", ".join(map(str, unreviewed))
+        problems.append(f"{len(unreviewed)} AI turn(s) not yet reviewed (turn {numbers})")
+    if findings is None:
+        findings = open_findings(post)
+    else:
+        findings = [f for f in findings if f.dismissed_reason is None]
+    if findings:
+        kinds = sorted({f.finding.label for f in findings})
+        problems.append(f"{len(findings)} privacy finding(s) still open ({', '.join(kinds)})")
+    return problems
+
+
+def publish(
+    post: Post,
+    *,
+    status: str = Status.PUBLISHED,
+    confirmed: bool = False,
+    mark_reviewed: bool = False,
+) -> None:
+    """Make the post public (or unlisted) once nothing blocks it."""
+    if status not in REACHABLE:
+        raise ContentError("A post is published either publicly or as unlisted.")
+    if mark_reviewed:
+        for turn in unreviewed_turns(post):
+            turn.reviewed = True
+    problems = publish_problems(post)
+    if not confirmed:
+        problems.append(
+            "confirm the publishing checklist (usage policies respected, "
+            "no private details of the people mentioned)"
+        )
+    if problems:
+        db.session.rollback()
+        raise PublishBlocked(problems)
+    now = utcnow()
+    post.checklist_confirmed_at = now
+    if post.published_at is None:
+        post.published_at = now
+    post.status = status
+    touch(post)
+    db.session.commit()
+
+
+def unpublish(post: Post) -> None:
+    """Take the post off every public surface; it becomes a draft again."""
+    was_reachable = post.is_reachable
+    post.status = Status.DRAFT
+    touch(post)
+    if was_reachable:
+        bump_generation()
+    db.session.commit()
+
+
+def delete_post(post: Post) -> None:
+    """Delete the post, its turns and assets for good."""
+    if post.is_reachable:
+        bump_generation()
+    db.session.delete(post)
+    db.session.commit()
+
+
+def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the stored HTML and plain text of every turn; returns how many were rendered."""
+    config = current_app.config
+    count = rerender_turns(
+        db.session.connection(),
+        progress=progress,
+        max_chars=config["MAX_TURN_CHARS"],
+        timeout=config["RENDER_TIMEOUT_SECONDS"],
+    )
+    db.session.commit()
+    bump_generation()
+    db.session.commit()
+    return count

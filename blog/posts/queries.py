@@ -1,0 +1,126 @@
+"""Reading posts: what readers may reach, lists, neighbours, and a post as plain data."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..importers.base import ImportedConversation, ImportedTurn
+from ..models import Post, Series, SlugRedirect, Turn, post_tags
+from ..vocabulary import Status
+
+REACHABLE = (Status.PUBLISHED, Status.UNLISTED)
+
+
+def published_posts(*, with_turns: bool = False):
+    """A select of posts listed publicly, newest first (with their turns loaded in bulk)."""
+    query = (
+        select(Post)
+        .where(Post.status == Status.PUBLISHED)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+    if with_turns:
+        query = query.options(
+            selectinload(Post.turns), selectinload(Post.tags), joinedload(Post.author)
+        )
+    return query
+
+
+def get_reachable_post(slug: str) -> Post | None:
+    """A published or unlisted post by slug: what anyone may read."""
+    return db.session.scalar(select(Post).where(Post.slug == slug, Post.status.in_(REACHABLE)))
+
+
+def redirected_slug(slug: str) -> str | None:
+    """The current slug of a post that used to live at `slug`, if it is reachable."""
+    post = db.session.scalar(
+        select(Post)
+        .join(SlugRedirect, SlugRedirect.post_id == Post.id)
+        .where(SlugRedirect.old_slug == slug)
+    )
+    return post.slug if post is not None and post.is_reachable else None
+
+
+def unreviewed_turns(post: Post) -> list[Turn]:
+    """Visible AI turns the author has not yet marked as reviewed."""
+    return [t for t in post.visible_turns if t.is_ai and not t.reviewed]
+
+
+def neighbours(post: Post) -> dict[str, Post | None]:
+    """The previous (older) and next (newer) published posts, for links between posts."""
+    if not post.is_public:
+        return {"previous": None, "next": None}
+    older = db.session.scalar(
+        select(Post)
+        .where(Post.status == Status.PUBLISHED, Post.published_at < post.published_at)
+        .order_by(Post.published_at.desc())
+        .limit(1)
+    )
+    newer = db.session.scalar(
+        select(Post)
+        .where(Post.status == Status.PUBLISHED, Post.published_at > post.published_at)
+        .order_by(Post.published_at.asc())
+        .limit(1)
+    )
+    return {"previous": older, "next": newer}
+
+
+def published_tag_ids():
+    """A select of the ids of tags used by at least one published post."""
+    return (
+        select(post_tags.c.tag_id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.status == Status.PUBLISHED)
+    )
+
+
+def posts_for_dashboard() -> list[tuple[Post, int]]:
+    """Every post with its number of turns, drafts first, then by last change."""
+    turn_counts = (
+        select(Turn.post_id, func.count(Turn.id).label("turns")).group_by(Turn.post_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Post, func.coalesce(turn_counts.c.turns, 0))
+        .outerjoin(turn_counts, turn_counts.c.post_id == Post.id)
+        .order_by((Post.status == Status.DRAFT).desc(), Post.updated_at.desc())
+    )
+    return [(post, count) for post, count in rows]
+
+
+def series_posts(series: Series) -> list[Post]:
+    """The published posts of a series, in reading order."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.series_id == series.id, Post.status == Status.PUBLISHED)
+            .order_by(Post.series_position, Post.published_at, Post.id)
+        )
+    )
+
+
+def as_conversation(post: Post, *, include_hidden: bool = False) -> ImportedConversation:
+    """The post as plain conversation data: what readers see, or (for the author) every turn."""
+    turns = post.turns if include_hidden else post.visible_turns
+    return ImportedConversation(
+        title=post.title,
+        turns=[
+            ImportedTurn(
+                role=turn.role,
+                text=turn.source,
+                speaker=turn.speaker,
+                model=turn.model or None,
+                created_at=turn.created_at,
+                alternatives=turn.alternatives if include_hidden else [],
+                hidden=turn.excluded,
+            )
+            for turn in turns
+        ],
+        source_kind=post.source_kind,
+        source_id=post.source_id,
+        created_at=post.conversation_at or post.published_at or post.created_at,
+        updated_at=post.updated_at,
+        model=post.model_name or None,
+        tags=[tag.name for tag in post.tags],
+        summary=post.summary,
+    )

@@ -1,0 +1,62 @@
+"""The rules every write follows, written once for the editor and the import alike:
+rendering, review, clipping to the columns, turn size."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import InstrumentedAttribute
+
+from ..models import Turn
+from ..vocabulary import AI_ROLES, Role
+from .errors import ContentError
+from .rerender import rendered_fields
+
+UNTITLED = "Untitled conversation"
+
+
+def rendered(source: str) -> dict[str, str | int]:
+    """A turn's stored forms (sanitised HTML, plain text, word count): the one call to the renderer."""
+    config = current_app.config
+    return rendered_fields(
+        source,
+        max_chars=config["MAX_TURN_CHARS"],
+        timeout=config["RENDER_TIMEOUT_SECONDS"],
+    )
+
+
+def render_html(source: str) -> str:
+    """Markdown source → sanitised HTML, for a preview that is not stored."""
+    return rendered(source)["html"]
+
+
+def render_turn(turn: Turn) -> None:
+    """Render the turn's source into its stored HTML, plain text and word count."""
+    fields = rendered(turn.source)
+    turn.html, turn.text, turn.words = fields["html"], fields["text"], fields["words"]
+
+
+def needs_review(role: str) -> bool:
+    """Text a model wrote (or ran) waits for the author's review before anyone reads it."""
+    return role in AI_ROLES
+
+
+def default_speaker(model_name: str, role: str) -> str:
+    """The speaker label a new turn starts with: the post's model for a model's turn."""
+    return model_name if role in (Role.ASSISTANT, Role.TOOL) else ""
+
+
+def fit(column: InstrumentedAttribute, value: str | None) -> str:
+    """`value` cut to what the column holds (titles, speakers, names have a length)."""
+    length = column.property.columns[0].type.length
+    text = value or ""
+    return text[:length] if length else text
+
+
+def check_turn_size(source: str) -> None:
+    """Refuse a turn longer than the configured limit."""
+    limit = current_app.config["MAX_TURN_CHARS"]
+    if len(source) > limit:
+        raise ContentError(
+            f"This turn is {len(source):,} characters long; the limit is {limit:,}. "
+            "Split it into several turns."
+        )

@@ -1,0 +1,165 @@
+"""The rules the architecture rests on: one writer, HTML rendered at save, readers never write."""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import event, select, update
+
+from blog import posts
+from blog.extensions import db
+from blog.importing import import_file
+from blog.models import Post, Turn, User
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOG = ROOT / "blog"
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def chatgpt_export(count: int = 1) -> bytes:
+    """A small conversations.json: `count` conversations of a question and an answer."""
+
+    def node(key, parent, children, role, text, content_type="text", **extra):
+        content = {"content_type": content_type}
+        content |= {"parts": [text]} if content_type == "text" else {"text": text}
+        message = {
+            "id": key,
+            "author": {"role": role},
+            "content": content,
+            "create_time": 1717000000,
+            "metadata": {"model_slug": "gpt-4o"},
+            "recipient": "all",
+        } | extra
+        return {"id": key, "parent": parent, "children": children, "message": message}
+
+    def conversation(n: int) -> dict:
+        again = " Again." * n
+        mapping = {
+            "root": {"id": "root", "parent": None, "children": ["u1"], "message": None},
+            "u1": node("u1", "root", ["a1"], "user", "What is a *monad*?" + again),
+            "a1": node("a1", "u1", [], "assistant", "A monad is a **pattern** for chaining."),
+        }
+        return {
+            "id": f"conv-arch-{n}",
+            "title": "Monads, briefly",
+            "create_time": 1717000000,
+            "update_time": 1717000100,
+            "current_node": "a1",
+            "mapping": mapping,
+        }
+
+    return json.dumps([conversation(n) for n in range(count)]).encode()
+
+
+@contextmanager
+def statements(app):
+    """Every SQL statement the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_an_import_stores_rendered_html(app, owner):
+    with app.app_context():
+        report = import_file(chatgpt_export(), "conversations.json", db.session.get(User, owner))
+        post = db.session.get(Post, report.created[0].id)
+        assert [t.html for t in post.turns] == [
+            "<p>What is a <em>monad</em>?</p>",
+            "<p>A monad is a <strong>pattern</strong> for chaining.</p>",
+        ]
+
+
+def test_an_import_writes_only_after_every_conversation_is_read_and_scanned(app, owner):
+    progress_at: list[int] = []
+    with statements(app) as seen, app.app_context():
+        report = import_file(
+            chatgpt_export(2),
+            "conversations.json",
+            db.session.get(User, owner),
+            progress=lambda _conversation: progress_at.append(len(seen)),
+        )
+    assert len(report.created) == 2 and len(progress_at) == 2
+    first_write = next(i for i, statement in enumerate(seen) if WRITES.match(statement))
+    assert first_write >= progress_at[-1]
+
+
+def test_reading_pages_feeds_and_the_editor_writes_nothing(app, author, owner):
+    with app.app_context():
+        report = import_file(chatgpt_export(), "conversations.json", db.session.get(User, owner))
+        post_id = report.created[0].id
+        post = db.session.get(Post, post_id)
+        posts.update_post(post, {"tags": "fp"}, None)
+        posts.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+    paths = [
+        f"/posts/{slug}",
+        "/",
+        "/feed.xml",
+        "/atom.xml",
+        "/tags/fp/feed.xml",
+        "/sitemap.xml",
+        f"/studio/posts/{post_id}",
+        "/studio/",
+    ]
+    with statements(app) as seen:
+        for path in paths:
+            response = author.get(path)
+            assert response.status_code == 200, path
+            assert b"monad" in response.data or path == "/sitemap.xml", path
+    assert seen, "the statement log saw nothing"
+    assert [s for s in seen if WRITES.match(s)] == []
+
+
+def test_the_upgrade_renders_turns_left_without_html(app, make_post):
+    post_id = make_post(turns=[("user", "An *old* import"), ("assistant", "Never rendered")])
+    with app.app_context():
+        downgrade(revision="0002")
+        db.session.execute(update(Turn).where(Turn.post_id == post_id).values(html=None))
+        db.session.commit()
+        upgrade()
+        html = db.session.scalars(select(Turn.html).where(Turn.post_id == post_id)).all()
+    assert html == ["<p>An <em>old</em> import</p>", "<p>Never rendered</p>"]
+
+
+def test_only_the_posts_service_writes_content():
+    content_tables = r"(Post|Turn|Asset|Tag|post_tags)\b"
+    pattern = re.compile(rf"\b(insert|update|delete)\(\s*{content_tables}")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in BLOG.rglob("*.py")
+        if "posts" not in path.relative_to(BLOG).parts[:1]
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_renderer_is_called_from_the_posts_package_only():
+    # Formats in blog/importers/ have a sibling called markdown.py of their own.
+    uses_renderer = re.compile(r"^from \.{1,2}(render|markdown) import", re.MULTILINE)
+    callers = sorted(
+        str(path.relative_to(ROOT))
+        for path in BLOG.rglob("*.py")
+        if path.parent.name != "importers" and uses_renderer.search(path.read_text("utf-8"))
+    )
+    assert callers == ["blog/posts/rerender.py"]
+
+
+def test_modules_named_in_the_architecture_document_exist():
+    document = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(blog/[A-Za-z0-9_./]+)`", document))
+    assert len(named) >= 10
+    missing = sorted(name for name in named if not (ROOT / name.rstrip("/")).exists())
+    assert missing == []
