@@ -4,7 +4,7 @@
     python scripts/run.py serve   # `make serve` and the container: gunicorn
 
 When either process ends, the other is stopped too, and this script exits with the first one's
-status, so a supervisor (or the terminal) sees the failure.
+status, so a supervisor (or the terminal) sees the failure; after a SIGTERM it asked for, 0.
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ def main() -> int:
     graceful = {worker.pid: signal.SIGINT, web.pid: signal.SIGTERM}
     processes = {worker.pid: worker, web.pid: web}
 
+    stop_requested = []
+
     def forward(signum, _frame) -> None:
+        stop_requested.append(signum)
         for pid, process in processes.items():
             if process.poll() is None:
                 process.send_signal(graceful[pid] if signum == signal.SIGTERM else signum)
@@ -73,7 +76,9 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    return processes[first].returncode
+    # Asked to stop, the children's exit codes say only how they took the signal (a worker still
+    # loading the app when it arrives exits as "Aborted!"): a requested stop is a clean one.
+    return 0 if stop_requested else processes[first].returncode
 
 
 if __name__ == "__main__":
