@@ -18,5 +18,5 @@ def test_chat_html_asset_names_read_in_linear_time() -> None:
 
 
 def test_chat_html_loose_asset_names_still_read() -> None:
-    html = chat_html('file-abc: \'photo.png\', "file-def": "doc.pdf"}')
+    html = chat_html('file_abc: \'photo.png\', "file-def": "doc.pdf"}')
     assert extract_chat_html(html)[1] == {"file_abc": "photo.png", "file-def": "doc.pdf"}
