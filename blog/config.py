@@ -35,6 +35,10 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_CACHE_MAX_AGE": 0,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 900,
+    # Guesses at one account from all addresses together, except where it signed in before.
+    "LOGIN_ACCOUNT_MAX_FAILURES": 10,
+    "LOGIN_ACCOUNT_WINDOW_SECONDS": 3600,
+    "LOGIN_KNOWN_ADDRESS_DAYS": 30,
     "TRUSTED_HOSTS": None,
     "PROXY_FIX_HOPS": 0,
 }
