@@ -10,6 +10,7 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -35,6 +36,14 @@ def has_users() -> bool:
 
 def create_user(username: str, password: str, display_name: str = "") -> User:
     """Create an account with a hashed password."""
+    user = new_user(username, password, display_name)
+    bump_generation()  # cached pages may still invite visitors to the setup page
+    db.session.commit()
+    return user
+
+
+def new_user(username: str, password: str, display_name: str = "") -> User:
+    """Add an account with a hashed password to the session, uncommitted."""
     username = username.strip()
     if not username or len(username) > 80:
         raise AccountError("A user name of 1 to 80 characters is needed.")
@@ -49,8 +58,6 @@ def create_user(username: str, password: str, display_name: str = "") -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
-    bump_generation()  # cached pages may still invite visitors to the setup page
-    db.session.commit()
     return user
 
 
@@ -175,7 +182,11 @@ def forget_old_attempts() -> None:
 
 
 def issue_setup_token() -> str | None:
-    """A new one-time setup token (its hash stored), or None once an account exists."""
+    """A new one-time setup token (its hash stored), or None once an account exists.
+
+    Several workers may answer the first requests at once: the one whose insert wins
+    issues the token; the others find it issued and return None.
+    """
     if has_users():
         return None
     token = secrets.token_urlsafe(18)
@@ -185,7 +196,11 @@ def issue_setup_token() -> str | None:
         db.session.add(Setting(key=SETUP_TOKEN_KEY, value=digest))
     else:
         row.value = digest
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     return token
 
 
@@ -194,16 +209,26 @@ def setup_token_issued() -> bool:
 
 
 def complete_setup(token: str, username: str, password: str, display_name: str) -> User:
-    """Create the owner with the one-time token; the token then stops working."""
+    """Create the owner with the one-time token; the token then stops working.
+
+    The token is consumed by one conditional DELETE in the transaction that creates the
+    account: of concurrent requests with the right token exactly one deletes the row
+    (the others wait for its commit and delete nothing), so exactly one account exists.
+    """
     if has_users():
         raise AccountError("Setup is already complete: sign in instead.")
-    row = db.session.get(Setting, SETUP_TOKEN_KEY)
     digest = hashlib.sha256(token.strip().encode()).hexdigest()
-    if row is None or not hmac.compare_digest(row.value, digest):
+    user = new_user(username, password, display_name)
+    consumed = db.session.execute(
+        delete(Setting).where(Setting.key == SETUP_TOKEN_KEY, Setting.value == digest)
+    ).rowcount
+    if consumed != 1:
+        db.session.rollback()
+        if has_users():
+            raise AccountError("Setup is already complete: sign in instead.")
         raise AccountError(
             "That setup token is not right. Use the one printed on the server console."
         )
-    user = create_user(username, password, display_name)
-    db.session.delete(row)
+    bump_generation()  # cached pages may still invite visitors to the setup page
     db.session.commit()
     return user
