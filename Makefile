@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Local use answers on loopback only; production sets FLASK_TRUSTED_HOSTS or FLASK_SITE_URL.
+LOCAL_HOSTS ?= 127.0.0.1,localhost
+
 db: install
-	$(BIN)/flask --app app db upgrade
+	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-$(LOCAL_HOSTS)} $(BIN)/flask --app app db upgrade
 
 # Plain HTTP on loopback for local use, so cookies may not insist on HTTPS here.
 run: db
 	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
+		FLASK_TRUSTED_HOSTS=$(LOCAL_HOSTS) \
 		$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 # Production-style: gunicorn with the configuration in deploy/gunicorn.conf.py.

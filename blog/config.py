@@ -39,6 +39,7 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_ACCOUNT_MAX_FAILURES": 10,
     "LOGIN_ACCOUNT_WINDOW_SECONDS": 3600,
     "LOGIN_KNOWN_ADDRESS_DAYS": 30,
+    "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "TRUSTED_HOSTS": None,
     "PROXY_FIX_HOPS": 0,
 }
@@ -72,6 +73,21 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         raise RuntimeError(
             "SECRET_KEY is too weak: set a random value of at least 32 characters, "
             "or unset it to have one generated in the instance folder."
+        )
+
+
+def require_public_address(app: Flask) -> None:
+    """Outside debug and tests, refuse to start without knowing which host the site is.
+
+    Without `TRUSTED_HOSTS` or `SITE_URL` every link, feed and redirect would be built
+    from whatever `Host` a request claims.
+    """
+    if app.debug or app.testing:
+        return
+    if not app.config.get("TRUSTED_HOSTS") and not app.config.get("SITE_URL"):
+        raise RuntimeError(
+            "Set TRUSTED_HOSTS (e.g. FLASK_TRUSTED_HOSTS=blog.example.org) or SITE_URL "
+            "(e.g. FLASK_SITE_URL=https://blog.example.org) so links use the real host."
         )
 
 

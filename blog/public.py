@@ -30,11 +30,18 @@ bp = Blueprint("public", __name__)
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
+MAX_PAGE = 1_000_000
+
+
 def page_number() -> int:
+    """The requested page; a number past any real page is not found."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+    if page > MAX_PAGE:
+        abort(404)
+    return page
 
 
 def post_view_model(post: Post) -> dict:
@@ -179,11 +186,18 @@ def search():
     return render_template("public/search.html", query=query, results=results)
 
 
+def published_tag(slug: str) -> Tag | None:
+    """The tag with this slug if a published post carries it (drafts and unlisted never)."""
+    return db.session.scalar(
+        select(Tag).where(Tag.slug == slug, Tag.id.in_(content.published_tag_ids()))
+    )
+
+
 @bp.get("/tags/<slug>")
 @public_page
 def tag(slug: str):
     """Published posts with one tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = published_tag(slug)
     if found is None:
         abort(404)
     pagination = db.paginate(
@@ -265,7 +279,7 @@ def atom():
 @public_page
 def tag_rss(slug: str):
     """RSS 2.0 for one tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = published_tag(slug)
     if found is None:
         abort(404)
     query = content.published_posts(with_turns=True).where(Post.tags.contains(found))
@@ -321,7 +335,10 @@ def asset(asset_id: int, name: str):
         # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
         response = Response(found.data, mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = "attachment"
-    # Short: an unpublished post's images must leave caches soon after it does.
-    response.headers["Cache-Control"] = "public, max-age=300"
+    if owner.is_reachable:
+        # Short: an unpublished post's images must leave caches soon after it does.
+        response.headers["Cache-Control"] = "public, max-age=300"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

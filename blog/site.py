@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,8 +88,22 @@ def check_disclosure_template(template: str) -> None:
 
 
 def disclosure_text(template: str, *, kind: str, model: str, author: str) -> str:
-    """The disclosure sentence with the post's facts filled in."""
-    return template.format(kind=kind, model=model or "an AI model", author=author or "The author")
+    """The disclosure sentence with the post's facts filled in.
+
+    The wording is the author's text, so only `{kind}`, `{model}` and `{author}` are
+    replaced (and `{{`/`}}` give braces); nothing in it is ever looked up or evaluated.
+    """
+    values = {
+        "{kind}": kind,
+        "{model}": model or "an AI model",
+        "{author}": author or "The author",
+        "{{": "{",
+        "}}": "}",
+    }
+    return _DISCLOSURE_FIELD.sub(lambda match: values[match.group()], template)
+
+
+_DISCLOSURE_FIELD = re.compile(r"\{\{|\}\}|\{(?:kind|model|author)\}")
 
 
 def bump_generation() -> None:

@@ -71,6 +71,7 @@ def server_env(database: Path) -> dict[str, str]:
     env.update(
         FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
         FLASK_SECRET_KEY="gunicorn-test-" + "s" * 40,
+        FLASK_TRUSTED_HOSTS="blog.example,127.0.0.1,localhost",
         PYTHONUNBUFFERED="1",
     )
     return env
