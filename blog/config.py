@@ -19,6 +19,9 @@ DEFAULTS: dict[str, object] = {
     # Uploads: the whole request, then per-turn source size.
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
     "MAX_TURN_CHARS": 200_000,
+    # Files carried in with an import: each, and all of one import together.
+    "ASSET_MAX_BYTES": 20 * 1024 * 1024,
+    "IMPORT_ASSETS_MAX_BYTES": 200 * 1024 * 1024,
     "RENDER_TIMEOUT_SECONDS": 1.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -65,6 +65,7 @@ def import_limits() -> ImportLimits:
         max_uncompressed_bytes=config.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3),
         max_entries=config.get("IMPORT_MAX_ENTRIES", 10_000),
         max_json_depth=config.get("IMPORT_MAX_JSON_DEPTH", 64),
+        max_asset_bytes=config["ASSET_MAX_BYTES"],
     )
 
 
@@ -184,6 +185,27 @@ class ImportBatch:
         self.pending_turns: list[dict] = []
         self.connection = db.session.connection()
         self.known = KnownPosts()
+        self.asset_bytes = 0
+
+    def check_asset_sizes(self, conversation: ImportedConversation) -> None:
+        """Refuse the file when one attachment, or all of them together, is too large."""
+        config = current_app.config
+        per_file, per_import = config["ASSET_MAX_BYTES"], config["IMPORT_ASSETS_MAX_BYTES"]
+        for turn in conversation.turns:
+            for attachment in turn.attachments:
+                size = len(attachment.data or b"")
+                if size > per_file:
+                    raise ImportFormatError(
+                        f"the attachment {attachment.name!r} is {size:,} bytes, more than "
+                        f"the limit of {per_file:,} per file",
+                        conversation.title or "a conversation",
+                    )
+                self.asset_bytes += size
+        if self.asset_bytes > per_import:
+            raise ImportFormatError(
+                f"its attachments come to more than the limit of {per_import:,} bytes per import",
+                conversation.title or "a conversation",
+            )
 
     def add(self, conversation: ImportedConversation) -> None:
         """Queue one conversation as a draft post (or an update of an earlier import)."""
@@ -228,6 +250,7 @@ class ImportBatch:
         self.known.remember(conversation, digest, (post_id, slug))
         if conversation.tags:
             self.tag(post_id, conversation.tags)
+        self.check_asset_sizes(conversation)
         rows = [
             turn_row(post_id, position, turn) for position, turn in enumerate(conversation.turns)
         ]

@@ -10,15 +10,17 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import posts as content
 from .accounts import has_users
 from .caching import public_page
 from .exporters import to_json, to_markdown
+from .exporting import asset_chunks
 from .extensions import db
 from .licenses import license_for
 from .models import Asset, Post, Series, Tag
@@ -321,20 +323,30 @@ def license_page():
 
 @bp.get("/assets/<int:asset_id>/<path:name>")
 def asset(asset_id: int, name: str):
-    """An image carried in with an import, served only while its post is reachable."""
-    found = db.session.get(Asset, asset_id)
+    """An image carried in with an import, served only while its post is reachable.
+
+    The bytes are streamed from the database in slices (SQL `substr`, which SQLite and
+    PostgreSQL both apply to blobs), so a worker holds one slice at a time whatever the
+    file's size or the number of readers.
+    """
+    found = db.session.execute(
+        select(Asset.post_id, Asset.mime_type, func.length(Asset.data)).where(Asset.id == asset_id)
+    ).first()
     if found is None:
         abort(404)
-    owner = db.session.get(Post, found.post_id)
+    post_id, mime_type, size = found
+    owner = db.session.get(Post, post_id)
     if owner is None or not (owner.is_reachable or current_user.is_authenticated):
         abort(404)
-    if found.mime_type in INLINE_IMAGE_TYPES:
-        response = Response(found.data, mimetype=found.mime_type)
+    body = stream_with_context(asset_chunks(asset_id, size or 0))
+    if mime_type in INLINE_IMAGE_TYPES:
+        response = Response(body, mimetype=mime_type)
         response.headers["Content-Disposition"] = "inline"
     else:
         # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
-        response = Response(found.data, mimetype="application/octet-stream")
+        response = Response(body, mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = "attachment"
+    response.headers["Content-Length"] = str(size or 0)
     if owner.is_reachable:
         # Short: an unpublished post's images must leave caches soon after it does.
         response.headers["Cache-Control"] = "public, max-age=300"
