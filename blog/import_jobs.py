@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -46,14 +47,20 @@ def start_job(stream: BinaryIO, filename: str) -> ImportJob:
     token = secrets.token_urlsafe(16)
     path = uploads_folder() / f"{token}.upload"
     size = 0
-    with path.open("wb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise UploadError(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
-            out.write(chunk)
+    # Only the server's own user may read an upload: it may hold private conversations.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadError(
+                        f"The file is larger than the {limit // (1024 * 1024)} MB limit."
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a refused or broken upload leaves nothing behind
+        raise
     if size == 0:
         path.unlink(missing_ok=True)
         raise UploadError("The file is empty.")
@@ -112,6 +119,9 @@ def wait_for(job_id: int, timeout: float) -> bool:
 def fail(job_id: int, message: str) -> None:
     db.session.rollback()
     job = db.session.get(ImportJob, job_id)
+    # Nothing will read a failed upload again: it goes at once, with its progress file.
+    Path(job.path).unlink(missing_ok=True)
+    progress_file(Path(job.path)).unlink(missing_ok=True)
     job.status = "failed"
     job.message = message
     job.updated_at = utcnow()
