@@ -120,10 +120,18 @@ ASSET_SLICE = 256 * 1024
 def asset_chunks(asset_id: int, size: int) -> Iterator[bytes]:
     """An asset's bytes in slices read one query at a time (SQL `substr` on the blob,
     the same in SQLite and PostgreSQL), so memory stays bounded whatever the size."""
+    # Each slice has its own short connection from the engine taken now: the generator
+    # outlives the request's session and context, and a reader who stops early leaves
+    # nothing open.
+    return _slices(db.engine, asset_id, size)
+
+
+def _slices(engine, asset_id: int, size: int) -> Iterator[bytes]:
     for start in range(1, size + 1, ASSET_SLICE):  # SQL counts from 1
-        piece = db.session.scalar(
-            select(func.substr(Asset.data, start, ASSET_SLICE)).where(Asset.id == asset_id)
-        )
+        with engine.connect() as connection:
+            piece = connection.scalar(
+                select(func.substr(Asset.data, start, ASSET_SLICE)).where(Asset.id == asset_id)
+            )
         if piece is None:
             return  # deleted while being sent
         yield bytes(piece)

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -338,7 +337,7 @@ def asset(asset_id: int, name: str):
     owner = db.session.get(Post, post_id)
     if owner is None or not (owner.is_reachable or current_user.is_authenticated):
         abort(404)
-    body = stream_with_context(asset_chunks(asset_id, size or 0))
+    body = asset_chunks(asset_id, size or 0)
     if mime_type in INLINE_IMAGE_TYPES:
         response = Response(body, mimetype=mime_type)
         response.headers["Content-Disposition"] = "inline"
