@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 
+import re2
+
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.importers.frontmatter import (
     FrontMatter,
@@ -38,7 +40,8 @@ TURN_MARKER_SUFFIX = " -->"
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
-_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+# RE2: a long heading line of "# # # ..." took time quadratic in its length.
+_TITLE_HEADING = re2.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 _NAME = r"(?P<name>[^\W\d_][\w .()\-]{0,40}?)"
 _DECORATION = r"(?:[^\w\s*_#\[\]:]+\s*)?"  # an emoji before the name, as in "## 🤖 Assistant"
 _HEADING_MARKER = re.compile(
