@@ -28,7 +28,8 @@ run: db
 
 # Production-style: gunicorn with the configuration in deploy/gunicorn.conf.py.
 serve: db
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
+	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-$(LOCAL_HOSTS)} \
+		$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
 
 test: install
 	$(BIN)/pytest
