@@ -17,18 +17,23 @@ $(STAMP): pyproject.toml scripts/dependencies.py
 
 install: $(STAMP)
 
+# Local use answers on loopback only; production sets FLASK_TRUSTED_HOSTS or FLASK_SITE_URL.
+LOCAL_HOSTS ?= 127.0.0.1,localhost
+
 db: install
-	$(BIN)/flask --app app db upgrade
+	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-$(LOCAL_HOSTS)} $(BIN)/flask --app app db upgrade
 
 # The web server and the import worker together; Ctrl+C stops both.
 # Plain HTTP on loopback for local use, so cookies may not insist on HTTPS here.
 run: db
 	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
+		FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-$(LOCAL_HOSTS)} \
 		$(BIN)/python scripts/run.py dev
 
 # Production-style: gunicorn with deploy/gunicorn.conf.py, and the import worker.
 serve: db
-	$(BIN)/python scripts/run.py serve
+	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-$(LOCAL_HOSTS)} \
+		$(BIN)/python scripts/run.py serve
 
 # A new first-run setup token (until the first account exists).
 setup-token: db

@@ -84,6 +84,7 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
             "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(24),
             "FLASK_SESSION_COOKIE_SECURE": "false",
             "FLASK_REMEMBER_COOKIE_SECURE": "false",
+            "FLASK_TRUSTED_HOSTS": "127.0.0.1,localhost",
         }
     )
     env.update(extra)
@@ -364,7 +365,12 @@ def bench_app(database_url: str, **config: object):
     from blog import create_app
 
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-" + "k" * 40, **config}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench-" + "k" * 40,
+            "TRUSTED_HOSTS": ["127.0.0.1", "localhost"],
+            **config,
+        }
     )
 
 

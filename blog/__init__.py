@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load_config(app, test_config)
+    config.require_public_address(app)
+    # Ids and page numbers larger than any database integer are simply not found.
+    app.url_map.converters["int"] = views_common.DatabaseInt
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -6,9 +6,11 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -34,6 +36,14 @@ def has_users() -> bool:
 
 def create_user(username: str, password: str, display_name: str = "") -> User:
     """Create an account with a hashed password."""
+    user = new_user(username, password, display_name)
+    bump_generation()  # cached pages may still invite visitors to the setup page
+    db.session.commit()
+    return user
+
+
+def new_user(username: str, password: str, display_name: str = "") -> User:
+    """Add an account with a hashed password to the session, uncommitted."""
     username = username.strip()
     if not username or len(username) > 80:
         raise AccountError("A user name of 1 to 80 characters is needed.")
@@ -48,8 +58,6 @@ def create_user(username: str, password: str, display_name: str = "") -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
-    bump_generation()  # cached pages may still invite visitors to the setup page
-    db.session.commit()
     return user
 
 
@@ -71,43 +79,114 @@ def end_sessions(user: User) -> None:
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """The user for these credentials, or an AccountError; failures are throttled."""
-    keys = [f"user:{username.strip().lower()}", f"addr:{address}"]
-    check_throttle(keys)
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not check_password_hash(user.password_hash, password):
-        for key in keys:
-            db.session.add(LoginAttempt(key=key))
-        db.session.commit()
-        raise AccountError("That user name and password do not match.")
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == keys[0]))
-    db.session.commit()
-    return user
+    """The user for these credentials, or an AccountError; guesses are throttled.
 
+    Each attempt is first recorded and committed under every key that applies to it,
+    and only then are the keys counted: of any number of concurrent attempts, on any
+    number of workers or hosts, the n-th to commit sees at least n rows, so no more than
+    the limit ever reach the password check. Refused attempts remove their rows, so the
+    counters hold the guesses that were actually checked. The keys:
 
-def check_throttle(keys: list[str]) -> None:
-    """Refuse sign-in while any key has too many recent failures (shared by all workers)."""
+    * account and address: ``LOGIN_MAX_FAILURES`` per ``LOGIN_WINDOW_SECONDS``;
+    * address alone (any account): the same limit, against one host trying many names;
+    * account alone: ``LOGIN_ACCOUNT_MAX_FAILURES`` per ``LOGIN_ACCOUNT_WINDOW_SECONDS``
+      from every address together, bounding a guesser with many addresses. It does not
+      apply to an address that signed in to this account within
+      ``LOGIN_KNOWN_ADDRESS_DAYS``, so guesses from elsewhere cannot lock the owner out
+      of the place they usually sign in from.
+
+    Unknown user names take as long as known ones: the password is checked against a
+    dummy hash, so timing does not tell which accounts exist.
+    """
+    account = username.strip().lower()
     config = current_app.config
-    window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    since = utcnow() - window
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
-    for key in keys:
-        failures = db.session.scalar(
+    limits = [
+        (f"pair:{account}:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+        (f"addr:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+    ]
+    if not known_address(account, address):
+        limits.append(
+            (
+                f"user:{account}",
+                config["LOGIN_ACCOUNT_MAX_FAILURES"],
+                config["LOGIN_ACCOUNT_WINDOW_SECONDS"],
+            )
+        )
+    forget_old_attempts()
+    attempts = [LoginAttempt(key=key) for key, _, _ in limits]
+    db.session.add_all(attempts)
+    db.session.commit()
+    ids = [attempt.id for attempt in attempts]
+    for key, limit, seconds in limits:
+        since = utcnow() - timedelta(seconds=seconds)
+        count = db.session.scalar(
             select(func.count(LoginAttempt.id)).where(
                 LoginAttempt.key == key, LoginAttempt.attempted_at >= since
             )
         )
-        if failures >= config["LOGIN_MAX_FAILURES"]:
+        if count > limit:
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ids)))
             db.session.commit()
-            minutes = max(1, int(window.total_seconds() // 60))
+            minutes = max(1, seconds // 60)
             raise TooManyAttempts(
                 f"Too many failed sign-ins. Wait {minutes} minutes before trying again."
             )
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if not check_password_hash(user.password_hash if user else dummy_hash(), password) or not user:
+        raise AccountError("That user name and password do not match.")
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.id.in_(ids)
+            | (LoginAttempt.key == limits[0][0])
+            | (LoginAttempt.key == f"ok:{account}:{address}")
+        )
+    )
+    db.session.add(LoginAttempt(key=f"ok:{account}:{address}"))
     db.session.commit()
+    return user
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash no password matches, checked for unknown users so they take as long."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def known_address(account: str, address: str) -> bool:
+    """Whether this address signed in to this account recently."""
+    since = utcnow() - timedelta(days=current_app.config["LOGIN_KNOWN_ADDRESS_DAYS"])
+    key = f"ok:{account}:{address}"
+    found = db.session.scalar(
+        select(LoginAttempt.id).where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
+    )
+    return found is not None
+
+
+def forget_old_attempts() -> None:
+    """Drop failures past every window and successes past the known-address period."""
+    config = current_app.config
+    longest = max(config["LOGIN_WINDOW_SECONDS"], config["LOGIN_ACCOUNT_WINDOW_SECONDS"])
+    now = utcnow()
+    db.session.execute(
+        delete(LoginAttempt).where(
+            ~LoginAttempt.key.startswith("ok:"),
+            LoginAttempt.attempted_at < now - timedelta(seconds=longest),
+        )
+    )
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.key.startswith("ok:"),
+            LoginAttempt.attempted_at < now - timedelta(days=config["LOGIN_KNOWN_ADDRESS_DAYS"]),
+        )
+    )
 
 
 def issue_setup_token() -> str | None:
-    """A new one-time setup token (its hash stored), or None once an account exists."""
+    """A new one-time setup token (its hash stored), or None once an account exists.
+
+    Several workers may answer the first requests at once: the one whose insert wins
+    issues the token; the others find it issued and return None.
+    """
     if has_users():
         return None
     token = secrets.token_urlsafe(18)
@@ -117,7 +196,11 @@ def issue_setup_token() -> str | None:
         db.session.add(Setting(key=SETUP_TOKEN_KEY, value=digest))
     else:
         row.value = digest
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     return token
 
 
@@ -126,16 +209,26 @@ def setup_token_issued() -> bool:
 
 
 def complete_setup(token: str, username: str, password: str, display_name: str) -> User:
-    """Create the owner with the one-time token; the token then stops working."""
+    """Create the owner with the one-time token; the token then stops working.
+
+    The token is consumed by one conditional DELETE in the transaction that creates the
+    account: of concurrent requests with the right token exactly one deletes the row
+    (the others wait for its commit and delete nothing), so exactly one account exists.
+    """
     if has_users():
         raise AccountError("Setup is already complete: sign in instead.")
-    row = db.session.get(Setting, SETUP_TOKEN_KEY)
     digest = hashlib.sha256(token.strip().encode()).hexdigest()
-    if row is None or not hmac.compare_digest(row.value, digest):
+    user = new_user(username, password, display_name)
+    consumed = db.session.execute(
+        delete(Setting).where(Setting.key == SETUP_TOKEN_KEY, Setting.value == digest)
+    ).rowcount
+    if consumed != 1:
+        db.session.rollback()
+        if has_users():
+            raise AccountError("Setup is already complete: sign in instead.")
         raise AccountError(
             "That setup token is not right. Use the one printed on the server console."
         )
-    user = create_user(username, password, display_name)
-    db.session.delete(row)
+    bump_generation()  # cached pages may still invite visitors to the setup page
     db.session.commit()
     return user

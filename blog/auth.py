@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -59,6 +60,7 @@ def login():
         except AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/login.html"), 401
+        session.pop("csrf_token", None)  # a token from before sign-in stops working
         login_user(user, remember=bool(request.form.get("remember")))
         flash(f"Signed in as {user.name}.", "success")
         return redirect(safe_next(request.args.get("next") or request.form.get("next")))
@@ -71,6 +73,7 @@ def logout():
     """Sign out everywhere: the session cookie stops working even if copied."""
     end_sessions(current_user._get_current_object())
     logout_user()
+    session.pop("csrf_token", None)  # and a token from before sign-out too
     flash("Signed out.", "success")
     return redirect(url_for("public.index"))
 
@@ -91,6 +94,7 @@ def setup():
         except AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/setup.html"), 400
+        session.pop("csrf_token", None)
         login_user(user)
         flash("Welcome to Colloquy. Your account is ready.", "success")
         return redirect(url_for("studio.dashboard"))

@@ -6,6 +6,11 @@ share it), and then served to anonymous readers by a small WSGI layer that answe
 before Flask routes the request. Every lookup first reads the generation counter from
 the database, which every change to public content bumps, so no worker or host can
 serve a page older than the last change.
+
+Only pages that are the same for every reader are stored: a request that brings session
+state (a flash, a sign-in, a CSRF token) is rendered for that reader alone, and a page
+whose rendering read or wrote the session or set a cookie is never stored, so one
+reader's "Signed out." or "This form expired" can never be served to the next.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import threading
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from sqlalchemy import text
@@ -127,11 +132,15 @@ def public_page(view: Callable) -> Callable:
             response.headers["Cache-Control"] = "private, no-cache"
             response.vary.add("Cookie")
             return response
+        if session:
+            return personal_page(view(*args, **kwargs))
         generation, changed_at = site_state(db.engine)
         key = page_key(request.environ, generation)
         entry = cache.get(key)
         if entry is None:
             response = make_response(view(*args, **kwargs))
+            if session or session.modified or "Set-Cookie" in response.headers:
+                return personal_page(response)
             if response.status_code != 200:
                 return response
             body = response.get_data()
@@ -146,6 +155,14 @@ def public_page(view: Callable) -> Callable:
         return cached_response(entry, request, current_app.config["PUBLIC_CACHE_MAX_AGE"])
 
     return wrapper
+
+
+def personal_page(result) -> Response:
+    """A page rendered with this reader's session state: never stored, here or on the way."""
+    response = make_response(result)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
 
 
 def stored_headers(entry: dict, max_age: int) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 
 DEFAULTS: dict[str, object] = {
@@ -19,6 +20,9 @@ DEFAULTS: dict[str, object] = {
     # Uploads: the whole request, then per-turn source size.
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
     "MAX_TURN_CHARS": 200_000,
+    # Files carried in with an import: each, and all of one import together.
+    "ASSET_MAX_BYTES": 20 * 1024 * 1024,
+    "IMPORT_ASSETS_MAX_BYTES": 200 * 1024 * 1024,
     "RENDER_TIMEOUT_SECONDS": 1.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -35,6 +39,11 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_CACHE_MAX_AGE": 0,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 900,
+    # Guesses at one account from all addresses together, except where it signed in before.
+    "LOGIN_ACCOUNT_MAX_FAILURES": 10,
+    "LOGIN_ACCOUNT_WINDOW_SECONDS": 3600,
+    "LOGIN_KNOWN_ADDRESS_DAYS": 30,
+    "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "TRUSTED_HOSTS": None,
     "PROXY_FIX_HOPS": 0,
     # The import queue: a SQLite file under instance/ unless a Redis URL is given.
@@ -73,6 +82,25 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         raise RuntimeError(
             "SECRET_KEY is too weak: set a random value of at least 32 characters, "
             "or unset it to have one generated in the instance folder."
+        )
+
+
+def require_public_address(app: Flask) -> None:
+    """Outside debug and tests, refuse to start without knowing which host the site is.
+
+    Without `TRUSTED_HOSTS` or `SITE_URL` every link, feed and redirect would be built
+    from whatever `Host` a request claims. A `flask` command other than `run` (import, publish,
+    setup-token…) serves no request, so it needs neither.
+    """
+    if app.debug or app.testing:
+        return
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name != "run":
+        return
+    if not app.config.get("TRUSTED_HOSTS") and not app.config.get("SITE_URL"):
+        raise RuntimeError(
+            "Set TRUSTED_HOSTS (e.g. FLASK_TRUSTED_HOSTS=blog.example.org) or SITE_URL "
+            "(e.g. FLASK_SITE_URL=https://blog.example.org) so links use the real host."
         )
 
 

@@ -48,15 +48,20 @@ def start_job(stream: BinaryIO, filename: str) -> ImportJob:
     token = secrets.token_urlsafe(16)
     path = uploads_folder() / f"{token}.upload"
     size = 0
-    # Only the service's user may read what the author uploaded.
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise UploadError(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
-            out.write(chunk)
+    # Only the server's own user may read an upload: it may hold private conversations.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadError(
+                        f"The file is larger than the {limit // (1024 * 1024)} MB limit."
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a refused or broken upload leaves nothing behind
+        raise
     if size == 0:
         path.unlink(missing_ok=True)
         raise UploadError("The file is empty.")

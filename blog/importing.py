@@ -24,6 +24,7 @@ def import_limits() -> ImportLimits:
         max_uncompressed_bytes=config.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3),
         max_entries=config.get("IMPORT_MAX_ENTRIES", 10_000),
         max_json_depth=config.get("IMPORT_MAX_JSON_DEPTH", 64),
+        max_asset_bytes=config["ASSET_MAX_BYTES"],
     )
 
 

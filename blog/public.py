@@ -13,13 +13,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import disclosure
 from . import posts as content
 from .accounts import has_users
 from .caching import public_page
 from .exporters import to_json, to_markdown
+from .exporting import asset_chunks
 from .extensions import db
 from .licenses import license_for
 from .models import Asset, Post, Series, Tag
@@ -31,11 +32,18 @@ bp = Blueprint("public", __name__)
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
+MAX_PAGE = 1_000_000
+
+
 def page_number() -> int:
+    """The requested page; a number past any real page is not found."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+    if page > MAX_PAGE:
+        abort(404)
+    return page
 
 
 def post_view_model(post: Post) -> dict:
@@ -164,11 +172,18 @@ def search():
     return render_template("public/search.html", query=query, results=results)
 
 
+def published_tag(slug: str) -> Tag | None:
+    """The tag with this slug if a published post carries it (drafts and unlisted never)."""
+    return db.session.scalar(
+        select(Tag).where(Tag.slug == slug, Tag.id.in_(content.published_tag_ids()))
+    )
+
+
 @bp.get("/tags/<slug>")
 @public_page
 def tag(slug: str):
     """Published posts with one tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = published_tag(slug)
     if found is None:
         abort(404)
     pagination = db.paginate(
@@ -246,7 +261,7 @@ def atom():
 @public_page
 def tag_rss(slug: str):
     """RSS 2.0 for one tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = published_tag(slug)
     if found is None:
         abort(404)
     query = content.published_posts(with_turns=True).where(Post.tags.contains(found))
@@ -290,21 +305,34 @@ def license_page():
 
 @bp.get("/assets/<int:asset_id>/<path:name>")
 def asset(asset_id: int, name: str):
-    """An image carried in with an import, served only while its post is reachable."""
-    found = db.session.get(Asset, asset_id)
+    """An image carried in with an import, served only while its post is reachable.
+
+    The bytes are streamed from the database in slices (SQL `substr`, which SQLite and
+    PostgreSQL both apply to blobs), so a worker holds one slice at a time whatever the
+    file's size or the number of readers.
+    """
+    found = db.session.execute(
+        select(Asset.post_id, Asset.mime_type, func.length(Asset.data)).where(Asset.id == asset_id)
+    ).first()
     if found is None:
         abort(404)
-    owner = db.session.get(Post, found.post_id)
+    post_id, mime_type, size = found
+    owner = db.session.get(Post, post_id)
     if owner is None or not (owner.is_reachable or current_user.is_authenticated):
         abort(404)
-    if found.mime_type in INLINE_IMAGE_TYPES:
-        response = Response(found.data, mimetype=found.mime_type)
+    body = asset_chunks(asset_id, size or 0)
+    if mime_type in INLINE_IMAGE_TYPES:
+        response = Response(body, mimetype=mime_type)
         response.headers["Content-Disposition"] = "inline"
     else:
         # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
-        response = Response(found.data, mimetype="application/octet-stream")
+        response = Response(body, mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = "attachment"
-    # Short: an unpublished post's images must leave caches soon after it does.
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Content-Length"] = str(size or 0)
+    if owner.is_reachable:
+        # Short: an unpublished post's images must leave caches soon after it does.
+        response.headers["Cache-Control"] = "public, max-age=300"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

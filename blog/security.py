@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,6 +30,10 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     hosts = app.config.get("TRUSTED_HOSTS")
+    site_host = urlsplit(str(app.config.get("SITE_URL") or "")).hostname
+    if not hosts and site_host and not (app.debug or app.testing):
+        hosts = [site_host]  # links are then only ever built for the site's own host
+        app.config["TRUSTED_HOSTS"] = hosts
     if isinstance(hosts, str):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
     app.after_request(add_security_headers)

@@ -18,6 +18,7 @@ from flask import (
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .accounts import load_user
 from .extensions import login_manager
@@ -69,6 +70,14 @@ def iso_date(value: datetime | None) -> str:
 
 def rfc822_date(value: datetime | None) -> str:
     return format_datetime(as_utc(value)) if value else ""
+
+
+class DatabaseInt(IntegerConverter):
+    """An `<int:...>` path part that fits a 64-bit database integer, else no match (404)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def csrf_error(error: CSRFError):

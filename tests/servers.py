@@ -72,6 +72,7 @@ def server_env(database: Path) -> dict[str, str]:
         FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
         FLASK_SECRET_KEY="gunicorn-test-" + "s" * 40,
         FLASK_HUEY_SQLITE_PATH=str(database.parent / "import-queue.sqlite3"),
+        FLASK_TRUSTED_HOSTS="blog.example,127.0.0.1,localhost",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -191,6 +191,7 @@ def test_backup_on_postgresql_points_to_pg_dump(tmp_path):
     app = create_app(
         {
             "SECRET_KEY": "backup-test-" + "k" * 40,
+            "SITE_URL": "https://blog.test",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
         }
     )

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,21 @@ def test_nul_characters_are_stored_as_replacement_characters(app, author, runner
         post = db.session.scalar(db.select(Post))
         assert "\x00" not in post.title + post.turns[0].source + post.turns[1].source
         assert "\ufffd" in post.turns[0].source
+
+
+def test_uploads_are_private_and_failed_ones_are_deleted(app, author):
+    folder = Path(app.instance_path) / "imports"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    token = job_token(upload(author, "broken.json", b'{"not": "a conversation"'))
+    job = finish(app, token)
+    assert job.status == "failed"
+    assert not Path(job.path).exists()
+    assert set(folder.glob("*")) == before
+
+    token = job_token(
+        upload(author, "chat.json", (FIXTURES / "sharegpt_conversations.json").read_bytes())
+    )
+    with app.app_context():
+        path = Path(db.session.scalar(db.select(ImportJob.path).where(ImportJob.token == token)))
+    assert finish(app, token).status != "failed"
+    assert path.stat().st_mode & 0o777 == 0o600

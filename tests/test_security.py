@@ -263,7 +263,7 @@ def attempt(app: Flask, username: str, password: str, address: str) -> int:
 
 
 def test_sign_in_is_throttled_per_account(app, owner):
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
     for n in range(limit):
         assert attempt(app, "alice", "wrong password", f"10.0.0.{n}") == 401
 
@@ -281,7 +281,7 @@ def test_sign_in_is_throttled_per_address(app, owner):
 
 
 def test_throttling_is_shared_between_workers(app, owner):
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
     with sibling_app(app) as other_worker:
         for n in range(limit):
             worker = app if n % 2 == 0 else other_worker

@@ -40,6 +40,7 @@ class ImportLimits:
     max_entries: int = 10_000
     max_json_depth: int = 64
     max_ratio: int = 200
+    max_asset_bytes: int = 20 * MiB
 
 
 @dataclass(frozen=True)
@@ -352,8 +353,20 @@ class ZipAssets:
             name = self._by_prefix.get(asset_id(pointer))
         if name is None:
             return None
-        data = self._archive.read(name)
+        data = self._read_asset(name)
         return Asset(PurePosixPath(name).name, data, sniff_image_type(data) or _guess_mime(name))
+
+    def _read_asset(self, name: str) -> bytes:
+        # Read one byte past the limit at most: a huge "image" is refused, never held.
+        limit = self._archive.limits.max_asset_bytes
+        with self._archive.open(name) as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise ImportFormatError(
+                f"the attachment is larger than the limit of {limit:,} bytes",
+                self._archive.describe(name),
+            )
+        return data
 
     def _entry_named(self, name: str) -> str | None:
         if name in self._archive.names():

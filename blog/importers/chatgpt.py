@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape as html_unescape
 
+import re2
+
 from blog.importers.archive import AssetLookup, asset_id
 from blog.importers.base import (
     ImportedAttachment,
@@ -120,7 +122,8 @@ def parse_conversation(
 
 _JSON_DATA = re.compile(r"\bvar\s+jsonData\s*=\s*")
 _ASSETS_JSON = re.compile(r"\bvar\s+assetsJson\s*=\s*")
-_LOOSE_PAIR = re.compile(
+# RE2: on a long unquoted run Python's backtracking retried the key at every offset.
+_LOOSE_PAIR = re2.compile(
     r"""(?:"([^"]*)"|'([^']*)'|([A-Za-z_$][\w$]*))\s*:\s*(?:"([^"]*)"|'([^']*)')"""
 )
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+import re2
+
 from blog.importers.base import (
     ImportedAttachment,
     ImportedConversation,
@@ -27,11 +29,10 @@ from blog.vocabulary import Role
 SPEAKER = "Claude"
 ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
 _SENDERS = {"human": "user", "assistant": "assistant", "system": "system"}
-_THINKING_TAG = re.compile(r"<antThinking>(.*?)</antThinking>", re.DOTALL)
-_ARTIFACT_TAG = re.compile(
-    r"<antArtifact\b(?P<attributes>[^>]*)>(?P<body>.*?)</antArtifact>", re.DOTALL
-)
-_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+# RE2: with unclosed tags, backtracking rescanned the rest of the text from each one.
+_THINKING_TAG = re2.compile(r"(?s)<antThinking>(.*?)</antThinking>")
+_ARTIFACT_TAG = re2.compile(r"(?s)<antArtifact\b(?P<attributes>[^>]*)>(?P<body>.*?)</antArtifact>")
+_ATTRIBUTE = re2.compile(r'(\w+)="([^"]*)"')
 _ARTIFACT_LANGUAGES = {
     "text/html": "html",
     "image/svg+xml": "svg",

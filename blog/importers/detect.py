@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 import ijson
+import re2
 
 from blog.importers.archive import (
     AssetLookup,
@@ -132,7 +133,8 @@ _ACCOUNT_KEYS = {
     "chatgpt_plus_user",
     "birth_year",
 }
-_PASTED_MARKER = re.compile(r"^\s*(?:#{1,6}\s*)?(?:You said:|ChatGPT said:)\s*$", re.MULTILINE)
+# RE2: on long runs of blank lines, backtracking retried the whole run from every line.
+_PASTED_MARKER = re2.compile(r"(?m)^\s*(?:#{1,6}\s*)?(?:You said:|ChatGPT said:)\s*$")
 # Headings, blockquotes or front matter: written as Markdown, not copied from a page.
 _MARKDOWN_MARKS = re.compile(r"\A(?:---|\+\+\+)\s*$|^#{1,6}\s+\S|^>", re.MULTILINE)
 _CHAT_HTML = re.compile(r"var\s+jsonData\s*=|<title>\s*ChatGPT Data Export\s*</title>", re.I)

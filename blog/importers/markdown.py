@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+import re2
+
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.importers.frontmatter import (
     FrontMatter,
@@ -44,7 +46,8 @@ TURN_MARKER_PREFIX = "<!-- turn "
 TURN_MARKER_SUFFIX = " -->"
 
 _TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
-_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+# RE2: a long heading line of "# # # ..." took time quadratic in its length.
+_TITLE_HEADING = re2.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 _PROMPT_MARKER = re.compile(r"^(?:_Prompt_|\*Prompt\*|\*\*Prompt\*\*):[ \t]*(?P<rest>.*)$")
 
 

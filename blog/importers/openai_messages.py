@@ -57,7 +57,11 @@ def parse_openai_messages(items: Iterable[dict | list]) -> Iterator[ImportedConv
 
 
 def _turns(message: object, model: str | None, images: list[str], where: str) -> list[ImportedTurn]:
-    if not isinstance(message, dict) or message.get("role") not in _ROLES:
+    if (
+        not isinstance(message, dict)
+        or not isinstance(message.get("role"), str)
+        or message["role"] not in _ROLES
+    ):
         role = message.get("role") if isinstance(message, dict) else message
         raise ImportFormatError(
             f"unknown role {role!r}; expected one of {', '.join(_ROLES)}", where

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
-from ..importers.base import ImportedConversation, ImportedTurn
+from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from ..models import Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
 from ..scan import scan_text
 from ..site import bump_generation
@@ -125,6 +125,7 @@ class ImportSave:
         self.on_duplicate = on_duplicate
         self.scan_budget = scan_budget
         self.report = ImportReport()
+        self.asset_bytes = 0
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
         # HTML is never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
@@ -146,6 +147,7 @@ class ImportSave:
         if existing is not None and self.on_duplicate == "skip":
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
+        self.check_asset_sizes(conversation)
         rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
         self.report.turns += len(rows)
         scan = self.report.turns <= self.scan_budget
@@ -161,6 +163,26 @@ class ImportSave:
             self.spool,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
+
+    def check_asset_sizes(self, conversation: ImportedConversation) -> None:
+        """Refuse the file when one attachment, or all of them together, is too large."""
+        config = current_app.config
+        per_file, per_import = config["ASSET_MAX_BYTES"], config["IMPORT_ASSETS_MAX_BYTES"]
+        for turn in conversation.turns:
+            for attachment in turn.attachments:
+                size = len(attachment.data or b"")
+                if size > per_file:
+                    raise ImportFormatError(
+                        f"the attachment {attachment.name!r} is {size:,} bytes, more than "
+                        f"the limit of {per_file:,} per file",
+                        conversation.title or "a conversation",
+                    )
+                self.asset_bytes += size
+        if self.asset_bytes > per_import:
+            raise ImportFormatError(
+                f"its attachments come to more than the limit of {per_import:,} bytes per import",
+                conversation.title or "a conversation",
+            )
 
     def write(self) -> ImportReport:
         """Insert everything prepared in one transaction and commit it: all or nothing."""

@@ -1,0 +1,101 @@
+"""Imported files: bounded on the way in, streamed on the way out, never exported as pages."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from blog import posts as content
+from blog.exporting import ASSET_SLICE, export_static
+from blog.extensions import db
+from blog.importers.base import ImportFormatError
+from blog.importing import import_file
+from blog.models import Asset, User
+
+FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
+HTTPS = "https://blog.test"
+
+
+def export_zip(tmp_path: Path, png: bytes = PNG) -> Path:
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", FIXTURE.read_bytes())
+        archive.writestr("dalle-generations/file-CATHAT01-8f2c.webp", WEBP)
+        archive.writestr("file_00000000deadbeef00000000deadbeef.dat", png)
+        archive.writestr("file-PLOT0001-668a89e9", JPEG)
+    return export
+
+
+def test_an_oversized_attachment_refuses_the_import(app, owner, tmp_path):
+    app.config["ASSET_MAX_BYTES"] = 10_000
+    export = export_zip(tmp_path, PNG + b"\x00" * 50_000)  # compresses to almost nothing
+    with app.app_context(), pytest.raises(ImportFormatError, match="larger than the limit"):
+        import_file(export, "export.zip", db.session.get(User, owner))
+    with app.app_context():
+        assert db.session.query(Asset).count() == 0
+
+
+def test_attachments_over_the_per_import_total_refuse_the_import(app, owner, tmp_path):
+    app.config["IMPORT_ASSETS_MAX_BYTES"] = len(PNG + JPEG + WEBP) - 1
+    with app.app_context(), pytest.raises(ImportFormatError, match="per import"):
+        import_file(export_zip(tmp_path), "export.zip", db.session.get(User, owner))
+    app.config["IMPORT_ASSETS_MAX_BYTES"] = 10_000
+    with app.app_context():
+        assert import_file(export_zip(tmp_path), "export.zip", db.session.get(User, owner))
+
+
+def published_with_assets(app, owner, files: dict[str, bytes]) -> dict[str, int]:
+    with app.app_context():
+        post = content.create_post(db.session.get(User, owner), "With files")
+        ids = {}
+        for name, data in files.items():
+            asset = Asset(post_id=post.id, name=name, mime_type="image/png", data=data)
+            db.session.add(asset)
+            db.session.commit()
+            ids[name] = asset.id
+        links = "\n\n".join(f"[{name}](/assets/{ids[name]}/{name})" for name in files)
+        content.save_turn(content.add_turn(post, "user"), links, None)
+        content.publish(post, status="published", confirmed=True, mark_reviewed=True)
+        return ids
+
+
+def test_an_asset_is_streamed_in_slices(app, client, owner):
+    data = PNG + bytes(range(256)) * (ASSET_SLICE // 256 * 3)
+    ids = published_with_assets(app, owner, {"big.png": data})
+    response = client.get(f"/assets/{ids['big.png']}/big.png", base_url=HTTPS, buffered=False)
+    assert response.is_streamed
+    assert int(response.headers["Content-Length"]) == len(data)
+    chunks = list(response.response)
+    assert len(chunks) > 3 and max(len(c) for c in chunks) <= ASSET_SLICE
+    assert b"".join(chunks) == data
+    response.close()
+
+
+def test_static_export_writes_only_real_images_as_images(app, owner, tmp_path):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    html = b"<html><script>alert(1)</script></html>"
+    ids = published_with_assets(
+        app, owner, {"photo.png": PNG, "real.svg": PNG, "drawing.svg": svg, "page.html": html}
+    )
+    with app.app_context():
+        export_static(app, tmp_path / "site")
+    exported = {
+        path.relative_to(tmp_path / "site" / "assets").as_posix()
+        for path in (tmp_path / "site" / "assets").rglob("*")
+        if path.is_file()
+    }
+    assert exported == {
+        f"{ids['photo.png']}/photo.png",
+        f"{ids['real.svg']}/real-svg.png",
+        f"{ids['drawing.svg']}/drawing-svg.bin",
+        f"{ids['page.html']}/page-html.bin",
+    }
+    assert not any(name.endswith((".svg", ".html", ".htm")) for name in exported)
+    page = (tmp_path / "site" / "posts" / "with-files" / "index.html").read_text()
+    assert f"/assets/{ids['page.html']}/page-html.bin" in page
+    assert f"/assets/{ids['page.html']}/page.html" not in page
