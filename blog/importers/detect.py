@@ -592,7 +592,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sni
             return _Sniffed("json-unknown")
         raise ImportFormatError(
             "this JSON is not a conversation format we know (expected a ChatGPT or Claude "
-            "export, ShareGPT, or OpenAI-style messages)",
+            "export, a Claude Code or Codex session log, an Open WebUI or LibreChat export, "
+            "ShareGPT, or OpenAI-style messages)",
             where,
         )
     if shape == "" and top_level_values > 1:
