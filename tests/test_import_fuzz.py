@@ -24,7 +24,9 @@ from blog.importers.sharegpt import parse_sharegpt
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLES = {
-    path.name: path.read_bytes() for path in sorted(FIXTURES.iterdir()) if path.suffix != ".py"
+    path.name: path.read_bytes()
+    for path in sorted(FIXTURES.iterdir())
+    if path.is_file() and path.suffix != ".py"
 }
 NAMES = ["", "conversations.json", "chat.html", "export.zip", "notes.md", "chat.txt", "a.jsonl"]
 # Loaded 2-core CI machines are slow: the budget catches runaway reads, not slow ones.
