@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
-from .site import bump_generation
+from .site import adopt_author_name, bump_generation
 
 MIN_PASSWORD_LENGTH = 10
 SETUP_TOKEN_KEY = "setup_token_sha256"
@@ -48,6 +48,7 @@ def create_user(username: str, password: str, display_name: str = "") -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
+    adopt_author_name(user.display_name)
     bump_generation()  # cached pages may still invite visitors to the setup page
     db.session.commit()
     return user

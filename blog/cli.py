@@ -119,6 +119,15 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
             click.echo(f"  * {step}", err=True)
         raise SystemExit(1) from exc
     click.echo(f"Published {post.slug}: {post.title}")
+    if warning := content.title_warning(post):
+        better = (
+            f" (the first prompt suggests “{warning.suggestion}”)" if warning.suggestion else ""
+        )
+        click.echo(
+            f"Note: the title “{post.title}” looks machine-made: {warning.reason}. "
+            f"Change it in the studio editor (/studio/posts/{post.id}){better}.",
+            err=True,
+        )
 
 
 def publish_steps(post: Post, confirmed: bool) -> list[str]:

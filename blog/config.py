@@ -19,6 +19,9 @@ DEFAULTS: dict[str, object] = {
     # Uploads: the whole request, then per-turn source size.
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
     "MAX_TURN_CHARS": 200_000,
+    # An image uploaded in the editor: its file, then its decoded size.
+    "MAX_UPLOAD_IMAGE_BYTES": 10 * 1024 * 1024,
+    "MAX_UPLOAD_IMAGE_PIXELS": 40_000_000,
     "RENDER_TIMEOUT_SECONDS": 1.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
