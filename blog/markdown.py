@@ -83,8 +83,9 @@ BOILERPLATE = re.compile(
 )
 QUERY = re.compile(r"^query\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
 ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
-# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data.
-DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]")
+# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data,
+# or is one quoted key and its value.
+DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]|^\"[^\"]*\"\s*:")
 UNTITLED_NAMES = {"untitled", "untitled conversation", "new chat", "new conversation"}
 # Markup that shows as written in a title: emphasis, code, links, headings, quotes, lists.
 RAW_MARKDOWN = re.compile(r"\*\*|__|`|~~|\]\(|^#{1,6}\s|^>|^[-*+]\s")
