@@ -104,3 +104,36 @@ def test_the_settings_name_wins_over_a_different_display_name(app, owner, client
     assert set(shown.values()) == {"Alice Author"}, shown
     page = client.get(f"/posts/{slug}", base_url=HTTPS).get_data(as_text=True)
     assert "Old Display Name" not in page
+
+
+def test_the_upgrade_fills_an_empty_author_name_from_the_only_account(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from blog import create_app
+    from tests.conftest import database_url
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-" + "k" * 40,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "HUEY_SQLITE_PATH": str(tmp_path / "queue.sqlite3"),
+        }
+    )
+    with app.app_context():
+        upgrade(revision="0003_turn_plain_text")
+        db.session.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, session_token, "
+                "created_at) VALUES ('alice', 'Alice Example', 'x', 't', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.session.execute(text("INSERT INTO settings (key, value) VALUES ('author_name', '')"))
+        db.session.commit()
+
+        upgrade()
+
+        assert load_settings().author_name == "Alice Example"
+        db.session.remove()
+        db.engine.dispose()
