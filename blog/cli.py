@@ -41,7 +41,11 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--display-name", default="", help="The name shown as author (default: NAME).")
+@click.option(
+    "--display-name",
+    default="",
+    help="Your name as author: the site's author name if none is set yet (default: NAME).",
+)
 def create_user_command(name: str, password_stdin: bool, display_name: str) -> None:
     """Create an account; the password is prompted for unless --password-stdin."""
     if db.session.scalar(select(User).where(User.username == name.strip())):

@@ -152,7 +152,7 @@ def test_a_file_over_the_byte_limit_is_refused(app, author, make_post):
     )
 
     assert response.status_code == 413
-    assert "the largest accepted is 0.0 MB" in response.get_json()["error"]
+    assert "the largest accepted is 1.0 KB" in response.get_json()["error"]
     assert asset_count(app) == 0
 
 

@@ -167,4 +167,6 @@ def store_image(
 
 
 def megabytes(size: int) -> str:
+    if size < 100 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
