@@ -14,6 +14,7 @@ from . import (
     public,
     security,
     studio,
+    studio_images,
     studio_import,
     tasks,
     views_common,
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_import.bp)
+    app.register_blueprint(studio_images.bp)
     cli.init_app(app)
     tasks.init_app(app)
     return app

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
-from .site import bump_generation
+from .site import adopt_author_name, bump_generation
 
 MIN_PASSWORD_LENGTH = 10
 SETUP_TOKEN_KEY = "setup_token_sha256"
@@ -58,6 +58,7 @@ def new_user(username: str, password: str, display_name: str = "") -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
+    adopt_author_name(user.display_name)
     return user
 
 

@@ -41,7 +41,11 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--display-name", default="", help="The name shown as author (default: NAME).")
+@click.option(
+    "--display-name",
+    default="",
+    help="Your name as author: the site's author name if none is set yet (default: NAME).",
+)
 def create_user_command(name: str, password_stdin: bool, display_name: str) -> None:
     """Create an account; the password is prompted for unless --password-stdin."""
     if db.session.scalar(select(User).where(User.username == name.strip())):
@@ -119,6 +123,15 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
             click.echo(f"  * {step}", err=True)
         raise SystemExit(1) from exc
     click.echo(f"Published {post.slug}: {post.title}")
+    if warning := content.title_warning(post):
+        better = (
+            f" (the first prompt suggests “{warning.suggestion}”)" if warning.suggestion else ""
+        )
+        click.echo(
+            f"Note: the title “{post.title}” looks machine-made: {warning.reason}. "
+            f"Change it in the studio editor (/studio/posts/{post.id}){better}.",
+            err=True,
+        )
 
 
 def publish_steps(post: Post, confirmed: bool) -> list[str]:

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, object] = {
     # Files carried in with an import: each, and all of one import together.
     "ASSET_MAX_BYTES": 20 * 1024 * 1024,
     "IMPORT_ASSETS_MAX_BYTES": 200 * 1024 * 1024,
+    # An image uploaded in the editor: its file, then its decoded size.
+    "MAX_UPLOAD_IMAGE_BYTES": 10 * 1024 * 1024,
+    "MAX_UPLOAD_IMAGE_PIXELS": 40_000_000,
     "RENDER_TIMEOUT_SECONDS": 1.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -83,8 +83,12 @@ BOILERPLATE = re.compile(
 )
 QUERY = re.compile(r"^query\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
 ONLY_PUNCTUATION = re.compile(r"^[\s{}\[\]()<>,;:.\"'`|/\\*_=+-]*$")
-# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data.
-DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]")
+# A line of data (JSON, a list literal) opens with a brace or bracket and ends like data,
+# or is one quoted key and its value.
+DATA_LINE = re.compile(r"^[{\[].*[{}\[\],]$|^[}\]]|^\"[^\"]*\"\s*:")
+UNTITLED_NAMES = {"untitled", "untitled conversation", "new chat", "new conversation"}
+# Markup that shows as written in a title: emphasis, code, links, headings, quotes, lists.
+RAW_MARKDOWN = re.compile(r"\*\*|__|`|~~|\]\(|^#{1,6}\s|^>|^[-*+]\s")
 
 
 class TooDeep(Exception):
@@ -134,12 +138,36 @@ def auto_title(source: str, length: int = TITLE_LENGTH) -> str:
         # A prompt wrapped in a template (web search results…) is titled by its question.
         lines = [m["rest"] for line in lines if (m := QUERY.match(line))] or lines
     for line in lines:
-        if ONLY_PUNCTUATION.match(line) or DATA_LINE.search(line) or BOILERPLATE.match(line):
+        if DATA_LINE.search(line) or names_nothing(line):
             continue
         if len(line) <= length:
             return line
         cut = line[: length - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
         return cut + "…"
+    return ""
+
+
+def names_nothing(title: str) -> str:
+    """Why a title (or a heading offered as one) says nothing at all ("" when it does)."""
+    title = title.strip()
+    if ONLY_PUNCTUATION.match(title):
+        return "it is only punctuation or code fences"
+    if title.lower() in UNTITLED_NAMES:
+        return "it is the placeholder for a conversation without a title"
+    if BOILERPLATE.match(title):
+        return "it starts with the template the prompt was wrapped in"
+    return ""
+
+
+def title_problem(title: str) -> str:
+    """Why a title looks machine-made rather than chosen ("" when it looks like a title)."""
+    title = title.strip()
+    if names_nothing(title):
+        return names_nothing(title)
+    if title.endswith(("…", "...")):
+        return "it is a prompt cut off mid-sentence"
+    if RAW_MARKDOWN.search(title):
+        return "it contains Markdown markup that readers would see as written"
     return ""
 
 

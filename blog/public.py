@@ -49,8 +49,8 @@ def page_number() -> int:
 def post_view_model(post: Post) -> dict:
     """Everything a template needs to show one post, computed once."""
     settings = load_settings()
-    author_name = post.author.name if post.author else settings.author_name
-    told = disclosure.for_post(post, wording=settings.disclosure, author_name=author_name)
+    # One author name for the whole site (the settings'), never the account's own.
+    told = disclosure.for_post(post, wording=settings.disclosure, author_name=settings.author_name)
     return {
         "post": post,
         "turns": post.visible_turns,

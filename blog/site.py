@@ -75,6 +75,19 @@ def save_settings(values: dict[str, str]) -> None:
     g.pop("site_settings", None)
 
 
+def adopt_author_name(name: str) -> None:
+    """The name given when the first account is made becomes the site's author name, unless
+    one is already set: bylines, footer, disclosure and feeds all print this one value."""
+    if current_app.config["SITE_AUTHOR"] or not name.strip():
+        return
+    row = db.session.get(Setting, "author_name")
+    if row is None:
+        db.session.add(Setting(key="author_name", value=name.strip()))
+    elif not row.value.strip():
+        row.value = name.strip()
+    g.pop("site_settings", None)
+
+
 def bump_generation() -> None:
     """Invalidate every cached public page, in every worker (commit follows)."""
     row = db.session.get(Setting, "generation", with_for_update=True)

@@ -138,6 +138,7 @@ def edit_post(post_id: int):
     return render_template(
         "studio/edit.html",
         problems=content.publish_problems(post, findings),
+        title_warning=content.title_warning(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
         **context,

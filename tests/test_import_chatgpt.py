@@ -211,7 +211,7 @@ def test_citations_become_links_with_a_sources_list():
 def test_voice_transcriptions_are_the_text_and_untitled_gets_a_title():
     imported = conversation_by_id("c0ffee00-0000-4000-8000-000000000005")
 
-    assert imported.title == "Untitled conversation"
+    assert imported.title == "Hello, can you hear me?"
     assert [t.text for t in imported.turns] == ["Hello, can you hear me?", "Yes, loud and clear."]
 
 

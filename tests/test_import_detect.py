@@ -11,6 +11,7 @@ import pytest
 
 from blog.importers.base import ImportFormatError, NotAConversationFile
 from blog.importers.detect import FORMATS, detect_format, read_conversations
+from blog.importers.naming import title_from_turns
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 SAMPLES = Path("/work/shared/samples")
@@ -183,7 +184,9 @@ def test_split_chatgpt_export_reads_every_numbered_file_at_any_depth():
 
     imported = list(read_conversations(data, "export.zip"))
 
-    assert [c.title for c in imported] == [i["title"] or "Untitled conversation" for i in items]
+    assert len(imported) == len(items)
+    for item, conversation in zip(items, imported, strict=True):
+        assert conversation.title == (item["title"] or title_from_turns(conversation.turns))
 
 
 def test_zip_of_markdown_and_json_files_imports_them_all():

@@ -167,10 +167,21 @@ def test_crlf_bom_toml_and_tab_after_quote_marker():
     assert "\r" not in conversation.turns[1].text
 
 
-def test_title_falls_back_to_untitled_without_heading_or_file_name():
+def test_title_falls_back_to_the_first_prompt_without_heading_or_file_name():
     conversation = parse_markdown("Hello?\n\n> Hi there.\n")
-    assert conversation.title == "Untitled conversation"
+    assert conversation.title == "Hello?"
     assert roles(conversation) == ["user", "assistant"]
+
+
+def test_title_is_untitled_when_the_first_prompt_has_no_prose():
+    conversation = parse_markdown("```\n{}\n```\n\n> An empty object.\n")
+    assert conversation.title == "Untitled conversation"
+
+
+@pytest.mark.parametrize("heading", ["{", "```", "Web search results:", "Untitled conversation"])
+def test_a_heading_that_names_nothing_is_not_the_title(heading):
+    conversation = parse_markdown(f"# {heading}\n\nHow do tides work?\n\n> The Moon pulls.\n")
+    assert conversation.title == "How do tides work?"
 
 
 def test_a_post_may_start_with_a_reply_and_end_with_a_prompt():

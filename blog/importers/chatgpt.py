@@ -21,6 +21,7 @@ from blog.importers.base import (
     ImportFormatError,
 )
 from blog.importers.blocks import missing_files_turn
+from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
 SOURCE_KIND = "chatgpt"
@@ -110,7 +111,7 @@ def parse_conversation(
     _add_alternatives(tree, path, turns, turn_of_node, default_model)
     source_id = item.get("conversation_id") or item.get("id")
     return ImportedConversation(
-        title=title or UNTITLED,
+        title=title or title_from_turns(turns),
         turns=turns,
         source_kind=SOURCE_KIND,
         source_id=str(source_id) if source_id else None,

@@ -14,6 +14,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.importers.naming import title_from_turns
 
 COLLOQUY_FORMAT = "colloquy"
 SUPPORTED_VERSIONS = (1,)
@@ -36,9 +37,10 @@ def from_colloquy_json(obj: dict, where: str = "Colloquy JSON") -> ImportedConve
     turns = obj.get("turns")
     if not isinstance(turns, list):
         raise ImportFormatError('"turns" must be a list', where)
+    read = [_turn(turn, f"{where}, turn {number}") for number, turn in enumerate(turns, 1)]
     return ImportedConversation(
-        title=_text(obj.get("title"), where, "title") or "Untitled conversation",
-        turns=[_turn(turn, f"{where}, turn {number}") for number, turn in enumerate(turns, 1)],
+        title=_text(obj.get("title"), where, "title") or title_from_turns(read),
+        turns=read,
         source_kind=_text(obj.get("source_kind"), where, "source_kind") or "colloquy",
         source_id=_text(obj.get("source_id"), where, "source_id") or None,
         created_at=_date(obj.get("created_at"), where, "created_at"),

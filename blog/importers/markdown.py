@@ -29,6 +29,7 @@ from blog.importers.frontmatter import (
     split_front_matter,
     text_value,
 )
+from blog.importers.naming import title_from_turns
 from blog.importers.speaker_layout import FENCE as _FENCE
 from blog.importers.speaker_layout import Block as _Block
 from blog.importers.speaker_layout import closes as _closes
@@ -37,6 +38,7 @@ from blog.importers.speaker_layout import marker_speaker as _marker_speaker
 from blog.importers.speaker_layout import outside_fences as _outside_fences
 from blog.importers.speaker_layout import speaker_blocks
 from blog.importers.speakers import speaker_for
+from blog.markdown import names_nothing
 from blog.vocabulary import ROLES
 
 UNTITLED = "Untitled conversation"
@@ -74,7 +76,7 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     before_title = len(lines)
     heading_title, lines = _take_title_heading(lines, title)
     body_starts += before_title - len(lines)
-    title = title or heading_title or (PurePath(filename).stem if filename else "") or UNTITLED
+    title = title or heading_title or (PurePath(filename).stem if filename else "")
 
     warnings: list[str] = []
     preamble = ""
@@ -95,7 +97,7 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
             where,
         )
     return ImportedConversation(
-        title=title,
+        title=title or title_from_turns(turns),
         turns=turns,
         source_kind="markdown",
         created_at=date_value(values, "date", "created", "create_time", "time"),
@@ -174,6 +176,8 @@ def _take_title_heading(lines: list[str], title: str) -> tuple[str, list[str]]:
         match = _TITLE_HEADING.match(line)
         if match and speaker_for(match[1].rstrip(":")) is None:
             heading = match[1].strip()
+            if not title and names_nothing(heading):
+                break  # a heading of braces or boilerplate names nothing: the prompt will
             if not title or heading == title:
                 return heading, lines[index + 1 :]
         break

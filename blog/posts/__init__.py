@@ -30,6 +30,7 @@ from .editing import (
     set_role,
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
+from .images import ImageRefused, placeholders, store_image
 from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish
 from .queries import (
     as_conversation,
@@ -44,16 +45,19 @@ from .queries import (
 )
 from .rules import check_turn_size, needs_review, render_html, render_turn
 from .slugs import slugify, unique_slug
+from .titles import TitleWarning, title_warning
 
 __all__ = [
     "DUPLICATE_CHOICES",
     "ContentError",
+    "ImageRefused",
     "ImportReport",
     "ImportSave",
     "KnownPosts",
     "PublishBlocked",
     "SavedPost",
     "StaleEdit",
+    "TitleWarning",
     "add_turn",
     "as_conversation",
     "change_slug",
@@ -79,6 +83,7 @@ __all__ = [
     "render_turn",
     "rerender_all",
     "save_turn",
+    "placeholders",
     "series_posts",
     "set_excluded",
     "set_reviewed",
@@ -86,7 +91,9 @@ __all__ = [
     "set_series",
     "set_tags",
     "slugify",
+    "store_image",
     "tags_named",
+    "title_warning",
     "touch",
     "unique_slug",
     "unpublish",
