@@ -205,9 +205,53 @@ def test_cli_imports_and_undo_import(app, runner, owner, make_post, tmp_path):
 def test_cli_undo_import_names_the_option_for_published_posts(app, runner, owner):
     report = run_import(app, owner, export(("c1", "One", "q1")), "a.json")
     with app.app_context():
-        posts.publish(db.session.get(Post, report.created[0].id), confirmed=True, mark_reviewed=True)
+        posts.publish(
+            db.session.get(Post, report.created[0].id), confirmed=True, mark_reviewed=True
+        )
     refused = runner.invoke(args=["undo-import", str(report.batch_id), "--yes"])
     assert refused.exit_code == 1 and "--include-published" in refused.output
     assert titles(app) == ["One"]
     done = runner.invoke(args=["undo-import", str(report.batch_id), "--yes", "--include-published"])
     assert done.exit_code == 0 and titles(app) == []
+
+
+def test_an_import_from_the_web_page_records_its_batch_and_offers_its_undo(app, author):
+    from tests.test_import_web import finish, job_token, upload
+
+    token = job_token(upload(author, "mine.json", export(("c1", "One", "q1"), ("c2", "Two", "q2"))))
+    assert finish(app, token).status == "listed"
+    author.post(f"/studio/import/{token}", {"chosen": ["c1", "c2"], "on_duplicate": "skip"})
+    job = finish(app, token)
+    batch_id = json.loads(job.report_json)["batch"]
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert (batch.filename, batch.created_count) == ("mine.json", 2)
+    page = author.get(f"/studio/import/{token}").get_data(as_text=True)
+    assert f"/studio/imports/{batch_id}/undo" in page and f"/studio/?batch={batch_id}" in page
+    listed = author.get(f"/studio/?batch={batch_id}").get_data(as_text=True)
+    assert "One" in listed and "Two" in listed and "2 posts" in listed
+
+
+def test_imports_count_findings_and_say_when_no_scan_ran(app, author, owner):
+    leaky = export(("c1", "Leaky", "mail bob.smith@gmail.com"), ("c2", "Clean", "hello"))
+    run_import(app, owner, leaky, "a.json")
+    with app.app_context():
+        counts = dict(db.session.execute(select(Post.title, Post.findings)).all())
+    assert counts == {"Leaky": 2, "Clean": 0}  # the answer repeats the address
+    app.config["IMPORT_SCAN_MAX_TURNS"] = 0
+    run_import(app, owner, export(("c3", "Unscanned", "mail bob.smith@gmail.com")), "b.json")
+    with app.app_context():
+        assert db.session.scalar(select(Post.findings).where(Post.title == "Unscanned")) is None
+    assert "not scanned" in author.get("/studio/?q=Unscanned").get_data(as_text=True)
+
+
+def test_the_upgrade_counts_the_findings_of_existing_posts(app, make_post):
+    from flask_migrate import downgrade, upgrade
+
+    post_id = make_post(
+        "Leaky", [("user", "mail bob.smith@gmail.com"), ("user", "+44 7700 900123")]
+    )
+    with app.app_context():
+        downgrade(revision="0003_turn_plain_text")
+        upgrade()
+        assert db.session.get(Post, post_id).findings == 2
