@@ -239,9 +239,10 @@ def test_imports_count_findings_and_say_when_no_scan_ran(app, author, owner):
         counts = dict(db.session.execute(select(Post.title, Post.findings)).all())
     assert counts == {"Leaky": 2, "Clean": 0}  # the answer repeats the address
     app.config["IMPORT_SCAN_MAX_TURNS"] = 0
-    run_import(app, owner, export(("c3", "Unscanned", "mail bob.smith@gmail.com")), "b.json")
+    run_import(app, owner, export(("c3", "Unscanned", "write to ann.lee@gmail.com")), "b.json")
     with app.app_context():
-        assert db.session.scalar(select(Post.findings).where(Post.title == "Unscanned")) is None
+        unscanned = db.session.scalar(select(Post).where(Post.title == "Unscanned"))
+        assert unscanned is not None and unscanned.findings is None
     assert "not scanned" in author.get("/studio/?q=Unscanned").get_data(as_text=True)
 
 
