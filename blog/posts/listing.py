@@ -135,6 +135,17 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def text_matches(query: str):
+    """The title or a turn's plain text contains `query`, ignoring case."""
+    pattern = like_pattern(query)
+    # SQLite's LIKE already ignores ASCII case (its lower() knows no more), so ilike's lower()
+    # on every row would only cost time.
+    like = "like" if db.session.get_bind().dialect.name == "sqlite" else "ilike"
+    return getattr(Post.title, like)(pattern, escape="\\") | exists().where(
+        Turn.post_id == Post.id, getattr(Turn.text, like)(pattern, escape="\\")
+    )
+
+
 def conditions(filters: Filters) -> list:
     """The WHERE clauses for the filters."""
     where = []
@@ -157,11 +168,7 @@ def conditions(filters: Filters) -> list:
     if filters.unreviewed:
         where.append(exists().where(Turn.post_id == Post.id, unreviewed_turn()))
     if filters.q:
-        pattern = like_pattern(filters.q)
-        where.append(
-            Post.title.ilike(pattern, escape="\\")
-            | exists().where(Turn.post_id == Post.id, Turn.text.ilike(pattern, escape="\\"))
-        )
+        where.append(text_matches(filters.q))
     return where
 
 
