@@ -116,7 +116,12 @@ def dashboard():
     except content.PageNotFound:
         abort(404)
     if is_htmx() and request.headers.get("HX-Target") == "post-list":
-        return render_template("partials/dashboard_list.html", page=page, filters=filters)
+        response = make_response(
+            render_template("partials/dashboard_list.html", page=page, filters=filters)
+        )
+        # The address bar gets the short form of the filters (no empty fields), to bookmark.
+        response.headers["HX-Push-Url"] = url_for("studio.dashboard", **filters.args())
+        return response
     return render_template(
         "studio/dashboard.html", page=page, filters=filters, choices=content.filter_choices()
     )

@@ -143,6 +143,7 @@ def test_htmx_gets_the_list_alone_and_the_page_varies_on_it(app, author, make_po
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and body.lstrip().startswith('<section id="post-list"')
     assert "A draft" in body
+    assert fragment.headers["HX-Push-Url"] == "/studio/?status=draft"
     # The filter form works without JavaScript: a plain GET with the same parameters.
     assert 'method="get"' in full.get_data(as_text=True)
 
