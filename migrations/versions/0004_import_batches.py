@@ -44,6 +44,7 @@ def upgrade():
         # SQLite adds a column with its reference in place.
         op.execute(
             "ALTER TABLE posts ADD COLUMN import_batch_id INTEGER "
+            "CONSTRAINT fk_posts_import_batch_id_import_batches "
             "REFERENCES import_batches (id) ON DELETE SET NULL"
         )
     else:
