@@ -26,6 +26,7 @@ SHORT = {
     "scale_bench.py": ["--seconds", "2", "--rounds", "2", "--samples", "5"],
     "search_bench.py": ["--repeat", "10", "--postgres", "--pg-posts", "1000"],
     "load_test.py": ["--seconds", "20"],
+    "dashboard_bench.py": ["--repeat", "10"],
 }
 FULL = {
     "render_bench.py": ["--repeat", "5", "--rounds", "3"],
@@ -33,6 +34,7 @@ FULL = {
     "scale_bench.py": ["--seconds", "5", "--rounds", "3", "--samples", "10"],
     "search_bench.py": ["--repeat", "30", "--postgres", "--pg-posts", "10000"],
     "load_test.py": ["--seconds", "60"],
+    "dashboard_bench.py": ["--repeat", "30"],
 }
 IMPORT_BENCH = common.BENCH / "import_bench.py"
 
@@ -116,6 +118,17 @@ def summary_rows(results: dict[str, dict]) -> list[tuple[str, str, str, str]]:
             rows.append(
                 ("search PostgreSQL seeding time", f"{search['postgres_seed_s']:.0f} s", "", "")
             )
+    if dashboard := results.get("dashboard"):
+        for size, figures in dashboard["sizes"].items():
+            for name, row in figures.items():
+                rows.append(
+                    (
+                        f"studio dashboard, {int(size):,} drafts: {name}",
+                        f"p50 {row['p50_ms']:.1f} ms, {row['statements']} SQL statements",
+                        "",
+                        "",
+                    )
+                )
     if render := results.get("render"):
         rows.append(
             (

@@ -10,10 +10,12 @@ from . import (
     auth,
     caching,
     cli,
+    cli_posts,
     config,
     public,
     security,
     studio,
+    studio_bulk,
     studio_images,
     studio_import,
     tasks,
@@ -50,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_import.bp)
     app.register_blueprint(studio_images.bp)
+    app.register_blueprint(studio_bulk.bp)
     cli.init_app(app)
+    cli_posts.init_app(app)
     tasks.init_app(app)
     return app

@@ -267,6 +267,7 @@ def save_chosen(job_id: int) -> None:
             "turns": report.turns,
             "warnings": report.warnings,
             "hidden": report.hidden,
+            "batch": report.batch_id,
         },
         ensure_ascii=False,
     )

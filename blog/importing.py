@@ -42,7 +42,7 @@ def import_file(
     The file is read, rendered and scanned first; the write transaction opens only after.
     """
     scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
-    with ImportSave(author, on_duplicate, scan_budget) as save:
+    with ImportSave(author, on_duplicate, scan_budget, filename) as save:
         try:
             notes: list[str] = []
             read = 0

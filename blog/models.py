@@ -113,11 +113,34 @@ class Series(db.Model):
     slug: Mapped[str] = mapped_column(StorableString(200), unique=True)
 
 
+class ImportBatch(db.Model):
+    """One import of one file (CLI or web): what it did, so it can be listed and undone."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(StorableString(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    turn_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The posts it updated rather than created: undoing the batch leaves them alone.
+    updated_ids_json: Mapped[str] = mapped_column(StorableText, default="[]")
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def updated_ids(self) -> list[int]:
+        return json.loads(self.updated_ids_json or "[]")
+
+
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_source", "source_kind", "source_id"),
+        Index("ix_posts_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +165,13 @@ class Post(db.Model):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     series_position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The import that created the post (an import that only updated it leaves this alone).
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+    # Open privacy findings in the visible turns, counted when turns are saved, so lists
+    # never scan; None when no scan has run (an import past its scan budget).
+    findings: Mapped[int | None] = mapped_column(Integer)
 
     author: Mapped[User | None] = relationship()
     series: Mapped[Series | None] = relationship()

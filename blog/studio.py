@@ -22,7 +22,7 @@ from . import posts as content
 from .exporting import export_zip
 from .extensions import db
 from .models import Post, Turn
-from .privacy import dismiss_finding, findings_for
+from .privacy import findings_for
 from .site import SettingsError, load_settings, save_settings
 from .vocabulary import ROLES, Role, Status
 
@@ -109,8 +109,22 @@ def after_change(post: Post, message: str, turn: Turn | None = None):
 
 @bp.get("/")
 def dashboard():
-    """Drafts and published posts."""
-    return render_template("studio/dashboard.html", posts=content.posts_for_dashboard())
+    """Posts a page at a time, filtered, searched and sorted (HTMX: the list alone)."""
+    try:
+        filters = content.Filters.from_args(request.args)
+        page = content.dashboard_page(filters)
+    except content.PageNotFound:
+        abort(404)
+    if is_htmx() and request.headers.get("HX-Target") == "post-list":
+        response = make_response(
+            render_template("partials/dashboard_list.html", page=page, filters=filters)
+        )
+        # The address bar gets the short form of the filters (no empty fields), to bookmark.
+        response.headers["HX-Push-Url"] = url_for("studio.dashboard", **filters.args())
+        return response
+    return render_template(
+        "studio/dashboard.html", page=page, filters=filters, choices=content.filter_choices()
+    )
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -305,7 +319,7 @@ def dismiss(post_id: int):
     """Keep a finding on purpose, with the reason."""
     post = load_post(post_id)
     try:
-        dismiss_finding(
+        content.keep_finding(
             post,
             request.form.get("fingerprint", ""),
             request.form.get("kind", ""),

@@ -61,3 +61,21 @@
     if (edit) { edit.click(); }
   });
 })();
+
+// The dashboard's "select every post on this page" box (without JavaScript, the
+// "Review all on this page" button does the same).
+(function () {
+  "use strict";
+  function wire(root) {
+    const box = root.querySelector && root.querySelector("input.select-page");
+    if (!box) { return; }
+    box.hidden = false;
+    box.addEventListener("change", function () {
+      box.closest("form").querySelectorAll("input[name=post]").forEach(function (item) {
+        item.checked = box.checked;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  document.body.addEventListener("htmx:afterSwap", function () { wire(document); });
+})();

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from blog import config, create_app
 from blog import posts as content
 from blog.extensions import db
-from blog.models import Asset, Post, User
+from blog.models import Asset, ImportBatch, Post, User
 from tests.conftest import PASSWORD, Author
 
 HTTPS = "https://blog.test"
@@ -100,6 +100,8 @@ def site(app, owner):
         content.save_turn(content.add_turn(draft, "user"), "Not yet.", None)
         asset = Asset(post_id=post.id, name="pixel.png", mime_type="image/png", data=b"\x89PNG")
         db.session.add(asset)
+        batch = ImportBatch(filename="earlier.json")
+        db.session.add(batch)
         db.session.commit()
         return {
             "post_id": post.id,
@@ -110,6 +112,7 @@ def site(app, owner):
             "filename": "style.css",
             "token": "no-such-import",
             "draft_id": draft.id,
+            "batch_id": batch.id,
         }
 
 

@@ -284,15 +284,6 @@ def test_refused_changes_are_explained_and_nothing_is_saved(app, author, make_po
     assert load(app, post_id)[1][0][1] == "user"
 
 
-def test_dashboard_lists_posts_by_status_with_turn_counts(author, make_post):
-    make_post("A draft", [("user", "a"), ("assistant", "b"), ("user", "c")])
-    make_post("Out there", publish=True)
-    page = author.get("/studio/").get_data(as_text=True)
-    drafts, published = page.split('id="group-draft"')[1].split('id="group-published"')
-    assert "A draft" in drafts and "<td>3</td>" in drafts
-    assert "Out there" in published and "<td>2</td>" in published
-
-
 def test_nul_characters_in_forms_are_stored_not_refused(app, author, make_post):
     post_id = make_post("Clean title")
     response = author.post(

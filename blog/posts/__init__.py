@@ -6,6 +6,7 @@ only ever read stored HTML. Callers use the names below (`from blog import posts
 
 from __future__ import annotations
 
+from .batches import UndoPlan, get_batch, recent_batches, undo_import, undo_plan
 from .bulk import DUPLICATE_CHOICES, ImportReport, ImportSave, KnownPosts, SavedPost
 from .details import (
     change_slug,
@@ -30,13 +31,14 @@ from .editing import (
     set_role,
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
+from .findings import count_findings, keep_finding
 from .images import ImageRefused, placeholders, store_image
+from .listing import Filters, PageNotFound, dashboard_page, filter_choices
 from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish
 from .queries import (
     as_conversation,
     get_reachable_post,
     neighbours,
-    posts_for_dashboard,
     published_posts,
     published_tag_ids,
     redirected_slug,
@@ -44,39 +46,62 @@ from .queries import (
     unreviewed_turns,
 )
 from .rules import check_turn_size, needs_review, render_html, render_turn
+from .selected import (
+    ACTIONS,
+    Listed,
+    add_to_series,
+    delete_posts,
+    listed,
+    listed_by_slug,
+    tag_posts,
+)
 from .slugs import slugify, unique_slug
 from .titles import TitleWarning, title_warning
 
 __all__ = [
-    "DUPLICATE_CHOICES",
+    "ACTIONS",
     "ContentError",
     "ImageRefused",
+    "DUPLICATE_CHOICES",
+    "Filters",
     "ImportReport",
     "ImportSave",
     "KnownPosts",
+    "Listed",
+    "PageNotFound",
     "PublishBlocked",
     "SavedPost",
     "StaleEdit",
     "TitleWarning",
+    "UndoPlan",
+    "add_to_series",
     "add_turn",
     "as_conversation",
     "change_slug",
     "check_turn_size",
     "check_version",
     "choose_alternative",
+    "count_findings",
     "create_post",
+    "dashboard_page",
     "delete_post",
+    "delete_posts",
     "delete_turn",
+    "filter_choices",
+    "get_batch",
     "get_reachable_post",
     "get_turn",
+    "keep_finding",
+    "listed",
+    "listed_by_slug",
     "move_turn",
     "needs_review",
     "neighbours",
-    "posts_for_dashboard",
     "publish",
     "publish_problems",
     "published_posts",
     "published_tag_ids",
+    "recent_batches",
     "redact_finding",
     "redirected_slug",
     "render_html",
@@ -92,9 +117,12 @@ __all__ = [
     "set_tags",
     "slugify",
     "store_image",
+    "tag_posts",
     "tags_named",
     "title_warning",
     "touch",
+    "undo_import",
+    "undo_plan",
     "unique_slug",
     "unpublish",
     "unreviewed_turns",

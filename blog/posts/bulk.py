@@ -25,8 +25,18 @@ from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
-from ..models import Asset, Post, SlugRedirect, Turn, User, post_tags, utcnow
-from ..scan import scan_text
+from ..models import (
+    Asset,
+    Dismissal,
+    ImportBatch,
+    Post,
+    SlugRedirect,
+    Turn,
+    User,
+    post_tags,
+    utcnow,
+)
+from ..scan import Finding, scan_text
 from ..site import bump_generation
 from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
 from .details import tags_named
@@ -62,6 +72,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     # Per conversation, the material kept but hidden: "Title: 3 reasoning, 2 code cells hidden".
     hidden: list[str] = field(default_factory=list)
+    # The import batch recorded for this file (None until written).
+    batch_id: int | None = None
 
     def merge(self, other: ImportReport) -> None:
         self.created += other.created
@@ -112,18 +124,23 @@ class Prepared:
     turns: list[dict]
     with_files: dict[int, ImportedTurn]
     findings: str
+    # Fingerprints of every finding in the visible turns; None when past the scan budget.
+    fingerprints: list[str] | None
 
 
 class ImportSave:
     """An import's save: `prepare` each conversation (no writes), then `write` them all at once.
     Used as a context manager, which discards what was prepared."""
 
-    def __init__(self, author: User | None, on_duplicate: str, scan_budget: int) -> None:
+    def __init__(
+        self, author: User | None, on_duplicate: str, scan_budget: int, filename: str = ""
+    ) -> None:
         if on_duplicate not in DUPLICATE_CHOICES:
             raise ValueError(f"on_duplicate must be one of {DUPLICATE_CHOICES}")
         self.author_id = author.id if author is not None else None
         self.on_duplicate = on_duplicate
         self.scan_budget = scan_budget
+        self.filename = filename
         self.report = ImportReport()
         self.asset_bytes = 0
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
@@ -151,6 +168,7 @@ class ImportSave:
         rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
         self.report.turns += len(rows)
         scan = self.report.turns <= self.scan_budget
+        found = visible_findings(rows) if scan else None
         pickle.dump(
             Prepared(
                 conversation=conversation,
@@ -158,7 +176,8 @@ class ImportSave:
                 title=fit(Post.title, conversation.title or UNTITLED),
                 turns=rows,
                 with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
-                findings=summarise_findings(rows) if scan else "",
+                findings=summarise_findings(found or []),
+                fingerprints=[finding.fingerprint for finding in found or []] if scan else None,
             ),
             self.spool,
             protocol=pickle.HIGHEST_PROTOCOL,
@@ -188,8 +207,16 @@ class ImportSave:
         """Insert everything prepared in one transaction and commit it: all or nothing."""
         try:
             self.known = KnownPosts()  # again: another import may have finished meanwhile
+            self.batch = ImportBatch(
+                filename=fit(ImportBatch.filename, self.filename),
+                author_id=self.author_id,
+                created_at=utcnow(),
+            )
+            db.session.add(self.batch)
+            db.session.flush()
             for item in self.spooled():
                 self.write_post(item)
+            self.record_batch()
             if self.report.updated:
                 bump_generation()
             db.session.commit()
@@ -197,6 +224,16 @@ class ImportSave:
             db.session.rollback()
             raise
         return self.report
+
+    def record_batch(self) -> None:
+        report = self.report
+        batch = self.batch
+        batch.created_count = len(report.created)
+        batch.updated_count = len(report.updated)
+        batch.skipped_count = len(report.skipped)
+        batch.turn_count = report.turns
+        batch.updated_ids_json = json.dumps([post.id for post in report.updated])
+        report.batch_id = batch.id
 
     def spooled(self) -> Iterator[Prepared]:
         self.spool.seek(0)
@@ -218,6 +255,7 @@ class ImportSave:
         connection = db.session.connection()
         if existing is not None:
             post_id, slug = existing
+            values["findings"] = open_findings(post_id, item.fingerprints)
             connection.execute(delete(Turn).where(Turn.post_id == post_id))
             connection.execute(delete(Asset).where(Asset.post_id == post_id))
             connection.execute(
@@ -228,7 +266,14 @@ class ImportSave:
             slug = self.known.slugs.claim(slugify(item.title))
             post_id = connection.execute(
                 insert(Post).returning(Post.id),
-                {"slug": slug, "author_id": self.author_id, "license": "", "created_at": utcnow()}
+                {
+                    "slug": slug,
+                    "author_id": self.author_id,
+                    "license": "",
+                    "created_at": utcnow(),
+                    "import_batch_id": self.batch.id,
+                    "findings": None if item.fingerprints is None else len(item.fingerprints),
+                }
                 | values,
             ).scalar_one()
             self.report.created.append(SavedPost(post_id, slug, item.title))
@@ -292,14 +337,27 @@ def turn_row(position: int, turn: ImportedTurn) -> dict:
     }
 
 
-def summarise_findings(rows: list[dict]) -> str:
-    """The privacy findings in the visible turns, counted by kind, so the author hears early."""
-    kinds: dict[str, int] = {}
-    for row in rows:
-        if not row["excluded"]:
-            for finding in scan_text(row["source"]):
-                kinds[finding.label] = kinds.get(finding.label, 0) + 1
+def visible_findings(rows: list[dict]) -> list[Finding]:
+    """The privacy findings in the visible turns."""
+    return [finding for row in rows if not row["excluded"] for finding in scan_text(row["source"])]
+
+
+def summarise_findings(found: list[Finding]) -> str:
+    """The findings counted by kind, so the author hears early."""
+    kinds = Counter(finding.label for finding in found)
     return ", ".join(f"{count} {label}" for label, count in sorted(kinds.items()))
+
+
+def open_findings(post_id: int, fingerprints: list[str] | None) -> int | None:
+    """An updated post's open findings: its new text's, less those the author kept before."""
+    if fingerprints is None:
+        return None
+    dismissed = set(
+        db.session.connection()
+        .execute(select(Dismissal.fingerprint).where(Dismissal.post_id == post_id))
+        .scalars()
+    )
+    return sum(1 for fingerprint in fingerprints if fingerprint not in dismissed)
 
 
 def store_attachments(post_id: int, turn: ImportedTurn) -> str:

@@ -13,6 +13,7 @@ from ..models import Post, Series, SlugRedirect, Tag, Turn, User, utcnow
 from ..site import bump_generation
 from ..vocabulary import Status
 from .errors import ContentError, StaleEdit
+from .findings import count_findings
 from .rules import UNTITLED, fit
 from .slugs import slugify, unique_slug
 
@@ -27,6 +28,7 @@ def create_post(author: User | None, title: str, *, license_code: str = "") -> P
         license=license_code,
         status=Status.DRAFT,
         source_kind="editor",
+        findings=0,
     )
     db.session.add(post)
     db.session.commit()
@@ -48,6 +50,7 @@ def touch(post: Post) -> None:
     """Record a change to the post and, if readers can see it, invalidate caches."""
     post.updated_at = utcnow()
     post.version += 1
+    count_findings(post)
     if post.is_reachable:
         bump_generation()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -73,19 +73,6 @@ def published_tag_ids():
         .join(Post, Post.id == post_tags.c.post_id)
         .where(Post.status == Status.PUBLISHED)
     )
-
-
-def posts_for_dashboard() -> list[tuple[Post, int]]:
-    """Every post with its number of turns, drafts first, then by last change."""
-    turn_counts = (
-        select(Turn.post_id, func.count(Turn.id).label("turns")).group_by(Turn.post_id).subquery()
-    )
-    rows = db.session.execute(
-        select(Post, func.coalesce(turn_counts.c.turns, 0))
-        .outerjoin(turn_counts, turn_counts.c.post_id == Post.id)
-        .order_by((Post.status == Status.DRAFT).desc(), Post.updated_at.desc())
-    )
-    return [(post, count) for post, count in rows]
 
 
 def series_posts(series: Series) -> list[Post]:
