@@ -30,6 +30,7 @@ from .editing import (
     set_role,
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
+from .published import PublishedPost, PublishedTurn, published_view
 from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish
 from .queries import (
     as_conversation,
@@ -38,14 +39,37 @@ from .queries import (
     posts_for_dashboard,
     published_posts,
     published_tag_ids,
+    published_with_tag,
     redirected_slug,
     series_posts,
     unreviewed_turns,
+)
+from .revisions import (
+    Comparison,
+    compare,
+    get_revision,
+    has_staged_changes,
+    restore,
+    revisions_of,
+    snapshot,
+    working_view,
 )
 from .rules import check_turn_size, needs_review, render_html, render_turn
 from .slugs import slugify, unique_slug
 
 __all__ = [
+    "Comparison",
+    "PublishedPost",
+    "PublishedTurn",
+    "compare",
+    "get_revision",
+    "has_staged_changes",
+    "published_view",
+    "published_with_tag",
+    "restore",
+    "revisions_of",
+    "snapshot",
+    "working_view",
     "DUPLICATE_CHOICES",
     "ContentError",
     "ImportReport",
