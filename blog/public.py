@@ -130,6 +130,9 @@ def tag(slug: str):
         per_page=per_page(),
         error_out=False,
     )
+    if not pagination.items:
+        # A tag only a draft or a staged edit carries is not public yet.
+        abort(404)
     cards = [post_view_model(content.published_view(p)) for p in pagination.items]
     return render_template("public/tag.html", tag=found, pagination=pagination, cards=cards)
 
