@@ -110,6 +110,7 @@ def site(app, owner):
             "filename": "style.css",
             "token": "no-such-import",
             "draft_id": draft.id,
+            "revision_id": post.published_revision_id,
         }
 
 
