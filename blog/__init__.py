@@ -18,6 +18,7 @@ from . import (
     studio_bulk,
     studio_images,
     studio_import,
+    studio_revisions,
     tasks,
     views_common,
 )
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio_import.bp)
     app.register_blueprint(studio_images.bp)
     app.register_blueprint(studio_bulk.bp)
+    app.register_blueprint(studio_revisions.bp)
     cli.init_app(app)
     cli_posts.init_app(app)
     tasks.init_app(app)

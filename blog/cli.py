@@ -94,7 +94,7 @@ def setup_token_command() -> None:
     "no private details of the people mentioned are exposed.",
 )
 def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) -> None:
-    """Publish a draft from the command line."""
+    """Publish a draft, or Update a published post with its staged changes."""
     post = db.session.scalar(select(Post).where(Post.slug == slug))
     if post is None:
         raise click.ClickException(
@@ -107,22 +107,28 @@ def publish_command(slug: str, reviewed: bool, unlisted: bool, confirmed: bool) 
             "of the people mentioned?",
             default=False,
         )
+    updating = post.is_reachable
     try:
-        content.publish(
+        revision = content.publish(
             post,
             status=Status.UNLISTED if unlisted else Status.PUBLISHED,
             confirmed=confirmed,
             mark_reviewed=reviewed,
         )
     except content.PublishBlocked as exc:
-        click.echo(f"Not published: {post.title}", err=True)
+        click.echo(f"{'Not updated' if updating else 'Not published'}: {post.title}", err=True)
         for reason in exc.reasons:
             click.echo(f"  - {reason}", err=True)
         click.echo("To publish:", err=True)
         for step in publish_steps(post, confirmed):
             click.echo(f"  * {step}", err=True)
         raise SystemExit(1) from exc
-    click.echo(f"Published {post.slug}: {post.title}")
+    if revision is None:
+        click.echo(f"Nothing to update: readers already see {post.slug} as it is.")
+    elif updating:
+        click.echo(f"Updated {post.slug}: readers now see revision {revision.number}.")
+    else:
+        click.echo(f"Published {post.slug}: {post.title}")
     if warning := content.title_warning(post):
         better = (
             f" (the first prompt suggests “{warning.suggestion}”)" if warning.suggestion else ""

@@ -172,9 +172,16 @@ class Post(db.Model):
     # Open privacy findings in the visible turns, counted when turns are saved, so lists
     # never scan; None when no scan has run (an import past its scan budget).
     findings: Mapped[int | None] = mapped_column(Integer)
+    # What readers see: the revision recorded by the last Publish or Update (None when a draft).
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True)
+    )
 
     author: Mapped[User | None] = relationship()
     series: Mapped[Series | None] = relationship()
+    published_revision: Mapped[Revision | None] = relationship(
+        foreign_keys=[published_revision_id], post_update=True
+    )
     turns: Mapped[list[Turn]] = relationship(
         back_populates="post",
         order_by="Turn.position",
@@ -236,6 +243,47 @@ class Turn(db.Model):
     @property
     def alternatives(self) -> list[str]:
         return json.loads(self.alternatives_json or "[]")
+
+
+revision_tags = Table(
+    "revision_tags",
+    db.metadata,
+    Column("revision_id", ForeignKey("revisions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Revision(db.Model):
+    """A post as readers saw it after one Publish or Update: its details and turns, as JSON."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(StorableText, default="")
+    status: Mapped[str] = mapped_column(StorableString(20))
+    # Kept as columns because lists of posts filter, order and title by them.
+    title: Mapped[str] = mapped_column(StorableString(300))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_position: Mapped[int] = mapped_column(Integer, default=0)
+    # Loaded only where a page shows the turns: lists of titles never read it.
+    data: Mapped[str] = mapped_column(StorableText, deferred=True)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=revision_tags, order_by="Tag.name")
+    series: Mapped[Series | None] = relationship()
+
+
+# What search finds: the title and visible turns of each public post's published revision.
+search_entries = Table(
+    "search_entries",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), index=True, nullable=False),
+    Column("turn_number", Integer),
+    Column("body", StorableText, nullable=False),
+)
 
 
 class Asset(db.Model):

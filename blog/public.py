@@ -15,17 +15,15 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from . import disclosure
 from . import posts as content
 from .accounts import has_users
 from .caching import public_page
 from .exporters import to_json, to_markdown
 from .exporting import asset_chunks
 from .extensions import db
-from .licenses import license_for
 from .models import Asset, Post, Series, Tag
+from .post_page import post_view_model, render_post_page
 from .search import search_posts
-from .site import load_settings
 
 bp = Blueprint("public", __name__)
 
@@ -46,20 +44,6 @@ def page_number() -> int:
     return page
 
 
-def post_view_model(post: Post) -> dict:
-    """Everything a template needs to show one post, computed once."""
-    settings = load_settings()
-    # One author name for the whole site (the settings'), never the account's own.
-    told = disclosure.for_post(post, wording=settings.disclosure, author_name=settings.author_name)
-    return {
-        "post": post,
-        "turns": post.visible_turns,
-        "disclosure": told,
-        "license": license_for(post.license or settings.default_license),
-        "author_name": told.author,
-    }
-
-
 @bp.get("/")
 @public_page
 def index():
@@ -72,7 +56,7 @@ def index():
     )
     if pagination.page > 1 and not pagination.items:
         abort(404)
-    cards = [post_view_model(post) for post in pagination.items]
+    cards = [post_view_model(content.published_view(post)) for post in pagination.items]
     return render_template(
         "public/index.html", pagination=pagination, cards=cards, needs_setup=not has_users()
     )
@@ -92,46 +76,15 @@ def post(slug: str):
         if moved:
             return redirect(url_for("public.post", slug=moved), code=301)
         abort(404)
-    view = post_view_model(found)
-    return render_template(
-        "public/post.html",
-        **view,
-        view=view,
-        json_ld=json_ld(view),
-        series_posts=content.series_posts(found.series) if found.series else [],
-        **content.neighbours(found),
-    )
+    return render_post_page(content.published_view(found))
 
 
-def json_ld(view: dict) -> dict:
-    """schema.org data: the author as author, the model as a tool used, never as author."""
-    post = view["post"]
-    data = {
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.title,
-        "url": url_for("public.post", slug=post.slug, _external=True),
-        "author": {"@type": "Person", "name": view["author_name"]},
-        "publisher": {"@type": "Person", "name": view["author_name"]},
-        "isAccessibleForFree": True,
-        "keywords": [tag.name for tag in post.tags],
-        "license": view["license"].url or url_for("public.license_page", _external=True),
-    } | view["disclosure"].json_ld()
-    if post.published_at:
-        data["datePublished"] = post.published_at.isoformat()
-    if post.updated_at:
-        data["dateModified"] = post.updated_at.isoformat()
-    if post.conversation_at:
-        data["dateCreated"] = post.conversation_at.isoformat()
-    return data
-
-
-def reachable_or_404(slug: str) -> Post:
-    """The published or unlisted post with this slug; 404 for drafts and unknown slugs."""
+def reachable_or_404(slug: str) -> content.PublishedPost:
+    """What readers see of the published or unlisted post with this slug; 404 for drafts."""
     found = content.get_reachable_post(slug)
     if found is None:
         abort(404)
-    return found
+    return content.published_view(found)
 
 
 @bp.get("/posts/<slug>.md")
@@ -187,12 +140,15 @@ def tag(slug: str):
     if found is None:
         abort(404)
     pagination = db.paginate(
-        content.published_posts(with_turns=True).where(Post.tags.contains(found)),
+        content.published_with_tag(found.id),
         page=page_number(),
         per_page=per_page(),
         error_out=False,
     )
-    cards = [post_view_model(p) for p in pagination.items]
+    if not pagination.items:
+        # A tag only a draft or a staged edit carries is not public yet.
+        abort(404)
+    cards = [post_view_model(content.published_view(p)) for p in pagination.items]
     return render_template("public/tag.html", tag=found, pagination=pagination, cards=cards)
 
 
@@ -211,15 +167,17 @@ def series(slug: str):
 @public_page
 def archive():
     """Every published post, grouped by year."""
-    years: dict[int, list[Post]] = {}
+    years: dict[int, list[content.PublishedPost]] = {}
     for p in db.session.scalars(content.published_posts()):
-        years.setdefault(p.published_at.year, []).append(p)
+        years.setdefault(p.published_at.year, []).append(content.published_view(p))
     return render_template("public/archive.html", years=years)
 
 
 def feed_items(query) -> list[dict]:
     limit = int(current_app.config["FEED_ITEMS"])
-    return [post_view_model(p) for p in db.session.scalars(query.limit(limit))]
+    return [
+        post_view_model(content.published_view(p)) for p in db.session.scalars(query.limit(limit))
+    ]
 
 
 def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str = "", **args):
@@ -264,7 +222,7 @@ def tag_rss(slug: str):
     found = published_tag(slug)
     if found is None:
         abort(404)
-    query = content.published_posts(with_turns=True).where(Post.tags.contains(found))
+    query = content.published_with_tag(found.id)
     return feed(
         "feeds/rss.xml",
         "application/rss+xml",
@@ -279,7 +237,7 @@ def tag_rss(slug: str):
 @public_page
 def sitemap():
     """Every published post, tag and list page; never drafts or unlisted posts."""
-    listed = list(db.session.scalars(content.published_posts()))
+    listed = [content.published_view(p) for p in db.session.scalars(content.published_posts())]
     tags = list(db.session.scalars(select(Tag).where(Tag.id.in_(content.published_tag_ids()))))
     body = render_template("feeds/sitemap.xml", posts=listed, tags=tags)
     return Response(body, mimetype="application/xml")

@@ -1,4 +1,9 @@
-"""Full-text search over published posts: FTS5 on SQLite, tsvector on PostgreSQL."""
+"""Full-text search over published posts: FTS5 on SQLite, tsvector on PostgreSQL.
+
+The index holds what readers see: the title and visible turns of each public post's published
+revision (`search_entries`, written by the content service at Publish and Update), never the
+author's working copy.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlalchemy import bindparam, text
 
 from .extensions import db
 from .models import Post
+from .posts import PublishedPost, published_posts, published_view
 
 MAX_RESULTS = 50
 MAX_TERMS = 12
@@ -23,7 +29,7 @@ OPEN, CLOSE = "\x02", "\x03"
 class SearchHit:
     """One matching turn (or title) with a highlighted snippet."""
 
-    post: Post
+    post: PublishedPost
     turn_number: int | None  # the turn's place among visible turns; None for a title match
     snippet_html: str
 
@@ -56,13 +62,11 @@ def fts5_query(query: str) -> str:
 
 SQLITE_RANKED = text(
     """
-    SELECT s.rowid, s.post_id, s.turn_id
+    SELECT s.rowid, e.post_id, e.turn_number
     FROM search_index AS s
-    JOIN posts ON posts.id = s.post_id
-    LEFT JOIN turns ON turns.id = s.turn_id
-    WHERE search_index MATCH :match
-      AND posts.status = 'published'
-      AND (s.turn_id IS NULL OR turns.excluded = 0)
+    JOIN search_entries AS e ON e.id = s.rowid
+    JOIN posts ON posts.id = e.post_id
+    WHERE search_index MATCH :match AND posts.status = 'published'
     ORDER BY bm25(search_index)
     LIMIT :limit
     """
@@ -87,7 +91,7 @@ def _search_sqlite(match: str) -> list[tuple]:
             {"match": match, "open": OPEN, "close": CLOSE, "rowids": [r[0] for r in ranked]},
         ).all()
     )
-    return [(post_id, turn_id, snippets.get(rowid, "")) for rowid, post_id, turn_id in ranked]
+    return [(post_id, number, snippets.get(rowid, "")) for rowid, post_id, number in ranked]
 
 
 # The query function is written out in each WHERE clause (not taken from a CTE) so the
@@ -96,20 +100,15 @@ TSQUERY = "websearch_to_tsquery('english', :query)"
 POSTGRES_SEARCH = text(
     f"""
     WITH ranked AS (
-        SELECT posts.id AS post_id, NULL::integer AS turn_id, posts.title AS body,
-               ts_rank(posts.search_vector, {TSQUERY}) + 1.0 AS rank
-        FROM posts
-        WHERE posts.status = 'published' AND posts.search_vector @@ {TSQUERY}
-        UNION ALL
-        SELECT turns.post_id, turns.id, coalesce(turns.text, turns.source),
-               ts_rank(turns.search_vector, {TSQUERY})
-        FROM turns JOIN posts ON posts.id = turns.post_id
-        WHERE posts.status = 'published' AND NOT turns.excluded
-          AND turns.search_vector @@ {TSQUERY}
+        SELECT e.post_id, e.turn_number, e.body,
+               ts_rank(e.search_vector, {TSQUERY}) + (CASE WHEN e.turn_number IS NULL
+                                                      THEN 1.0 ELSE 0.0 END) AS rank
+        FROM search_entries AS e JOIN posts ON posts.id = e.post_id
+        WHERE posts.status = 'published' AND e.search_vector @@ {TSQUERY}
         ORDER BY rank DESC
         LIMIT :limit
     )
-    SELECT post_id, turn_id,
+    SELECT post_id, turn_number,
            ts_headline('english', body, {TSQUERY},
                        'StartSel=' || :open || ', StopSel=' || :close
                        || ', MaxWords=30, MinWords=10, MaxFragments=1')
@@ -124,36 +123,17 @@ def _search_postgres(query: str) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(POSTGRES_SEARCH, params)]
 
 
-TURN_NUMBERS = text(
-    """
-    SELECT t.id,
-           (SELECT count(*) FROM turns AS v
-            WHERE v.post_id = t.post_id AND v.excluded = :no AND v.position <= t.position)
-    FROM turns AS t
-    WHERE t.id IN :ids
-    """
-).bindparams(bindparam("ids", expanding=True))
-
-
 def _hits(rows: list[tuple]) -> list[SearchHit]:
     if not rows:
         return []
     post_ids = {row[0] for row in rows}
-    posts = {p.id: p for p in db.session.scalars(db.select(Post).where(Post.id.in_(post_ids)))}
-    turn_ids = [row[1] for row in rows if row[1] is not None]
-    numbers = (
-        dict(db.session.execute(TURN_NUMBERS, {"ids": turn_ids, "no": False}).all())
-        if turn_ids
-        else {}
-    )
-    hits = []
-    for post_id, turn_id, snippet in rows:
-        post = posts.get(post_id)
-        if post is None or (turn_id is not None and turn_id not in numbers):
-            continue
-        number = numbers[turn_id] if turn_id is not None else None
-        hits.append(SearchHit(post, number, highlight(snippet or "")))
-    return hits
+    found = db.session.scalars(published_posts().where(Post.id.in_(post_ids)).order_by(None))
+    views = {post.id: published_view(post) for post in found}
+    return [
+        SearchHit(views[post_id], number, highlight(snippet or ""))
+        for post_id, number, snippet in rows
+        if views.get(post_id) is not None
+    ]
 
 
 def highlight(snippet: str) -> str:

@@ -153,6 +153,7 @@ def edit_post(post_id: int):
         "studio/edit.html",
         problems=content.publish_problems(post, findings),
         title_warning=content.title_warning(post),
+        staged=content.has_staged_changes(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
         **context,
@@ -346,15 +347,27 @@ def publish(post_id: int):
     confirmed = bool(request.form.get("confirm_policies")) and bool(
         request.form.get("confirm_privacy")
     )
+    updating = post.is_reachable
     try:
-        content.publish(
-            post, status=request.form.get("status", Status.PUBLISHED), confirmed=confirmed
+        revision = content.publish(
+            post,
+            status=request.form.get("status") or None,
+            confirmed=confirmed,
+            note=request.form.get("note", ""),
         )
     except content.PublishBlocked as exc:
-        flash("Not published yet: " + "; ".join(exc.reasons) + ".", "error")
+        verb = "Not updated yet: " if updating else "Not published yet: "
+        flash(verb + "; ".join(exc.reasons) + ".", "error")
         return redirect(editor_url(post), code=303)
     where = "unlisted (reachable by its link only)" if post.status == Status.UNLISTED else "public"
-    flash(f"Published: the post is now {where}.", "success")
+    if revision is None:
+        flash("Nothing to update: readers already see this version.", "success")
+    elif updating:
+        flash(
+            f"Updated: readers now see revision {revision.number}; the post is {where}.", "success"
+        )
+    else:
+        flash(f"Published: the post is now {where}.", "success")
     return redirect(editor_url(post), code=303)
 
 

@@ -180,6 +180,12 @@ def test_editing_an_ai_turn_marks_it_and_changes_how_it_was_made(app, author, cl
     author.post(
         f"/studio/posts/{post_id}/turns/{ai_id}", {"source": "improved answer", "version": version}
     )
+    staged = client.get(f"/posts/{slug}").get_data(as_text=True)
+    assert "Verbatim transcript" in staged and "improved answer" not in staged
+    author.post(
+        f"/studio/posts/{post_id}/publish",
+        {"confirm_policies": "1", "confirm_privacy": "1", "status": "published"},
+    )
     after = client.get(f"/posts/{slug}").get_data(as_text=True)
     assert "edited by the author" in after
     assert "Edited transcript" in after

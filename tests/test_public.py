@@ -102,6 +102,12 @@ def test_cached_page_answers_conditional_requests_and_is_invalidated(app, client
 
         post = db.session.get(Post, post_id)
         content.save_turn(post.turns[1], "second text", None)
+    staged = client.get(f"/posts/{slug}", headers={"If-None-Match": etag})
+    # A staged edit changes nothing readers see: the cached page still validates.
+    assert staged.status_code in (200, 304)
+    assert "second text" not in staged.get_data(as_text=True)
+    with app.app_context():
+        content.publish(db.session.get(Post, post_id), confirmed=True)
     changed = client.get(f"/posts/{slug}", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert "second text" in changed.get_data(as_text=True)

@@ -95,6 +95,10 @@ def test_search_never_shows_drafts_and_follows_edits(app, client, site):
     with app.app_context():
         post = db.session.get(Post, site["second"])
         content.save_turn(post.turns[1], "Also tile, said the wombatword.", None)
+    # A staged edit is not findable until the author updates the post.
+    assert 'class="result"' not in client.get("/search?q=wombatword").get_data(as_text=True)
+    with app.app_context():
+        content.publish(db.session.get(Post, site["second"]), confirmed=True)
     assert (
         "wombatword" in client.get("/search?q=wombatword").get_data(as_text=True).split("<h1")[-1]
     )

@@ -113,6 +113,7 @@ def site(app, owner):
             "token": "no-such-import",
             "draft_id": draft.id,
             "batch_id": batch.id,
+            "revision_id": post.published_revision_id,
         }
 
 

@@ -265,6 +265,10 @@ def test_speaker_label_is_editable(app, author, client, make_post):
         headers=HTMX,
     )
     slug = load(app, post_id)[0].slug
+    author.post(
+        f"/studio/posts/{post_id}/publish",
+        {"confirm_policies": "1", "confirm_privacy": "1", "status": "published"},
+    )
     assert "ChatGPT (GPT-4)" in client.get(f"/posts/{slug}").get_data(as_text=True)
 
 

@@ -34,6 +34,7 @@ from .errors import ContentError, PublishBlocked, StaleEdit
 from .findings import count_findings, keep_finding
 from .images import ImageRefused, placeholders, store_image
 from .listing import Filters, PageNotFound, dashboard_page, filter_choices
+from .published import PublishedPost, PublishedTurn, published_view
 from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish
 from .queries import (
     as_conversation,
@@ -41,9 +42,20 @@ from .queries import (
     neighbours,
     published_posts,
     published_tag_ids,
+    published_with_tag,
     redirected_slug,
     series_posts,
     unreviewed_turns,
+)
+from .revisions import (
+    Comparison,
+    compare,
+    get_revision,
+    has_staged_changes,
+    restore,
+    revisions_of,
+    snapshot,
+    working_view,
 )
 from .rules import check_turn_size, needs_review, render_html, render_turn
 from .selected import (
@@ -60,6 +72,18 @@ from .titles import TitleWarning, title_warning
 
 __all__ = [
     "ACTIONS",
+    "Comparison",
+    "PublishedPost",
+    "PublishedTurn",
+    "compare",
+    "get_revision",
+    "has_staged_changes",
+    "published_view",
+    "published_with_tag",
+    "restore",
+    "revisions_of",
+    "snapshot",
+    "working_view",
     "ContentError",
     "ImageRefused",
     "DUPLICATE_CHOICES",

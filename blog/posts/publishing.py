@@ -7,14 +7,16 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..extensions import db
-from ..models import Post, utcnow
+from ..models import Post, Revision, utcnow
 from ..privacy import TurnFinding, open_findings
 from ..site import bump_generation
 from ..vocabulary import Status
 from .details import touch
 from .errors import ContentError, PublishBlocked
+from .published import reindex
 from .queries import REACHABLE, unreviewed_turns
 from .rerender import rerender_turns
+from .revisions import has_staged_changes, record, rerender_revisions
 
 
 def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> list[str]:
@@ -40,11 +42,18 @@ def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> l
 def publish(
     post: Post,
     *,
-    status: str = Status.PUBLISHED,
+    status: str | None = None,
     confirmed: bool = False,
     mark_reviewed: bool = False,
-) -> None:
-    """Make the post public (or unlisted) once nothing blocks it."""
+    note: str = "",
+) -> Revision | None:
+    """Publish the post, or Update a published one with its staged changes, once nothing blocks it.
+
+    Either way the working copy becomes a new revision that readers see. Returns it, or None
+    when the post was already published as it stands (nothing to update).
+    """
+    if status is None:
+        status = post.status if post.is_reachable else Status.PUBLISHED
     if status not in REACHABLE:
         raise ContentError("A post is published either publicly or as unlisted.")
     if mark_reviewed:
@@ -59,19 +68,29 @@ def publish(
     if problems:
         db.session.rollback()
         raise PublishBlocked(problems)
+    if post.status == status and not has_staged_changes(post) and post.published_revision:
+        db.session.commit()
+        return None
+    updating = post.is_reachable
     now = utcnow()
     post.checklist_confirmed_at = now
     if post.published_at is None:
         post.published_at = now
     post.status = status
     touch(post)
+    revision = record(post, note or ("Updated" if updating else "Published"))
+    bump_generation()
     db.session.commit()
+    return revision
 
 
 def unpublish(post: Post) -> None:
     """Take the post off every public surface; it becomes a draft again."""
     was_reachable = post.is_reachable
     post.status = Status.DRAFT
+    # The revisions stay, for a later Publish or a restore; readers lose the pointer.
+    post.published_revision = None
+    reindex(post, None)
     touch(post)
     if was_reachable:
         bump_generation()
@@ -82,6 +101,9 @@ def delete_post(post: Post) -> None:
     """Delete the post, its turns and assets for good."""
     if post.is_reachable:
         bump_generation()
+    reindex(post, None)
+    post.published_revision = None
+    db.session.flush()
     db.session.delete(post)
     db.session.commit()
 
@@ -95,6 +117,7 @@ def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
         max_chars=config["MAX_TURN_CHARS"],
         timeout=config["RENDER_TIMEOUT_SECONDS"],
     )
+    rerender_revisions()
     db.session.commit()
     bump_generation()
     db.session.commit()

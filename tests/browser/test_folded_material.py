@@ -73,6 +73,13 @@ def test_code_and_output_hidden_then_shown_folded(live_app, page: Page):
     expect(role_choices.filter(has_text="Code")).to_have_count(1)
     show_and_review(page, "code")
     show_and_review(page, "output")
+    # Staged until the author presses Update.
+    page.goto(f"/studio/posts/{post_id}")
+    update = page.locator("form.update-form")
+    update.locator("input[name=confirm_policies]").check()
+    update.locator("input[name=confirm_privacy]").check()
+    update.locator("button[type=submit]").click()
+    expect(page.locator(".flash").first).to_contain_text("Updated")
 
     page.goto(f"/posts/{slug}")
     expect(how_made(page)).to_have_text("Verbatim transcript")

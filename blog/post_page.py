@@ -1,0 +1,62 @@
+"""One post's page as readers see it, shared by the public page and the author's preview."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+
+from . import disclosure
+from . import posts as content
+from .licenses import license_for
+from .site import load_settings
+
+
+def post_view_model(post: content.PublishedPost) -> dict:
+    """Everything a template needs to show one post, computed once."""
+    settings = load_settings()
+    # One author name for the whole site (the settings'), never the account's own.
+    told = disclosure.for_post(post, wording=settings.disclosure, author_name=settings.author_name)
+    return {
+        "post": post,
+        "turns": post.visible_turns,
+        "disclosure": told,
+        "license": license_for(post.license or settings.default_license),
+        "author_name": told.author,
+    }
+
+
+def json_ld(view: dict) -> dict:
+    """schema.org data: the author as author, the model as a tool used, never as author."""
+    post = view["post"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": url_for("public.post", slug=post.slug, _external=True),
+        "author": {"@type": "Person", "name": view["author_name"]},
+        "publisher": {"@type": "Person", "name": view["author_name"]},
+        "isAccessibleForFree": True,
+        "keywords": [tag.name for tag in post.tags],
+        "license": view["license"].url or url_for("public.license_page", _external=True),
+    } | view["disclosure"].json_ld()
+    if post.published_at:
+        data["datePublished"] = post.published_at.isoformat()
+    if post.updated_at:
+        data["dateModified"] = post.updated_at.isoformat()
+    if post.conversation_at:
+        data["dateCreated"] = post.conversation_at.isoformat()
+    return data
+
+
+def render_post_page(post: content.PublishedPost, *, preview: bool = False) -> str:
+    """The public template for `post`; a preview is marked as such and never indexed."""
+    view = post_view_model(post)
+    series = post.revision.series if post.series_id else None
+    return render_template(
+        "public/post.html",
+        **view,
+        view=view,
+        json_ld=json_ld(view),
+        preview=preview,
+        series_posts=content.series_posts(series) if series else [],
+        **({"previous": None, "next": None} if preview else content.neighbours(post.post)),
+    )
