@@ -11,6 +11,7 @@ from . import (
     caching,
     cli,
     config,
+    mirror,
     public,
     security,
     studio,
@@ -46,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_import.bp)
     cli.init_app(app)
+    mirror.init_app(app)
     tasks.init_app(app)
     return app

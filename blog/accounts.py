@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import changes
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
 from .site import bump_generation
@@ -49,6 +50,7 @@ def create_user(username: str, password: str, display_name: str = "") -> User:
     )
     db.session.add(user)
     bump_generation()  # cached pages may still invite visitors to the setup page
+    changes.site_changed()
     db.session.commit()
     return user
 

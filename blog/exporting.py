@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask
 from sqlalchemy import select
 
 from .exporters import to_json, to_markdown
 from .extensions import db
-from .models import Asset, Post, Tag
-from .posts import as_conversation, published_posts, published_tag_ids
-
-STATIC_PAGES = (
-    "public.index",
-    "public.archive",
-    "public.license_page",
-    "public.rss",
-    "public.atom",
-    "public.sitemap",
-    "public.robots",
-)
+from .mirror import export_site
+from .models import Post
+from .posts import as_conversation
 
 
 def all_posts() -> list[Post]:
@@ -53,46 +43,5 @@ def export_zip() -> bytes:
 
 
 def export_static(app: Flask, directory: Path) -> int:
-    """Render the public site to static files, feeds included; returns the number of files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    base_url = app.config.get("SITE_URL") or "http://localhost"
-    # Paths relative to the site's root: the client below adds the base URL's own prefix.
-    with app.test_request_context():
-        paths = public_paths()
-    client = app.test_client()
-    written = 0
-    for path in paths:
-        response = client.get(path, base_url=base_url)
-        if response.status_code != 200:
-            continue
-        target = static_target(directory, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(response.data)
-        written += 1
-    shutil.copytree(app.static_folder, directory / "static", dirs_exist_ok=True)
-    return written
-
-
-def public_paths() -> list[str]:
-    """The path of every public page and file, as the URL map builds it (request context)."""
-    paths = [url_for(endpoint) for endpoint in STATIC_PAGES]
-    for post in db.session.scalars(published_posts()):
-        paths += [
-            url_for(endpoint, slug=post.slug)
-            for endpoint in ("public.post", "public.post_markdown", "public.post_json")
-        ]
-        assets = db.session.scalars(select(Asset).where(Asset.post_id == post.id))
-        paths += [url_for("public.asset", asset_id=a.id, name=a.name) for a in assets]
-    for tag in db.session.scalars(select(Tag).where(Tag.id.in_(published_tag_ids()))):
-        paths += [url_for("public.tag", slug=tag.slug), url_for("public.tag_rss", slug=tag.slug)]
-    return paths
-
-
-def static_target(directory: Path, path: str) -> Path:
-    """`/posts/x` → `posts/x/index.html`; files with an extension keep their name."""
-    relative = path.strip("/")
-    if not relative:
-        return directory / "index.html"
-    if "." in Path(relative).name:
-        return directory / relative
-    return directory / relative / "index.html"
+    """Render the public site to static files, feeds and images included: the mirror's build."""
+    return export_site(app, directory)

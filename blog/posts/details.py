@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from .. import changes
 from ..disclosure import STATED_KINDS
 from ..extensions import db
 from ..licenses import LICENSES
@@ -48,6 +49,7 @@ def touch(post: Post) -> None:
     """Record a change to the post and, if readers can see it, invalidate caches."""
     post.updated_at = utcnow()
     post.version += 1
+    changes.post_changed(post.id)
     if post.is_reachable:
         bump_generation()
 

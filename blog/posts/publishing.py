@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from .. import changes
 from ..extensions import db
 from ..models import Post, utcnow
 from ..privacy import TurnFinding, open_findings
@@ -82,6 +83,7 @@ def delete_post(post: Post) -> None:
     """Delete the post, its turns and assets for good."""
     if post.is_reachable:
         bump_generation()
+    changes.post_changed(post.id)
     db.session.delete(post)
     db.session.commit()
 
@@ -97,5 +99,6 @@ def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
     )
     db.session.commit()
     bump_generation()
+    changes.site_changed()
     db.session.commit()
     return count

@@ -1,0 +1,226 @@
+"""The mirror behind real nginx, configured from deploy/nginx.conf, in front of real gunicorn."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers import (
+    BIN,
+    GUNICORN_CONF,
+    PASSWORD,
+    ROOT,
+    Browser,
+    flask,
+    free_port,
+    server_env,
+    stop,
+    wait_until_serving,
+    write_chatgpt_export,
+)
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+HOST = "blog.example"
+NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')
+
+
+def nginx_config(template: str, *, port: int, upstream: int, mirror: Path, folder: Path) -> str:
+    """deploy/nginx.conf made runnable on loopback: plain HTTP, temp paths, this mirror."""
+    site = re.sub(r"# tls-redirect-begin.*?# tls-redirect-end\n", "", template, flags=re.S)
+    site = "\n".join(line for line in site.splitlines() if "ssl_" not in line)
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
+    site = site.replace("listen [::]:443 ssl http2;", "")
+    site = site.replace("/srv/colloquy/mirror", str(mirror))
+    site = site.replace("/srv/colloquy/static/", f"{ROOT / 'static'}/")
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{upstream}")
+    site = site.replace("server_name blog.example.org;", f"server_name {HOST};")
+    temp = "\n".join(
+        f"  {kind}_temp_path {folder / kind};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return (
+        f"{user}worker_processes 1;\ndaemon off;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 64; }}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n"
+        f"  client_body_temp_path {folder / 'body'};\n{temp}\n"
+        f"  log_format upstream '$request_uri $status $upstream_addr';\n"
+        f"  access_log {folder / 'nginx-access.log'} upstream;\n{site}\n}}\n"
+    )
+
+
+@dataclass
+class Stack:
+    port: int
+    mirror: Path
+    env: dict[str, str]
+    app_log: Path
+    nginx: subprocess.Popen
+
+    def get(self, path: str, cookie: str = "") -> tuple[int, dict[str, str], bytes]:
+        headers = {"Host": HOST}
+        if cookie:
+            headers["Cookie"] = cookie
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
+        finally:
+            connection.close()
+
+    def app_lines(self, path: str) -> list[str]:
+        """gunicorn's access-log lines for `path`, once every earlier request is logged."""
+        marker = f"/search?q=marker-{time.monotonic_ns()}"
+        assert self.get(marker)[0] == 200
+        # One worker, one thread: requests are handled and logged in order, so once the
+        # marker's line is there, any line of an earlier request is there too.
+        deadline = time.monotonic() + 30
+        while marker not in self.app_log.read_text():
+            assert time.monotonic() < deadline, "gunicorn never logged the marker request"
+            time.sleep(0.05)
+        return [line for line in self.app_log.read_text().splitlines() if f"GET {path} " in line]
+
+
+def nginx_missing() -> None:
+    """Skip without nginx; but fail where the environment insists (CI)."""
+    if os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("CI"):
+        pytest.fail("nginx is not installed, and CI demands the mirror's proxy tests run")
+    pytest.skip("nginx is not installed")
+
+
+@contextmanager
+def running_stack(folder: Path) -> Iterator[Stack]:
+    """A seeded database, gunicorn (access log on) and nginx with the deploy config."""
+    if not Path(NGINX).exists():
+        nginx_missing()
+    mirror = folder / "mirror"
+    env = server_env(folder / "colloquy.sqlite3")
+    env.update(FLASK_STATIC_MIRROR_DIR=str(mirror), FLASK_SITE_URL=f"http://{HOST}")
+    flask(env, "db", "upgrade")
+    flask(env, "create-user", "alice", "--password-stdin", stdin=PASSWORD + "\n")
+    flask(env, "import", str(write_chatgpt_export(folder / "conversations.json", 2)))
+    flask(env, "mirror")
+    upstream, port = free_port(), free_port()
+    app_log = folder / "access.log"
+    env.update(
+        GUNICORN_BIND=f"127.0.0.1:{upstream}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_THREADS="1",
+        GUNICORN_ACCESS_LOG=str(app_log),
+    )
+    (folder / "nginx.conf").write_text(
+        nginx_config(
+            (ROOT / "deploy" / "nginx.conf").read_text(),
+            port=port,
+            upstream=upstream,
+            mirror=mirror,
+            folder=folder,
+        )
+    )
+    with (folder / "gunicorn.log").open("w") as sink:
+        app = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    nginx = None
+    try:
+        wait_until_serving(app, upstream, folder / "gunicorn.log", time.monotonic() + 30)
+        with (folder / "error.log").open("a") as sink:
+            nginx = subprocess.Popen(
+                [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until_serving(nginx, port, folder / "error.log", time.monotonic() + 30)
+        yield Stack(port, mirror, env, app_log, nginx)
+    finally:
+        if nginx is not None:
+            stop(nginx, signal.SIGQUIT)
+        stop(app)
+
+
+def post_id(env: dict[str, str], slug: str) -> int:
+    database = env["FLASK_SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT id FROM posts WHERE slug = ?", (slug,)).fetchone()[0]
+
+
+def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(tmp_path):
+    with running_stack(tmp_path) as stack:
+        assert stack.get("/posts/conversation-0")[0] == 404
+        asked = len(stack.app_lines("/posts/conversation-0"))
+        flask(stack.env, "publish", "conversation-0", "--yes", "--reviewed")
+
+        status, headers, body = stack.get("/posts/conversation-0")
+        assert status == 200 and b"Conversation 0" in body
+        assert NGINX_ETAG.match(headers["etag"]), headers  # nginx's own, from the file
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert len(stack.app_lines("/posts/conversation-0")) == asked
+        assert stack.get("/feed.xml")[1]["content-type"].startswith("application/rss+xml")
+        assert stack.get("/atom.xml")[1]["content-type"].startswith("application/atom+xml")
+        assert stack.get("/posts/conversation-0.md")[1]["content-disposition"] == "attachment"
+
+        # The file holds the page's bytes; a draft is nowhere in the mirror.
+        assert (stack.mirror / "posts/conversation-0/index.html").read_bytes() == body
+        assert not (stack.mirror / "posts" / "conversation-1").exists()
+        assert not any(
+            b"Conversation 1" in p.read_bytes() for p in stack.mirror.rglob("*") if p.is_file()
+        )
+        assert stack.get("/posts/conversation-1")[0] == 404
+
+        # A signed-in author goes through to the app: the studio and every page.
+        author = Browser(stack.port)
+        author.login()
+        cookie = "; ".join(f"{k}={v}" for k, v in author.cookies.items())
+        studio = stack.get("/studio/", cookie)
+        assert studio[0] == 200 and b"Conversation 1" in studio[2]
+        assert not NGINX_ETAG.match(stack.get("/posts/conversation-0", cookie)[1].get("etag", ""))
+        assert len(stack.app_lines("/posts/conversation-0")) == asked + 1
+
+        # Unpublishing in the studio: the very next request is a 404.
+        number = post_id(stack.env, "conversation-0")
+        token = author.csrf_token(f"/studio/posts/{number}")
+        answer = author.request("POST", f"/studio/posts/{number}/unpublish", {"csrf_token": token})
+        assert answer.status == 303
+        assert stack.get("/posts/conversation-0")[0] == 404
+        assert b"Conversation 0" not in stack.get("/")[2]
+
+        # A new slug: the old address answers 301, from the app until nginx reloads its map.
+        flask(stack.env, "publish", "conversation-0", "--yes", "--reviewed")
+        token = author.csrf_token(f"/studio/posts/{number}")
+        answer = author.request(
+            "POST", f"/studio/posts/{number}", {"csrf_token": token, "slug": "renamed"}
+        )
+        assert answer.status == 303
+        status, headers, _ = stack.get("/posts/conversation-0")
+        assert status == 301 and headers["location"].endswith("/posts/renamed")
+        assert NGINX_ETAG.match(stack.get("/posts/renamed")[1]["etag"])
+        stack.nginx.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while True:
+            logged = len(stack.app_lines("/posts/conversation-0"))
+            status, headers, _ = stack.get("/posts/conversation-0")
+            if status == 301 and len(stack.app_lines("/posts/conversation-0")) == logged:
+                break  # answered by nginx's map alone, once the reloaded workers took over
+            assert time.monotonic() < deadline, "nginx never answered the 301 itself"
+        assert headers["location"].endswith("/posts/renamed")
