@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import nginx
 from tests.servers import (
     BIN,
     GUNICORN_CONF,
@@ -31,33 +31,8 @@ from tests.servers import (
     write_chatgpt_export,
 )
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "blog.example"
 NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')
-
-
-def nginx_config(template: str, *, port: int, upstream: int, mirror: Path, folder: Path) -> str:
-    """deploy/nginx.conf made runnable on loopback: plain HTTP, temp paths, this mirror."""
-    site = re.sub(r"# tls-redirect-begin.*?# tls-redirect-end\n", "", template, flags=re.S)
-    site = "\n".join(line for line in site.splitlines() if "ssl_" not in line)
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
-    site = site.replace("listen [::]:443 ssl http2;", "")
-    site = site.replace("/srv/colloquy/mirror", str(mirror))
-    site = site.replace("/srv/colloquy/static/", f"{ROOT / 'static'}/")
-    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{upstream}")
-    site = site.replace("server_name blog.example.org;", f"server_name {HOST};")
-    temp = "\n".join(
-        f"  {kind}_temp_path {folder / kind};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return (
-        f"{user}worker_processes 1;\ndaemon off;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 64; }}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n"
-        f"  client_body_temp_path {folder / 'body'};\n{temp}\n"
-        f"  log_format upstream '$request_uri $status $upstream_addr';\n"
-        f"  access_log {folder / 'nginx-access.log'} upstream;\n{site}\n}}\n"
-    )
 
 
 @dataclass
@@ -107,7 +82,7 @@ def nginx_missing() -> None:
 @contextmanager
 def running_stack(folder: Path) -> Iterator[Stack]:
     """A seeded database, gunicorn (access log on) and nginx with the deploy config."""
-    if not Path(NGINX).exists():
+    if not nginx.available():
         nginx_missing()
     mirror = folder / "mirror"
     env = server_env(folder / "colloquy.sqlite3")
@@ -124,15 +99,6 @@ def running_stack(folder: Path) -> Iterator[Stack]:
         GUNICORN_THREADS="1",
         GUNICORN_ACCESS_LOG=str(app_log),
     )
-    (folder / "nginx.conf").write_text(
-        nginx_config(
-            (ROOT / "deploy" / "nginx.conf").read_text(),
-            port=port,
-            upstream=upstream,
-            mirror=mirror,
-            folder=folder,
-        )
-    )
     with (folder / "gunicorn.log").open("w") as sink:
         app = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
@@ -141,20 +107,13 @@ def running_stack(folder: Path) -> Iterator[Stack]:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    nginx = None
     try:
         wait_until_serving(app, upstream, folder / "gunicorn.log", time.monotonic() + 30)
-        with (folder / "error.log").open("a") as sink:
-            nginx = subprocess.Popen(
-                [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"],
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        wait_until_serving(nginx, port, folder / "error.log", time.monotonic() + 30)
-        yield Stack(port, mirror, env, app_log, nginx)
+        with nginx.running(
+            folder / "nginx", port=port, upstream=upstream, mirror=mirror, host=HOST
+        ) as proxy:
+            yield Stack(port, mirror, env, app_log, proxy)
     finally:
-        if nginx is not None:
-            stop(nginx, signal.SIGQUIT)
         stop(app)
 
 
