@@ -99,9 +99,9 @@ def refresh(app: Flask, root: Path, found: changes.Changes) -> None:
         return
     with locked(root):
         mirror = Mirror(app, root)
-        for post_id in sorted(found.posts):
-            mirror.refresh_post(post_id)
-        mirror.write_redirects()
+        touched = [mirror.refresh_post(post_id) for post_id in sorted(found.posts)]
+        if any(touched):
+            mirror.write_redirects()
 
 
 def build(app: Flask, root: Path, progress: Progress | None = None) -> int:
@@ -153,15 +153,15 @@ class Mirror:
     def pages(self, paths: Iterable[str]) -> set[str]:
         return {relative for path in paths if (relative := self.page(path))}
 
-    def refresh_post(self, post_id: int) -> None:
-        """Rewrite one post's files and every page that shows it; remove what it left."""
+    def refresh_post(self, post_id: int) -> bool:
+        """Rewrite one post's files and every page that shows it; False for a mere draft."""
         old = self.read_manifest(post_id)
         with self.reading():
             post = db.session.get(Post, post_id)
             if post is None or not post.is_reachable:
                 post = None
             if old is None and post is None:
-                return  # a draft that was never public: nothing of it is in the mirror
+                return False  # a draft that was never public: none of it is in the mirror
             new = placement(post) if post else None
             own = post_paths(post) if post else []
             images = asset_files(post) if post else {}
@@ -184,6 +184,7 @@ class Mirror:
             remove(self.root, f"{MANIFESTS}/{post_id}.json")
         else:
             self.write_manifest(post_id, {**new, "files": files})
+        return True
 
     def write_assets(self, images: dict[str, bytes]) -> set[str]:
         for relative, data in images.items():
