@@ -207,12 +207,12 @@ class Mirror:
                     remove(self.root, relative)
 
     def build(self, progress: Progress | None) -> int:
+        if self.render("/") is None:
+            raise MirrorError(
+                f"The home page did not render for {self.base_url}: check SITE_URL "
+                "(and TRUSTED_HOSTS, which must include its host)."
+            )
         with self.reading():
-            if self.render(url_for("public.index")) is None:
-                raise MirrorError(
-                    f"The home page did not render for {self.base_url}: check SITE_URL "
-                    "(and TRUSTED_HOSTS, which must include its host)."
-                )
             reachable = list(db.session.scalars(select(Post).where(Post.status.in_(REACHABLE))))
             listed_tags = db.session.scalars(
                 select(Tag.slug).where(Tag.id.in_(content.published_tag_ids()))
