@@ -3,6 +3,9 @@
 Both run under the same gunicorn settings; wrk (or a Python load generator) drives them
 from another process on loopback. Anonymous readers, so the page cache applies.
 Run from the project root: ``.venv/bin/python bench/page_bench.py [--seconds 8]``.
+
+``--mirror`` measures, in one run, the post served by nginx from the static mirror
+(deploy/nginx.conf), by Colloquy without a mirror, and by the trivial WSGI app.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -151,12 +155,99 @@ def measure(seconds: float, connections: int, rounds: int) -> dict:
     return figures
 
 
+def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
+    """Requests/s of nginx from the mirror, Colloquy alone and the trivial app, interleaved."""
+    from blog.mirror import build
+    from tests import nginx
+
+    if not nginx.available():
+        raise SystemExit("nginx is not installed (apt-get install nginx)")
+    database = common.DATA / "page.sqlite3"
+    common.DATA.mkdir(parents=True, exist_ok=True)
+    seed(database)
+    env = common.app_environment(common.sqlite_url(database))
+    mirror = common.DATA / "mirror"
+    shutil.rmtree(mirror, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        app_server = stack.enter_context(common.gunicorn("app:app", env, name="page-colloquy"))
+        urls = {"app": f"{app_server.base}/posts/{POST_SLUG}"}
+        status, headers, body = common.get(urls["app"])
+        if status != 200:
+            raise RuntimeError(f"the post page answered {status}")
+        body_file = common.DATA / "page_body_mirror.html"
+        body_file.write_bytes(body)
+        static_env = {
+            **env,
+            "BENCH_BODY_FILE": str(body_file),
+            "BENCH_ETAG": headers["etag"],
+            "BENCH_CONTENT_TYPE": headers["content-type"],
+        }
+        static = stack.enter_context(
+            common.gunicorn("bench.page_bench:static_app", static_env, name="page-static-mirror")
+        )
+        urls["static"] = f"{static.base}/posts/{POST_SLUG}"
+        port = common.free_port()
+        # The mirror's pages name the address readers use: the nginx in front.
+        build(common.bench_app(common.sqlite_url(database), SITE_URL=app_server.base), mirror)
+        stack.enter_context(
+            nginx.running(
+                common.DATA / "nginx",
+                port=port,
+                upstream=app_server.port,
+                mirror=mirror,
+                host="127.0.0.1",
+                workers=2,
+            )
+        )
+        urls["mirror"] = f"http://127.0.0.1:{port}/posts/{POST_SLUG}"
+        mirrored = common.get(urls["mirror"])
+        if mirrored[0] != 200 or mirrored[2] != body:
+            raise RuntimeError("nginx did not serve the app's bytes from the mirror")
+        if "-" not in mirrored[1].get("etag", ""):
+            raise RuntimeError("nginx answered through the app, not from the file")
+        for url in urls.values():
+            common.load(url, seconds=2, connections=connections)  # warm every worker
+        runs: dict[str, list[common.LoadResult]] = {}
+        for _ in range(rounds):
+            for name, url in urls.items():
+                result = common.load(url, seconds=seconds, connections=connections)
+                runs.setdefault(name, []).append(result)
+    rps = {name: max(r.requests_per_second for r in found) for name, found in runs.items()}
+    return {
+        "page_bytes": len(body),
+        "tool": runs["app"][0].tool,
+        "errors": sum(r.errors for found in runs.values() for r in found),
+        "rps": rps,
+        "mirror_ratio": rps["mirror"] / rps["static"],
+        "app_ratio": rps["app"] / rps["static"],
+    }
+
+
+def main_mirror(args: argparse.Namespace) -> None:
+    figures = measure_mirror(args.seconds, args.connections, args.rounds)
+    print(f"page: {figures['page_bytes']:,} bytes, load by {figures['tool']}")
+    rps = figures["rps"]
+    print(f"  trivial WSGI app (gunicorn)  {rps['static']:7.0f} req/s")
+    print(
+        f"  nginx from the mirror        {rps['mirror']:7.0f} req/s, {figures['mirror_ratio']:.2f}x"
+    )
+    print(f"  Colloquy, no mirror          {rps['app']:7.0f} req/s, {figures['app_ratio']:.2f}x")
+    print(f"  error responses: {figures['errors']}")
+    common.emit_result("page-mirror", figures)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each load run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best of)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument(
+        "--mirror", action="store_true", help="nginx from the static mirror vs app vs trivial"
+    )
     args = parser.parse_args()
+    if args.mirror:
+        main_mirror(args)
+        return
     figures = measure(args.seconds, args.connections, args.rounds)
     print(f"page: {figures['page_bytes']:,} bytes, load by {figures['tool']}")
     for key in ("deployed", "deployed-304", "no-recycle", "no-recycle-304"):

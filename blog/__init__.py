@@ -12,6 +12,7 @@ from . import (
     cli,
     cli_posts,
     config,
+    mirror,
     public,
     security,
     studio,
@@ -57,5 +58,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio_revisions.bp)
     cli.init_app(app)
     cli_posts.init_app(app)
+    mirror.init_app(app)
     tasks.init_app(app)
     return app

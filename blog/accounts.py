@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import changes
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
 from .site import adopt_author_name, bump_generation
@@ -59,6 +60,7 @@ def new_user(username: str, password: str, display_name: str = "") -> User:
     )
     db.session.add(user)
     adopt_author_name(user.display_name)
+    changes.site_changed()  # the mirror is rebuilt: pages no longer invite to /setup
     return user
 
 

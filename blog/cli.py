@@ -18,6 +18,7 @@ from .exporting import export_posts, export_static
 from .extensions import db
 from .importers.base import ImportFormatError, NotAConversationFile
 from .importing import CountingReader, ImportReport, import_file
+from .mirror import MirrorError
 from .models import Post, User
 from .privacy import open_findings
 from .scan import mask
@@ -290,7 +291,10 @@ def import_with_progress(path: Path, author: User | None, on_duplicate: str) -> 
 def export_command(directory: Path, static: bool) -> None:
     """Export every post as Markdown and JSON, or (--static) the public site as HTML."""
     if static:
-        count = export_static(current_app._get_current_object(), directory)
+        try:
+            count = export_static(current_app._get_current_object(), directory)
+        except MirrorError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"Wrote {count} page(s) and feeds, plus static files, to {directory}")
     else:
         count = export_posts(directory)

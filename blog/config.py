@@ -54,6 +54,8 @@ DEFAULTS: dict[str, object] = {
     "HUEY_REDIS_URL": "",
     "IMPORT_WORKERS": 1,
     "IMPORT_TIME_LIMIT_SECONDS": 600,
+    # Public pages written as files for the proxy to serve; empty: the app serves them all.
+    "STATIC_MIRROR_DIR": "",
 }
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import current_app, g
 from werkzeug.http import http_date
 
+from . import changes
 from .disclosure import DEFAULT_WORDING, SiteDisclosure, WordingError, check_wording, for_site
 from .extensions import db
 from .licenses import LICENSES, License, license_for
@@ -71,6 +72,7 @@ def save_settings(values: dict[str, str]) -> None:
         else:
             row.value = value
     bump_generation()
+    changes.site_changed()
     db.session.commit()
     g.pop("site_settings", None)
 

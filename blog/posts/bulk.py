@@ -23,6 +23,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
+from .. import changes
 from ..extensions import db
 from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from ..models import (
@@ -262,6 +263,7 @@ class ImportSave:
                 update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
             )
             self.report.updated.append(SavedPost(post_id, slug, item.title))
+            changes.post_changed(post_id)
         else:
             slug = self.known.slugs.claim(slugify(item.title))
             post_id = connection.execute(

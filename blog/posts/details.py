@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from .. import changes
 from ..disclosure import STATED_KINDS
 from ..extensions import db
 from ..licenses import LICENSES
@@ -51,6 +52,7 @@ def touch(post: Post) -> None:
     post.updated_at = utcnow()
     post.version += 1
     count_findings(post)
+    changes.post_changed(post.id)
     if post.is_reachable:
         bump_generation()
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from .. import changes
 from ..extensions import db
 from ..models import Post, Revision, utcnow
 from ..privacy import TurnFinding, open_findings
@@ -101,6 +102,7 @@ def delete_post(post: Post) -> None:
     """Delete the post, its turns and assets for good."""
     if post.is_reachable:
         bump_generation()
+    changes.post_changed(post.id)
     reindex(post, None)
     post.published_revision = None
     db.session.flush()
@@ -120,5 +122,6 @@ def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
     rerender_revisions()
     db.session.commit()
     bump_generation()
+    changes.site_changed()
     db.session.commit()
     return count

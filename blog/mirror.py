@@ -1,0 +1,382 @@
+"""A static mirror of the public site: every public page as a file, kept current.
+
+With `STATIC_MIRROR_DIR` set, each commit that changed something readers see (recorded by
+the services in `blog/changes.py`) rewrites exactly the pages it touches before the request
+returns: the post's own page, source files and images; and, when the post is or was listed,
+the index pages, its tags' pages and feeds, its series, the archive, the feeds, the sitemap
+and the pages that link to it as a neighbour. A change of the settings or the renderer
+rebuilds everything. The proxy in front (deploy/nginx.conf) serves these files to
+anonymous readers and sends everything else to the app.
+
+Decisions worth knowing:
+- Pages are rendered by the app itself, as an anonymous reader at `SITE_URL`, through the
+  same views and middleware as a live request: a mirrored page is byte for byte what the
+  app would answer. Anything but a plain 200 is removed instead of written.
+- Where a post used to appear (its old slug, tags, series, files) is read from the record
+  the mirror kept when it last wrote the post (`.mirror/posts/<id>.json`), so unpublishing,
+  deleting and renaming remove exactly what was there, even when the database has forgotten.
+- `export --static DIR` is a full build into DIR plus the static files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context, url_for
+from flask.cli import with_appcontext
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from . import changes
+from . import posts as content
+from .extensions import db
+from .mirror_files import (
+    RECORDS,
+    UnsafePath,
+    asset_file_name,
+    files_under,
+    locked,
+    remove,
+    target,
+    write_atomically,
+)
+from .models import Asset, Post, Series, SlugRedirect, Tag
+from .posts.queries import REACHABLE
+from .vocabulary import Status
+
+MANIFESTS = f"{RECORDS}/posts"
+REDIRECTS = "redirects.map"
+SITE_PAGES = ("public.archive", "public.license_page", "public.rss", "public.atom")
+SITE_PAGES += ("public.sitemap", "public.robots")
+# Folders and files below the mirror's root that the mirror owns (a full build sweeps them).
+OWNED_FOLDERS = ("posts", "tags", "series", "archive", "assets", "license")
+OWNED_FILES = ("feed.xml", "atom.xml", "sitemap.xml", "robots.txt")
+
+Progress = Callable[[int, int], None]
+
+
+class MirrorError(RuntimeError):
+    """The mirror cannot be built as configured."""
+
+
+def init_app(app: Flask) -> None:
+    """Refresh the mirror after every commit that changed public content; add the command."""
+    if app.config.get("STATIC_MIRROR_DIR") and not app.config.get("SITE_URL"):
+        raise RuntimeError(
+            "STATIC_MIRROR_DIR needs SITE_URL (the address readers use, e.g. "
+            "https://blog.example.org): mirrored pages carry absolute links to it."
+        )
+    if not event.contains(Session, "after_commit", after_commit):
+        event.listen(Session, "after_commit", after_commit)
+        event.listen(Session, "after_soft_rollback", forget_changes)
+    app.cli.add_command(mirror_command)
+
+
+def after_commit(session: Session) -> None:
+    found = changes.take(session)
+    if found is None or not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if app.config.get("STATIC_MIRROR_DIR"):
+        refresh(app, Path(app.config["STATIC_MIRROR_DIR"]), found)
+
+
+def forget_changes(session: Session, _previous) -> None:
+    changes.take(session)
+
+
+def refresh(app: Flask, root: Path, found: changes.Changes) -> None:
+    """Bring the mirror up to date with one committed transaction."""
+    if found.everything:
+        build(app, root)
+        return
+    with locked(root):
+        mirror = Mirror(app, root)
+        touched = [mirror.refresh_post(post_id) for post_id in sorted(found.posts)]
+        if any(touched):
+            mirror.write_redirects()
+
+
+def build(app: Flask, root: Path, progress: Progress | None = None) -> int:
+    """Write every public page and image into `root`, removing what is no longer public."""
+    with locked(root):
+        mirror = Mirror(app, root)
+        return mirror.build(progress)
+
+
+class Mirror:
+    """Renders pages through the app and writes or removes their files under the lock."""
+
+    def __init__(self, app: Flask, root: Path) -> None:
+        self.app = app
+        self.root = root
+        self.base_url = app.config.get("SITE_URL") or "http://localhost"
+        self.client = app.test_client(use_cookies=False)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """A fresh application context (its own session) with `url_for` working."""
+        # A request context alone would reuse the caller's application context, and with
+        # it the session whose commit is being handled, which can emit no more SQL.
+        with self.app.app_context(), self.app.test_request_context():
+            yield
+
+    def render(self, path: str) -> bytes | None:
+        """The page an anonymous reader gets at `path`, or None unless it is a plain 200."""
+        # A fresh application context per page: its own session and `g`, never the caller's.
+        with self.app.app_context():
+            response = self.client.get(path, base_url=self.base_url)
+        if response.status_code != 200 or "Set-Cookie" in response.headers:
+            return None
+        return response.get_data()
+
+    def page(self, path: str) -> str | None:
+        """Write the page at `path`, or remove its file when it is not public; its file."""
+        try:
+            relative = target(path)
+        except UnsafePath:
+            return None
+        body = self.render(path)
+        if body is None:
+            remove(self.root, relative)
+            return None
+        write_atomically(self.root, relative, body)
+        return relative
+
+    def pages(self, paths: Iterable[str]) -> set[str]:
+        return {relative for path in paths if (relative := self.page(path))}
+
+    def refresh_post(self, post_id: int) -> bool:
+        """Rewrite one post's files and every page that shows it; False for a mere draft."""
+        old = self.read_manifest(post_id)
+        with self.reading():
+            post = db.session.get(Post, post_id)
+            if post is None or not post.is_reachable:
+                post = None
+            if old is None and post is None:
+                return False  # a draft that was never public: none of it is in the mirror
+            new = placement(post) if post else None
+            own = post_paths(post) if post else []
+            images = asset_files(post) if post else {}
+            around: list[str] = []
+            if (old and old["listed"]) or (new and new["listed"]):
+                tags = set(old["tags"] if old else []) | set(new["tags"] if new else [])
+                series = {p["series"] for p in (old, new) if p and p["series"]}
+                published = (new or old)["published_at"]
+                around = listing_paths(tags) + related_paths(post_id, published, series)
+        old_files = set(old["files"] if old else [])
+        if post is None:
+            for relative in sorted(old_files):  # off the site before anything else is written
+                remove(self.root, relative)
+        files = sorted(self.pages(own) | self.write_assets(images))
+        for relative in sorted(old_files - set(files)):
+            remove(self.root, relative)
+        self.pages(around)
+        self.sweep_pagination(around)
+        if new is None:
+            remove(self.root, f"{MANIFESTS}/{post_id}.json")
+        else:
+            self.write_manifest(post_id, {**new, "files": files})
+        return True
+
+    def write_assets(self, images: dict[str, bytes]) -> set[str]:
+        for relative, data in images.items():
+            write_atomically(self.root, relative, data)
+        return set(images)
+
+    def sweep_pagination(self, paths: Iterable[str]) -> None:
+        """Remove `index.page-N.html` files of listings that no longer have page N."""
+        kept: dict[str, set[str]] = {}
+        for path in paths:
+            relative = target(path)
+            folder, _, name = relative.rpartition("/")
+            if name.startswith("index"):
+                kept.setdefault(folder, set()).add(relative)
+        for folder, names in kept.items():
+            base = self.root / folder if folder else self.root
+            for found in base.glob("index.page-*.html"):
+                relative = found.relative_to(self.root).as_posix()
+                if relative not in names:
+                    remove(self.root, relative)
+
+    def build(self, progress: Progress | None) -> int:
+        if self.render("/") is None:
+            raise MirrorError(
+                f"The home page did not render for {self.base_url}: check SITE_URL "
+                "(and TRUSTED_HOSTS, which must include its host)."
+            )
+        with self.reading():
+            reachable = list(db.session.scalars(select(Post).where(Post.status.in_(REACHABLE))))
+            listed_tags = db.session.scalars(
+                select(Tag.slug).where(Tag.id.in_(content.published_tag_ids()))
+            )
+            paths = listing_paths(set(listed_tags)) + [url_for(e) for e in SITE_PAGES]
+            paths += series_paths(set(db.session.scalars(select(Series.slug))))
+            own = {post.id: post_paths(post) for post in reachable}
+            images = {post.id: asset_files(post) for post in reachable}
+            places = {post.id: placement(post) for post in reachable}
+        written = self.pages(paths)
+        for done, (post_id, post_own) in enumerate(own.items(), start=1):
+            files = self.pages(post_own) | self.write_assets(images[post_id])
+            self.write_manifest(post_id, {**places[post_id], "files": sorted(files)})
+            written |= files
+            if progress:
+                progress(done, len(own))
+        self.sweep(written, set(own))
+        self.write_redirects()
+        return len(written)
+
+    def sweep(self, written: set[str], post_ids: set[int]) -> None:
+        """Remove every owned file the build did not write, and records of gone posts."""
+        owned = [f for folder in OWNED_FOLDERS for f in files_under(self.root, folder)]
+        owned += [f for f in OWNED_FILES if (self.root / f).is_file()]
+        owned += [p.name for p in self.root.glob("index*.html")]
+        for relative in owned:
+            if relative not in written:
+                remove(self.root, relative)
+        for record in (self.root / MANIFESTS).glob("*.json"):
+            if not record.stem.isdigit() or int(record.stem) not in post_ids:
+                record.unlink()
+
+    def read_manifest(self, post_id: int) -> dict | None:
+        try:
+            return json.loads((self.root / MANIFESTS / f"{post_id}.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def write_manifest(self, post_id: int, record: dict) -> None:
+        data = json.dumps(record, sort_keys=True).encode()
+        write_atomically(self.root, f"{MANIFESTS}/{post_id}.json", data)
+
+    def write_redirects(self) -> None:
+        """The nginx `map` of old post addresses to new ones (`include`d by the config)."""
+        with self.reading():
+            rows = db.session.execute(
+                select(SlugRedirect.old_slug, Post.slug)
+                .join(Post, Post.id == SlugRedirect.post_id)
+                .where(Post.status.in_(REACHABLE))
+                .order_by(SlugRedirect.old_slug)
+            )
+            lines = [
+                f'"{url_for("public.post", slug=old)}" "{url_for("public.post", slug=new)}";\n'
+                for old, new in rows
+                if plain_slug(old) and plain_slug(new)
+            ]
+        write_atomically(self.root, REDIRECTS, "".join(lines).encode())
+
+
+def plain_slug(slug: str) -> bool:
+    """Slugs safe to quote in an nginx file as they are."""
+    return bool(slug) and all(c.isascii() and (c.isalnum() or c in "-_") for c in slug)
+
+
+def placement(post: Post) -> dict:
+    """Where a reachable post appears, recorded to undo it later."""
+    return {
+        "slug": post.slug,
+        "listed": post.status == Status.PUBLISHED,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+        "tags": sorted(tag.slug for tag in post.tags),
+        "series": post.series.slug if post.series else None,
+    }
+
+
+def post_paths(post: Post) -> list[str]:
+    endpoints = ("public.post", "public.post_markdown", "public.post_json")
+    return [url_for(endpoint, slug=post.slug) for endpoint in endpoints]
+
+
+def asset_files(post: Post) -> dict[str, bytes]:
+    """The post's files under their mirrored names (real images only keep theirs)."""
+    found: dict[str, bytes] = {}
+    for asset in db.session.scalars(select(Asset).where(Asset.post_id == post.id)):
+        try:
+            relative = target(f"/assets/{asset.id}/{asset_file_name(asset.name, asset.data)}")
+        except UnsafePath:
+            continue  # the app still serves it; the mirror only skips what it cannot name
+        found[relative] = asset.data
+    return found
+
+
+def paginated(first: str, count: int) -> list[str]:
+    """A listing's first page and its `?page=N` pages for `count` posts."""
+    pages = max(1, math.ceil(count / int(current_app.config["POSTS_PER_PAGE"])))
+    return [first] + [f"{first}?page={n}" for n in range(2, pages + 1)]
+
+
+def listed_count(*conditions) -> int:
+    query = select(func.count(Post.id)).where(Post.status == Status.PUBLISHED, *conditions)
+    return db.session.scalar(query) or 0
+
+
+def listing_paths(tags: set[str]) -> list[str]:
+    """The index pages, archive, feeds, sitemap, and the pages and feeds of these tags."""
+    paths = paginated(url_for("public.index"), listed_count())
+    paths += [url_for(e) for e in ("public.archive", "public.rss", "public.atom")]
+    paths.append(url_for("public.sitemap"))
+    for slug in sorted(tags):
+        count = listed_count(Post.tags.any(Tag.slug == slug))
+        paths += paginated(url_for("public.tag", slug=slug), count)
+        paths.append(url_for("public.tag_rss", slug=slug))
+    return paths
+
+
+def series_paths(slugs: set[str]) -> list[str]:
+    return [url_for("public.series", slug=slug) for slug in sorted(slugs)]
+
+
+def related_paths(post_id: int, published_at: str | None, series: set[str]) -> list[str]:
+    """Pages that link to the post by title: its neighbours and the rest of its series."""
+    slugs: set[str] = set()
+    if published_at:
+        moment = datetime.fromisoformat(published_at)
+        listed = select(Post.slug).where(Post.status == Status.PUBLISHED, Post.id != post_id)
+        older = listed.where(Post.published_at <= moment).order_by(Post.published_at.desc())
+        newer = listed.where(Post.published_at >= moment).order_by(Post.published_at.asc())
+        slugs.update(db.session.scalars(older.limit(2)))
+        slugs.update(db.session.scalars(newer.limit(2)))
+    for found in db.session.scalars(select(Series).where(Series.slug.in_(series))):
+        slugs.update(p.slug for p in content.series_posts(found) if p.id != post_id)
+    return series_paths(series) + [url_for("public.post", slug=slug) for slug in sorted(slugs)]
+
+
+@click.command("mirror")
+@with_appcontext
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build into this folder (default: STATIC_MIRROR_DIR).",
+)
+def mirror_command(directory: Path | None) -> None:
+    """Rebuild the whole static mirror of the public site."""
+    app = current_app._get_current_object()
+    configured = app.config.get("STATIC_MIRROR_DIR")
+    directory = directory or (Path(configured) if configured else None)
+    if directory is None:
+        raise click.ClickException("Set STATIC_MIRROR_DIR, or name the folder with --dir DIR.")
+    try:
+        count = build(app, directory, progress=echo_progress)
+    except MirrorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Mirrored {count} file(s) into {directory}")
+
+
+def echo_progress(done: int, total: int) -> None:
+    """A console line every 25 posts, and at the last one."""
+    if done % 25 == 0 or done == total:
+        click.echo(f"  {done} of {total} posts mirrored")
+
+
+def export_site(app: Flask, directory: Path) -> int:
+    """The public site as static files: a full mirror build plus the stylesheets and scripts."""
+    count = build(app, directory)
+    shutil.copytree(app.static_folder, directory / "static", dirs_exist_ok=True)
+    return count

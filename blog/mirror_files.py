@@ -1,0 +1,153 @@
+"""The mirror's files on disk: where a URL lives, atomic writes, removals, the lock.
+
+Decisions worth knowing:
+- A page is written to a temporary file in its own folder and renamed over the old one,
+  so a reader (nginx) sees the old bytes or the new ones, never half a page. A file whose
+  bytes did not change is left alone, so its ETag and Last-Modified stay put.
+- A missing file is never wrong (the proxy then asks the app); a stale one would be. So
+  whatever cannot be written is removed instead.
+- Names starting with a dot are the mirror's own (its records, the lock, temporary files)
+  and are never a page: no URL may map to one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+RECORDS = ".mirror"
+PAGE_QUERY = "page="
+
+# Magic bytes of the only files the mirror keeps under their own name: real images.
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": (".png",),
+    b"\xff\xd8\xff": (".jpg", ".jpeg"),
+    b"GIF87a": (".gif",),
+    b"GIF89a": (".gif",),
+}
+
+
+class UnsafePath(ValueError):
+    """A URL that cannot be stored as a file inside the mirror."""
+
+
+def image_extensions(data: bytes) -> tuple[str, ...]:
+    """The extensions a real PNG, JPEG, GIF or WebP file may carry; () for anything else."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return (".webp",)
+    for magic, extensions in IMAGE_SIGNATURES.items():
+        if data.startswith(magic):
+            return extensions
+    return ()
+
+
+def asset_file_name(name: str, data: bytes) -> str:
+    """A real image keeps its name; anything else gets `.bin`, so no server renders it."""
+    if Path(name).suffix.lower() in image_extensions(data):
+        return name
+    return name + ".bin"
+
+
+def target(path: str) -> str:
+    """The file of a URL, relative to the mirror: `/posts/x` → `posts/x/index.html`.
+
+    `?page=N` becomes `index.page-N.html` beside the page's `index.html`; files with an
+    extension keep their name.
+    """
+    route, _, query = path.partition("?")
+    parts = [unquote(part) for part in route.strip("/").split("/") if part]
+    for part in parts:
+        if part.startswith(".") or "\x00" in part:
+            raise UnsafePath(f"{path} cannot be stored in the mirror")
+    if query and not (query.startswith(PAGE_QUERY) and query[len(PAGE_QUERY) :].isdigit()):
+        raise UnsafePath(f"{path}: only ?page=N is stored")
+    page = f".page-{query[len(PAGE_QUERY) :]}" if query else ""
+    if parts and "." in parts[-1] and not page:
+        return "/".join(parts)
+    return "/".join([*parts, f"index{page}.html"])
+
+
+def write_atomically(root: Path, relative: str, data: bytes) -> bool:
+    """Put `data` at `relative` under `root` by rename; False when it was already there."""
+    path = root / relative
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    make_folders(root, path.parent)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # mkstemp creates 0600; the web server reads these files as another user.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return True
+
+
+def make_folders(root: Path, folder: Path) -> None:
+    """Create `folder` and its missing parents below `root`, readable by the web server."""
+    missing = []
+    while folder != root and not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+        # The service runs with umask 0077; the proxy reads these folders as another user.
+        os.chmod(created, 0o755)
+
+
+def remove(root: Path, relative: str) -> bool:
+    """Delete a mirrored file and the folders it leaves empty; False when it was absent."""
+    path = root / relative
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    parent = path.parent
+    while parent != root:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return True
+
+
+def files_under(root: Path, folder: str) -> Iterator[str]:
+    """Every file below `folder` (relative to root), the mirror's own dot-files excepted."""
+    base = root / folder
+    if not base.is_dir():
+        return
+    for path in base.rglob("*"):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+            yield relative.as_posix()
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """One writer at a time across every process on the host (gunicorn workers, the worker).
+
+    A writer renders after it holds the lock, so the last one to write has read the latest
+    commit: two changes committed close together can never leave the older page behind.
+    """
+    if not root.is_dir():
+        root.mkdir(parents=True)
+        os.chmod(root, 0o755)
+    records = root / RECORDS
+    records.mkdir(exist_ok=True)
+    with (records / "lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,249 @@
+"""The static mirror: every public page as a file, written and removed as content changes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from blog import create_app
+from blog import posts as content
+from blog.accounts import create_user
+from blog.extensions import db
+from blog.mirror_files import UnsafePath, asset_file_name, target
+from blog.models import Asset, Post
+from blog.site import save_settings
+from tests.conftest import PASSWORD, database_url
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+BASE = "https://blog.test"
+
+
+@pytest.fixture
+def site(tmp_path):
+    """An app with the mirror on, its owner, and helpers to change and read the site."""
+    mirror = tmp_path / "mirror"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-" + "k" * 40,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "SERVER_NAME": "blog.test",
+            "PREFERRED_URL_SCHEME": "https",
+            "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
+            "STATIC_MIRROR_DIR": str(mirror),
+            "SITE_URL": BASE,
+            "POSTS_PER_PAGE": 2,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        create_user("alice", PASSWORD, "Alice Author")
+    yield Site(app, mirror)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Site:
+    def __init__(self, app, mirror: Path) -> None:
+        self.app = app
+        self.mirror = mirror
+        self.client = app.test_client()
+
+    def make(self, title: str, *, status: str | None = "published", tags: str = "") -> int:
+        with self.app.app_context():
+            post = content.create_post(None, title)
+            content.add_turn(post, "user", source=f"A question about {title}?")
+            content.add_turn(post, "assistant", source=f"An answer about {title}.")
+            if tags:
+                content.update_post(post, {"tags": tags}, None)
+            if status:
+                content.publish(post, status=status, confirmed=True, mark_reviewed=True)
+            return post.id
+
+    def post(self, post_id: int) -> Post:
+        return db.session.get(Post, post_id)
+
+    def file(self, relative: str) -> bytes | None:
+        path = self.mirror / relative
+        return path.read_bytes() if path.is_file() else None
+
+    def live(self, path: str) -> bytes:
+        response = self.client.get(path, base_url=BASE)
+        assert response.status_code == 200, path
+        return response.get_data()
+
+    def every_file(self) -> dict[str, bytes]:
+        return {
+            p.relative_to(self.mirror).as_posix(): p.read_bytes()
+            for p in self.mirror.rglob("*")
+            if p.is_file() and not p.relative_to(self.mirror).parts[0].startswith(".")
+        }
+
+
+def test_target_maps_urls_to_files_and_refuses_dot_names():
+    assert target("/") == "index.html"
+    assert target("/?page=3") == "index.page-3.html"
+    assert target("/posts/a-b") == "posts/a-b/index.html"
+    assert target("/posts/a-b.md") == "posts/a-b.md"
+    assert target("/tags/x?page=2") == "tags/x/index.page-2.html"
+    assert target("/assets/3/my%20chart.png") == "assets/3/my chart.png"
+    for unsafe in ("/assets/1/../../x", "/.mirror/posts/1.json", "/posts/x?turn=2"):
+        with pytest.raises(UnsafePath):
+            target(unsafe)
+
+
+def test_only_real_images_keep_their_names():
+    assert asset_file_name("chart.png", PNG) == "chart.png"
+    assert asset_file_name("page.html", b"<script>alert(1)</script>") == "page.html.bin"
+    assert asset_file_name("logo.svg", b"<svg onload=alert(1)>") == "logo.svg.bin"
+    assert asset_file_name("fake.png", b"<html>") == "fake.png.bin"
+    assert asset_file_name("photo.jpg", PNG) == "photo.jpg.bin"
+    assert asset_file_name("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "a.webp"
+
+
+def test_publishing_writes_the_same_bytes_the_app_serves(site):
+    post_id = site.make("First light", tags="optics")
+    draft_id = site.make("Secret draft", status=None)
+    with site.app.app_context():
+        slug = site.post(post_id).slug
+        draft_slug = site.post(draft_id).slug
+    for path in ("/", f"/posts/{slug}", f"/posts/{slug}.md", f"/posts/{slug}.json", "/feed.xml"):
+        assert site.file(target(path)) == site.live(path), path
+    for path in ("/atom.xml", "/sitemap.xml", "/archive", "/tags/optics", "/tags/optics/feed.xml"):
+        assert site.file(target(path)) == site.live(path), path
+    page = site.file(target(f"/posts/{slug}")).decode()
+    assert 'class="ai-disclosure' in page and 'rel="license"' in page
+    assert not (site.mirror / "posts" / draft_slug).exists()
+    assert all(b"Secret draft" not in body for body in site.every_file().values())
+
+
+def test_unpublishing_removes_the_post_before_the_call_returns(site):
+    kept = site.make("Kept", tags="light")
+    gone = site.make("Gone", tags="light")
+    with site.app.app_context():
+        slug = site.post(gone).slug
+        content.unpublish(site.post(gone))
+    assert not (site.mirror / "posts" / slug).exists()
+    assert not (site.mirror / f"posts/{slug}.md").exists()
+    assert b"Gone" not in site.file("index.html")
+    assert b"Gone" not in site.file("tags/light/index.html")
+    assert b"Gone" not in site.file("feed.xml")
+    assert site.file("index.html") == site.live("/")
+    with site.app.app_context():
+        assert (site.mirror / "posts" / site.post(kept).slug / "index.html").is_file()
+
+
+def test_pagination_pages_come_and_go_with_the_posts(site):
+    ids = [site.make(f"Post {n}") for n in range(5)]
+    assert site.file("index.page-3.html") == site.live("/?page=3")
+    with site.app.app_context():
+        content.delete_post(site.post(ids[0]))
+    assert site.file("index.page-3.html") is None
+    assert site.file("index.page-2.html") == site.live("/?page=2")
+    assert b"Page 1 of 2" in site.file("index.html")
+
+
+def test_a_new_slug_moves_the_files_and_maps_the_old_address(site):
+    post_id = site.make("Old name")
+    with site.app.app_context():
+        post = site.post(post_id)
+        old = post.slug
+        content.update_post(post, {"slug": "new-name"}, None)
+    assert not (site.mirror / "posts" / old).exists()
+    assert site.file("posts/new-name/index.html") == site.live("/posts/new-name")
+    assert f'"/posts/{old}" "/posts/new-name";' in site.file("redirects.map").decode()
+    with site.app.app_context():
+        content.unpublish(site.post(post_id))
+    assert site.file("redirects.map") == b""
+
+
+def test_neighbours_link_to_each_other_once_the_middle_post_goes(site):
+    first, middle, last = (site.make(title) for title in ("Alpha", "Beta", "Gamma"))
+    with site.app.app_context():
+        content.delete_post(site.post(middle))
+        slugs = [site.post(first).slug, site.post(last).slug]
+    for slug in slugs:
+        assert site.file(f"posts/{slug}/index.html") == site.live(f"/posts/{slug}")
+
+
+def test_unlisted_posts_are_mirrored_but_never_listed(site):
+    post_id = site.make("By link only", status="unlisted")
+    with site.app.app_context():
+        slug = site.post(post_id).slug
+    assert site.file(f"posts/{slug}/index.html") == site.live(f"/posts/{slug}")
+    assert b"By link only" not in site.file("index.html")
+    assert b"By link only" not in site.file("sitemap.xml")
+
+
+def test_settings_rewrite_every_page(site):
+    post_id = site.make("Any post", tags="t")
+    with site.app.test_request_context():
+        save_settings({"site_title": "A Renamed Blog"})
+        slug = site.post(post_id).slug
+    for relative in ("index.html", f"posts/{slug}/index.html", "tags/t/index.html", "feed.xml"):
+        assert b"A Renamed Blog" in site.file(relative), relative
+
+
+def test_assets_of_public_posts_only_and_never_as_html(site):
+    post_id = site.make("With files", status=None)
+    with site.app.app_context():
+        post = site.post(post_id)
+        image = Asset(post_id=post_id, name="chart.png", mime_type="image/png", data=PNG)
+        page = Asset(post_id=post_id, name="x.html", mime_type="text/html", data=b"<script>")
+        db.session.add_all([image, page])
+        db.session.commit()
+        assert not (site.mirror / "assets").exists()
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        image_id, page_id = image.id, page.id
+    assert site.file(f"assets/{image_id}/chart.png") == PNG
+    assert site.file(f"assets/{page_id}/x.html.bin") == b"<script>"
+    assert site.file(f"assets/{page_id}/x.html") is None
+    with site.app.app_context():
+        content.unpublish(site.post(post_id))
+    assert not (site.mirror / "assets").exists()
+
+
+def test_the_command_rebuilds_and_export_static_writes_the_same_files(site, tmp_path):
+    site.make("Rebuilt", tags="again")
+    before = site.every_file()
+    (site.mirror / "posts" / "stale" / "index.html").parent.mkdir(parents=True)
+    (site.mirror / "posts" / "stale" / "index.html").write_text("stale")
+    result = site.app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 posts mirrored" in result.output
+    assert site.every_file() == before
+    exported = tmp_path / "export"
+    result = site.app.test_cli_runner().invoke(args=["export", "--static", str(exported)])
+    assert result.exit_code == 0, result.output
+    for relative, body in before.items():
+        assert (exported / relative).read_bytes() == body, relative
+    assert (exported / "static" / "style.css").is_file()
+
+
+def test_a_mirror_needs_the_public_address(tmp_path):
+    with pytest.raises(RuntimeError, match="SITE_URL"):
+        create_app(
+            {
+                "SECRET_KEY": "test-" + "k" * 40,
+                "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+                "STATIC_MIRROR_DIR": str(tmp_path / "mirror"),
+            }
+        )
+
+
+def test_files_are_readable_by_the_proxy_under_the_services_umask(site):
+    previous = os.umask(0o077)
+    try:
+        post_id = site.make("Readable")
+    finally:
+        os.umask(previous)
+    with site.app.app_context():
+        page = site.mirror / "posts" / site.post(post_id).slug / "index.html"
+    assert stat.S_IMODE(page.stat().st_mode) == 0o644
+    assert stat.S_IMODE(page.parent.stat().st_mode) == 0o755
+    assert stat.S_IMODE(site.mirror.stat().st_mode) == 0o755
