@@ -15,6 +15,7 @@ from . import (
     security,
     studio,
     studio_import,
+    studio_turns,
     tasks,
     views_common,
 )
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_import.bp)
+    app.register_blueprint(studio_turns.bp)
     cli.init_app(app)
     tasks.init_app(app)
     return app
