@@ -111,6 +111,23 @@
     }
   });
 
+  // A change the server refused or never got must not pass unnoticed.
+  function notSaved(event) {
+    const xhr = event.detail && event.detail.xhr;
+    const reason = xhr && xhr.status ? "the server answered " + xhr.status : "the server could not be reached";
+    let box = document.getElementById("studio-alert");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "studio-alert";
+      box.className = "flash flash--error studio-alert";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.textContent = "Not saved: " + reason + ". Reload the page to see the post as it is now.";
+  }
+  document.addEventListener("htmx:responseError", notSaved);
+  document.addEventListener("htmx:sendError", notSaved);
+
   function goTo(element) {
     if (!element) { return; }
     element.scrollIntoView({ block: "start" });

@@ -238,3 +238,19 @@ def test_leave_out_move_and_delete_keep_the_place(signed_in_page: Page, live_app
 
     order = turn_ids(live_app, long_post)
     assert ids[8] not in order and order.index(ids[16]) < order.index(ids[15])
+
+
+def test_a_change_the_server_refuses_is_not_silent(signed_in_page: Page, live_app, long_post):
+    page = signed_in_page
+    reply = turn_ids(live_app, long_post)[1]
+    open_editor(page, long_post)
+    with live_app.app_context():
+        from blog.posts import delete_turn
+
+        delete_turn(db.session.get(Post, long_post).turns[1])  # gone in another window
+    page.locator(f"#t{reply} button.review-turn").click()
+    expect(page.locator("#studio-alert[role=alert]")).to_contain_text(
+        "Not saved: the server answered 404"
+    )
+    expect(page.locator(f"#t{reply} .badge--warn")).to_have_text("not reviewed")
+    assert_same_page(page)
