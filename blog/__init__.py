@@ -20,6 +20,7 @@ from . import (
     studio_images,
     studio_import,
     studio_revisions,
+    studio_turns,
     tasks,
     views_common,
 )
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(studio_images.bp)
     app.register_blueprint(studio_bulk.bp)
     app.register_blueprint(studio_revisions.bp)
+    app.register_blueprint(studio_turns.bp)
     cli.init_app(app)
     cli_posts.init_app(app)
     mirror.init_app(app)

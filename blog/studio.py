@@ -19,10 +19,9 @@ from flask_login import current_user, login_required
 
 from . import disclosure
 from . import posts as content
+from .editor import Change, editor_url, fragments, is_htmx, load_post, load_turn, turn_context
 from .exporting import export_zip
 from .extensions import db
-from .models import Post, Turn
-from .privacy import findings_for
 from .site import SettingsError, load_settings, save_settings
 from .vocabulary import ROLES, Role, Status
 
@@ -54,57 +53,6 @@ def refused(error: content.ContentError):
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target, code=303)
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def load_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
-
-
-def load_turn(post: Post, turn_id: int) -> Turn:
-    try:
-        return content.get_turn(post, turn_id)
-    except content.ContentError:
-        abort(404)
-
-
-def editor_url(post: Post, turn: Turn | None = None) -> str:
-    anchor = f"t{turn.id}" if turn is not None else None
-    return url_for("studio.edit_post", post_id=post.id, _anchor=anchor)
-
-
-def turn_context(post: Post, findings: list | None = None) -> dict:
-    """What the turn partials need: findings per turn and the visible numbering."""
-    by_turn: dict[int, list] = {}
-    for found in findings_for(post) if findings is None else findings:
-        by_turn.setdefault(found.turn.id, []).append(found)
-    numbers = {turn.id: n for n, turn in enumerate(post.visible_turns, start=1)}
-    return {"post": post, "findings_by_turn": by_turn, "numbers": numbers}
-
-
-def render_turn_fragment(post: Post, turn: Turn, status: int = 200):
-    html = render_template("partials/studio_turn.html", turn=turn, **turn_context(post))
-    return make_response(html, status)
-
-
-def render_turn_list(post: Post):
-    return render_template("partials/turn_list.html", **turn_context(post))
-
-
-def after_change(post: Post, message: str, turn: Turn | None = None):
-    """HTMX gets the refreshed turn list; a plain form gets flash + redirect."""
-    if is_htmx():
-        response = make_response(render_turn_list(post))
-        response.headers["HX-Trigger"] = "post-changed"
-        return response
-    flash(message, "success")
-    return redirect(editor_url(post, turn), code=303)
 
 
 @bp.get("/")
@@ -147,16 +95,13 @@ def new_post():
 def edit_post(post_id: int):
     """The editor: the post's details and its turns, each editable in place."""
     post = load_post(post_id)
-    findings = findings_for(post)  # scanned once for the turns and the publish panel
-    context = turn_context(post, findings)
     return render_template(
         "studio/edit.html",
-        problems=content.publish_problems(post, findings),
         title_warning=content.title_warning(post),
         staged=content.has_staged_changes(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
-        **context,
+        **turn_context(post),
     )
 
 
@@ -176,7 +121,7 @@ def show_turn(post_id: int, turn_id: int):
     turn = load_turn(post, turn_id)
     if not is_htmx():
         return redirect(editor_url(post, turn))
-    return render_turn_fragment(post, turn)
+    return fragments(post, Change(shown=[turn], status=False))
 
 
 @bp.get("/posts/<int:post_id>/turns/<int:turn_id>/edit")
@@ -208,56 +153,9 @@ def save_turn(post_id: int, turn_id: int):
         template = "partials/turn_form.html" if is_htmx() else "studio/edit_turn.html"
         return render_template(template, **context), 422
     if is_htmx():
-        response = render_turn_fragment(post, turn)
-        response.headers["HX-Trigger"] = "post-changed"
-        return response
+        return fragments(post, Change(shown=[turn]))
     flash("Turn saved.", "success")
     return redirect(editor_url(post, turn), code=303)
-
-
-@bp.post("/posts/<int:post_id>/turns")
-def add_turn(post_id: int):
-    """Add a turn after a given turn (or at the end)."""
-    post = load_post(post_id)
-    after_id = request.form.get("after", type=int)
-    after = load_turn(post, after_id) if after_id else None
-    turn = content.add_turn(post, request.form.get("role", Role.USER), after=after)
-    return after_change(post, "Turn added.", turn)
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/delete")
-def delete_turn(post_id: int, turn_id: int):
-    """Delete a turn."""
-    post = load_post(post_id)
-    content.delete_turn(load_turn(post, turn_id))
-    return after_change(post, "Turn deleted.")
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/move")
-def move_turn(post_id: int, turn_id: int):
-    """Move a turn up or down."""
-    post = load_post(post_id)
-    turn = load_turn(post, turn_id)
-    content.move_turn(turn, request.form.get("direction", ""))
-    return after_change(post, "Turn moved.", turn)
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/role")
-def change_role(post_id: int, turn_id: int):
-    """Change who speaks a turn."""
-    post = load_post(post_id)
-    turn = load_turn(post, turn_id)
-    content.set_role(turn, request.form.get("role", ""))
-    return after_change(post, "Role changed.", turn)
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/review")
-def review_turn(post_id: int, turn_id: int):
-    """Mark an AI turn as read and reviewed by the author (or undo it)."""
-    post = load_post(post_id)
-    turn = load_turn(post, turn_id)
-    content.set_reviewed([turn], request.form.get("reviewed", "1") == "1")
-    return after_change(post, "Review recorded.", turn)
 
 
 @bp.post("/posts/<int:post_id>/review-all")
@@ -270,25 +168,6 @@ def review_all(post_id: int):
     count = content.set_reviewed([t for t in post.visible_turns if t.is_ai])
     flash(f"Marked {count} AI turn(s) as reviewed by you.", "success")
     return redirect(editor_url(post), code=303)
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/exclude")
-def exclude_turn(post_id: int, turn_id: int):
-    """Leave a turn out of publication, or include it again."""
-    post = load_post(post_id)
-    turn = load_turn(post, turn_id)
-    excluded = request.form.get("excluded", "1") == "1"
-    content.set_excluded(turn, excluded)
-    return after_change(post, "Turn left out." if excluded else "Turn included.", turn)
-
-
-@bp.post("/posts/<int:post_id>/turns/<int:turn_id>/alternative")
-def choose_alternative(post_id: int, turn_id: int):
-    """Publish another version of a turn."""
-    post = load_post(post_id)
-    turn = load_turn(post, turn_id)
-    content.choose_alternative(turn, request.form.get("index", -1, type=int))
-    return after_change(post, "Version chosen. Review it before publishing.", turn)
 
 
 @bp.get("/posts/<int:post_id>/turns/<int:turn_id>/diff")
@@ -304,32 +183,6 @@ def turn_diff(post_id: int, turn_id: int):
         lineterm="",
     )
     return render_template("studio/diff.html", post=post, turn=turn, diff=list(lines))
-
-
-@bp.post("/posts/<int:post_id>/findings/redact")
-def redact(post_id: int):
-    """Replace one finding with a visible redaction mark."""
-    post = load_post(post_id)
-    turn = load_turn(post, request.form.get("turn", type=int) or 0)
-    count = content.redact_finding(turn, request.form.get("fingerprint", ""))
-    return after_change(post, f"Redacted {count} occurrence(s).", turn)
-
-
-@bp.post("/posts/<int:post_id>/findings/dismiss")
-def dismiss(post_id: int):
-    """Keep a finding on purpose, with the reason."""
-    post = load_post(post_id)
-    try:
-        content.keep_finding(
-            post,
-            request.form.get("fingerprint", ""),
-            request.form.get("kind", ""),
-            request.form.get("reason", ""),
-        )
-    except ValueError as exc:
-        flash(str(exc), "error")
-        return redirect(editor_url(post), code=303)
-    return after_change(post, "Finding kept, with your reason recorded.")
 
 
 @bp.post("/preview")

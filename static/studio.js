@@ -16,15 +16,13 @@
       if (cancel) { cancel.click(); }
     }
   });
-  // After an in-place swap, put focus on the new content so keyboard users keep their place.
+  // A turn opened for editing (or a new turn) takes the caret at the end of its text.
   document.body.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.elt;
     const textarea = target.querySelector && target.querySelector("textarea.turn-source");
     if (textarea) {
       textarea.focus();
       textarea.setSelectionRange(textarea.value.length, textarea.value.length);
-    } else if (target.matches && target.matches("article.studio-turn")) {
-      target.focus();
     }
   });
 })();
@@ -78,4 +76,111 @@
   }
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
   document.body.addEventListener("htmx:afterSwap", function () { wire(document); });
+})();
+
+// The editor keeps the author's place. A turn action swaps only the turns it changed; then the
+// turn stays where it was on screen (a deleted turn's place goes to the one after it) and
+// focus returns to the control that was used, or to the turn when that control is gone.
+(function () {
+  "use strict";
+  let place = null;
+
+  function turnOf(element) {
+    return element && element.closest ? element.closest("article.studio-turn") : null;
+  }
+
+  function siblingTurn(turn) {
+    for (const sibling of [turn.nextElementSibling, turn.previousElementSibling]) {
+      if (sibling && sibling.matches("article.studio-turn")) { return sibling; }
+    }
+    return null;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const turn = turnOf(source);
+    const target = event.detail.target;
+    place = null;
+    if (!turn || !target || !target.matches("article.studio-turn, #turns")) { return; }
+    const leaving = source.getAttribute("hx-swap") === "delete";
+    const anchor = leaving ? siblingTurn(turn) : turn;
+    const active = document.activeElement;
+    place = {
+      id: anchor ? anchor.id : null,
+      top: turn.getBoundingClientRect().top,
+      active: active,
+      key: !leaving && active && turn.contains(active) ? active.getAttribute("data-focus-key") : null,
+    };
+  });
+
+  // htmx has swapped by now (swaps here are immediate); settling comes later.
+  document.addEventListener("htmx:afterRequest", function () {
+    const kept = place;
+    place = null;
+    const anchor = kept && kept.id ? document.getElementById(kept.id) : null;
+    if (!anchor) { return; }
+    window.scrollBy(0, anchor.getBoundingClientRect().top - kept.top);
+    const active = document.activeElement;
+    if (active && active.matches("textarea.turn-source")) {
+      active.scrollIntoView({ block: "nearest" });
+    } else if (!(kept.active && kept.active.isConnected)) {
+      const control = kept.key && anchor.querySelector('[data-focus-key="' + kept.key + '"]');
+      (control || anchor).focus({ preventScroll: true });
+    }
+  });
+
+  // A change the server refused or never got must not pass unnoticed.
+  function notSaved(event) {
+    const xhr = event.detail && event.detail.xhr;
+    const reason = xhr && xhr.status ? "the server answered " + xhr.status : "the server could not be reached";
+    let box = document.getElementById("studio-alert");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "studio-alert";
+      box.className = "flash flash--error studio-alert";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.textContent = "Not saved: " + reason + ". Reload the page to see the post as it is now.";
+  }
+  document.addEventListener("htmx:responseError", notSaved);
+  document.addEventListener("htmx:sendError", notSaved);
+
+  function goTo(element) {
+    if (!element) { return; }
+    element.scrollIntoView({ block: "start" });
+    element.focus({ preventScroll: true });
+  }
+
+  // "Mark reviewed and go to the next": the server names the next unreviewed turn (or the
+  // publish panel when none is left).
+  document.addEventListener("studio:go-to", function (event) {
+    goTo(document.getElementById(event.detail.id));
+  });
+
+  function nextUnreviewed(from) {
+    const waiting = Array.from(document.querySelectorAll("article.studio-turn.needs-review"));
+    const later = from ? waiting.filter(function (turn) {
+      return from.compareDocumentPosition(turn) & Node.DOCUMENT_POSITION_FOLLOWING;
+    }) : [];
+    return later[0] || waiting[0] || null;
+  }
+
+  // Keys on a turn (never while typing): r marks it reviewed and moves on, n moves on.
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    const element = event.target;
+    if (!element.closest || element.closest("input, textarea, select, [contenteditable]")) { return; }
+    const turn = turnOf(element);
+    if (event.key === "r" && turn) {
+      const button = turn.querySelector(".review-next");
+      if (!button) { return; }
+      event.preventDefault();
+      if (window.htmx) { window.htmx.process(button.form); }
+      button.click();
+    } else if (event.key === "n" && document.getElementById("turns")) {
+      event.preventDefault();
+      goTo(nextUnreviewed(turn));
+    }
+  });
 })();

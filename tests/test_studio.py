@@ -136,8 +136,8 @@ def test_add_move_role_and_delete_turns(app, author, make_post):
     author.post(f"/studio/posts/{post_id}/turns/{note_id}/role", {"role": "system"}, headers=HTMX)
     assert [t[1] for t in load(app, post_id)[1]] == ["user", "assistant", "system"]
 
-    listing = author.post(f"/studio/posts/{post_id}/turns/{note_id}/delete", headers=HTMX)
-    assert 'id="turns"' in listing.get_data(as_text=True)
+    deleted = author.post(f"/studio/posts/{post_id}/turns/{note_id}/delete", headers=HTMX)
+    assert 'id="turns"' not in deleted.get_data(as_text=True)
     assert [t[1] for t in load(app, post_id)[1]] == ["user", "assistant"]
 
 
@@ -284,7 +284,9 @@ def test_refused_changes_are_explained_and_nothing_is_saved(app, author, make_po
     htmx = author.post(
         f"/studio/posts/{post_id}/turns/{turns[0][0]}/role", {"role": "wizard"}, headers=HTMX
     )
-    assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == f"/studio/posts/{post_id}"
+    # The page reloads at the refused turn, where the flash explains why.
+    target = f"/studio/posts/{post_id}#t{turns[0][0]}"
+    assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == target
     assert load(app, post_id)[1][0][1] == "user"
 
 

@@ -138,25 +138,25 @@ def test_restructure_review_publish_and_read(signed_in_page: Page, browser, live
     page.locator(f"#t{reply} button.save-turn").click()
     expect(page.locator(f"#t{reply} .turn__body")).to_contain_text("Nimbus")
 
-    # Add a turn after the second reply, choosing its role.
+    # Add a turn after the second reply, choosing its role: it opens ready to write in.
     add_form = page.locator(f"#t{second_reply} form.add-turn")
     add_form.locator("select[name=role]").select_option("assistant")
     add_form.locator("button.add-after").click()
     expect(studio_turns(page)).to_have_count(7)
     added = studio_turns(page).nth(4)
     expect(added).to_have_attribute("data-role", "assistant")
+    expect(added.locator("textarea.turn-source")).to_be_focused()
     added_id = added.get_attribute("data-turn-id")
     added = page.locator(f"#t{added_id}")
+    added.locator("textarea.turn-source").fill("We chose Pebble in the end.")
+    added.locator("button.save-turn").click()
+    expect(added.locator(".turn__body")).to_have_text("We chose Pebble in the end.")
 
     # It was meant to be the author's note: change its role.
     role_form = added.locator("form[action$='/role']")
     role_form.locator("select[name=role]").select_option("note")
     role_form.locator("button[type=submit]").click()
     expect(added).to_have_attribute("data-role", "note")
-
-    added.locator("a.edit-turn").click()
-    added.locator("textarea.turn-source").fill("We chose Pebble in the end.")
-    added.locator("button.save-turn").click()
     expect(added.locator(".turn__body")).to_have_text("We chose Pebble in the end.")
 
     # Delete the closing pleasantry, accepting the confirmation.
