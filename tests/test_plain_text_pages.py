@@ -38,7 +38,7 @@ def test_contents_list_shows_prompts_as_plain_text(client, make_post):
 def test_search_snippets_show_plain_text(client, make_post):
     make_post(title="Finches", turns=conversation(), publish=True)
     page = client.get("/search?q=zebrafinch").get_data(as_text=True)
-    snippets = re.findall(r'<p class="result__snippet">(.*?)</p>', page, re.S)
+    snippets = re.findall(r'<span class="result__snippet">(.*?)</span>', page, re.S)
     assert snippets and all("`" not in s and "*" not in s for s in snippets)
     assert any("<mark>zebrafinch</mark>" in s for s in snippets)
 
