@@ -25,6 +25,7 @@ from .licenses import license_for
 from .models import Asset, Post, Series, Tag
 from .search import search_posts
 from .site import load_settings
+from .vocabulary import Role
 
 bp = Blueprint("public", __name__)
 
@@ -202,9 +203,42 @@ def archive():
     return render_template("public/archive.html", years=years)
 
 
+# Stored turn HTML carried in full per feed item: with 20 items (escaped, about 1.2×)
+# the whole feed stays under about 1 MB; the rest of a long conversation is a link away.
+FEED_ITEM_BUDGET = 36_000
+EXCERPT_CHARS = 280
+
+
 def feed_items(query) -> list[dict]:
     limit = int(current_app.config["FEED_ITEMS"])
-    return [post_view_model(p) for p in db.session.scalars(query.limit(limit))]
+    return [feed_item(post_view_model(p)) for p in db.session.scalars(query.limit(limit))]
+
+
+def feed_item(view: dict) -> dict:
+    """A post's view plus its feed excerpt and the first turns that fit the item's budget."""
+    shown, size = [], 0
+    for turn in view["turns"]:
+        size += len(turn.html or "")
+        if size > FEED_ITEM_BUDGET:
+            break
+        shown.append(turn)
+    return view | {
+        "excerpt": excerpt(view),
+        "feed_turns": shown,
+        "more_turns": len(view["turns"]) - len(shown),
+    }
+
+
+def excerpt(view: dict) -> str:
+    """The post's summary, else the plain text of its first prompt, clipped at a word."""
+    post = view["post"]
+    if post.summary:
+        return post.summary
+    first = next((t for t in view["turns"] if t.role == Role.USER), None)
+    words = " ".join(((first.text or "") if first else "").split())
+    if len(words) <= EXCERPT_CHARS:
+        return words
+    return words[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
 def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str = "", **args):
