@@ -13,7 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import disclosure
 from . import posts as content
@@ -22,10 +22,10 @@ from .caching import public_page
 from .exporters import to_json, to_markdown
 from .extensions import db
 from .licenses import license_for
-from .models import Asset, Post, Series, Tag
+from .models import Asset, Post, Series, Tag, post_tags
 from .search import search_posts
-from .site import load_settings
-from .vocabulary import Role
+from .site import load_about_html, load_settings
+from .vocabulary import Role, Status
 
 bp = Blueprint("public", __name__)
 
@@ -44,9 +44,11 @@ def post_view_model(post: Post) -> dict:
     settings = load_settings()
     author_name = post.author.name if post.author else settings.author_name
     told = disclosure.for_post(post, wording=settings.disclosure, author_name=author_name)
+    turns = post.visible_turns
     return {
         "post": post,
-        "turns": post.visible_turns,
+        "turns": turns,
+        "excerpt": excerpt(post, turns),
         "disclosure": told,
         "license": license_for(post.license or settings.default_license),
         "author_name": told.author,
@@ -165,11 +167,35 @@ def search():
     return render_template("public/search.html", query=query, results=results)
 
 
+@bp.get("/tags")
+@public_page
+def tags():
+    """Every tag with at least one published post, with its count."""
+    counted = db.session.execute(
+        select(Tag, func.count(Post.id))
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.status == Status.PUBLISHED)
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    ).all()
+    return render_template("public/tags.html", tags=counted)
+
+
+@bp.get("/about")
+@public_page
+def about():
+    """The author's page about the site, written in the studio and rendered when saved."""
+    return render_template("public/about.html", about_html=load_about_html())
+
+
 @bp.get("/tags/<slug>")
 @public_page
 def tag(slug: str):
     """Published posts with one tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = db.session.scalar(
+        select(Tag).where(Tag.slug == slug, Tag.id.in_(content.published_tag_ids()))
+    )
     if found is None:
         abort(404)
     pagination = db.paginate(
@@ -215,7 +241,7 @@ def feed_items(query) -> list[dict]:
 
 
 def feed_item(view: dict) -> dict:
-    """A post's view plus its feed excerpt and the first turns that fit the item's budget."""
+    """A post's view plus the first turns that fit the item's budget."""
     shown, size = [], 0
     for turn in view["turns"]:
         size += len(turn.html or "")
@@ -223,18 +249,16 @@ def feed_item(view: dict) -> dict:
             break
         shown.append(turn)
     return view | {
-        "excerpt": excerpt(view),
         "feed_turns": shown,
         "more_turns": len(view["turns"]) - len(shown),
     }
 
 
-def excerpt(view: dict) -> str:
+def excerpt(post: Post, turns: list) -> str:
     """The post's summary, else the plain text of its first prompt, clipped at a word."""
-    post = view["post"]
     if post.summary:
         return post.summary
-    first = next((t for t in view["turns"] if t.role == Role.USER), None)
+    first = next((t for t in turns if t.role == Role.USER), None)
     words = " ".join(((first.text or "") if first else "").split())
     if len(words) <= EXCERPT_CHARS:
         return words

@@ -2,7 +2,7 @@
 
 Both engines rank and limit inside the index first, so a query's cost is bounded by
 CANDIDATES rather than by how many turns hold the word; the few best turns are then
-grouped by post here, and only the turns shown get a snippet.
+grouped by post here, and only the turns shown get a snippet, cut from their plain text.
 """
 
 from __future__ import annotations
@@ -14,24 +14,26 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, text
 
 from .extensions import db
-from .models import Post
+from .models import Post, Turn
 from .vocabulary import Status
 
 MAX_POSTS = 20
 TURNS_PER_POST = 3
 MAX_TERMS = 12
 # Best-ranked turns fetched from the index before grouping.
-CANDIDATES = 200
+CANDIDATES = 100
 # A word in more turns than this is ranked among its newest CAP matches only: ranking
-# every one of 100,000 matches would cost a third of a second, and the newest are what
+# every one of 100,000 matches would cost a third of a second (a length lookup each), and the newest are what
 # a reader of a growing archive most likely wants.
-CAP = 4000
+CAP = 2000
 # Shorter prefixes match most of the vocabulary; they are searched as whole words.
 MIN_PREFIX = 3
 # A quoted phrase, or a word with an optional trailing * for a prefix search.
 TERM = re.compile(r'"([^"]*)"|(\w+\*?)', re.UNICODE)
 WORD = re.compile(r"\w+", re.UNICODE)
 OPEN, CLOSE = "\x02", "\x03"
+SNIPPET_CHARS = 220
+MAX_SNIPPET_SOURCE = 20_000
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,10 @@ def search_posts(query: str) -> list[PostResult]:
         return []
     if db.engine.dialect.name == "postgresql":
         ranked = _ranked_postgres(query[:1000])
-        snippets = lambda ids: _snippets_postgres(query[:1000], ids)  # noqa: E731
     else:
         match = fts5_query(query)
-        if not match:
-            return []
-        ranked = _ranked_sqlite(match)
-        snippets = lambda ids: _snippets_sqlite(match, ids)  # noqa: E731
-    return _group(ranked, snippets)
+        ranked = _ranked_sqlite(match) if match else []
+    return _group(ranked, marker(query))
 
 
 def fts5_query(query: str) -> str:
@@ -104,13 +102,6 @@ SQLITE_TITLES = text(
     ORDER BY rank LIMIT :limit
     """
 )
-SQLITE_SNIPPETS = text(
-    """
-    SELECT turn_id, snippet(search_index, 0, :open, :close, '…', 16)
-    FROM search_index
-    WHERE search_index MATCH :match AND rowid IN :rowids
-    """
-).bindparams(bindparam("rowids", expanding=True))
 
 
 def _ranked_sqlite(match: str) -> list[tuple[int, int | None]]:
@@ -124,11 +115,6 @@ def _ranked_sqlite(match: str) -> list[tuple[int, int | None]]:
         SQLITE_RANKED, {"match": match, "floor": floor, "limit": CANDIDATES}
     ).all()
     return [(post_id, None) for post_id in titles] + [tuple(row) for row in turns]
-
-
-def _snippets_sqlite(match: str, turn_ids: list[int]) -> dict[int, str]:
-    params = {"match": match, "open": OPEN, "close": CLOSE, "rowids": turn_ids}
-    return dict(db.session.execute(SQLITE_SNIPPETS, params).all())
 
 
 # The query function is written out in each WHERE clause (not taken from a CTE) so the
@@ -153,15 +139,6 @@ POSTGRES_RANKED = text(
     ORDER BY ts_rank(recent.search_vector, {TSQUERY}) DESC LIMIT :limit
     """
 )
-POSTGRES_SNIPPETS = text(
-    f"""
-    SELECT turns.id,
-           ts_headline('english', coalesce(turns.text, turns.source), {TSQUERY},
-                       'StartSel=' || :open || ', StopSel=' || :close
-                       || ', MaxWords=30, MinWords=10, MaxFragments=1')
-    FROM turns WHERE turns.id IN :ids
-    """
-).bindparams(bindparam("ids", expanding=True))
 
 
 def _ranked_postgres(query: str) -> list[tuple[int, int | None]]:
@@ -172,66 +149,101 @@ def _ranked_postgres(query: str) -> list[tuple[int, int | None]]:
     return [(post_id, None) for post_id in titles] + [tuple(row) for row in turns]
 
 
-def _snippets_postgres(query: str, turn_ids: list[int]) -> dict[int, str]:
-    params = {"query": query, "open": OPEN, "close": CLOSE, "ids": turn_ids}
-    return dict(db.session.execute(POSTGRES_SNIPPETS, params).all())
-
-
-def _group(ranked: list[tuple[int, int | None]], snippets) -> list[PostResult]:
-    """Posts in the order of their best match, each with its best few turns."""
+def _group(ranked: list[tuple[int, int | None]], marks: re.Pattern | None) -> list[PostResult]:
+    """Posts in the order of their best match, each with its best few visible turns."""
     if not ranked:
         return []
-    post_ids = {post_id for post_id, _ in ranked}
     posts = {
         p.id: p
         for p in db.session.scalars(
-            db.select(Post).where(Post.id.in_(post_ids), Post.status == Status.PUBLISHED)
+            db.select(Post).where(
+                Post.id.in_({post_id for post_id, _ in ranked}), Post.status == Status.PUBLISHED
+            )
         )
     }
-    turn_ids = [turn_id for _, turn_id in ranked if turn_id is not None]
-    visible = _visible_numbers(turn_ids)
+    visible = _visible([turn_id for _, turn_id in ranked if turn_id is not None])
     results: dict[int, PostResult] = {}
     chosen: dict[int, list[int]] = {}
     for post_id, turn_id in ranked:
-        post = posts.get(post_id)
-        if post is None or (turn_id is not None and turn_id not in visible):
+        if post_id not in posts or (turn_id is not None and turn_id not in visible):
             continue
         if post_id not in results:
             if len(results) >= MAX_POSTS:
                 continue
-            results[post_id] = PostResult(post)
-            chosen[post_id] = []
+            results[post_id], chosen[post_id] = PostResult(posts[post_id]), []
         if turn_id is None:
             results[post_id].title_matched = True
         elif len(chosen[post_id]) < TURNS_PER_POST:
             chosen[post_id].append(turn_id)
-    shown = [turn_id for ids in chosen.values() for turn_id in ids]
-    found = snippets(shown) if shown else {}
+    shown = _shown_turns([turn_id for ids in chosen.values() for turn_id in ids])
     for post_id, result in results.items():
         result.turns = [
-            TurnMatch(visible[turn_id], highlight(found.get(turn_id, "")))
-            for turn_id in sorted(chosen[post_id], key=visible.get)
+            TurnMatch(shown[turn_id][0], snippet(shown[turn_id][1], marks))
+            for turn_id in sorted(chosen[post_id], key=lambda turn_id: shown[turn_id][0])
         ]
     return list(results.values())
+
+
+def _visible(turn_ids: list[int]) -> set[int]:
+    """The turns among these that readers see (left-out turns are never found)."""
+    if not turn_ids:
+        return set()
+    query = db.select(Turn.id).where(Turn.id.in_(turn_ids), Turn.excluded.is_(False))
+    return set(db.session.scalars(query))
 
 
 TURN_NUMBERS = text(
     """
     SELECT t.id,
            (SELECT count(*) FROM turns AS v
-            WHERE v.post_id = t.post_id AND v.excluded = :no AND v.position <= t.position)
+            WHERE v.post_id = t.post_id AND v.excluded = :no AND v.position <= t.position),
+           coalesce(t.text, t.source)
     FROM turns AS t
-    WHERE t.id IN :ids AND t.excluded = :no
+    WHERE t.id IN :ids
     """
 ).bindparams(bindparam("ids", expanding=True))
 
 
-def _visible_numbers(turn_ids: list[int]) -> dict[int, int]:
-    """Each visible turn's number on its post's page (`#turn-N`); left-out turns are absent."""
+def _shown_turns(turn_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each shown turn's number on its post's page (`#turn-N`) and its plain text."""
     if not turn_ids:
         return {}
-    rows = db.session.execute(TURN_NUMBERS, {"ids": turn_ids, "no": False}).all()
-    return dict(rows)
+    rows = db.session.execute(TURN_NUMBERS, {"ids": turn_ids, "no": False})
+    return {turn_id: (number, body or "") for turn_id, number, body in rows}
+
+
+def marker(query: str) -> re.Pattern | None:
+    """A pattern for the words a reader asked for, matching their longer forms too."""
+    words = {stem(word.lower()) for word in WORD.findall(query[:1000])}
+    stems = sorted(words, key=len, reverse=True)
+    if not stems:
+        return None
+    # Literal alternatives and one trailing \w*: matching stays linear in the text's length.
+    alternatives = "|".join(re.escape(word) for word in stems[: MAX_TERMS * 4])
+    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """A word without a common English ending, as the index's stemmer would roughly see it."""
+    for ending in ("ing", "es", "ed", "s"):
+        if len(word) - len(ending) >= 4 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def snippet(body: str, marks: re.Pattern | None, width: int = SNIPPET_CHARS) -> str:
+    """A window of the turn's plain text around its first match, the matches marked, as HTML."""
+    # The marker characters are ours alone: a turn's own copies of them are dropped.
+    body = " ".join(body[:MAX_SNIPPET_SOURCE].replace(OPEN, "").replace(CLOSE, "").split())
+    found = marks.search(body) if marks else None
+    start = max(0, found.start() - width // 3) if found else 0
+    if start:
+        start = body.find(" ", start) + 1 or start
+    window = body[start : start + width]
+    if start + width < len(body):
+        window = window.rsplit(" ", 1)[0]
+    marked = marks.sub(lambda m: OPEN + m.group(0) + CLOSE, window) if marks else window
+    return highlight(("…" if start else "") + marked + ("…" if start + width < len(body) else ""))
 
 
 def highlight(snippet: str) -> str:

@@ -11,9 +11,18 @@ from werkzeug.http import http_date
 from .disclosure import DEFAULT_WORDING, SiteDisclosure, WordingError, check_wording, for_site
 from .extensions import db
 from .licenses import LICENSES, License, license_for
+from .markdown import render_markdown
 from .models import Setting
 
-EDITABLE_KEYS = ("site_title", "site_description", "author_name", "default_license", "disclosure")
+EDITABLE_KEYS = (
+    "site_title",
+    "site_description",
+    "author_name",
+    "default_license",
+    "disclosure",
+    "about",
+)
+MAX_ABOUT_CHARS = 50_000
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,8 @@ class SiteSettings:
     author_name: str
     default_license: str
     disclosure: str
+    about: str = ""
+    about_html: str = ""
 
     @property
     def license(self) -> License:
@@ -49,9 +60,16 @@ def load_settings() -> SiteSettings:
         author_name=stored.get("author_name") or config["SITE_AUTHOR"],
         default_license=stored.get("default_license") or config["DEFAULT_LICENSE"],
         disclosure=stored.get("disclosure") or DEFAULT_WORDING,
+        about=stored.get("about", ""),
+        about_html=stored.get("about_html", ""),
     )
     g.site_settings = settings
     return settings
+
+
+def load_about_html() -> str:
+    """The About page as stored when the author saved it (sanitised HTML)."""
+    return load_settings().about_html
 
 
 def save_settings(values: dict[str, str]) -> None:
@@ -64,6 +82,11 @@ def save_settings(values: dict[str, str]) -> None:
             check_wording(cleaned["disclosure"])
         except WordingError as exc:
             raise SettingsError(str(exc)) from exc
+    if "about" in cleaned:
+        if len(cleaned["about"]) > MAX_ABOUT_CHARS:
+            raise SettingsError(f"The About page is limited to {MAX_ABOUT_CHARS:,} characters.")
+        # Rendered and sanitised once, here, like a turn: the About page only prints it.
+        cleaned["about_html"] = render_markdown(cleaned["about"]) if cleaned["about"] else ""
     for key, value in cleaned.items():
         row = db.session.get(Setting, key)
         if row is None:
