@@ -23,9 +23,9 @@ MAX_TERMS = 12
 # Best-ranked turns fetched from the index before grouping.
 CANDIDATES = 100
 # A word in more turns than this is ranked among its newest CAP matches only: ranking
-# every one of 100,000 matches would cost a third of a second (a length lookup each), and the newest are what
-# a reader of a growing archive most likely wants.
-CAP = 2000
+# all of 100,000 matches costs a third of a second (bm25 looks up each one's length), and
+# the newest are what a reader of a growing archive most likely wants.
+CAP = 1000
 # Shorter prefixes match most of the vocabulary; they are searched as whole words.
 MIN_PREFIX = 3
 # A quoted phrase, or a word with an optional trailing * for a prefix search.
@@ -83,22 +83,15 @@ def fts5_query(query: str) -> str:
 SQLITE_FLOOR = text(
     """
     SELECT min(rowid), count(*) FROM (
-        SELECT rowid FROM search_index
-        WHERE search_index MATCH :match AND rowid > 0
+        SELECT rowid FROM search_index WHERE search_index MATCH :match
         ORDER BY rowid DESC LIMIT :cap)
     """
 )
+# Titles are stored under negative rowids, turns under their ids.
 SQLITE_RANKED = text(
     """
     SELECT post_id, turn_id FROM search_index
     WHERE search_index MATCH :match AND rowid >= :floor
-    ORDER BY rank LIMIT :limit
-    """
-)
-SQLITE_TITLES = text(
-    """
-    SELECT post_id FROM search_index
-    WHERE search_index MATCH :match AND rowid < 0
     ORDER BY rank LIMIT :limit
     """
 )
@@ -108,13 +101,16 @@ def _ranked_sqlite(match: str) -> list[tuple[int, int | None]]:
     """(post id, turn id or None for a title), best first."""
     session = db.session
     floor, count = session.execute(SQLITE_FLOOR, {"match": match, "cap": CAP}).one()
-    # Below the cap every match is ranked; above it, the newest CAP matches are.
-    floor = floor if count >= CAP else 1
-    titles = session.execute(SQLITE_TITLES, {"match": match, "limit": MAX_POSTS}).scalars()
-    turns = session.execute(
-        SQLITE_RANKED, {"match": match, "floor": floor, "limit": CANDIDATES}
-    ).all()
-    return [(post_id, None) for post_id in titles] + [tuple(row) for row in turns]
+    # Below the cap every match is ranked, titles among them; above it, the newest CAP
+    # turns are (a title is short, so it ranks high whenever it is ranked at all).
+    if count < CAP:
+        floor = None
+    params = {
+        "match": match,
+        "floor": floor if floor is not None else -(2**62),
+        "limit": CANDIDATES,
+    }
+    return [tuple(row) for row in session.execute(SQLITE_RANKED, params)]
 
 
 # The query function is written out in each WHERE clause (not taken from a CTE) so the
@@ -153,14 +149,9 @@ def _group(ranked: list[tuple[int, int | None]], marks: re.Pattern | None) -> li
     """Posts in the order of their best match, each with its best few visible turns."""
     if not ranked:
         return []
-    posts = {
-        p.id: p
-        for p in db.session.scalars(
-            db.select(Post).where(
-                Post.id.in_({post_id for post_id, _ in ranked}), Post.status == Status.PUBLISHED
-            )
-        )
-    }
+    # Status is checked here, not in SQL: given both, the planner scans posts by status.
+    found = db.session.scalars(db.select(Post).where(Post.id.in_({p for p, _ in ranked})))
+    posts = {p.id: p for p in found if p.status == Status.PUBLISHED}
     visible = _visible([turn_id for _, turn_id in ranked if turn_id is not None])
     results: dict[int, PostResult] = {}
     chosen: dict[int, list[int]] = {}

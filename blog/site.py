@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +12,6 @@ from werkzeug.http import http_date
 from .disclosure import DEFAULT_WORDING, SiteDisclosure, WordingError, check_wording, for_site
 from .extensions import db
 from .licenses import LICENSES, License, license_for
-from .markdown import render_markdown
 from .models import Setting
 
 EDITABLE_KEYS = (
@@ -72,8 +72,11 @@ def load_about_html() -> str:
     return load_settings().about_html
 
 
-def save_settings(values: dict[str, str]) -> None:
-    """Validate and store the editable settings; an empty disclosure restores the default."""
+def save_settings(values: dict[str, str], render: Callable[[str], str] | None = None) -> None:
+    """Validate and store the editable settings; an empty disclosure restores the default.
+
+    `render` turns the About page's Markdown into sanitised HTML (the posts package's renderer).
+    """
     cleaned = {key: (values.get(key) or "").strip() for key in EDITABLE_KEYS if key in values}
     if "default_license" in cleaned and cleaned["default_license"] not in LICENSES:
         raise SettingsError("Choose a license from the list.")
@@ -86,7 +89,9 @@ def save_settings(values: dict[str, str]) -> None:
         if len(cleaned["about"]) > MAX_ABOUT_CHARS:
             raise SettingsError(f"The About page is limited to {MAX_ABOUT_CHARS:,} characters.")
         # Rendered and sanitised once, here, like a turn: the About page only prints it.
-        cleaned["about_html"] = render_markdown(cleaned["about"]) if cleaned["about"] else ""
+        if render is None:
+            raise SettingsError("The About page cannot be saved without its renderer.")
+        cleaned["about_html"] = render(cleaned["about"]) if cleaned["about"] else ""
     for key, value in cleaned.items():
         row = db.session.get(Setting, key)
         if row is None:
