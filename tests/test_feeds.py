@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import feedparser
 import pytest
 
@@ -75,3 +78,14 @@ def test_maths_keeps_its_tex_source_in_the_feed(client, posts):
     _, entries = parsed(client, "/feed.xml")
     body = entries["Kites"].content[0].value
     assert '<annotation encoding="application/x-tex">v^2</annotation>' in body
+
+
+def test_every_item_stays_within_its_share_of_a_megabyte_even_code_heavy(app, client, make_post):
+    code = "```python\n" + "def f(x):\n    return {'a': [x, \"<b>\"]}\n" * 40 + "```\n"
+    turns = [("user" if i % 2 == 0 else "assistant", code) for i in range(40)]
+    make_post(title="Code", turns=turns, publish=True)
+    body = client.get("/feed.xml").get_data(as_text=True)
+    (item,) = re.findall(r"<content:encoded>(.*?)</content:encoded>", body, re.S)
+    share = 1_000_000 // app.config["FEED_ITEMS"]
+    assert len(item) * 2 > FEED_ITEM_BUDGET and len(item) < share
+    assert "This conversation continues:" in html.unescape(item)

@@ -214,7 +214,6 @@ def test_on_a_phone_the_first_turn_starts_within_a_screen_and_a_half(
             "document.getElementById('turn-1').getBoundingClientRect().top + scrollY"
         )
         # The disclosure comes before the conversation, and the conversation starts soon.
-        print(f"first turn at {top} px")
         assert disclosure.bounding_box()["y"] < top <= 1.5 * 844, top
         # Its details open with a tap, without scripts.
         details = disclosure.locator("details")
