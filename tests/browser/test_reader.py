@@ -95,7 +95,7 @@ def test_search_finds_a_word_inside_one_ai_turn(page: Page, slug):
     page.press("#q", "Enter")
     results = page.locator("article.result")
     expect(results).to_have_count(1)
-    link = results.locator(".result__snippet a")
+    link = results.locator("a.result__turn")
     expect(link).to_have_attribute("href", f"/posts/{slug}#turn-12")
     link.click()
     page.wait_for_url(f"**/posts/{slug}#turn-12")
