@@ -163,6 +163,11 @@ class SiteDisclosure:
             "for them. Each post names the model and says how it was made."
         )
 
+    @property
+    def line(self) -> str:
+        """The short form, for pages that show no conversation."""
+        return f"Conversations here are written with AI models and published by {self.author}."
+
     label: str = LABEL
     license_note: str = LICENSE_NOTE
 

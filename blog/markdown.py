@@ -47,7 +47,7 @@ ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
     "pre", "code", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "em",
     "strong", "del", "s", "a", "img", "sup", "sub", "section", "input", "details", "summary",
-} | PRESENTATION_ELEMENTS  # fmt: skip
+} | PRESENTATION_ELEMENTS | {"semantics", "annotation"}  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
     "img": {"src", "alt", "title"},
@@ -66,6 +66,8 @@ ALLOWED_ATTRIBUTES = {
     "details": {"class"},
     "input": {"type", "checked", "disabled", "class"},
 } | {name: set(PRESENTATION_ATTRIBUTES) for name in PRESENTATION_ELEMENTS}
+# The TeX source travels with each formula (see mathml.with_tex_source).
+ALLOWED_ATTRIBUTES["annotation"] = {"encoding"}
 URL_SCHEMES = {"http", "https", "mailto"}
 # Content ids and fragment links get this prefix so they can never clobber the page's own.
 CONTENT_ID_PREFIX = "user-content-"

@@ -90,7 +90,23 @@ def latex_to_mathml(latex: str, *, display: bool = False) -> str:
     if clean is None:
         return math_source(latex, display)
     clean.set("display", "block" if display else "inline")
-    return ET.tostring(clean, encoding="unicode", short_empty_elements=False)
+    return ET.tostring(
+        with_tex_source(clean, latex), encoding="unicode", short_empty_elements=False
+    )
+
+
+def with_tex_source(math: ET.Element, latex: str) -> ET.Element:
+    """The formula with its TeX source kept beside it, for readers that cannot draw MathML."""
+    semantics = ET.Element("semantics")
+    row = ET.SubElement(semantics, "mrow")
+    row.text, math.text = math.text, None
+    for child in list(math):
+        math.remove(child)
+        row.append(child)
+    annotation = ET.SubElement(semantics, "annotation", encoding="application/x-tex")
+    annotation.text = latex
+    math.append(semantics)
+    return math
 
 
 def math_source(latex: str, display: bool) -> str:

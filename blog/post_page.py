@@ -8,6 +8,7 @@ from . import disclosure
 from . import posts as content
 from .licenses import license_for
 from .site import load_settings
+from .vocabulary import Role
 
 
 def post_view_model(post: content.PublishedPost) -> dict:
@@ -18,10 +19,25 @@ def post_view_model(post: content.PublishedPost) -> dict:
     return {
         "post": post,
         "turns": post.visible_turns,
+        "excerpt": excerpt(post, post.visible_turns),
         "disclosure": told,
         "license": license_for(post.license or settings.default_license),
         "author_name": told.author,
     }
+
+
+EXCERPT_CHARS = 280
+
+
+def excerpt(post: content.PublishedPost, turns: list) -> str:
+    """The post's summary, else the plain text of its first prompt, clipped at a word."""
+    if post.summary:
+        return post.summary
+    first = next((t for t in turns if t.role == Role.USER), None)
+    words = " ".join(((first.text or "") if first else "").split())
+    if len(words) <= EXCERPT_CHARS:
+        return words
+    return words[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
 def json_ld(view: dict) -> dict:

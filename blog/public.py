@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from . import posts as content
@@ -21,9 +22,11 @@ from .caching import public_page
 from .exporters import to_json, to_markdown
 from .exporting import asset_chunks
 from .extensions import db
-from .models import Asset, Post, Series, Tag
+from .models import Asset, Post, Series, Tag, revision_tags
 from .post_page import post_view_model, render_post_page
 from .search import search_posts
+from .site import load_about_html
+from .vocabulary import Status
 
 bp = Blueprint("public", __name__)
 
@@ -132,6 +135,29 @@ def published_tag(slug: str) -> Tag | None:
     )
 
 
+@bp.get("/tags")
+@public_page
+def tags():
+    """Every tag with at least one published post, with its count."""
+    # Counted as readers see them: the tags of each published post's published revision.
+    counted = db.session.execute(
+        select(Tag, func.count(Post.id))
+        .join(revision_tags, revision_tags.c.tag_id == Tag.id)
+        .join(Post, Post.published_revision_id == revision_tags.c.revision_id)
+        .where(Post.status == Status.PUBLISHED)
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    ).all()
+    return render_template("public/tags.html", tags=counted)
+
+
+@bp.get("/about")
+@public_page
+def about():
+    """The author's page about the site, written in the studio and rendered when saved."""
+    return render_template("public/about.html", about_html=load_about_html())
+
+
 @bp.get("/tags/<slug>")
 @public_page
 def tag(slug: str):
@@ -173,11 +199,32 @@ def archive():
     return render_template("public/archive.html", years=years)
 
 
+# Turn HTML carried in full per feed item, measured as escaped into the feed (code blocks
+# nearly double when escaped): 20 items stay under about 1 MB with their disclosure and
+# license; the rest of a long conversation is a link away.
+FEED_ITEM_BUDGET = 42_000
+
+
 def feed_items(query) -> list[dict]:
     limit = int(current_app.config["FEED_ITEMS"])
     return [
-        post_view_model(content.published_view(p)) for p in db.session.scalars(query.limit(limit))
+        feed_item(post_view_model(content.published_view(p)))
+        for p in db.session.scalars(query.limit(limit))
     ]
+
+
+def feed_item(view: dict) -> dict:
+    """A post's view plus the first turns that fit the item's budget."""
+    shown, size = [], 0
+    for turn in view["turns"]:
+        size += len(escape(turn.html or ""))
+        if size > FEED_ITEM_BUDGET:
+            break
+        shown.append(turn)
+    return view | {
+        "feed_turns": shown,
+        "more_turns": len(view["turns"]) - len(shown),
+    }
 
 
 def feed(template: str, mimetype: str, query, endpoint: str, title_suffix: str = "", **args):

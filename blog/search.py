@@ -2,14 +2,16 @@
 
 The index holds what readers see: the title and visible turns of each public post's published
 revision (`search_entries`, written by the content service at Publish and Update), never the
-author's working copy.
+author's working copy. Both engines rank and limit inside the index first, so a query's cost is
+bounded by CANDIDATES rather than by how many turns hold the word; the few best entries are then
+grouped by post here, and only the turns shown get a snippet, cut from their plain text.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, text
 
@@ -17,33 +19,52 @@ from .extensions import db
 from .models import Post
 from .posts import PublishedPost, published_posts, published_view
 
-MAX_RESULTS = 50
+MAX_POSTS = 20
+TURNS_PER_POST = 3
 MAX_TERMS = 12
+# Best-ranked turns fetched from the index before grouping.
+CANDIDATES = 100
+# A word in more turns than this is ranked among its newest CAP matches only: ranking
+# all of 100,000 matches costs a third of a second (bm25 looks up each one's length), and
+# the newest are what a reader of a growing archive most likely wants.
+CAP = 1000
+# Shorter prefixes match most of the vocabulary; they are searched as whole words.
+MIN_PREFIX = 3
 # A quoted phrase, or a word with an optional trailing * for a prefix search.
 TERM = re.compile(r'"([^"]*)"|(\w+\*?)', re.UNICODE)
 WORD = re.compile(r"\w+", re.UNICODE)
 OPEN, CLOSE = "\x02", "\x03"
+SNIPPET_CHARS = 220
+MAX_SNIPPET_SOURCE = 20_000
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    """One matching turn (or title) with a highlighted snippet."""
+class TurnMatch:
+    """One matching turn: its place among the post's visible turns and a snippet."""
 
-    post: PublishedPost
-    turn_number: int | None  # the turn's place among visible turns; None for a title match
+    number: int
     snippet_html: str
 
 
-def search_posts(query: str) -> list[SearchHit]:
-    """Published, visible turns and titles matching `query`, best first."""
+@dataclass
+class PostResult:
+    """One post that matches, with its best matching turns under it."""
+
+    post: PublishedPost
+    title_matched: bool = False
+    turns: list[TurnMatch] = field(default_factory=list)
+
+
+def search_posts(query: str) -> list[PostResult]:
+    """Published posts whose title or visible turns match `query`, best first."""
     if not WORD.search(query):
         return []
     if db.engine.dialect.name == "postgresql":
-        rows = _search_postgres(query)
+        ranked = _ranked_postgres(query[:1000])
     else:
         match = fts5_query(query)
-        rows = _search_sqlite(match) if match else []
-    return _hits(rows)
+        ranked = _ranked_sqlite(match) if match else []
+    return _group(ranked, marker(query))
 
 
 def fts5_query(query: str) -> str:
@@ -56,84 +77,151 @@ def fts5_query(query: str) -> str:
                 terms.append('"' + " ".join(words) + '"')
         else:
             bare = word.rstrip("*")
-            terms.append(f'"{bare}"' + ("*" if word.endswith("*") else ""))
+            prefix = word.endswith("*") and len(bare) >= MIN_PREFIX
+            terms.append(f'"{bare}"' + ("*" if prefix else ""))
     return " ".join(terms)
 
 
-SQLITE_RANKED = text(
+SQLITE_FLOOR = text(
     """
-    SELECT s.rowid, e.post_id, e.turn_number
-    FROM search_index AS s
-    JOIN search_entries AS e ON e.id = s.rowid
-    JOIN posts ON posts.id = e.post_id
-    WHERE search_index MATCH :match AND posts.status = 'published'
-    ORDER BY bm25(search_index)
-    LIMIT :limit
+    SELECT min(rowid), count(*) FROM (
+        SELECT rowid FROM search_index WHERE search_index MATCH :match
+        ORDER BY rowid DESC LIMIT :cap)
     """
 )
-SQLITE_SNIPPETS = text(
+# Ranked inside the index alone (no join), so FTS5 stops after :limit rows.
+SQLITE_RANKED = text(
     """
-    SELECT rowid, snippet(search_index, 0, :open, :close, '…', 16)
-    FROM search_index
-    WHERE search_index MATCH :match AND rowid IN :rowids
+    SELECT rowid FROM search_index
+    WHERE search_index MATCH :match AND rowid >= :floor
+    ORDER BY rank LIMIT :limit
     """
-).bindparams(bindparam("rowids", expanding=True))
+)
+ENTRIES = text("SELECT id, post_id, turn_number FROM search_entries WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 
 
-def _search_sqlite(match: str) -> list[tuple]:
-    # Rank first and keep the best few; only those get a snippet.
-    ranked = db.session.execute(SQLITE_RANKED, {"match": match, "limit": MAX_RESULTS}).all()
-    if not ranked:
+def _ranked_sqlite(match: str) -> list[tuple[int, int, int | None]]:
+    """(entry id, post id, turn number or None for a title), best first."""
+    session = db.session
+    floor, count = session.execute(SQLITE_FLOOR, {"match": match, "cap": CAP}).one()
+    # Below the cap every match is ranked, titles among them; above it, the newest CAP
+    # entries are.
+    if count < CAP:
+        floor = None
+    params = {
+        "match": match,
+        "floor": floor if floor is not None else -(2**62),
+        "limit": CANDIDATES,
+    }
+    order = [row[0] for row in session.execute(SQLITE_RANKED, params)]
+    if not order:
         return []
-    snippets = dict(
-        db.session.execute(
-            SQLITE_SNIPPETS,
-            {"match": match, "open": OPEN, "close": CLOSE, "rowids": [r[0] for r in ranked]},
-        ).all()
-    )
-    return [(post_id, number, snippets.get(rowid, "")) for rowid, post_id, number in ranked]
+    entries = {row[0]: tuple(row) for row in session.execute(ENTRIES, {"ids": order})}
+    return [entries[entry_id] for entry_id in order if entry_id in entries]
 
 
 # The query function is written out in each WHERE clause (not taken from a CTE) so the
-# planner sees a value it can look up in the GIN indexes.
+# planner sees a value it can look up in the GIN index.
 TSQUERY = "websearch_to_tsquery('english', :query)"
-POSTGRES_SEARCH = text(
+POSTGRES_RANKED = text(
     f"""
-    WITH ranked AS (
-        SELECT e.post_id, e.turn_number, e.body,
-               ts_rank(e.search_vector, {TSQUERY}) + (CASE WHEN e.turn_number IS NULL
-                                                      THEN 1.0 ELSE 0.0 END) AS rank
-        FROM search_entries AS e JOIN posts ON posts.id = e.post_id
-        WHERE posts.status = 'published' AND e.search_vector @@ {TSQUERY}
-        ORDER BY rank DESC
-        LIMIT :limit
-    )
-    SELECT post_id, turn_number,
-           ts_headline('english', body, {TSQUERY},
-                       'StartSel=' || :open || ', StopSel=' || :close
-                       || ', MaxWords=30, MinWords=10, MaxFragments=1')
-    FROM ranked
-    ORDER BY rank DESC
+    SELECT recent.id, recent.post_id, recent.turn_number FROM (
+        SELECT e.id, e.post_id, e.turn_number, e.search_vector
+        FROM search_entries AS e
+        WHERE e.search_vector @@ {TSQUERY}
+        ORDER BY e.id DESC LIMIT :cap
+    ) AS recent
+    ORDER BY ts_rank(recent.search_vector, {TSQUERY})
+             + (CASE WHEN recent.turn_number IS NULL THEN 1.0 ELSE 0.0 END) DESC
+    LIMIT :limit
     """
 )
 
 
-def _search_postgres(query: str) -> list[tuple]:
-    params = {"query": query[:1000], "open": OPEN, "close": CLOSE, "limit": MAX_RESULTS}
-    return [tuple(row) for row in db.session.execute(POSTGRES_SEARCH, params)]
+def _ranked_postgres(query: str) -> list[tuple[int, int, int | None]]:
+    params = {"query": query, "cap": CAP, "limit": CANDIDATES}
+    return [tuple(row) for row in db.session.execute(POSTGRES_RANKED, params)]
 
 
-def _hits(rows: list[tuple]) -> list[SearchHit]:
-    if not rows:
+def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) -> list[PostResult]:
+    """Posts in the order of their best match, each with its best few visible turns."""
+    if not ranked:
         return []
-    post_ids = {row[0] for row in rows}
-    found = db.session.scalars(published_posts().where(Post.id.in_(post_ids)).order_by(None))
-    views = {post.id: published_view(post) for post in found}
-    return [
-        SearchHit(views[post_id], number, highlight(snippet or ""))
-        for post_id, number, snippet in rows
-        if views.get(post_id) is not None
-    ]
+    # Entries exist only for published posts; the status is checked again as readers see it.
+    found = db.session.scalars(
+        published_posts().where(Post.id.in_({p for _, p, _ in ranked})).order_by(None)
+    )
+    views = {post.id: view for post in found if (view := published_view(post)) is not None}
+    results: dict[int, PostResult] = {}
+    chosen: dict[int, list[tuple[int, int]]] = {}
+    for entry_id, post_id, number in ranked:
+        if post_id not in views:
+            continue
+        if post_id not in results:
+            if len(results) >= MAX_POSTS:
+                continue
+            results[post_id], chosen[post_id] = PostResult(views[post_id]), []
+        if number is None:
+            results[post_id].title_matched = True
+        elif len(chosen[post_id]) < TURNS_PER_POST:
+            chosen[post_id].append((number, entry_id))
+    bodies = _bodies([entry_id for pairs in chosen.values() for _, entry_id in pairs])
+    for post_id, result in results.items():
+        result.turns = [
+            TurnMatch(number, snippet(bodies.get(entry_id, ""), marks))
+            for number, entry_id in sorted(chosen[post_id])
+        ]
+    return list(results.values())
+
+
+BODIES = text("SELECT id, body FROM search_entries WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def _bodies(entry_ids: list[int]) -> dict[int, str]:
+    """The plain text of the entries whose snippets are shown."""
+    if not entry_ids:
+        return {}
+    return {
+        entry_id: body or "" for entry_id, body in db.session.execute(BODIES, {"ids": entry_ids})
+    }
+
+
+def marker(query: str) -> re.Pattern | None:
+    """A pattern for the words a reader asked for, matching their longer forms too."""
+    words = {stem(word.lower()) for word in WORD.findall(query[:1000])}
+    stems = sorted(words, key=len, reverse=True)
+    if not stems:
+        return None
+    # Literal alternatives and one trailing \w*: matching stays linear in the text's length.
+    alternatives = "|".join(re.escape(word) for word in stems[: MAX_TERMS * 4])
+    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """A word without a common English ending, as the index's stemmer would roughly see it."""
+    for ending in ("ing", "es", "ed", "s"):
+        if len(word) - len(ending) >= 4 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def snippet(body: str, marks: re.Pattern | None, width: int = SNIPPET_CHARS) -> str:
+    """A window of the turn's plain text around its first match, the matches marked, as HTML."""
+    # The marker characters are ours alone: a turn's own copies of them are dropped.
+    body = " ".join(body[:MAX_SNIPPET_SOURCE].replace(OPEN, "").replace(CLOSE, "").split())
+    found = marks.search(body) if marks else None
+    start = max(0, found.start() - width // 3) if found else 0
+    if start:
+        start = body.find(" ", start) + 1 or start
+    window = body[start : start + width]
+    if start + width < len(body):
+        window = window.rsplit(" ", 1)[0]
+    marked = marks.sub(lambda m: OPEN + m.group(0) + CLOSE, window) if marks else window
+    return highlight(("…" if start else "") + marked + ("…" if start + width < len(body) else ""))
 
 
 def highlight(snippet: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +15,15 @@ from .extensions import db
 from .licenses import LICENSES, License, license_for
 from .models import Setting
 
-EDITABLE_KEYS = ("site_title", "site_description", "author_name", "default_license", "disclosure")
+EDITABLE_KEYS = (
+    "site_title",
+    "site_description",
+    "author_name",
+    "default_license",
+    "disclosure",
+    "about",
+)
+MAX_ABOUT_CHARS = 50_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class SiteSettings:
     author_name: str
     default_license: str
     disclosure: str
+    about: str = ""
+    about_html: str = ""
 
     @property
     def license(self) -> License:
@@ -50,13 +61,23 @@ def load_settings() -> SiteSettings:
         author_name=stored.get("author_name") or config["SITE_AUTHOR"],
         default_license=stored.get("default_license") or config["DEFAULT_LICENSE"],
         disclosure=stored.get("disclosure") or DEFAULT_WORDING,
+        about=stored.get("about", ""),
+        about_html=stored.get("about_html", ""),
     )
     g.site_settings = settings
     return settings
 
 
-def save_settings(values: dict[str, str]) -> None:
-    """Validate and store the editable settings; an empty disclosure restores the default."""
+def load_about_html() -> str:
+    """The About page as stored when the author saved it (sanitised HTML)."""
+    return load_settings().about_html
+
+
+def save_settings(values: dict[str, str], render: Callable[[str], str] | None = None) -> None:
+    """Validate and store the editable settings; an empty disclosure restores the default.
+
+    `render` turns the About page's Markdown into sanitised HTML (the posts package's renderer).
+    """
     cleaned = {key: (values.get(key) or "").strip() for key in EDITABLE_KEYS if key in values}
     if "default_license" in cleaned and cleaned["default_license"] not in LICENSES:
         raise SettingsError("Choose a license from the list.")
@@ -65,6 +86,13 @@ def save_settings(values: dict[str, str]) -> None:
             check_wording(cleaned["disclosure"])
         except WordingError as exc:
             raise SettingsError(str(exc)) from exc
+    if "about" in cleaned:
+        if len(cleaned["about"]) > MAX_ABOUT_CHARS:
+            raise SettingsError(f"The About page is limited to {MAX_ABOUT_CHARS:,} characters.")
+        # Rendered and sanitised once, here, like a turn: the About page only prints it.
+        if render is None:
+            raise SettingsError("The About page cannot be saved without its renderer.")
+        cleaned["about_html"] = render(cleaned["about"]) if cleaned["about"] else ""
     for key, value in cleaned.items():
         row = db.session.get(Setting, key)
         if row is None:

@@ -259,7 +259,7 @@ def settings():
     """Site title, author name, default license and disclosure wording."""
     if request.method == "POST":
         try:
-            save_settings(request.form.to_dict())
+            save_settings(request.form.to_dict(), render=content.render_html)
         except SettingsError as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -38,19 +38,25 @@ def test_contents_list_shows_prompts_as_plain_text(client, make_post):
 def test_search_snippets_show_plain_text(client, make_post):
     make_post(title="Finches", turns=conversation(), publish=True)
     page = client.get("/search?q=zebrafinch").get_data(as_text=True)
-    snippets = re.findall(r'<p class="result__snippet">(.*?)</p>', page, re.S)
+    snippets = re.findall(r'<span class="result__snippet">(.*?)</span>', page, re.S)
     assert snippets and all("`" not in s and "*" not in s for s in snippets)
     assert any("<mark>zebrafinch</mark>" in s for s in snippets)
 
 
 def test_a_long_turn_is_folded_by_its_word_count(client, make_post):
     long_reply = "Some **words** here. " * 400  # 1,200 words, well over the fold
-    make_post(
-        title="Long", turns=[("user", "Tell me more."), ("assistant", long_reply)], publish=True
-    )
+    turns = [("user", "Tell me more."), ("assistant", long_reply), ("user", "Thanks.")]
+    make_post(title="Long", turns=turns, publish=True)
     page = client.get("/posts/long").get_data(as_text=True)
     assert page.count('<details class="turn__fold">') == 1
     assert "Long reply: 1200 words." in page
+
+
+def test_a_short_post_never_folds_the_answer_it_is_about(client, make_post):
+    long_reply = "Some **words** here. " * 400
+    make_post(title="Short", turns=[("user", "Tell me."), ("assistant", long_reply)], publish=True)
+    page = client.get("/posts/short").get_data(as_text=True)
+    assert '<details class="turn__fold">' not in page
 
 
 def test_upgrade_renders_every_turn_again_and_fills_plain_text(app, make_post, capsys):

@@ -95,7 +95,7 @@ def test_search_finds_a_word_inside_one_ai_turn(page: Page, slug):
     page.press("#q", "Enter")
     results = page.locator("article.result")
     expect(results).to_have_count(1)
-    link = results.locator(".result__snippet a")
+    link = results.locator("a.result__turn")
     expect(link).to_have_attribute("href", f"/posts/{slug}#turn-12")
     link.click()
     page.wait_for_url(f"**/posts/{slug}#turn-12")
@@ -172,5 +172,52 @@ def test_public_post_reads_without_javascript(browser, live_server, slug):
         fold.locator("summary").click()
         expect(fold.locator(".turn__body")).to_be_visible()
         expect(fold).to_contain_text("Back up the readings")
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def long_slug(live_app) -> str:
+    """The long fixture conversation carried on to 24 turns, with a summary and tags."""
+    from blog import posts as content
+    from blog.extensions import db
+    from blog.models import Post
+
+    post_id = import_draft(live_app, LONG_CONVERSATION, LONG_CONVERSATION.name)
+    with live_app.app_context():
+        post = db.session.get(Post, post_id)
+        for number in range(10):
+            role = "user" if number % 2 == 0 else "assistant"
+            words = f"Follow-up {number}: what about the backups and the restore drill? " * 3
+            content.add_turn(post, role, source=words)
+        content.update_post(
+            post,
+            {"summary": "Planning a home server that survives power cuts.", "tags": "servers, ups"},
+            None,
+        )
+    return publish_post(live_app, post_id)
+
+
+def test_on_a_phone_the_first_turn_starts_within_a_screen_and_a_half(
+    browser, live_server, long_slug
+):
+    context = browser.new_context(
+        base_url=live_server.base_url, viewport={"width": 390, "height": 844}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/posts/{long_slug}")
+        assert page.locator("article.turn").count() >= 20
+        disclosure = page.locator("aside.ai-disclosure")
+        expect(disclosure).to_be_visible()
+        top = page.evaluate(
+            "document.getElementById('turn-1').getBoundingClientRect().top + scrollY"
+        )
+        # The disclosure comes before the conversation, and the conversation starts soon.
+        assert disclosure.bounding_box()["y"] < top <= 1.5 * 844, top
+        # Its details open with a tap, without scripts.
+        details = disclosure.locator("details")
+        details.locator("summary").click()
+        expect(details.locator(".ai-disclosure__facts")).to_be_visible()
     finally:
         context.close()

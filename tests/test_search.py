@@ -1,0 +1,123 @@
+"""Search: results grouped by post, plain-text snippets, nothing unpublished ever found."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from blog import posts as content
+from blog.extensions import db
+from blog.models import Post
+from blog.search import fts5_query, highlight
+
+RESULT = re.compile(r'<article class="result">(.*?)</article>', re.S)
+SNIPPET = re.compile(r'<span class="result__snippet">(.*?)</span>', re.S)
+
+
+def results(client, query: str) -> list[str]:
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    return RESULT.findall(response.get_data(as_text=True))
+
+
+def test_matching_turns_are_grouped_under_their_post_and_link_to_each_turn(client, make_post):
+    make_post(
+        title="Owls at night",
+        turns=[
+            ("user", "Tell me about the barnowlword."),
+            ("assistant", "The barnowlword hunts by ear."),
+            ("user", "Anything else?"),
+            ("assistant", "A barnowlword barnowlword barnowlword swallows prey whole."),
+        ],
+        publish=True,
+    )
+    make_post(title="Other", turns=[("user", "One barnowlword here.")], publish=True)
+    found = results(client, "barnowlword")
+    assert len(found) == 2  # one result per post, not one per turn
+    owls = next(r for r in found if "Owls at night" in r)
+    assert re.findall(r'href="/posts/owls-at-night#turn-(\d+)"', owls) == ["1", "2", "4"]
+    assert len(SNIPPET.findall(owls)) == 3
+    # The post whose turns match best comes first.
+    assert "Owls at night" in found[0]
+
+
+def test_snippets_are_plain_text_with_the_match_marked_and_no_markup(client, make_post):
+    make_post(
+        title="Markup",
+        turns=[
+            ("user", "Is **bold** fine with $x$ and <script>alert(1)</script> near glimmerword?"),
+            ("assistant", "Yes, glimmerword: `code` and [a link](https://example.com)."),
+        ],
+        publish=True,
+    )
+    page = client.get("/search?q=glimmerword").get_data(as_text=True)
+    snippets = SNIPPET.findall(page)
+    assert len(snippets) == 2
+    for snippet in snippets:
+        assert "<mark>glimmerword</mark>" in snippet
+        without_marks = snippet.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in without_marks
+        for syntax in ("**", "$x$", "`", "]("):
+            assert syntax not in snippet
+    assert "<script>" not in page.split('<main id="main"')[-1]
+
+
+def test_highlight_escapes_before_it_marks():
+    assert highlight("a <b> \x02c\x03 & d") == "a &lt;b&gt; <mark>c</mark> &amp; d"
+
+
+@pytest.mark.parametrize("status", ["draft", "unlisted"])
+def test_drafts_and_unlisted_posts_are_never_found(client, make_post, status):
+    if status == "draft":
+        make_post(title="Hidden", turns=[("user", "secretword here")])
+    else:
+        make_post(title="Hidden", turns=[("user", "secretword here")], publish=True, status=status)
+    assert results(client, "secretword") == []
+    assert results(client, "hidden") == []
+
+
+def test_left_out_turns_are_never_found(app, client, make_post):
+    post_id = make_post(
+        title="Partly shown",
+        turns=[("user", "visible question"), ("assistant", "leftoutword answer")],
+        publish=True,
+    )
+    assert results(client, "leftoutword")
+    with app.app_context():
+        content.set_excluded(db.session.get(Post, post_id).turns[1], True)
+        db.session.commit()
+    assert results(client, "leftoutword") == []
+
+
+def test_turn_numbers_count_only_visible_turns(app, client, make_post):
+    post_id = make_post(
+        title="Numbers",
+        turns=[("user", "first"), ("assistant", "dropped"), ("user", "numberword")],
+        publish=True,
+    )
+    with app.app_context():
+        content.set_excluded(db.session.get(Post, post_id).turns[1], True)
+        db.session.commit()
+    (found,) = results(client, "numberword")
+    assert 'href="/posts/numbers#turn-2"' in found
+
+
+def test_a_title_match_lists_the_post_even_without_a_matching_turn(client, make_post):
+    make_post(title="Lighthouses", turns=[("user", "Tell me about towers.")], publish=True)
+    (found,) = results(client, "lighthouses")
+    assert "Lighthouses" in found and not SNIPPET.findall(found)
+
+
+def test_short_prefixes_are_searched_as_words():
+    assert fts5_query("ab*") == '"ab"'
+    assert fts5_query("abc*") == '"abc"*'
+    assert fts5_query('"a b" c') == '"a b" "c"'
+
+
+@pytest.mark.parametrize(
+    "query", ["a*", "*", '"', "x" * 300, "\x00", "NEAR(a b)", "abc* def*", "🙂*", "-"]
+)
+def test_odd_queries_answer_200(client, make_post, query):
+    make_post(title="Something", turns=[("user", "abcdef words")], publish=True)
+    assert client.get("/search", query_string={"q": query}).status_code == 200
