@@ -112,6 +112,8 @@ class Browser:
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    # The site's public name as the proxy passes it on; a local `make run` is reached directly.
+    host: str = "blog.example"
 
     def request(
         self,
@@ -122,7 +124,7 @@ class Browser:
         content_type: str = "",
     ) -> Response:
         # The reverse proxy would say the client used HTTPS; gunicorn trusts loopback.
-        headers = {"Host": "blog.example", "X-Forwarded-Proto": "https"}
+        headers = {"Host": self.host, "X-Forwarded-Proto": "https"}
         if form is not None:
             body = urlencode(form, doseq=True).encode()
             content_type = "application/x-www-form-urlencoded"
@@ -150,7 +152,9 @@ class Browser:
         return self.request("POST", path, {**form, "csrf_token": self.csrf_token(token_from)})
 
     def csrf_token(self, page_path: str) -> str:
-        page = self.get(page_path).body
+        response = self.get(page_path)
+        page = response.body
+        assert TOKEN_FIELD in page, f"no form on {page_path}: {response.status} {page[:300]}"
         start = page.index(TOKEN_FIELD) + len(TOKEN_FIELD)
         return page[start : page.index('"', start)]
 

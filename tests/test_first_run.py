@@ -129,7 +129,7 @@ def test_make_run_prints_the_setup_token_before_any_request_and_the_hint_works(t
         assert new_token != TOKEN_LINE.search(token_line).group(1)
 
         serving(port)
-        owner = Browser(port)
+        owner = Browser(port, host=f"127.0.0.1:{port}")
         created = owner.post(
             "/setup",
             {"token": new_token, "username": "alice", "password": "a long enough password"},
