@@ -328,7 +328,7 @@ def test_upgrade_gives_published_posts_their_first_revision(app):
                 "INSERT INTO turns (post_id, position, role, speaker, model, source, html, text, "
                 "words, alternatives_json, reviewed, excluded, version) VALUES "
                 "(7, 0, 'user', '', '', 'Upgradeword here', '<p>Upgradeword here</p>', "
-                "'Upgradeword here', 2, '[]', 1, 0, 1)"
+                "'Upgradeword here', 2, '[]', TRUE, FALSE, 1)"
             )
         )
         db.session.commit()
