@@ -202,3 +202,165 @@ def test_each_new_source_saves_its_hidden_turns_as_excluded(app, runner, owner, 
             db.select(Turn.role, Turn.excluded).order_by(Turn.post_id, Turn.position)
         ).all()
     assert [(role, excluded) for role, excluded in rows] == expected
+
+
+def _log(tmp_path, name: str, lines: list[dict], tail: str = "") -> Path:
+    """A JSON-lines log written from these entries, then `tail` (a line cut short)."""
+    import json
+
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + tail, encoding="utf-8")
+    return path
+
+
+def _claude_code_entry(kind: str, uuid: str, parent: str | None, content, **extra) -> dict:
+    message = {"role": kind, "content": content, **extra.pop("message", {})}
+    return {
+        "type": kind,
+        "uuid": uuid,
+        "parentUuid": parent,
+        "sessionId": "s-1",
+        "isSidechain": False,
+        "timestamp": "2025-10-01T10:00:00Z",
+        "message": message,
+        **extra,
+    }
+
+
+def test_claude_code_reads_only_the_authors_prompts_as_prompts(tmp_path):
+    reply = {"id": "msg_1", "model": "claude-opus-4-1"}
+    path = _log(
+        tmp_path,
+        "session.jsonl",
+        [
+            {"type": "file-history-snapshot", "messageId": "m0", "snapshot": {}},
+            {"type": "queue-operation", "operation": "enqueue", "sessionId": "s-1"},
+            _claude_code_entry("user", "a1", None, "<command-name>/model</command-name>"),
+            _claude_code_entry(
+                "user", "a2", "a1", "<local-command-stdout>Set model</local-command-stdout>"
+            ),
+            _claude_code_entry("user", "a3", "a2", [{"type": "text", "text": "Tidy the parser"}]),
+            {"type": "attachment", "uuid": "x", "parentUuid": "a3", "attachment": {}},
+            {"type": "last-prompt", "lastPrompt": "Tidy the parser", "sessionId": "s-1"},
+            _claude_code_entry(
+                "assistant",
+                "a4",
+                "a3",
+                [{"type": "thinking", "thinking": "", "signature": "x"}],
+                message=reply,
+            ),
+            _claude_code_entry(
+                "assistant", "a5", "a4", [{"type": "text", "text": "Reading it."}], message=reply
+            ),
+            _claude_code_entry(
+                "assistant",
+                "a6",
+                "a5",
+                [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"file_path": "/p"}}],
+                message=reply,
+            ),
+            _claude_code_entry(
+                "user",
+                "a7",
+                "a6",
+                [
+                    {
+                        "tool_use_id": "t1",
+                        "type": "tool_result",
+                        "content": [{"type": "text", "text": "def parse(): ..."}],
+                        "is_error": False,
+                    }
+                ],
+            ),
+            _claude_code_entry("user", "a8", "a7", "[Request interrupted by user for tool use]"),
+            _claude_code_entry(
+                "assistant",
+                "a9",
+                "a8",
+                [{"type": "text", "text": "Stopped."}],
+                message={"id": "msg_2"},
+            ),
+        ],
+        tail='{"type": "user", "uuid": "a10", "message": {"content": "and th',
+    )
+
+    (session,) = read_conversations(path)
+
+    assert session.title == "Tidy the parser"
+    assert [(t.role, t.hidden, t.text) for t in session.turns] == [
+        ("system", True, "<command-name>/model</command-name>"),
+        ("system", True, "<local-command-stdout>Set model</local-command-stdout>"),
+        ("user", False, "Tidy the parser"),
+        ("assistant", False, "Reading it."),
+        ("tool", True, '`Read`\n\n```json\n{\n  "file_path": "/p"\n}\n```'),
+        ("tool", True, "def parse(): ..."),
+        ("system", True, "[Request interrupted by user for tool use]"),
+        ("assistant", False, "Stopped."),
+    ]
+    assert session.warnings == [
+        "line 14, the last, is cut short (the log may still have been being written) "
+        "and was left out"
+    ]
+
+
+def test_a_line_cut_short_before_the_last_is_still_refused(tmp_path):
+    from blog.importers.base import ImportFormatError
+
+    path = tmp_path / "session.jsonl"
+    entry = '{"type": "user", "uuid": "a1", "sessionId": "s", "message": {"content": "hi"}}\n'
+    path.write_text(entry + '{"type": "user", "uuid": "a2\n' + entry, encoding="utf-8")
+
+    with pytest.raises(ImportFormatError, match="session.jsonl: line 2 is not valid JSON"):
+        list(read_conversations(path))
+
+
+def test_claude_print_stream_json_imports_and_says_the_prompt_is_not_in_it(tmp_path):
+    def said(kind, content, message_id=None, parent_tool=None):
+        message = {"role": kind, "content": content, "model": "claude-sonnet-4-5"}
+        if message_id:
+            message["id"] = message_id
+        return {
+            "type": kind,
+            "message": message,
+            "parent_tool_use_id": parent_tool,
+            "session_id": "s-2",
+        }
+
+    path = _log(
+        tmp_path,
+        "print.jsonl",
+        [
+            {"type": "system", "subtype": "init", "session_id": "s-2", "tools": ["Bash"]},
+            said("assistant", [{"type": "text", "text": "Let me look."}], "msg_a"),
+            said(
+                "assistant",
+                [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "ls"}}],
+                "msg_a",
+            ),
+            said(
+                "user",
+                [
+                    {
+                        "tool_use_id": "t1",
+                        "type": "tool_result",
+                        "content": "a\nb",
+                        "is_error": False,
+                    }
+                ],
+            ),
+            said("assistant", [{"type": "text", "text": "Two files."}], "msg_b"),
+            {"type": "result", "subtype": "success", "result": "Two files.", "session_id": "s-2"},
+        ],
+    )
+
+    assert detect_format(path.read_bytes()) == "claude-code"
+    (session,) = read_conversations(path)
+
+    assert session.source_id == "s-2"
+    assert [(t.role, t.hidden, t.text) for t in session.turns] == [
+        ("assistant", False, "Let me look."),
+        ("tool", True, '`Bash`\n\n```json\n{\n  "command": "ls"\n}\n```'),
+        ("tool", True, "a\nb"),
+        ("assistant", False, "Two files."),
+    ]
+    assert session.warnings == ["the log holds no prompt of yours, only Claude Code's side"]

@@ -324,13 +324,21 @@ class _Reader:
         guard = GuardedReader(stream, where, max_bytes, self.limits.max_json_depth)
         buffered = io.BufferedReader(guard, 64 * 1024)
         try:
+            cut_short: list[str] = []
             if sniffed.shape == "jsonl":
-                items: Iterable[object] = _jsonl_items(buffered, where)
+                items: Iterable[object] = _jsonl_items(buffered, where, cut_short)
             elif sniffed.shape == "whole":
                 items = _whole_value(buffered, sniffed.format)
             else:
                 items = ijson.items(buffered, sniffed.shape, use_float=True)
-            yield from self.parser(sniffed.format, assets)(items)
+            told = False
+            for conversation in self.parser(sniffed.format, assets)(items):
+                # A session log is read to its end before its one conversation comes out.
+                told = told or bool(cut_short)
+                conversation.warnings.extend(cut_short)
+                yield conversation
+            if cut_short and not told:
+                self.notes.extend(f"{where}: {warning}" for warning in cut_short)
         except ijson.JSONError as exc:
             raise ImportFormatError(
                 f"{_json_problem(exc)} (found before byte {guard.offset:,})", where
@@ -450,13 +458,22 @@ def _is_account_file(name: str) -> bool:
     return PurePosixPath(name).name.lower() in _NOT_CONVERSATIONS
 
 
-def _jsonl_items(stream: BinaryIO, where: str) -> Iterator[object]:
+def _jsonl_items(stream: BinaryIO, where: str, warnings: list[str]) -> Iterator[object]:
+    """Each line's value; a last line cut short (a log still being written) is left out,
+    with a warning."""
     for number, line in enumerate(stream, 1):
         if not line.strip():
             continue
         try:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
+            # Only the last line can lack its newline.
+            if not line.endswith(b"\n") and exc.msg != "Extra data":
+                warnings.append(
+                    f"line {number}, the last, is cut short (the log may still have been "
+                    "being written) and was left out"
+                )
+                return
             raise ImportFormatError(f"line {number} is not valid JSON ({exc.msg})", where) from exc
         except UnicodeDecodeError as exc:
             raise ImportFormatError(f"line {number} is not UTF-8 text", where) from exc
@@ -608,7 +625,8 @@ def _classify_log(keys: dict[str, set[str]], line_types: set[str]) -> tuple[str,
         return "codex", "jsonl"
     if {"instructions", "id", "timestamp"} <= own and "sessionId" not in own:
         return "codex", "jsonl"
-    if line_types & _LOG_TYPES["claude-code"] and own & {"sessionId", "leafUuid", "parentUuid"}:
+    claude_code_keys = {"sessionId", "leafUuid", "parentUuid", "session_id"}
+    if line_types & _LOG_TYPES["claude-code"] and own & claude_code_keys:
         return "claude-code", "jsonl"
     return None
 
