@@ -364,3 +364,84 @@ def test_claude_print_stream_json_imports_and_says_the_prompt_is_not_in_it(tmp_p
         ("assistant", False, "Two files."),
     ]
     assert session.warnings == ["the log holds no prompt of yours, only Claude Code's side"]
+
+
+def _librechat_message(number: int, parent: int, text: str, user: bool, **extra) -> dict:
+    return {
+        "messageId": f"m{number}",
+        "parentMessageId": f"m{parent}" if parent else "00000000-0000-0000-0000-000000000000",
+        "conversationId": "c-1",
+        "sender": "User" if user else "GPT-4o",
+        "model": None if user else "gpt-4o",
+        "text": text,
+        "isCreatedByUser": user,
+        "createdAt": f"2025-01-01T10:00:0{number}.000Z",
+        **extra,
+    }
+
+
+def test_librechat_recursive_export_reads_its_messages_tree(tmp_path):
+    import json
+
+    reply = _librechat_message(
+        2,
+        1,
+        "",
+        False,
+        content=[
+            {"type": "think", "think": "Greet back."},
+            {"type": "text", "text": {"value": "Hi!"}},
+        ],
+    )
+    failed = _librechat_message(
+        4, 3, "An error occurred while processing the request: 429", False, error=True
+    )
+    again = _librechat_message(3, 2, "Again, please", True, children=[failed])
+    reply["children"] = [again]
+    tree = [_librechat_message(1, 0, "Hello", True, children=[reply])]
+    path = tmp_path / "librechat.json"
+    export = {"conversationId": "c-1", "title": "Hello", "recursive": True, "messagesTree": tree}
+    path.write_text(json.dumps(export), encoding="utf-8")
+
+    assert detect_format(path.read_bytes()) == "librechat"
+    (conversation,) = read_conversations(path)
+
+    assert conversation.model == "gpt-4o"
+    assert [(t.role, t.hidden, t.speaker, t.text) for t in conversation.turns] == [
+        ("user", False, "", "Hello"),
+        ("reasoning", True, "GPT-4o (thinking)", "Greet back."),
+        ("assistant", False, "GPT-4o", "Hi!"),
+        ("user", False, "", "Again, please"),
+        # The failed request's notice is not the model's reply.
+        ("system", True, "Error", "An error occurred while processing the request: 429"),
+    ]
+
+
+def test_librechat_unfinished_reply_is_kept_with_a_warning_and_its_error_hidden(tmp_path):
+    import json
+
+    messages = [
+        _librechat_message(1, 0, "Write a poem", True),
+        _librechat_message(
+            2,
+            1,
+            "Roses are",
+            False,
+            unfinished=True,
+            content=[
+                {"type": "text", "text": "Roses are"},
+                {"type": "error", "error": "Connection lost"},
+            ],
+        ),
+    ]
+    path = tmp_path / "librechat.json"
+    path.write_text(json.dumps({"conversationId": "c-1", "messages": messages}), "utf-8")
+
+    (conversation,) = read_conversations(path)
+
+    assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
+        ("user", False, "Write a poem"),
+        ("assistant", False, "Roses are"),
+        ("system", True, "Connection lost"),
+    ]
+    assert conversation.warnings == ["reply 1 was cut off before it finished"]

@@ -669,6 +669,8 @@ def _classify_object(
         return "claude"
     if "chat" in own and keys.get(f"{inner}chat", set()) & {"history", "messages"}:
         return "open-webui"
+    if "messagesTree" in own and "conversationId" in own:
+        return "librechat"
     if "messages" in own and (
         "conversationId" in own
         or keys.get(f"{inner}messages.item", set()) & {"messageId", "isCreatedByUser"}

@@ -1,9 +1,11 @@
 """LibreChat JSON export: `{conversationId, title, endpoint, messages: [...]}`.
 
-Messages form a tree by `parentMessageId` (a nested export puts replies in `children`);
-the conversation is the chain that ends at the last message. A message's `content`
-parts, when present, say more than its `text`: `text`, `think` (hidden reasoning) and
-`tool_call` (a hidden tool call and its output).
+Messages form a tree by `parentMessageId` (an export made with "recursive" puts it in
+`messagesTree` instead, replies in `children`); the conversation is the chain that ends
+at the last message. A message's `content` parts, when present, say more than its `text`:
+`text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output) and
+`error`. A message flagged `error` is LibreChat's error notice, not a reply: it is kept
+hidden; one flagged `unfinished` was cut off, which a warning says.
 """
 
 from __future__ import annotations
@@ -33,11 +35,18 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
     """Each LibreChat conversation, as the branch that ends at its last message."""
     for index, item in enumerate(items):
         where = f"LibreChat conversation {index + 1}"
-        if not isinstance(item, dict) or not isinstance(item.get("messages"), list):
+        tree = item.get("messages", item.get("messagesTree")) if isinstance(item, dict) else None
+        if not isinstance(tree, list):
             raise ImportFormatError("expected an object with a 'messages' list", where)
-        messages = list(_flattened(item["messages"]))
+        messages = list(_flattened(tree))
         turns: list[ImportedTurn] = []
+        warnings: list[str] = []
         for message in _branch(messages):
+            if message.get("unfinished") and not message.get("isCreatedByUser"):
+                warnings.append(
+                    f"reply {sum(not t.hidden and t.role == Role.ASSISTANT for t in turns) + 1} "
+                    "was cut off before it finished"
+                )
             turns.extend(_turns(message))
             others = [
                 m
@@ -53,7 +62,12 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
             if listed is not None:
                 turns.append(listed)
         options = item.get("options") if isinstance(item.get("options"), dict) else {}
-        model = item.get("model") or options.get("model")
+        # An export names its conversation's model only in some versions; its replies do.
+        model = (
+            item.get("model")
+            or options.get("model")
+            or next((t.model for t in turns if t.model), None)
+        )
         yield ImportedConversation(
             title=str(item.get("title") or "").strip() or title_from_turns(turns),
             turns=turns,
@@ -62,6 +76,7 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
             created_at=timestamp(item.get("createdAt")) or (turns[0].created_at if turns else None),
             updated_at=timestamp(item.get("updatedAt")),
             model=model if isinstance(model, str) and model else None,
+            warnings=warnings,
         )
 
 
@@ -102,6 +117,7 @@ def _turns(message: dict) -> list[ImportedTurn]:
     sender = str(message.get("sender") or "")
     speaker = "" if user else (sender or model or "Assistant")
     turns: list[ImportedTurn] = []
+    errors: list[ImportedTurn] = []
     texts: list[str] = []
     content = message.get("content")
     if isinstance(content, list) and content:
@@ -128,8 +144,15 @@ def _turns(message: dict) -> list[ImportedTurn]:
                 )
             elif kind == "text":
                 texts.append(block_text(part))
+            elif kind == "error":
+                errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
     else:
         texts.append(block_text(message.get("text")))
+    if message.get("error") and not user:
+        # LibreChat's notice that the request failed, shown in place of a reply.
+        error_text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+        errors.append(_hidden(Role.SYSTEM, error_text, "Error", created))
+        texts = []
     files = [f for f in message.get("files") or [] if isinstance(f, dict)]
     attachments = [
         ImportedAttachment(
@@ -141,7 +164,6 @@ def _turns(message: dict) -> list[ImportedTurn]:
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
     if user and not text and attachments:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
-    turns = [turn for turn in turns if turn.text.strip()]
     if text or attachments:
         turns.append(
             ImportedTurn(
@@ -153,7 +175,7 @@ def _turns(message: dict) -> list[ImportedTurn]:
                 attachments=attachments,
             )
         )
-    return turns
+    return [turn for turn in [*turns, *errors] if turn.text.strip() or turn.attachments]
 
 
 def _hidden(role: str, text: str, speaker: str, created) -> ImportedTurn:
