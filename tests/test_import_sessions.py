@@ -445,3 +445,45 @@ def test_librechat_unfinished_reply_is_kept_with_a_warning_and_its_error_hidden(
         ("system", True, "Connection lost"),
     ]
     assert conversation.warnings == ["reply 1 was cut off before it finished"]
+
+
+def test_open_webui_reads_a_chat_with_only_its_flat_messages_or_no_current_message(tmp_path):
+    import json
+
+    def said(key, parent, role, content, stamp, children=()):
+        return {
+            "id": key,
+            "parentId": parent,
+            "childrenIds": list(children),
+            "role": role,
+            "content": content,
+            "timestamp": stamp,
+        }
+
+    flat = [
+        said("a", None, "user", "Why is the sky blue?", 1717000000, "b"),
+        said("b", "a", "assistant", "Rayleigh scattering.", 1717000005),
+    ]
+    tree = {
+        "x": said("x", None, "user", "Hi", 1717000000, "yz"),
+        "y": said("y", "x", "assistant", "Hello", 1717000001),
+        "z": said("z", "x", "assistant", "Hello again", 1717000009),
+    }
+    chats = [
+        {"id": "c1", "title": "Flat", "chat": {"messages": flat}},
+        {"id": "c2", "title": "Tree", "chat": {"history": {"messages": tree, "currentId": None}}},
+    ]
+    path = tmp_path / "open-webui.json"
+    path.write_text(json.dumps(chats), encoding="utf-8")
+
+    flat_chat, tree_chat = read_conversations(path)
+
+    assert [(t.role, t.text) for t in flat_chat.turns] == [
+        ("user", "Why is the sky blue?"),
+        ("assistant", "Rayleigh scattering."),
+    ]
+    # Without a current message: the branch written last, not an empty chat.
+    assert [(t.role, t.text, t.alternatives) for t in tree_chat.turns] == [
+        ("user", "Hi", []),
+        ("assistant", "Hello again", ["Hello"]),
+    ]

@@ -67,9 +67,13 @@ def _visible_messages(chat: dict, where: str) -> tuple[list[dict], dict[str, lis
     history = chat.get("history") if isinstance(chat.get("history"), dict) else {}
     tree = history.get("messages") if isinstance(history.get("messages"), dict) else {}
     current = history.get("currentId")
-    if not tree or current not in tree:
-        flat = chat.get("messages") if isinstance(chat.get("messages"), list) else []
-        return [m for m in flat if isinstance(m, dict)], {}
+    flat = chat.get("messages") if isinstance(chat.get("messages"), list) else []
+    flat = [m for m in flat if isinstance(m, dict)]
+    if current not in tree and (flat or not tree):
+        return flat, {}
+    if current not in tree:
+        # No current message and no flat copy: the branch written last.
+        current = _newest_leaf(tree)
     chain: list[dict] = []
     seen: set[str] = set()
     while isinstance(current, str) and current in tree and current not in seen:
@@ -89,6 +93,21 @@ def _visible_messages(chat: dict, where: str) -> tuple[list[dict], dict[str, lis
             ]
             siblings[str(message.get("id"))] = [o for o in others if isinstance(o, dict)]
     return chain, siblings
+
+
+def _newest_leaf(tree: dict) -> object:
+    """The message without replies that was written last (file order breaks ties)."""
+    messages = [(key, m) for key, m in tree.items() if isinstance(m, dict)]
+    leaves = [(key, m) for key, m in messages if not m.get("childrenIds")] or messages
+    if not leaves:
+        return next(iter(tree))  # not an object: the walk says so
+    # File order decides between equal or missing timestamps.
+    newest = max(range(len(leaves)), key=lambda i: (_number(leaves[i][1].get("timestamp")), i))
+    return leaves[newest][0]
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
