@@ -527,3 +527,24 @@ def test_the_import_report_counts_what_each_conversation_kept_hidden(runner, own
     assert "hidden   Sine wave (sine-wave): 2 code cells, 1 code output hidden" in lines
     assert "hidden   Seoul weather (seoul-weather): 2 reasoning, 3 tool calls hidden" in lines
     assert not any("Capitals" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("create_time", "expected"),
+    [
+        (1700000000.25, datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC)),
+        (1700000000, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+        ("2024-01-02T03:04:05Z", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2024-01-02T03:04:05", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (None, None),
+        (True, None),
+        (-1, None),
+        (float("nan"), None),
+        (5e10, None),  # past the year 3000
+        ("yesterday", None),
+    ],
+)
+def test_conversation_times_read_as_before(create_time, expected):
+    item = {"title": "t", "create_time": create_time, "mapping": {}}
+
+    assert parse_conversation(item).created_at == expected

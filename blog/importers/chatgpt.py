@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from html import unescape as html_unescape
 
 import re2
@@ -20,7 +20,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import missing_files_turn
+from blog.importers.blocks import missing_files_turn, timestamp
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -115,8 +115,8 @@ def parse_conversation(
         turns=turns,
         source_kind=SOURCE_KIND,
         source_id=str(source_id) if source_id else None,
-        created_at=_timestamp(item.get("create_time")),
-        updated_at=_timestamp(item.get("update_time")),
+        created_at=timestamp(item.get("create_time")),
+        updated_at=timestamp(item.get("update_time")),
         model=default_model or _most_common_model(turns),
     )
 
@@ -275,7 +275,7 @@ def _classify(message: dict | None, default_model: str | None) -> _Piece | None:
     kind = content.get("content_type")
     recipient = message.get("recipient") or "all"
     model = _model_name(metadata.get("model_slug")) or default_model
-    created = _timestamp(message.get("create_time"))
+    created = timestamp(message.get("create_time"))
     if role == "system" or kind in _PRIVATE_CONTENT:
         return None
     if (
@@ -914,21 +914,6 @@ def _model_name(slug: object) -> str | None:
 def _most_common_model(turns: list[ImportedTurn]) -> str | None:
     models = Counter(turn.model for turn in turns if turn.model)
     return models.most_common(1)[0][0] if models else None
-
-
-def _timestamp(value: object) -> datetime | None:
-    """A Unix time in seconds (or an ISO 8601 string) as an aware UTC datetime."""
-    if isinstance(value, float) and 0 <= value < 32_503_680_000:  # the usual case, finite too
-        return datetime.fromtimestamp(value, UTC)
-    if _is_number(value) and 0 <= value < 32_503_680_000:  # up to the year 3000
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def _is_number(value: object) -> bool:
