@@ -3,6 +3,7 @@
 Seen in exports: a plain string; a list of strings or blocks; `{"type": "text", "text": str}`;
 `{"type": "text", "value": str}`; `{"type": "text", "content": str | list}`;
 `{"type": "text", "text": {"value": str}}` (Assistants API); `input_text` / `output_text`.
+Also the other small pieces the readers share: times, tool calls, the chain of a branch.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from blog.importers.base import ImportedTurn
+from blog.importers.base import ImportedAttachment, ImportedTurn
 from blog.vocabulary import Role
 
 TEXT_TYPES = {
@@ -26,6 +29,7 @@ TEXT_TYPES = {
     None,
 }
 _TEXT_KEYS = ("text", "value", "content")
+_Node = TypeVar("_Node")
 _BACKTICK_RUNS = re.compile(r"`{3,}")
 
 
@@ -96,6 +100,32 @@ def timestamp(value: object) -> datetime | None:
     return None
 
 
+def append_turn(
+    turns: list[ImportedTurn],
+    role: str,
+    text: str,
+    speaker: str,
+    created: datetime | None,
+    *,
+    hidden: bool = False,
+    model: str | None = None,
+    attachments: list[ImportedAttachment] | None = None,
+) -> None:
+    """Add a turn to `turns`, unless it has neither text nor files."""
+    if text.strip() or attachments:
+        turns.append(
+            ImportedTurn(
+                role,
+                text.strip("\n"),
+                speaker=speaker,
+                model=model,
+                created_at=created,
+                attachments=attachments or [],
+                hidden=hidden,
+            )
+        )
+
+
 def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | None:
     """A folded turn naming the files a prompt carried that the export does not include,
     so their names are not lost when only the files that exist are saved."""
@@ -110,3 +140,18 @@ def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | Non
         created_at=turn.created_at,
         hidden=True,
     )
+
+
+def chain_to(
+    leaf: _Node | None, key: Callable[[_Node], object], parent: Callable[[_Node], _Node | None]
+) -> list[_Node]:
+    """`leaf` and its ancestors, root first; a loop in the parent links ends the chain."""
+    chain: list[_Node] = []
+    seen: set[object] = set()
+    current = leaf
+    while current is not None and key(current) not in seen:
+        seen.add(key(current))
+        chain.append(current)
+        current = parent(current)
+    chain.reverse()
+    return chain

@@ -22,7 +22,7 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import block_text, is_text_block, missing_files_turn
+from blog.importers.blocks import block_text, chain_to, is_text_block, missing_files_turn
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -107,15 +107,15 @@ def _latest_branch(messages: list[dict]) -> list[dict]:
     parents = {message.get("parent_message_uuid") for message in messages}
     leaves = [message for message in messages if message.get("uuid") not in parents]
     leaf = max(leaves or messages, key=lambda message: message.get("created_at") or "")
-    branch: list[dict] = []
-    seen: set[str] = set()
-    current: dict | None = leaf
-    while current is not None and current.get("uuid") not in seen:
-        seen.add(current.get("uuid"))
-        branch.append(current)
-        parent = current.get("parent_message_uuid")
-        current = by_id.get(parent) if parent and parent != ROOT_PARENT else None
-    return [message for message in reversed(branch) if _has_content(message)]
+    branch = chain_to(
+        leaf, lambda message: message.get("uuid"), lambda message: _parent(message, by_id)
+    )
+    return [message for message in branch if _has_content(message)]
+
+
+def _parent(message: dict, by_id: dict) -> dict | None:
+    parent = message.get("parent_message_uuid")
+    return by_id.get(parent) if parent and parent != ROOT_PARENT else None
 
 
 def _has_content(message: dict) -> bool:

@@ -27,7 +27,13 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import block_text, timestamp, tool_call_text, tool_result_text
+from blog.importers.blocks import (
+    append_turn,
+    block_text,
+    timestamp,
+    tool_call_text,
+    tool_result_text,
+)
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -118,7 +124,7 @@ class _Turns:
         created = timestamp(entry.get("timestamp"))
         if entry.get("type") == "system":
             text = block_text(entry.get("content"))
-            self._append(Role.SYSTEM, text, "Claude Code", created, hidden=True)
+            append_turn(self.turns, Role.SYSTEM, text, "Claude Code", created, hidden=True)
             return
         # A sub-agent's work is a tool run; meta entries are Claude Code's own notes.
         aside = (
@@ -140,7 +146,7 @@ class _Turns:
         self._reply_id = None
         role, speaker = aside or (Role.USER, "")
         if isinstance(content, str):
-            self._append(role, content, speaker, created, hidden=aside is not None)
+            append_turn(self.turns, role, content, speaker, created, hidden=aside is not None)
             return
         texts: list[str] = []
         images: list[ImportedAttachment] = []
@@ -149,7 +155,7 @@ class _Turns:
             if kind == "tool_result":
                 result = tool_result_text(block.get("content"))
                 label = "Tool error" if block.get("is_error") else "Tool result"
-                self._append(Role.TOOL, result, label, created, hidden=True)
+                append_turn(self.turns, Role.TOOL, result, label, created, hidden=True)
             elif kind == "image":
                 images.append(_image(block, len(images) + 1))
             elif isinstance(block, dict | str):
@@ -157,7 +163,9 @@ class _Turns:
         text = "\n\n".join(t for t in texts if t.strip())
         if images and not text:
             text = f"[Uploaded: {', '.join(image.name for image in images)}]"
-        self._append(role, text, speaker, created, hidden=aside is not None, attachments=images)
+        append_turn(
+            self.turns, role, text, speaker, created, hidden=aside is not None, attachments=images
+        )
 
     def _assistant(
         self, message: dict, content: object, created, aside: tuple[str, str] | None
@@ -173,11 +181,23 @@ class _Turns:
             kind = block.get("type") if isinstance(block, dict) else None
             if kind == "thinking":
                 thought = block.get("thinking") if isinstance(block.get("thinking"), str) else ""
-                self._append(Role.REASONING, thought, f"{SPEAKER} (thinking)", created, hidden=True)
+                append_turn(
+                    self.turns,
+                    Role.REASONING,
+                    thought,
+                    f"{SPEAKER} (thinking)",
+                    created,
+                    hidden=True,
+                )
             elif kind == "tool_use":
                 call = tool_call_text(str(block.get("name") or "tool"), block.get("input"))
-                self._append(
-                    Role.TOOL, call, f"Tool call ({block.get('name')})", created, hidden=True
+                append_turn(
+                    self.turns,
+                    Role.TOOL,
+                    call,
+                    f"Tool call ({block.get('name')})",
+                    created,
+                    hidden=True,
                 )
             elif kind == "text":
                 text = block_text(block)
@@ -186,32 +206,7 @@ class _Turns:
                     last.text = f"{last.text}\n\n{text.strip()}" if text.strip() else last.text
                     continue
                 hidden = aside is not None
-                self._append(role, text, speaker, created, hidden=hidden, model=model)
-
-    def _append(
-        self,
-        role: str,
-        text: str,
-        speaker: str,
-        created,
-        *,
-        hidden: bool = False,
-        model: str | None = None,
-        attachments: list[ImportedAttachment] | None = None,
-    ) -> None:
-        if not text.strip() and not attachments:
-            return
-        self.turns.append(
-            ImportedTurn(
-                role=role,
-                text=text.strip("\n"),
-                speaker=speaker,
-                model=model,
-                created_at=created,
-                attachments=attachments or [],
-                hidden=hidden,
-            )
-        )
+                append_turn(self.turns, role, text, speaker, created, hidden=hidden, model=model)
 
 
 def _image(block: dict, number: int) -> ImportedAttachment:

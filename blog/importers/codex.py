@@ -15,7 +15,13 @@ import json
 from collections.abc import Iterable, Iterator
 
 from blog.importers.base import ImportedConversation, ImportedTurn, ImportFormatError
-from blog.importers.blocks import block_text, timestamp, tool_call_text, tool_result_text
+from blog.importers.blocks import (
+    append_turn,
+    block_text,
+    timestamp,
+    tool_call_text,
+    tool_result_text,
+)
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -72,18 +78,18 @@ def _add(turns: list[ImportedTurn], item: dict, created, model: str | None) -> N
         text = block_text(item.get("content")).strip("\n")
         role = item.get("role")
         if role == "assistant":
-            _append(turns, Role.ASSISTANT, text, SPEAKER, created, model=model)
+            append_turn(turns, Role.ASSISTANT, text, SPEAKER, created, model=model)
         elif role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
-            _append(turns, Role.USER, text, "", created)
+            append_turn(turns, Role.USER, text, "", created)
         else:
-            _append(turns, Role.SYSTEM, text, "Codex context", created, hidden=True)
+            append_turn(turns, Role.SYSTEM, text, "Codex context", created, hidden=True)
     elif kind == "reasoning":
         text = block_text(item.get("summary")) or block_text(item.get("content"))
-        _append(turns, Role.REASONING, text, f"{SPEAKER} (reasoning)", created, hidden=True)
+        append_turn(turns, Role.REASONING, text, f"{SPEAKER} (reasoning)", created, hidden=True)
     elif kind in _CALLS:
         name = str(item.get("name") or kind.removesuffix("_call"))
         arguments = item.get("arguments", item.get("input", item.get("action")))
-        _append(
+        append_turn(
             turns,
             Role.TOOL,
             tool_call_text(name, arguments),
@@ -93,7 +99,7 @@ def _add(turns: list[ImportedTurn], item: dict, created, model: str | None) -> N
         )
     elif kind in _OUTPUTS:
         output = item.get("output")
-        _append(turns, Role.TOOL, _output_text(output), "Tool result", created, hidden=True)
+        append_turn(turns, Role.TOOL, _output_text(output), "Tool result", created, hidden=True)
 
 
 def _output_text(output: object) -> str:
@@ -109,26 +115,3 @@ def _output_text(output: object) -> str:
     if isinstance(output, dict) and "content" in output:
         return tool_result_text(output["content"])
     return tool_result_text(output)
-
-
-def _append(
-    turns: list[ImportedTurn],
-    role: str,
-    text: str,
-    speaker: str,
-    created,
-    *,
-    hidden: bool = False,
-    model: str | None = None,
-) -> None:
-    if text.strip():
-        turns.append(
-            ImportedTurn(
-                role,
-                text.strip("\n"),
-                speaker=speaker,
-                model=model,
-                created_at=created,
-                hidden=hidden,
-            )
-        )

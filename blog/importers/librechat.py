@@ -20,6 +20,7 @@ from blog.importers.base import (
 )
 from blog.importers.blocks import (
     block_text,
+    chain_to,
     missing_files_turn,
     timestamp,
     tool_call_text,
@@ -100,14 +101,9 @@ def _branch(messages: list[dict]) -> list[dict]:
     last = max(
         enumerate(messages), key=lambda pair: (str(pair[1].get("createdAt") or ""), pair[0])
     )[1]
-    chain: list[dict] = []
-    seen: set[object] = set()
-    current: dict | None = last
-    while current is not None and current.get("messageId") not in seen:
-        seen.add(current.get("messageId"))
-        chain.append(current)
-        current = by_id.get(current.get("parentMessageId"))
-    return list(reversed(chain))
+    return chain_to(
+        last, lambda m: m.get("messageId"), lambda m: by_id.get(m.get("parentMessageId"))
+    )
 
 
 def _turns(message: dict) -> list[ImportedTurn]:
