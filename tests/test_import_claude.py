@@ -143,3 +143,21 @@ def test_real_2025_export_keeps_the_thinking_out_of_the_reply():
     assert any(
         turn.hidden and turn.text.startswith("The user is asking") for turn in conversation.turns
     )
+
+
+def test_a_time_without_a_zone_is_read_as_utc_like_every_other_format():
+    item = {
+        "uuid": "c",
+        "name": "Zones",
+        "created_at": "2025-02-10T08:00:00",
+        "chat_messages": [
+            {"sender": "human", "text": "Hi", "created_at": "2025-02-10T08:00:00.5"},
+            {"sender": "assistant", "text": "Hello", "created_at": "2025-02-10T08:00:01Z"},
+        ],
+    }
+
+    (conversation,) = parse_claude([item])
+
+    assert conversation.created_at == datetime(2025, 2, 10, 8, 0, tzinfo=UTC)
+    # Aware times throughout, so they compare with each other.
+    assert conversation.turns[0].created_at < conversation.turns[1].created_at

@@ -12,7 +12,6 @@ import json
 import mimetypes
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 import re2
 
@@ -22,7 +21,13 @@ from blog.importers.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.blocks import block_text, chain_to, is_text_block, missing_files_turn
+from blog.importers.blocks import (
+    block_text,
+    chain_to,
+    is_text_block,
+    missing_files_turn,
+    timestamp,
+)
 from blog.importers.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -75,8 +80,8 @@ def _conversation(item: object, where: str) -> ImportedConversation:
         turns=turns,
         source_kind="claude",
         source_id=item.get("uuid") if isinstance(item.get("uuid"), str) else None,
-        created_at=_date(item.get("created_at")),
-        updated_at=_date(item.get("updated_at")),
+        created_at=timestamp(item.get("created_at")),
+        updated_at=timestamp(item.get("updated_at")),
         summary=item.get("summary") if isinstance(item.get("summary"), str) else "",
     )
 
@@ -130,7 +135,7 @@ def _turns(message: dict, replaced: list[dict]) -> list[ImportedTurn]:
     """A message as its hidden reasoning/tool turns followed by the visible turn."""
     role = _SENDERS[message["sender"]]
     speaker = SPEAKER if role == "assistant" else ""
-    created_at = _date(message.get("created_at"))
+    created_at = timestamp(message.get("created_at"))
     hidden, visible = _blocks(message)
     turns = [
         ImportedTurn(role=hidden_role, text=text, speaker=label, created_at=created_at, hidden=True)
@@ -248,12 +253,3 @@ def _repair_mojibake(text: str) -> str:
         return text.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return text
-
-
-def _date(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
