@@ -487,3 +487,30 @@ def test_open_webui_reads_a_chat_with_only_its_flat_messages_or_no_current_messa
         ("user", "Hi", []),
         ("assistant", "Hello again", ["Hello"]),
     ]
+
+
+def test_an_image_in_a_tool_result_is_named_not_written_out_as_base64(tmp_path):
+    screenshot = {"type": "image", "source": {"type": "base64", "data": "iVBORw0K" * 1000}}
+    result = {
+        "tool_use_id": "t1",
+        "type": "tool_result",
+        "content": [{"type": "text", "text": "Took a screenshot."}, screenshot],
+    }
+    only_image = {**result, "content": [screenshot]}
+    path = _log(
+        tmp_path,
+        "session.jsonl",
+        [
+            _claude_code_entry("user", "a1", None, "Look at the page"),
+            _claude_code_entry("user", "a2", "a1", [result]),
+            _claude_code_entry("user", "a3", "a2", [only_image]),
+        ],
+    )
+
+    (session,) = read_conversations(path)
+
+    assert [t.text for t in session.turns] == [
+        "Look at the page",
+        "Took a screenshot.\n\n[image]",
+        "[image]",
+    ]

@@ -75,13 +75,25 @@ def tool_call_text(name: str, arguments: object) -> str:
 
 
 def tool_result_text(output: object) -> str:
-    """A tool's result as text: its own text when it has some, else its JSON."""
+    """A tool's result as text: its own text when it has some, else its JSON.
+
+    An image in the result (a screenshot, a file read) is named, not written out as base64."""
+    if isinstance(output, list):
+        output = [_IMAGE_PLACEHOLDER if _is_image(block) else block for block in output]
     text = block_text(output)
     if text or output is None:
         return text
     if isinstance(output, dict) and isinstance(output.get("output"), str):
         return output["output"]
     return fence(json.dumps(output, ensure_ascii=False, indent=2), "json")
+
+
+_IMAGE_TYPES = {"image", "image_url", "input_image"}
+_IMAGE_PLACEHOLDER = {"type": "text", "text": "[image]"}
+
+
+def _is_image(block: object) -> bool:
+    return isinstance(block, dict) and block.get("type") in _IMAGE_TYPES
 
 
 def timestamp(value: object) -> datetime | None:
