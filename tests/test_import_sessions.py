@@ -274,9 +274,16 @@ def test_claude_code_reads_only_the_authors_prompts_as_prompts(tmp_path):
             ),
             _claude_code_entry("user", "a8", "a7", "[Request interrupted by user for tool use]"),
             _claude_code_entry(
+                "user",
+                "a8b",
+                "a8",
+                "This session is being continued from a previous conversation. Summary: ...",
+                isCompactSummary=True,
+            ),
+            _claude_code_entry(
                 "assistant",
                 "a9",
-                "a8",
+                "a8b",
                 [{"type": "text", "text": "Stopped."}],
                 message={"id": "msg_2"},
             ),
@@ -295,10 +302,15 @@ def test_claude_code_reads_only_the_authors_prompts_as_prompts(tmp_path):
         ("tool", True, '`Read`\n\n```json\n{\n  "file_path": "/p"\n}\n```'),
         ("tool", True, "def parse(): ..."),
         ("system", True, "[Request interrupted by user for tool use]"),
+        (
+            "system",
+            True,
+            "This session is being continued from a previous conversation. Summary: ...",
+        ),
         ("assistant", False, "Stopped."),
     ]
     assert session.warnings == [
-        "line 14, the last, is cut short (the log may still have been being written) "
+        "line 15, the last, is cut short (the log may still have been being written) "
         "and was left out"
     ]
 
