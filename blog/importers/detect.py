@@ -565,10 +565,6 @@ def _decode(data: bytes, where: str, limits: ImportLimits) -> str:
         ) from exc
 
 
-def _looks_pasted(text: str) -> bool:
-    return looks_pasted(text)
-
-
 def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> _Sniffed:
     """Classify JSON from the keys seen in its first bytes (a truncated head is expected)."""
     keys: dict[str, set[str]] = defaultdict(set)
