@@ -526,3 +526,19 @@ def test_an_image_in_a_tool_result_is_named_not_written_out_as_base64(tmp_path):
         "Took a screenshot.\n\n[image]",
         "[image]",
     ]
+
+
+def test_librechat_other_versions_of_an_empty_reply_are_not_hung_on_the_prompt(tmp_path):
+    import json
+
+    messages = [
+        _librechat_message(1, 0, "Hi", True),
+        _librechat_message(2, 1, "Hello!", False),
+        {**_librechat_message(3, 1, "", False), "messageId": "m3"},  # the later, empty retry
+    ]
+    path = tmp_path / "librechat.json"
+    path.write_text(json.dumps({"conversationId": "c-1", "messages": messages}), "utf-8")
+
+    (conversation,) = read_conversations(path)
+
+    assert [(t.role, t.text, t.alternatives) for t in conversation.turns] == [("user", "Hi", [])]

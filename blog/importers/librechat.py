@@ -10,6 +10,7 @@ hidden; one flagged `unfinished` was cut off, which a warning says.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from blog.importers.base import (
@@ -42,24 +43,26 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
         messages = list(_flattened(tree))
         turns: list[ImportedTurn] = []
         warnings: list[str] = []
+        siblings: dict[object, list[dict]] = defaultdict(list)
+        for message in messages:
+            siblings[(message.get("parentMessageId"), bool(message.get("isCreatedByUser")))].append(
+                message
+            )
         for message in _branch(messages):
             if message.get("unfinished") and not message.get("isCreatedByUser"):
                 warnings.append(
                     f"reply {sum(not t.hidden and t.role == Role.ASSISTANT for t in turns) + 1} "
                     "was cut off before it finished"
                 )
-            turns.extend(_turns(message))
-            others = [
-                m
-                for m in messages
-                if m.get("parentMessageId") == message.get("parentMessageId")
-                and m is not message
-                and bool(m.get("isCreatedByUser")) == bool(message.get("isCreatedByUser"))
-            ]
+            own = _turns(message)
+            said = [t for t in own if not t.hidden]
+            key = (message.get("parentMessageId"), bool(message.get("isCreatedByUser")))
+            others = [m for m in siblings[key] if m is not message]
             versions = [t.text for m in others for t in _turns(m) if not t.hidden]
-            if versions and turns and not turns[-1].hidden:
-                turns[-1].alternatives = versions
-            listed = missing_files_turn(turns[-1]) if turns else None
+            if versions and said:
+                said[-1].alternatives = versions
+            turns.extend(own)
+            listed = missing_files_turn(said[-1]) if said else None
             if listed is not None:
                 turns.append(listed)
         options = item.get("options") if isinstance(item.get("options"), dict) else {}
