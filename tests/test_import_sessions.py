@@ -542,3 +542,22 @@ def test_librechat_other_versions_of_an_empty_reply_are_not_hung_on_the_prompt(t
     (conversation,) = read_conversations(path)
 
     assert [(t.role, t.text, t.alternatives) for t in conversation.turns] == [("user", "Hi", [])]
+
+
+def test_claude_code_title_comes_from_this_sessions_summary_only(tmp_path):
+    def summary(text: str, leaf: str) -> dict:
+        return {"type": "summary", "summary": text, "leafUuid": leaf}
+
+    entries = [
+        _claude_code_entry("user", "a1", None, "Tidy the parser"),
+        _claude_code_entry("assistant", "a2", "a1", [{"type": "text", "text": "Done."}]),
+    ]
+    other = _log(tmp_path, "other.jsonl", [summary("Plan the trip", "elsewhere"), *entries])
+    own = _log(
+        tmp_path,
+        "own.jsonl",
+        [summary("Plan the trip", "elsewhere"), summary("Parser tidy", "a2"), *entries],
+    )
+
+    assert [c.title for c in read_conversations(other)] == ["Tidy the parser"]
+    assert [c.title for c in read_conversations(own)] == ["Parser tidy"]

@@ -70,7 +70,11 @@ def parse_claude_code(items: Iterable[object]) -> Iterator[ImportedConversation]
     for entry in path:
         turns.add(entry)
     session = next((s for e in path if isinstance(s := _session_id(e), str)), None)
-    title = next((s for s in summaries.values() if s.strip()), "") or title_from_turns(turns.turns)
+    # A file may open with the summaries of other sessions: only one of this chain's names it.
+    on_path = (
+        summaries.get(e["uuid"], "") for e in reversed(path) if isinstance(e.get("uuid"), str)
+    )
+    title = next((s for s in on_path if s.strip()), "") or title_from_turns(turns.turns)
     warnings = []
     if not any(t.role == Role.USER and not t.hidden for t in turns.turns):
         # `claude -p` logs its replies only: say so rather than publish them as if asked nothing.
