@@ -315,6 +315,17 @@ def test_claude_code_reads_only_the_authors_prompts_as_prompts(tmp_path):
     ]
 
 
+def test_a_last_line_cut_inside_a_character_is_left_out_too(tmp_path):
+    entry = '{"type": "user", "uuid": "a1", "sessionId": "s", "message": {"content": "hi"}}\n'
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(entry.encode() + '{"type": "user", "message": {"content": "🙂'.encode()[:-1])
+
+    (session,) = read_conversations(path)
+
+    assert [t.text for t in session.turns] == ["hi"]
+    assert session.warnings[0].startswith("line 2, the last, is cut short")
+
+
 def test_a_line_cut_short_before_the_last_is_still_refused(tmp_path):
     from blog.importers.base import ImportFormatError
 

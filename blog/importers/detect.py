@@ -466,17 +466,18 @@ def _jsonl_items(stream: BinaryIO, where: str, warnings: list[str]) -> Iterator[
             continue
         try:
             yield json.loads(line)
-        except json.JSONDecodeError as exc:
-            # Only the last line can lack its newline.
-            if not line.endswith(b"\n") and exc.msg != "Extra data":
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # Only the last line can lack its newline; a cut can fall inside a character.
+            cut = isinstance(exc, UnicodeDecodeError) or exc.msg != "Extra data"
+            if cut and not line.endswith(b"\n"):
                 warnings.append(
                     f"line {number}, the last, is cut short (the log may still have been "
                     "being written) and was left out"
                 )
                 return
+            if isinstance(exc, UnicodeDecodeError):
+                raise ImportFormatError(f"line {number} is not UTF-8 text", where) from exc
             raise ImportFormatError(f"line {number} is not valid JSON ({exc.msg})", where) from exc
-        except UnicodeDecodeError as exc:
-            raise ImportFormatError(f"line {number} is not UTF-8 text", where) from exc
 
 
 def _whole_value(stream: BinaryIO, fmt: str) -> Iterator[object]:
@@ -510,7 +511,7 @@ def _sniff(
         raise ImportFormatError(
             "the file is saved as UTF-16; save it as UTF-8 and try again", where
         )
-    text = _decode_head(head, where, complete)
+    text = _decode_head(head, where)
     stripped = text.lstrip("\ufeff \t\r\n")
     suffix = PurePosixPath(filename).suffix.lower()
     if not stripped:
@@ -534,12 +535,13 @@ def _sniff(
     return _Sniffed("markdown")
 
 
-def _decode_head(head: bytes, where: str, complete: bool) -> str:
+def _decode_head(head: bytes, where: str) -> str:
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # The head may end in the middle of a multi-byte character.
-        if complete or exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
+        # The head may end in the middle of a multi-byte character, and so may a log
+        # still being written; whoever reads the whole text says if that matters.
+        if exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
             raise ImportFormatError(
                 f"this is not UTF-8 text (invalid byte at position {exc.start:,}); "
                 "it may be a binary file or use another encoding",
