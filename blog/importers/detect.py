@@ -658,7 +658,7 @@ def _classify_json(
 def _classify_object(
     keys: dict[str, set[str]], prefix: str, format_value: str | None
 ) -> str | None:
-    """Which format an object with these keys belongs to (FORMATS.md section 6)."""
+    """Which format an object with these keys belongs to, by the keys only that format uses."""
     own = keys.get(prefix, set())
     inner = f"{prefix}." if prefix else ""
     if "mapping" in own:
