@@ -16,7 +16,7 @@ from blog.extensions import db
 from blog.mirror_files import UnsafePath, asset_file_name, target
 from blog.models import Asset, Post
 from blog.site import save_settings
-from tests.conftest import PASSWORD, database_url
+from tests.conftest import PASSWORD, app_settings, database_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 BASE = "https://blog.test"
@@ -27,17 +27,7 @@ def site(tmp_path):
     """An app with the mirror on, its owner, and helpers to change and read the site."""
     mirror = tmp_path / "mirror"
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-" + "k" * 40,
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-            "SERVER_NAME": "blog.test",
-            "PREFERRED_URL_SCHEME": "https",
-            "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
-            "STATIC_MIRROR_DIR": str(mirror),
-            "SITE_URL": BASE,
-            "POSTS_PER_PAGE": 2,
-        }
+        app_settings(tmp_path, STATIC_MIRROR_DIR=str(mirror), SITE_URL=BASE, POSTS_PER_PAGE=2)
     )
     with app.app_context():
         upgrade()
