@@ -12,8 +12,9 @@ from flask_migrate import upgrade
 from blog import create_app
 from blog import posts as content
 from blog.accounts import create_user
+from blog.assets import ASSET_SLICE, asset_file_name
 from blog.extensions import db
-from blog.mirror_files import UnsafePath, asset_file_name, target
+from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
 from blog.site import save_settings
 from tests.conftest import PASSWORD, app_settings, database_url
@@ -224,6 +225,23 @@ def test_a_mirror_needs_the_public_address(tmp_path):
                 "STATIC_MIRROR_DIR": str(tmp_path / "mirror"),
             }
         )
+
+
+def test_a_large_image_is_mirrored_in_slices_and_left_alone_when_unchanged(site):
+    post_id = site.make("Large image", status=None)
+    data = PNG + bytes(range(256)) * (3 * ASSET_SLICE // 256)
+    with site.app.app_context():
+        image = Asset(post_id=post_id, name="big.png", mime_type="image/png", data=data)
+        db.session.add(image)
+        db.session.commit()
+        content.publish(site.post(post_id), confirmed=True, mark_reviewed=True)
+        image_id = image.id
+    path = site.mirror / "assets" / str(image_id) / "big.png"
+    assert path.read_bytes() == data
+    before = path.stat().st_ino
+    result = site.app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_ino == before
 
 
 def test_files_are_readable_by_the_proxy_under_the_services_umask(site):
