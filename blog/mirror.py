@@ -124,8 +124,9 @@ class Mirror:
     def reading(self) -> Iterator[None]:
         """A fresh application context (its own session) with `url_for` working."""
         # A request context alone would reuse the caller's application context, and with
-        # it the session whose commit is being handled, which can emit no more SQL.
-        with self.app.app_context(), self.app.test_request_context():
+        # it the session whose commit is being handled, which can emit no more SQL. It is at
+        # the site's own address: the trusted hosts need not include `localhost`.
+        with self.app.app_context(), self.app.test_request_context(base_url=self.base_url):
             yield
 
     def render(self, path: str) -> bytes | None:

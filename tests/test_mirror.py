@@ -255,3 +255,28 @@ def test_files_are_readable_by_the_proxy_under_the_services_umask(site):
     assert stat.S_IMODE(page.stat().st_mode) == 0o644
     assert stat.S_IMODE(page.parent.stat().st_mode) == 0o755
     assert stat.S_IMODE(site.mirror.stat().st_mode) == 0o755
+
+
+def test_the_mirror_works_with_only_the_public_host_trusted(tmp_path):
+    """Production sets no SERVER_NAME and trusts only the site's host, not `localhost`."""
+    settings = app_settings(
+        tmp_path,
+        STATIC_MIRROR_DIR=str(tmp_path / "mirror"),
+        SITE_URL="https://blog.example.org",
+        TRUSTED_HOSTS="blog.example.org",
+    )
+    del settings["SERVER_NAME"]
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        post = content.create_post(None, "Trusted host")
+        content.add_turn(post, "user", source="A question?")
+        content.add_turn(post, "assistant", source="An answer.")
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+    assert (tmp_path / "mirror" / "posts" / slug / "index.html").is_file()
+    result = app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
