@@ -98,8 +98,7 @@ def setup():
         login_user(user)
         flash("Welcome to Colloquy. Your account is ready.", "success")
         return redirect(url_for("studio.dashboard"))
-    if not setup_token_issued():
-        announce_setup_token(issue_setup_token())
+    # `point_to_setup` has already put a token on the console for this very request.
     return render_template("auth/setup.html")
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .exporters import to_json, to_markdown
 from .extensions import db
 from .mirror import export_site
-from .models import Asset, Post
+from .models import Post
 from .posts import as_conversation
 
 
@@ -46,26 +45,3 @@ def export_zip() -> bytes:
 def export_static(app: Flask, directory: Path) -> int:
     """Render the public site to static files, feeds and images included: the mirror's build."""
     return export_site(app, directory)
-
-
-ASSET_SLICE = 256 * 1024
-
-
-def asset_chunks(asset_id: int, size: int) -> Iterator[bytes]:
-    """An asset's bytes in slices read one query at a time (SQL `substr` on the blob,
-    the same in SQLite and PostgreSQL), so memory stays bounded whatever the size."""
-    # Each slice has its own short connection from the engine taken now: the generator
-    # outlives the request's session and context, and a reader who stops early leaves
-    # nothing open.
-    return _slices(db.engine, asset_id, size)
-
-
-def _slices(engine, asset_id: int, size: int) -> Iterator[bytes]:
-    for start in range(1, size + 1, ASSET_SLICE):  # SQL counts from 1
-        with engine.connect() as connection:
-            piece = connection.scalar(
-                select(func.substr(Asset.data, start, ASSET_SLICE)).where(Asset.id == asset_id)
-            )
-        if piece is None:
-            return  # deleted while being sent
-        yield bytes(piece)

@@ -36,11 +36,11 @@ from sqlalchemy.orm import Session
 
 from . import changes
 from . import posts as content
+from .assets import HEAD_BYTES, asset_chunks, asset_file_name
 from .extensions import db
 from .mirror_files import (
     RECORDS,
     UnsafePath,
-    asset_file_name,
     files_under,
     locked,
     remove,
@@ -124,8 +124,9 @@ class Mirror:
     def reading(self) -> Iterator[None]:
         """A fresh application context (its own session) with `url_for` working."""
         # A request context alone would reuse the caller's application context, and with
-        # it the session whose commit is being handled, which can emit no more SQL.
-        with self.app.app_context(), self.app.test_request_context():
+        # it the session whose commit is being handled, which can emit no more SQL. It is at
+        # the site's own address: the trusted hosts need not include `localhost`.
+        with self.app.app_context(), self.app.test_request_context(base_url=self.base_url):
             yield
 
     def render(self, path: str) -> bytes | None:
@@ -186,7 +187,7 @@ class Mirror:
             self.write_manifest(post_id, {**new, "files": files})
         return True
 
-    def write_assets(self, images: dict[str, bytes]) -> set[str]:
+    def write_assets(self, images: dict[str, Iterator[bytes]]) -> set[str]:
         for relative, data in images.items():
             write_atomically(self.root, relative, data)
         return set(images)
@@ -293,15 +294,21 @@ def post_paths(post: Post) -> list[str]:
     return [url_for(endpoint, slug=post.slug) for endpoint in endpoints]
 
 
-def asset_files(post: Post) -> dict[str, bytes]:
-    """The post's files under their mirrored names (real images only keep theirs)."""
-    found: dict[str, bytes] = {}
-    for asset in db.session.scalars(select(Asset).where(Asset.post_id == post.id)):
+def asset_files(post: Post) -> dict[str, Iterator[bytes]]:
+    """The post's files under their mirrored names (real images only keep theirs), each as
+    chunks read when written: the blobs are never all in memory, nor any one whole."""
+    found: dict[str, Iterator[bytes]] = {}
+    rows = db.session.execute(
+        select(
+            Asset.id, Asset.name, func.substr(Asset.data, 1, HEAD_BYTES), func.length(Asset.data)
+        ).where(Asset.post_id == post.id)
+    )
+    for asset_id, name, head, size in rows:
         try:
-            relative = target(f"/assets/{asset.id}/{asset_file_name(asset.name, asset.data)}")
+            relative = target(f"/assets/{asset_id}/{asset_file_name(name, bytes(head or b''))}")
         except UnsafePath:
             continue  # the app still serves it; the mirror only skips what it cannot name
-        found[relative] = asset.data
+        found[relative] = asset_chunks(asset_id, size or 0)
     return found
 
 

@@ -14,43 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import filecmp
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
 RECORDS = ".mirror"
 PAGE_QUERY = "page="
 
-# Magic bytes of the only files the mirror keeps under their own name: real images.
-IMAGE_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": (".png",),
-    b"\xff\xd8\xff": (".jpg", ".jpeg"),
-    b"GIF87a": (".gif",),
-    b"GIF89a": (".gif",),
-}
-
 
 class UnsafePath(ValueError):
     """A URL that cannot be stored as a file inside the mirror."""
-
-
-def image_extensions(data: bytes) -> tuple[str, ...]:
-    """The extensions a real PNG, JPEG, GIF or WebP file may carry; () for anything else."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return (".webp",)
-    for magic, extensions in IMAGE_SIGNATURES.items():
-        if data.startswith(magic):
-            return extensions
-    return ()
-
-
-def asset_file_name(name: str, data: bytes) -> str:
-    """A real image keeps its name; anything else gets `.bin`, so no server renders it."""
-    if Path(name).suffix.lower() in image_extensions(data):
-        return name
-    return name + ".bin"
 
 
 def target(path: str) -> str:
@@ -72,17 +48,27 @@ def target(path: str) -> str:
     return "/".join([*parts, f"index{page}.html"])
 
 
-def write_atomically(root: Path, relative: str, data: bytes) -> bool:
-    """Put `data` at `relative` under `root` by rename; False when it was already there."""
+def write_atomically(root: Path, relative: str, data: bytes | Iterable[bytes]) -> bool:
+    """Put `data` (bytes, or chunks of them) at `relative` under `root` by rename;
+    False when it was already there."""
     path = root / relative
-    with contextlib.suppress(OSError):
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+    if isinstance(data, bytes):
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        data = (data,)
+        compare = False  # just done, in memory
+    else:
+        compare = path.is_file()  # chunks are compared once written, never all held at once
     make_folders(root, path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            for chunk in data:
+                out.write(chunk)
+        if compare and filecmp.cmp(temporary, path, shallow=False):
+            os.unlink(temporary)
+            return False
         # mkstemp creates 0600; the web server reads these files as another user.
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from . import posts as content
 from .accounts import has_users
+from .assets import asset_chunks
 from .caching import public_page
 from .exporters import to_json, to_markdown
-from .exporting import asset_chunks
 from .extensions import db
 from .models import Asset, Post, Series, Tag, revision_tags
 from .post_page import post_view_model, render_post_page

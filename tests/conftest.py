@@ -36,18 +36,22 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
+def app_settings(tmp_path: Path, **overrides) -> dict:
+    """The settings of a test app on a fresh database in `tmp_path`, with `overrides` on top."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-" + "k" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SERVER_NAME": "blog.test",
+        "PREFERRED_URL_SCHEME": "https",
+        "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-" + "k" * 40,
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-            "SERVER_NAME": "blog.test",
-            "PREFERRED_URL_SCHEME": "https",
-            "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
-        }
-    )
+    app = create_app(app_settings(tmp_path))
     with app.app_context():
         upgrade()
     yield app

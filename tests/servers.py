@@ -228,6 +228,18 @@ def seeded_database(folder: Path, conversations: int = 2) -> tuple[Path, dict[st
     return database, env
 
 
+def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """gunicorn with the production configuration in `env`, its output written to `log`."""
+    with log.open("w") as sink:
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @contextmanager
 def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
     """gunicorn with the production configuration, two workers, on a free loopback port."""
@@ -235,14 +247,7 @@ def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
     port = free_port()
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
     log = folder / "gunicorn.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_gunicorn(env, log)
     try:
         wait_until_serving(process, port, log, time.monotonic() + 30)
         yield Server(process, port, env, log)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from blog import posts as content
-from blog.exporting import ASSET_SLICE, export_static
+from blog.assets import ASSET_SLICE
+from blog.exporting import export_static
 from blog.extensions import db
 from blog.importers.base import ImportFormatError
 from blog.importing import import_file

@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.servers import (
-    BIN,
-    GUNICORN_CONF,
     ROOT,
     Browser,
     flask,
     free_port,
     server_env,
+    start_gunicorn,
     stop,
     wait_until_serving,
 )
@@ -188,14 +187,7 @@ def test_gunicorn_prints_the_setup_token_when_ready_before_any_request(tmp_path)
     port = free_port()
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_gunicorn(env, log)
     try:
         deadline = time.monotonic() + 60
         while not (found := TOKEN_LINE.search(log.read_text())):

@@ -12,11 +12,12 @@ from flask_migrate import upgrade
 from blog import create_app
 from blog import posts as content
 from blog.accounts import create_user
+from blog.assets import ASSET_SLICE, asset_file_name
 from blog.extensions import db
-from blog.mirror_files import UnsafePath, asset_file_name, target
+from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
 from blog.site import save_settings
-from tests.conftest import PASSWORD, database_url
+from tests.conftest import PASSWORD, app_settings, database_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 BASE = "https://blog.test"
@@ -27,17 +28,7 @@ def site(tmp_path):
     """An app with the mirror on, its owner, and helpers to change and read the site."""
     mirror = tmp_path / "mirror"
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-" + "k" * 40,
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-            "SERVER_NAME": "blog.test",
-            "PREFERRED_URL_SCHEME": "https",
-            "HUEY_SQLITE_PATH": str(tmp_path / "import-queue.sqlite3"),
-            "STATIC_MIRROR_DIR": str(mirror),
-            "SITE_URL": BASE,
-            "POSTS_PER_PAGE": 2,
-        }
+        app_settings(tmp_path, STATIC_MIRROR_DIR=str(mirror), SITE_URL=BASE, POSTS_PER_PAGE=2)
     )
     with app.app_context():
         upgrade()
@@ -236,6 +227,23 @@ def test_a_mirror_needs_the_public_address(tmp_path):
         )
 
 
+def test_a_large_image_is_mirrored_in_slices_and_left_alone_when_unchanged(site):
+    post_id = site.make("Large image", status=None)
+    data = PNG + bytes(range(256)) * (3 * ASSET_SLICE // 256)
+    with site.app.app_context():
+        image = Asset(post_id=post_id, name="big.png", mime_type="image/png", data=data)
+        db.session.add(image)
+        db.session.commit()
+        content.publish(site.post(post_id), confirmed=True, mark_reviewed=True)
+        image_id = image.id
+    path = site.mirror / "assets" / str(image_id) / "big.png"
+    assert path.read_bytes() == data
+    before = path.stat().st_ino
+    result = site.app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_ino == before
+
+
 def test_files_are_readable_by_the_proxy_under_the_services_umask(site):
     previous = os.umask(0o077)
     try:
@@ -247,3 +255,28 @@ def test_files_are_readable_by_the_proxy_under_the_services_umask(site):
     assert stat.S_IMODE(page.stat().st_mode) == 0o644
     assert stat.S_IMODE(page.parent.stat().st_mode) == 0o755
     assert stat.S_IMODE(site.mirror.stat().st_mode) == 0o755
+
+
+def test_the_mirror_works_with_only_the_public_host_trusted(tmp_path):
+    """Production sets no SERVER_NAME and trusts only the site's host, not `localhost`."""
+    settings = app_settings(
+        tmp_path,
+        STATIC_MIRROR_DIR=str(tmp_path / "mirror"),
+        SITE_URL="https://blog.example.org",
+        TRUSTED_HOSTS="blog.example.org",
+    )
+    del settings["SERVER_NAME"]
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        post = content.create_post(None, "Trusted host")
+        content.add_turn(post, "user", source="A question?")
+        content.add_turn(post, "assistant", source="An answer.")
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+    assert (tmp_path / "mirror" / "posts" / slug / "index.html").is_file()
+    result = app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

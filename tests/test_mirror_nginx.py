@@ -18,14 +18,12 @@ import pytest
 
 from tests import nginx
 from tests.servers import (
-    BIN,
-    GUNICORN_CONF,
     PASSWORD,
-    ROOT,
     Browser,
     flask,
     free_port,
     server_env,
+    start_gunicorn,
     stop,
     wait_until_serving,
     write_chatgpt_export,
@@ -99,14 +97,7 @@ def running_stack(folder: Path) -> Iterator[Stack]:
         GUNICORN_THREADS="1",
         GUNICORN_ACCESS_LOG=str(app_log),
     )
-    with (folder / "gunicorn.log").open("w") as sink:
-        app = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    app = start_gunicorn(env, folder / "gunicorn.log")
     try:
         wait_until_serving(app, upstream, folder / "gunicorn.log", time.monotonic() + 30)
         with nginx.running(
