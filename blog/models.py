@@ -69,6 +69,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class PostShape:
+    """What a post and its published revision (`posts.PublishedPost`) both answer from
+    their status and turns."""
+
+    @property
+    def visible_turns(self) -> list:
+        """The turns a reader sees, in order: left-out turns are not among them."""
+        return [turn for turn in self.turns if not turn.excluded]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_reachable(self) -> bool:
+        """Public or unlisted: reachable by anyone holding the link."""
+        return self.status in (Status.PUBLISHED, Status.UNLISTED)
+
+
+class TurnShape:
+    """What a turn and its published copy (`posts.PublishedTurn`) both answer from its role."""
+
+    @property
+    def is_ai(self) -> bool:
+        return self.role in AI_ROLES
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -135,7 +162,7 @@ class ImportBatch(db.Model):
         return json.loads(self.updated_ids_json or "[]")
 
 
-class Post(db.Model):
+class Post(PostShape, db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
@@ -190,22 +217,8 @@ class Post(db.Model):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
 
-    @property
-    def visible_turns(self) -> list[Turn]:
-        """The turns a reader sees, in order: left-out turns are not among them."""
-        return [turn for turn in self.turns if not turn.excluded]
 
-    @property
-    def is_public(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
-    def is_reachable(self) -> bool:
-        """Public or unlisted: reachable by anyone holding the link."""
-        return self.status in (Status.PUBLISHED, Status.UNLISTED)
-
-
-class Turn(db.Model):
+class Turn(TurnShape, db.Model):
     __tablename__ = "turns"
     __table_args__ = (Index("ix_turns_post_position", "post_id", "position"),)
 
@@ -230,10 +243,6 @@ class Turn(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     post: Mapped[Post] = relationship(back_populates="turns")
-
-    @property
-    def is_ai(self) -> bool:
-        return self.role in AI_ROLES
 
     @property
     def edited(self) -> bool:
