@@ -67,6 +67,8 @@ class ImportReport:
     created: list[SavedPost] = field(default_factory=list)
     updated: list[SavedPost] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Turns a reader could see; the material kept hidden is told in `hidden`, not counted here
+    # (the import page's list of conversations counts the same way).
     turns: int = 0
     # Privacy and secret findings per imported post title, a warning before any publishing,
     # and what the reader repaired (an unclosed code fence closed at line N).
@@ -144,6 +146,7 @@ class ImportSave:
         self.filename = filename
         self.report = ImportReport()
         self.asset_bytes = 0
+        self.turns_read = 0  # hidden ones too, for the scan budget
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
         # HTML is never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
@@ -167,8 +170,9 @@ class ImportSave:
             return
         self.check_asset_sizes(conversation)
         rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
-        self.report.turns += len(rows)
-        scan = self.report.turns <= self.scan_budget
+        self.report.turns += visible_count(rows)
+        self.turns_read += len(rows)
+        scan = self.turns_read <= self.scan_budget
         found = visible_findings(rows) if scan else None
         pickle.dump(
             Prepared(
@@ -250,7 +254,7 @@ class ImportSave:
         if existing is not None and self.on_duplicate == "skip":
             # A repeat within the file, or a post saved meanwhile by another import.
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
-            self.report.turns -= len(item.turns)
+            self.report.turns -= visible_count(item.turns)
             return
         values = post_values(conversation, item)
         connection = db.session.connection()
@@ -337,6 +341,10 @@ def turn_row(position: int, turn: ImportedTurn) -> dict:
         "created_at": turn.created_at,
         "version": 1,
     }
+
+
+def visible_count(rows: list[dict]) -> int:
+    return sum(1 for row in rows if not row["excluded"])
 
 
 def visible_findings(rows: list[dict]) -> list[Finding]:
