@@ -28,7 +28,6 @@ from ..extensions import db
 from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from ..models import (
     Asset,
-    Dismissal,
     ImportBatch,
     Post,
     SlugRedirect,
@@ -41,6 +40,7 @@ from ..scan import Finding, scan_text
 from ..site import bump_generation
 from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
 from .details import tags_named
+from .findings import select_fingerprints
 from .rows import write_turn_rows
 from .rules import UNTITLED, fit, needs_review, rendered
 from .slugs import SlugBook, slugify
@@ -362,11 +362,7 @@ def open_findings(post_id: int, fingerprints: list[str] | None) -> int | None:
     """An updated post's open findings: its new text's, less those the author kept before."""
     if fingerprints is None:
         return None
-    dismissed = set(
-        db.session.connection()
-        .execute(select(Dismissal.fingerprint).where(Dismissal.post_id == post_id))
-        .scalars()
-    )
+    dismissed = set(db.session.connection().execute(select_fingerprints(post_id)).scalars())
     return sum(1 for fingerprint in fingerprints if fingerprint not in dismissed)
 
 
