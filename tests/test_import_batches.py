@@ -272,3 +272,20 @@ def test_the_report_counts_the_turns_a_reader_could_see_and_tells_the_hidden_apa
     assert report.hidden
     again = run_import(app, owner, data, "conversations.json")
     assert again.turns == 0 and len(again.skipped) == len(read)
+
+
+def test_a_conversation_twice_in_one_file_is_saved_once_and_reported_once(app, owner):
+    twice = export(("c1", "One", "q1"), ("c1", "One", "q1"), ("c2", "Two", "q2"))
+    for on_duplicate in ("update", "skip"):
+        with app.app_context():
+            db.session.execute(db.delete(Post))
+            db.session.commit()
+        report = run_import(app, owner, twice, "twice.json", on_duplicate=on_duplicate)
+
+        assert [p.title for p in report.created] == ["One", "Two"] and not report.updated
+        assert len(report.skipped) == 1 and "again in this file" in report.skipped[0]
+        assert report.turns == 4
+        with app.app_context():
+            batch = db.session.get(ImportBatch, report.batch_id)
+            assert (batch.created_count, batch.updated_count, batch.skipped_count) == (2, 0, 1)
+            assert batch.updated_ids == []

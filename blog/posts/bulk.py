@@ -219,6 +219,7 @@ class ImportSave:
             )
             db.session.add(self.batch)
             db.session.flush()
+            self.written: set[int] = set()
             for item in self.spooled():
                 self.write_post(item)
             self.record_batch()
@@ -229,6 +230,10 @@ class ImportSave:
             db.session.rollback()
             raise
         return self.report
+
+    def skip(self, item: Prepared, reason: str) -> None:
+        self.report.skipped.append(reason)
+        self.report.turns -= visible_count(item.turns)
 
     def record_batch(self) -> None:
         report = self.report
@@ -251,10 +256,13 @@ class ImportSave:
     def write_post(self, item: Prepared) -> None:
         conversation = item.conversation
         existing = self.known.match(conversation, item.digest)
+        if existing is not None and existing[0] in self.written:
+            # A repeat within the file: saved once, whether duplicates are skipped or updated.
+            self.skip(item, f"{conversation.title} (again in this file; saved as {existing[1]})")
+            return
         if existing is not None and self.on_duplicate == "skip":
-            # A repeat within the file, or a post saved meanwhile by another import.
-            self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
-            self.report.turns -= visible_count(item.turns)
+            # A post saved meanwhile by another import.
+            self.skip(item, f"{conversation.title} (already imported as {existing[1]})")
             return
         values = post_values(conversation, item)
         connection = db.session.connection()
@@ -284,6 +292,7 @@ class ImportSave:
             ).scalar_one()
             self.report.created.append(SavedPost(post_id, slug, item.title))
         self.known.remember(conversation, item.digest, (post_id, slug))
+        self.written.add(post_id)
         if conversation.tags:
             tag_post(post_id, conversation.tags)
         for index, turn in item.with_files.items():
