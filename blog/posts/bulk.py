@@ -11,14 +11,11 @@ so it is rendered after them.
 from __future__ import annotations
 
 import json
-import mimetypes
 import pickle
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
@@ -39,14 +36,13 @@ from ..models import (
 from ..scan import Finding, scan_text
 from ..site import bump_generation
 from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
+from .assets import store_attachments
 from .details import tags_named
 from .findings import select_fingerprints
 from .rows import write_turn_rows
 from .rules import UNTITLED, fit, needs_review, rendered
 from .slugs import SlugBook, slugify
 
-ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
-MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
 DUPLICATE_CHOICES = ("skip", "update")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -373,56 +369,6 @@ def open_findings(post_id: int, fingerprints: list[str] | None) -> int | None:
         return None
     dismissed = set(db.session.connection().execute(select_fingerprints(post_id)).scalars())
     return sum(1 for fingerprint in fingerprints if fingerprint not in dismissed)
-
-
-def store_attachments(post_id: int, turn: ImportedTurn) -> str:
-    """Save the turn's files as assets and point its Markdown at them."""
-    urls: list[str | None] = []
-    for attachment in turn.attachments:
-        if attachment.data is None:
-            urls.append(None)
-            continue
-        name = safe_asset_name(attachment.name, attachment.mime_type)
-        asset_id = (
-            db.session.connection()
-            .execute(
-                insert(Asset)
-                .values(
-                    post_id=post_id,
-                    name=name,
-                    mime_type=attachment.mime_type,
-                    data=attachment.data,
-                    created_at=utcnow(),
-                )
-                .returning(Asset.id)
-            )
-            .scalar_one()
-        )
-        urls.append(asset_path(asset_id, name))
-
-    def point(m: re.Match[str]) -> str:
-        index = int(m.group(1))
-        url = urls[index] if index < len(urls) else None
-        return f"]({url})" if url else "](#image-not-included)"
-
-    text = ATTACHMENT_REF.sub(point, turn.text)
-    # A missing file is shown as a clear placeholder, never as a broken image.
-    return MISSING_IMAGE.sub(
-        lambda m: f"*[Image not included in the export{': ' + m.group(1) if m.group(1) else ''}]*",
-        text,
-    )
-
-
-def asset_path(asset_id: int, name: str) -> str:
-    """The reader's URL of a stored asset, as a path (imports also run outside any request)."""
-    urls = current_app.url_map.bind("")
-    return urls.build("public.asset", {"asset_id": asset_id, "name": name})
-
-
-def safe_asset_name(name: str, mime_type: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")[:80] or "file"
-    extension = mimetypes.guess_extension(mime_type) or ""
-    return stem if not extension or stem.endswith(extension) else stem + extension
 
 
 def hidden_summary(conversation: ImportedConversation) -> str:
