@@ -21,6 +21,7 @@ import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -202,6 +203,9 @@ def restore(post: Post, revision: Revision) -> None:
             alternatives_json=item["alternatives_json"],
             reviewed=item["reviewed"],
             excluded=item["excluded"],
+            created_at=datetime.fromisoformat(item["created_at"])
+            if item.get("created_at")
+            else None,
         )
         # Rendered again at this save, as every write is: the renderer may have changed.
         render_turn(turn)
