@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Post, Revision, Turn
@@ -217,7 +218,7 @@ def restore(post: Post, revision: Revision) -> None:
 def rerender_revisions() -> int:
     """Render every revision's turns again from their text (after the renderer changed)."""
     count = 0
-    for revision in db.session.scalars(select(Revision)):
+    for revision in db.session.scalars(select(Revision).options(undefer(Revision.data))):
         data = json.loads(revision.data)
         for item in data["turns"]:
             turn = Turn(role=item["role"], source=item["source"])
