@@ -96,6 +96,12 @@ class TurnShape:
         return self.role in AI_ROLES
 
 
+def is_edited(turn) -> bool:
+    """True when a turn's text (a `Turn`, or a row with its columns) differs from the text it
+    arrived with."""
+    return turn.original_source is not None and turn.source != turn.original_source
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -247,7 +253,7 @@ class Turn(TurnShape, db.Model):
     @property
     def edited(self) -> bool:
         """True when the author changed an imported AI turn's text."""
-        return self.original_source is not None and self.source != self.original_source
+        return is_edited(self)
 
     @property
     def alternatives(self) -> list[str]:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..extensions import db
-from ..models import Post, Revision, Turn
+from ..models import Post, Revision, Turn, is_edited
 from ..vocabulary import ROLE_LABELS
 from .details import set_series, tags_named, touch
 from .errors import ContentError
@@ -63,7 +63,7 @@ def snapshot_data(post, turns: Iterable, tags: Iterable, series) -> dict:
             "excluded": bool(t.excluded),
             "reviewed": bool(t.reviewed),
             "original_source": t.original_source,
-            "edited": t.original_source is not None and t.source != t.original_source,
+            "edited": is_edited(t),
             "alternatives_json": t.alternatives_json or "[]",
             "created_at": iso(t.created_at),
         }
