@@ -30,6 +30,9 @@ PROGRESS_EVERY = 50  # conversations between progress writes
 ACTIVE = ("reading", "saving")
 # A job may run for its time limit; past that plus this margin, nothing is still working on it.
 GRACE_SECONDS = 60
+# An upload read but never chosen from is deleted after this long: it may hold private
+# conversations, and nothing else would ever remove it.
+CHOICE_WAIT_SECONDS = 24 * 60 * 60
 
 
 class UploadError(ValueError):
@@ -116,6 +119,7 @@ def fail(job_id: int, message: str) -> None:
         return
     job.status = "failed"
     job.message = message
+    job.listing_json = "[]"  # the conversations' titles go with the upload
     job.updated_at = utcnow()
     db.session.commit()
     remove_upload(Path(job.path))
@@ -140,8 +144,19 @@ def stale_message() -> str:
     )
 
 
+def unchosen_before() -> object:
+    return utcnow() - timedelta(seconds=CHOICE_WAIT_SECONDS)
+
+
+UNCHOSEN_MESSAGE = (
+    "No conversations were chosen from this upload within a day, so it was deleted "
+    "(it may hold private conversations). Upload the file again to import from it."
+)
+
+
 def sweep_stale() -> int:
-    """Fail every job that has shown no sign of life for longer than its limit; how many."""
+    """Fail every job that has shown no sign of life for longer than its limit, and every
+    upload left unchosen past a day; how many."""
     stale = list(
         db.session.scalars(
             select(ImportJob.id).where(
@@ -151,13 +166,25 @@ def sweep_stale() -> int:
     )
     for job_id in stale:
         fail(job_id, stale_message())
-    return len(stale)
+    unchosen = list(
+        db.session.scalars(
+            select(ImportJob.id).where(
+                ImportJob.status == "listed", ImportJob.updated_at < unchosen_before()
+            )
+        )
+    )
+    for job_id in unchosen:
+        fail(job_id, UNCHOSEN_MESSAGE)
+    return len(stale) + len(unchosen)
 
 
 def fail_if_stale(job: ImportJob) -> None:
-    """The page's own check, so a job never shows as running after its worker is gone."""
+    """The page's own check, so a job never shows as running after its worker is gone, nor
+    offers a choice from an upload the sweep is about to delete."""
     if job.status in ACTIVE and job.updated_at < stale_before():
         fail(job.id, stale_message())
+    elif job.status == "listed" and job.updated_at < unchosen_before():
+        fail(job.id, UNCHOSEN_MESSAGE)
         db.session.refresh(job)
 
 

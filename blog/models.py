@@ -69,6 +69,39 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class PostShape:
+    """What a post and its published revision (`posts.PublishedPost`) both answer from
+    their status and turns."""
+
+    @property
+    def visible_turns(self) -> list:
+        """The turns a reader sees, in order: left-out turns are not among them."""
+        return [turn for turn in self.turns if not turn.excluded]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_reachable(self) -> bool:
+        """Public or unlisted: reachable by anyone holding the link."""
+        return self.status in (Status.PUBLISHED, Status.UNLISTED)
+
+
+class TurnShape:
+    """What a turn and its published copy (`posts.PublishedTurn`) both answer from its role."""
+
+    @property
+    def is_ai(self) -> bool:
+        return self.role in AI_ROLES
+
+
+def is_edited(turn) -> bool:
+    """True when a turn's text (a `Turn`, or a row with its columns) differs from the text it
+    arrived with."""
+    return turn.original_source is not None and turn.source != turn.original_source
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -135,7 +168,7 @@ class ImportBatch(db.Model):
         return json.loads(self.updated_ids_json or "[]")
 
 
-class Post(db.Model):
+class Post(PostShape, db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
@@ -190,22 +223,8 @@ class Post(db.Model):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
 
-    @property
-    def visible_turns(self) -> list[Turn]:
-        """The turns a reader sees, in order: left-out turns are not among them."""
-        return [turn for turn in self.turns if not turn.excluded]
 
-    @property
-    def is_public(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
-    def is_reachable(self) -> bool:
-        """Public or unlisted: reachable by anyone holding the link."""
-        return self.status in (Status.PUBLISHED, Status.UNLISTED)
-
-
-class Turn(db.Model):
+class Turn(TurnShape, db.Model):
     __tablename__ = "turns"
     __table_args__ = (Index("ix_turns_post_position", "post_id", "position"),)
 
@@ -232,13 +251,9 @@ class Turn(db.Model):
     post: Mapped[Post] = relationship(back_populates="turns")
 
     @property
-    def is_ai(self) -> bool:
-        return self.role in AI_ROLES
-
-    @property
     def edited(self) -> bool:
         """True when the author changed an imported AI turn's text."""
-        return self.original_source is not None and self.source != self.original_source
+        return is_edited(self)
 
     @property
     def alternatives(self) -> list[str]:

@@ -40,7 +40,7 @@ def open_findings(post: Post) -> list[TurnFinding]:
 
 
 def dismiss_finding(post: Post, fingerprint: str, kind: str, reason: str) -> None:
-    """Keep a finding deliberately, recording why."""
+    """Keep a finding deliberately, recording why (the caller counts the findings and commits)."""
     reason = reason.strip()
     if not reason:
         raise ValueError("Say why this finding may stay (for example: “a public support address”).")
@@ -53,4 +53,3 @@ def dismiss_finding(post: Post, fingerprint: str, kind: str, reason: str) -> Non
         )
     else:
         existing.reason = reason
-    db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from blog import posts as content
 from blog.extensions import db
 from blog.models import Asset, Post
-from blog.posts.images import placeholders
+from blog.posts.assets import placeholders
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

@@ -4,11 +4,13 @@ commands over many posts."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
 from blog import posts
 from blog.extensions import db
+from blog.importers.detect import read_conversations
 from blog.importing import import_file
 from blog.models import ImportBatch, Post, Turn, User
 
@@ -256,3 +258,34 @@ def test_the_upgrade_counts_the_findings_of_existing_posts(app, make_post):
         downgrade(revision="0003_turn_plain_text")
         upgrade()
         assert db.session.get(Post, post_id).findings == 2
+
+
+def test_the_report_counts_the_turns_a_reader_could_see_and_tells_the_hidden_apart(app, owner):
+    data = (Path(__file__).parent / "fixtures" / "chatgpt_conversations.json").read_bytes()
+    read = list(read_conversations(data, "conversations.json"))
+    visible = sum(1 for c in read for t in c.turns if not t.hidden)
+    assert visible < sum(len(c.turns) for c in read)  # the fixture has hidden material
+
+    report = run_import(app, owner, data, "conversations.json")
+
+    assert report.turns == visible
+    assert report.hidden
+    again = run_import(app, owner, data, "conversations.json")
+    assert again.turns == 0 and len(again.skipped) == len(read)
+
+
+def test_a_conversation_twice_in_one_file_is_saved_once_and_reported_once(app, owner):
+    twice = export(("c1", "One", "q1"), ("c1", "One", "q1"), ("c2", "Two", "q2"))
+    for on_duplicate in ("update", "skip"):
+        with app.app_context():
+            db.session.execute(db.delete(Post))
+            db.session.commit()
+        report = run_import(app, owner, twice, "twice.json", on_duplicate=on_duplicate)
+
+        assert [p.title for p in report.created] == ["One", "Two"] and not report.updated
+        assert len(report.skipped) == 1 and "again in this file" in report.skipped[0]
+        assert report.turns == 4
+        with app.app_context():
+            batch = db.session.get(ImportBatch, report.batch_id)
+            assert (batch.created_count, batch.updated_count, batch.skipped_count) == (2, 0, 1)
+            assert batch.updated_ids == []

@@ -65,6 +65,25 @@ def test_a_job_without_sign_of_life_past_its_limit_is_swept_as_failed(app, autho
     assert job(app, stale).status == "failed" and job(app, fresh).status == "listed"
 
 
+def test_an_upload_left_unchosen_for_a_day_is_deleted_with_its_listing(app, author):
+    old, recent = token_of(upload(author)), token_of(upload(author))
+    run_queued(app)
+    assert job(app, old).status == job(app, recent).status == "listed"
+    age(app, old, import_jobs.CHOICE_WAIT_SECONDS + 1)
+    with app.app_context():
+        app.extensions["import_queue"].sweep.call_local()
+    swept = job(app, old)
+    assert swept.status == "failed" and "Upload the file again" in swept.message
+    assert not Path(swept.path).exists() and swept.listing_json == "[]"
+    assert job(app, recent).status == "listed" and Path(job(app, recent).path).exists()
+
+    # The page says so too, before the sweep comes round.
+    age(app, recent, import_jobs.CHOICE_WAIT_SECONDS + 1)
+    page = author.get(f"/studio/import/{recent}").get_data(as_text=True)
+    assert "Not imported" in page and "within a day" in page
+    assert not Path(job(app, recent).path).exists()
+
+
 def test_the_page_reports_a_stale_job_as_failed_with_its_reason(app, author):
     token = token_of(upload(author))
     age(app, token, app.config["IMPORT_TIME_LIMIT_SECONDS"] + import_jobs.GRACE_SECONDS + 1)

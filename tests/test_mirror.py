@@ -162,6 +162,18 @@ def test_neighbours_link_to_each_other_once_the_middle_post_goes(site):
         assert site.file(f"posts/{slug}/index.html") == site.live(f"/posts/{slug}")
 
 
+def test_deleting_published_posts_in_bulk_removes_their_files(site):
+    kept, gone = site.make("Kept"), site.make("Gone")
+    with site.app.app_context():
+        slug = site.post(gone).slug
+        content.delete_posts(content.listed([gone]), include_published=True)
+    assert not (site.mirror / "posts" / slug).exists()
+    assert b"Gone" not in site.file("index.html")
+    assert site.file("index.html") == site.live("/")
+    with site.app.app_context():
+        assert (site.mirror / "posts" / site.post(kept).slug / "index.html").is_file()
+
+
 def test_unlisted_posts_are_mirrored_but_never_listed(site):
     post_id = site.make("By link only", status="unlisted")
     with site.app.app_context():

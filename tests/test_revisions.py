@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -246,6 +247,18 @@ def test_restore_loads_a_revision_and_update_publishes_it(app, author, published
     update(author, published, note="Back to the first answer")
     page = reader.get(f"/posts/{slug}").get_data(as_text=True)
     assert "oldword" in page and "newword" not in page and "Old title" in page
+
+
+def test_restore_keeps_each_turns_time(app, published):
+    with app.app_context():
+        post = db.session.get(Post, published)
+        when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+        post.turns[0].created_at = when
+        post.title = "With a time"
+        db.session.commit()
+        content.publish(post, confirmed=True, note="with a time")
+        content.restore(post, content.revisions_of(post)[0])
+        assert db.session.get(Post, published).turns[0].created_at == when
 
 
 def test_restore_refuses_another_posts_revision(app, author, published, make_post):

@@ -6,6 +6,7 @@ only ever read stored HTML. Callers use the names below (`from blog import posts
 
 from __future__ import annotations
 
+from .assets import placeholders
 from .batches import UndoPlan, get_batch, recent_batches, undo_import, undo_plan
 from .bulk import DUPLICATE_CHOICES, ImportReport, ImportSave, KnownPosts, SavedPost
 from .details import (
@@ -32,7 +33,7 @@ from .editing import (
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
 from .findings import count_findings, keep_finding
-from .images import ImageRefused, placeholders, store_image
+from .images import ImageRefused, store_image
 from .listing import Filters, PageNotFound, dashboard_page, filter_choices
 from .published import PublishedPost, PublishedTurn, published_view
 from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish

@@ -11,14 +11,11 @@ so it is rendered after them.
 from __future__ import annotations
 
 import json
-import mimetypes
 import pickle
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
@@ -28,7 +25,6 @@ from ..extensions import db
 from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
 from ..models import (
     Asset,
-    Dismissal,
     ImportBatch,
     Post,
     SlugRedirect,
@@ -40,13 +36,13 @@ from ..models import (
 from ..scan import Finding, scan_text
 from ..site import bump_generation
 from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
+from .assets import store_attachments
 from .details import tags_named
+from .findings import select_fingerprints
 from .rows import write_turn_rows
 from .rules import UNTITLED, fit, needs_review, rendered
 from .slugs import SlugBook, slugify
 
-ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
-MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
 DUPLICATE_CHOICES = ("skip", "update")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -67,6 +63,8 @@ class ImportReport:
     created: list[SavedPost] = field(default_factory=list)
     updated: list[SavedPost] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Turns a reader could see; the material kept hidden is told in `hidden`, not counted here
+    # (the import page's list of conversations counts the same way).
     turns: int = 0
     # Privacy and secret findings per imported post title, a warning before any publishing,
     # and what the reader repaired (an unclosed code fence closed at line N).
@@ -144,6 +142,7 @@ class ImportSave:
         self.filename = filename
         self.report = ImportReport()
         self.asset_bytes = 0
+        self.turns_read = 0  # hidden ones too, for the scan budget
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
         # HTML is never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
@@ -167,8 +166,9 @@ class ImportSave:
             return
         self.check_asset_sizes(conversation)
         rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
-        self.report.turns += len(rows)
-        scan = self.report.turns <= self.scan_budget
+        self.report.turns += visible_count(rows)
+        self.turns_read += len(rows)
+        scan = self.turns_read <= self.scan_budget
         found = visible_findings(rows) if scan else None
         pickle.dump(
             Prepared(
@@ -215,6 +215,7 @@ class ImportSave:
             )
             db.session.add(self.batch)
             db.session.flush()
+            self.written: set[int] = set()
             for item in self.spooled():
                 self.write_post(item)
             self.record_batch()
@@ -225,6 +226,10 @@ class ImportSave:
             db.session.rollback()
             raise
         return self.report
+
+    def skip(self, item: Prepared, reason: str) -> None:
+        self.report.skipped.append(reason)
+        self.report.turns -= visible_count(item.turns)
 
     def record_batch(self) -> None:
         report = self.report
@@ -247,10 +252,13 @@ class ImportSave:
     def write_post(self, item: Prepared) -> None:
         conversation = item.conversation
         existing = self.known.match(conversation, item.digest)
+        if existing is not None and existing[0] in self.written:
+            # A repeat within the file: saved once, whether duplicates are skipped or updated.
+            self.skip(item, f"{conversation.title} (again in this file; saved as {existing[1]})")
+            return
         if existing is not None and self.on_duplicate == "skip":
-            # A repeat within the file, or a post saved meanwhile by another import.
-            self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
-            self.report.turns -= len(item.turns)
+            # A post saved meanwhile by another import.
+            self.skip(item, f"{conversation.title} (already imported as {existing[1]})")
             return
         values = post_values(conversation, item)
         connection = db.session.connection()
@@ -280,6 +288,7 @@ class ImportSave:
             ).scalar_one()
             self.report.created.append(SavedPost(post_id, slug, item.title))
         self.known.remember(conversation, item.digest, (post_id, slug))
+        self.written.add(post_id)
         if conversation.tags:
             tag_post(post_id, conversation.tags)
         for index, turn in item.with_files.items():
@@ -339,6 +348,10 @@ def turn_row(position: int, turn: ImportedTurn) -> dict:
     }
 
 
+def visible_count(rows: list[dict]) -> int:
+    return sum(1 for row in rows if not row["excluded"])
+
+
 def visible_findings(rows: list[dict]) -> list[Finding]:
     """The privacy findings in the visible turns."""
     return [finding for row in rows if not row["excluded"] for finding in scan_text(row["source"])]
@@ -354,62 +367,8 @@ def open_findings(post_id: int, fingerprints: list[str] | None) -> int | None:
     """An updated post's open findings: its new text's, less those the author kept before."""
     if fingerprints is None:
         return None
-    dismissed = set(
-        db.session.connection()
-        .execute(select(Dismissal.fingerprint).where(Dismissal.post_id == post_id))
-        .scalars()
-    )
+    dismissed = set(db.session.connection().execute(select_fingerprints(post_id)).scalars())
     return sum(1 for fingerprint in fingerprints if fingerprint not in dismissed)
-
-
-def store_attachments(post_id: int, turn: ImportedTurn) -> str:
-    """Save the turn's files as assets and point its Markdown at them."""
-    urls: list[str | None] = []
-    for attachment in turn.attachments:
-        if attachment.data is None:
-            urls.append(None)
-            continue
-        name = safe_asset_name(attachment.name, attachment.mime_type)
-        asset_id = (
-            db.session.connection()
-            .execute(
-                insert(Asset)
-                .values(
-                    post_id=post_id,
-                    name=name,
-                    mime_type=attachment.mime_type,
-                    data=attachment.data,
-                    created_at=utcnow(),
-                )
-                .returning(Asset.id)
-            )
-            .scalar_one()
-        )
-        urls.append(asset_path(asset_id, name))
-
-    def point(m: re.Match[str]) -> str:
-        index = int(m.group(1))
-        url = urls[index] if index < len(urls) else None
-        return f"]({url})" if url else "](#image-not-included)"
-
-    text = ATTACHMENT_REF.sub(point, turn.text)
-    # A missing file is shown as a clear placeholder, never as a broken image.
-    return MISSING_IMAGE.sub(
-        lambda m: f"*[Image not included in the export{': ' + m.group(1) if m.group(1) else ''}]*",
-        text,
-    )
-
-
-def asset_path(asset_id: int, name: str) -> str:
-    """The reader's URL of a stored asset, as a path (imports also run outside any request)."""
-    urls = current_app.url_map.bind("")
-    return urls.build("public.asset", {"asset_id": asset_id, "name": name})
-
-
-def safe_asset_name(name: str, mime_type: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")[:80] or "file"
-    extension = mimetypes.guess_extension(mime_type) or ""
-    return stem if not extension or stem.endswith(extension) else stem + extension
 
 
 def hidden_summary(conversation: ImportedConversation) -> str:

@@ -87,4 +87,4 @@ def keep_finding(post: Post, fingerprint: str, kind: str, reason: str) -> None:
     """Keep a finding on purpose, with the reason, and count the post's open findings again."""
     dismiss_finding(post, fingerprint, kind, reason)
     count_findings(post)
-    db.session.commit()
+    db.session.commit()  # the kept finding and the new count together

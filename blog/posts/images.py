@@ -18,7 +18,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..extensions import db
 from ..models import Asset, Post, utcnow
-from .bulk import asset_path, safe_asset_name
+from .assets import asset_path, safe_asset_name
 from .errors import ContentError
 
 # Pillow format name → the type it is stored and served as.
@@ -29,7 +29,6 @@ UPLOAD_FORMATS = {
     "WEBP": "image/webp",
 }
 ACCEPTED = "PNG, JPEG, GIF or WebP"
-PLACEHOLDER = re.compile(r"\*\[Image not included in the export(?:: ([^\]\n]*))?\]\*")
 SVG_START = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE svg|<svg)", re.I | re.S
 )
@@ -68,11 +67,6 @@ class StoredImage:
     asset_id: int
     url: str
     markdown: str
-
-
-def placeholders(source: str) -> list[tuple[str, str]]:
-    """The "image not included" placeholders in a turn's text: (exact text, image name)."""
-    return [(m.group(0), m.group(1) or "") for m in PLACEHOLDER.finditer(source)]
 
 
 def clean_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanImage:

@@ -15,12 +15,12 @@ from functools import cached_property
 from sqlalchemy import delete, insert
 
 from ..extensions import db
-from ..models import Post, Revision, search_entries
-from ..vocabulary import AI_ROLES, Status
+from ..models import Post, PostShape, Revision, TurnShape, search_entries
+from ..vocabulary import Status
 
 
 @dataclass(frozen=True)
-class PublishedTurn:
+class PublishedTurn(TurnShape):
     """One turn as it was published: stored HTML and plain text, never rendered on read."""
 
     id: int
@@ -39,10 +39,6 @@ class PublishedTurn:
     created_at: datetime | None = None
     alternatives: list = field(default_factory=list)
 
-    @property
-    def is_ai(self) -> bool:
-        return self.role in AI_ROLES
-
 
 @dataclass(frozen=True)
 class Named:
@@ -56,7 +52,7 @@ class Named:
         return self.name
 
 
-class PublishedPost:
+class PublishedPost(PostShape):
     """A post as readers see it: the post's address and dates, its revision's content."""
 
     def __init__(self, post: Post, revision: Revision, data: dict | None = None) -> None:
@@ -102,18 +98,6 @@ class PublishedPost:
     @cached_property
     def turns(self) -> list[PublishedTurn]:
         return [turn_from(t) for t in self.data.get("turns", [])]
-
-    @property
-    def visible_turns(self) -> list[PublishedTurn]:
-        return [turn for turn in self.turns if not turn.excluded]
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
-    def is_reachable(self) -> bool:
-        return self.status in (Status.PUBLISHED, Status.UNLISTED)
 
 
 CONTENT_FIELDS = {

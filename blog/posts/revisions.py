@@ -21,11 +21,13 @@ import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
-from ..models import Post, Revision, Turn
+from ..models import Post, Revision, Turn, is_edited
 from ..vocabulary import ROLE_LABELS
 from .details import set_series, tags_named, touch
 from .errors import ContentError
@@ -61,7 +63,7 @@ def snapshot_data(post, turns: Iterable, tags: Iterable, series) -> dict:
             "excluded": bool(t.excluded),
             "reviewed": bool(t.reviewed),
             "original_source": t.original_source,
-            "edited": t.original_source is not None and t.source != t.original_source,
+            "edited": is_edited(t),
             "alternatives_json": t.alternatives_json or "[]",
             "created_at": iso(t.created_at),
         }
@@ -202,6 +204,9 @@ def restore(post: Post, revision: Revision) -> None:
             alternatives_json=item["alternatives_json"],
             reviewed=item["reviewed"],
             excluded=item["excluded"],
+            created_at=datetime.fromisoformat(item["created_at"])
+            if item.get("created_at")
+            else None,
         )
         # Rendered again at this save, as every write is: the renderer may have changed.
         render_turn(turn)
@@ -213,7 +218,7 @@ def restore(post: Post, revision: Revision) -> None:
 def rerender_revisions() -> int:
     """Render every revision's turns again from their text (after the renderer changed)."""
     count = 0
-    for revision in db.session.scalars(select(Revision)):
+    for revision in db.session.scalars(select(Revision).options(undefer(Revision.data))):
         data = json.loads(revision.data)
         for item in data["turns"]:
             turn = Turn(role=item["role"], source=item["source"])

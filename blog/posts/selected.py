@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select, update
 
+from .. import changes
 from ..extensions import db
 from ..models import Post, Series, post_tags, utcnow
 from ..site import bump_generation
@@ -88,6 +89,8 @@ def remove(posts: list[Listed]) -> None:
     """Delete the rows (the database cascades to turns, assets, tags and redirects)."""
     if any(post.is_reachable for post in posts):
         bump_generation()
+    for post in posts:
+        changes.post_changed(post.id)  # as `delete_post` does: its public files go too
     for part in chunks([post.id for post in posts]):
         db.session.execute(delete(Post).where(Post.id.in_(part)))
     db.session.expire_all()
