@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from .vocabulary import AI_ROLES, FOLDED_ROLES, HIDDEN_MATERIAL_NOUNS, Role
 
@@ -97,8 +97,15 @@ class HowMade:
         return f"{self.label}; {self.hidden_line.lower()}" if self.hidden_line else self.label
 
 
+class Marked:
+    """What every disclosure, a post's or the site's, prints beside its sentence."""
+
+    label: ClassVar[str] = LABEL
+    license_note: ClassVar[str] = LICENSE_NOTE
+
+
 @dataclass(frozen=True)
-class PostDisclosure:
+class PostDisclosure(Marked):
     """Everything readers are told about how one post was made and by whom."""
 
     kind: str
@@ -115,16 +122,13 @@ class PostDisclosure:
         return self.models or UNNAMED_MODEL
 
     @property
-    def headline(self) -> str:
-        """One line for meta descriptions, Open Graph tags and feed summaries."""
-        return f"AI conversation with {self.model}, published by {self.author}."
-
-    @property
     def card_line(self) -> str:
         return f"AI conversation with {self.model}"
 
-    label: str = LABEL
-    license_note: str = LICENSE_NOTE
+    @property
+    def headline(self) -> str:
+        """One line for meta descriptions, Open Graph tags and feed summaries."""
+        return f"{self.card_line}, published by {self.author}."
 
     @property
     def facts_line(self) -> str:
@@ -150,7 +154,7 @@ class PostDisclosure:
 
 
 @dataclass(frozen=True)
-class SiteDisclosure:
+class SiteDisclosure(Marked):
     """What every page of the site says about AI, whatever post it shows."""
 
     author: str
@@ -167,9 +171,6 @@ class SiteDisclosure:
     def line(self) -> str:
         """The short form, for pages that show no conversation."""
         return f"Conversations here are written with AI models and published by {self.author}."
-
-    label: str = LABEL
-    license_note: str = LICENSE_NOTE
 
     @property
     def license_page_note(self) -> str:
