@@ -204,23 +204,31 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
 
 
 def how_made(post: DisclosedPost) -> HowMade:
-    """How the post was made: worked out from the turns; the author's statement where true."""
+    """How the post was made: worked out from the turns, with what the author states on top."""
     hidden = hidden_material(post.turns)
     omitted = sum(1 for t in post.turns if t.excluded and t.role in AUTHOR_OMITTABLE)
     edited = any(t.is_ai and t.edited and not t.excluded for t in post.turns)
-    if omitted and edited:
-        derived = "edited-excerpt"
-    elif omitted:
-        derived = "excerpt"
-    elif edited:
-        derived = "edited"
+    stated = post.how_made if post.how_made in STATED_KINDS else ""
+    if stated == "cowritten":
+        code = stated
     else:
-        derived = "transcript" if hidden else "verbatim"
-    code = post.how_made if post.how_made in STATED_KINDS else derived
-    if code == "verbatim" and derived != "verbatim":
-        # An author cannot call a transcript verbatim that hides or changes anything.
-        code = derived
+        # A stated kind may add what the turns cannot show (cuts or edits made before the
+        # import), never hide what they do: "verbatim" adds nothing, so it holds only if true.
+        code = kind_code(
+            cut=bool(omitted) or stated in ("excerpt", "edited-excerpt"),
+            changed=edited or stated in ("edited", "edited-excerpt"),
+            hidden=bool(hidden),
+        )
     return HowMade(code, KINDS[code][1], omitted, hidden, edited)
+
+
+def kind_code(*, cut: bool, changed: bool, hidden: bool) -> str:
+    """The kind of transcript: turns left out, AI text changed, material not shown."""
+    if cut:
+        return "edited-excerpt" if changed else "excerpt"
+    if changed:
+        return "edited"
+    return "transcript" if hidden else "verbatim"
 
 
 def hidden_material(turns: Iterable[DisclosedTurn]) -> tuple[str, ...]:
