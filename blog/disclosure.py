@@ -2,10 +2,11 @@
 a page, card, feed item, meta tag or JSON-LD prints. Pure: no database, no Flask.
 
 Decisions worth knowing:
-- "Verbatim" is said only when every message of the source is shown unaltered. Material an
-  import kept but did not show (reasoning, tool calls… see `HIDDEN_MATERIAL_NOUNS`) is told as
-  such, never as the author's omission; "omitted by the author" counts only the author's own
-  leaving-out of user, assistant and note turns.
+- "Verbatim" is said only when every message of the source is shown unaltered (a prompt the
+  author changed after the import included). Material an import kept but did not show
+  (reasoning, tool calls… see `HIDDEN_MATERIAL_NOUNS`) is told as such, never as the author's
+  omission; "omitted by the author" counts only the author's own leaving-out of user,
+  assistant and note turns.
 - The author's wording is filled in by plain substitution of `{kind}`, `{model}` and `{author}`
   in one pass, so a model or author name holding braces is printed, never interpreted.
 """
@@ -207,7 +208,8 @@ def how_made(post: DisclosedPost) -> HowMade:
     """How the post was made: worked out from the turns, with what the author states on top."""
     hidden = hidden_material(post.turns)
     omitted = sum(1 for t in post.turns if t.excluded and t.role in AUTHOR_OMITTABLE)
-    edited = any(t.is_ai and t.edited and not t.excluded for t in post.turns)
+    shown_edited = [t for t in post.turns if t.edited and not t.excluded]
+    edited = any(t.is_ai for t in shown_edited)
     stated = post.how_made if post.how_made in STATED_KINDS else ""
     if stated == "cowritten":
         code = stated
@@ -217,18 +219,19 @@ def how_made(post: DisclosedPost) -> HowMade:
         code = kind_code(
             cut=bool(omitted) or stated in ("excerpt", "edited-excerpt"),
             changed=edited or stated in ("edited", "edited-excerpt"),
-            hidden=bool(hidden),
+            # A prompt changed since the import is not "verbatim" either, though no AI text is.
+            as_is=not hidden and not shown_edited,
         )
     return HowMade(code, KINDS[code][1], omitted, hidden, edited)
 
 
-def kind_code(*, cut: bool, changed: bool, hidden: bool) -> str:
-    """The kind of transcript: turns left out, AI text changed, material not shown."""
+def kind_code(*, cut: bool, changed: bool, as_is: bool) -> str:
+    """The kind of transcript: turns left out, AI text changed, every message shown as it was."""
     if cut:
         return "edited-excerpt" if changed else "excerpt"
     if changed:
         return "edited"
-    return "transcript" if hidden else "verbatim"
+    return "verbatim" if as_is else "transcript"
 
 
 def hidden_material(turns: Iterable[DisclosedTurn]) -> tuple[str, ...]:

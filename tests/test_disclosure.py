@@ -197,3 +197,13 @@ def test_a_stated_kind_never_hides_a_cut_or_an_edit(stated, expected):
 def test_a_stated_kind_may_tell_what_the_turns_cannot_show(stated, expected):
     # Cuts or edits made before the import leave no trace in the turns; the author may say so.
     assert told(post(turn(1, "user"), turn(2, "assistant"), how_made=stated)).kind == expected
+
+
+def test_a_prompt_changed_since_the_import_is_not_verbatim():
+    changed_prompt = post(turn(1, "user", source="fixed", original="typo"), turn(2, "assistant"))
+    result = told(changed_prompt)
+    assert result.kind == "transcript"
+    assert "verbatim" not in result.sentence
+    assert told(
+        post(turn(1, "user", source="same", original="same"), turn(2, "assistant"))
+    ).kind == ("verbatim")
