@@ -67,6 +67,13 @@ def test_index_is_newest_first_and_paginated(app, client, make_post):
     assert client.get("/?page=9").status_code == 404
 
 
+def test_a_card_counts_its_turns_in_words_that_agree(client, make_post):
+    make_post("One turn", turns=[("user", "Only a prompt.")], publish=True)
+    make_post("Two turns", publish=True)
+    page = client.get("/").get_data(as_text=True)
+    assert " 1 turn ·" in page and " 2 turns ·" in page and "1 turns" not in page
+
+
 def test_rss_feed_parses_and_items_carry_disclosure_and_license(app, client, make_post):
     make_post("Feed me", [("user", "q"), ("assistant", "a <b>bold</b> & more")], publish=True)
     response = client.get("/feed.xml")
