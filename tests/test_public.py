@@ -181,3 +181,13 @@ def test_signed_in_author_gets_fresh_private_pages(app, author, make_post):
     post_id = make_post("Private view", publish=True)
     response = author.get(f"/posts/{slug_of(app, post_id)}")
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_an_unlisted_posts_tags_are_named_not_linked_to_a_missing_page(client, make_post):
+    make_post("Quiet", publish=True, status="unlisted", tags="quietonly")
+    page = client.get("/posts/quiet").get_data(as_text=True)
+    assert "Tags: quietonly" in page
+    assert 'href="/tags/quietonly"' not in page
+    assert client.get("/tags/quietonly").status_code == 404
+    make_post("Loud", publish=True, tags="loudtag")
+    assert 'href="/tags/loudtag"' in client.get("/posts/loud").get_data(as_text=True)
