@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from blog import posts as content
 from blog.extensions import db
 from blog.models import Post
 
@@ -191,3 +192,18 @@ def test_an_unlisted_posts_tags_are_named_not_linked_to_a_missing_page(client, m
     assert client.get("/tags/quietonly").status_code == 404
     make_post("Loud", publish=True, tags="loudtag")
     assert 'href="/tags/loudtag"' in client.get("/posts/loud").get_data(as_text=True)
+
+
+def test_a_prompt_changed_since_the_import_is_marked_and_the_post_is_not_verbatim(
+    app, client, make_post
+):
+    post_id = make_post("Changed prompt")
+    with app.app_context():
+        prompt = db.session.get(Post, post_id).turns[0]
+        prompt.original_source = prompt.source  # as an import records it
+        content.save_turn(prompt, "Hello, fixed?", None)
+        content.publish(db.session.get(Post, post_id), confirmed=True, mark_reviewed=True)
+    page = client.get("/posts/changed-prompt").get_data(as_text=True)
+    assert page.count('<span class="turn__edited">edited by the author</span>') == 1
+    assert "Verbatim" not in page
+    assert "edited by the author" in client.get("/feed.xml").get_data(as_text=True)
