@@ -2,10 +2,11 @@
 a page, card, feed item, meta tag or JSON-LD prints. Pure: no database, no Flask.
 
 Decisions worth knowing:
-- "Verbatim" is said only when every message of the source is shown unaltered. Material an
-  import kept but did not show (reasoning, tool calls… see `HIDDEN_MATERIAL_NOUNS`) is told as
-  such, never as the author's omission; "omitted by the author" counts only the author's own
-  leaving-out of user, assistant and note turns.
+- "Verbatim" is said only when every message of the source is shown unaltered (a prompt the
+  author changed after the import included). Material an import kept but did not show
+  (reasoning, tool calls… see `HIDDEN_MATERIAL_NOUNS`) is told as such, never as the author's
+  omission; "omitted by the author" counts only the author's own leaving-out of user,
+  assistant and note turns.
 - The author's wording is filled in by plain substitution of `{kind}`, `{model}` and `{author}`
   in one pass, so a model or author name holding braces is printed, never interpreted.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from .vocabulary import AI_ROLES, FOLDED_ROLES, HIDDEN_MATERIAL_NOUNS, Role
 
@@ -97,8 +98,15 @@ class HowMade:
         return f"{self.label}; {self.hidden_line.lower()}" if self.hidden_line else self.label
 
 
+class Marked:
+    """What every disclosure, a post's or the site's, prints beside its sentence."""
+
+    label: ClassVar[str] = LABEL
+    license_note: ClassVar[str] = LICENSE_NOTE
+
+
 @dataclass(frozen=True)
-class PostDisclosure:
+class PostDisclosure(Marked):
     """Everything readers are told about how one post was made and by whom."""
 
     kind: str
@@ -115,16 +123,13 @@ class PostDisclosure:
         return self.models or UNNAMED_MODEL
 
     @property
-    def headline(self) -> str:
-        """One line for meta descriptions, Open Graph tags and feed summaries."""
-        return f"AI conversation with {self.model}, published by {self.author}."
-
-    @property
     def card_line(self) -> str:
         return f"AI conversation with {self.model}"
 
-    label: str = LABEL
-    license_note: str = LICENSE_NOTE
+    @property
+    def headline(self) -> str:
+        """One line for meta descriptions, Open Graph tags and feed summaries."""
+        return f"{self.card_line}, published by {self.author}."
 
     @property
     def facts_line(self) -> str:
@@ -150,7 +155,7 @@ class PostDisclosure:
 
 
 @dataclass(frozen=True)
-class SiteDisclosure:
+class SiteDisclosure(Marked):
     """What every page of the site says about AI, whatever post it shows."""
 
     author: str
@@ -167,9 +172,6 @@ class SiteDisclosure:
     def line(self) -> str:
         """The short form, for pages that show no conversation."""
         return f"Conversations here are written with AI models and published by {self.author}."
-
-    label: str = LABEL
-    license_note: str = LICENSE_NOTE
 
     @property
     def license_page_note(self) -> str:
@@ -203,23 +205,33 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
 
 
 def how_made(post: DisclosedPost) -> HowMade:
-    """How the post was made: worked out from the turns; the author's statement where true."""
+    """How the post was made: worked out from the turns, with what the author states on top."""
     hidden = hidden_material(post.turns)
     omitted = sum(1 for t in post.turns if t.excluded and t.role in AUTHOR_OMITTABLE)
-    edited = any(t.is_ai and t.edited and not t.excluded for t in post.turns)
-    if omitted and edited:
-        derived = "edited-excerpt"
-    elif omitted:
-        derived = "excerpt"
-    elif edited:
-        derived = "edited"
+    shown_edited = [t for t in post.turns if t.edited and not t.excluded]
+    edited = any(t.is_ai for t in shown_edited)
+    stated = post.how_made if post.how_made in STATED_KINDS else ""
+    if stated == "cowritten":
+        code = stated
     else:
-        derived = "transcript" if hidden else "verbatim"
-    code = post.how_made if post.how_made in STATED_KINDS else derived
-    if code == "verbatim" and derived != "verbatim":
-        # An author cannot call a transcript verbatim that hides or changes anything.
-        code = derived
+        # A stated kind may add what the turns cannot show (cuts or edits made before the
+        # import), never hide what they do: "verbatim" adds nothing, so it holds only if true.
+        code = kind_code(
+            cut=bool(omitted) or stated in ("excerpt", "edited-excerpt"),
+            changed=edited or stated in ("edited", "edited-excerpt"),
+            # A prompt changed since the import is not "verbatim" either, though no AI text is.
+            as_is=not hidden and not shown_edited,
+        )
     return HowMade(code, KINDS[code][1], omitted, hidden, edited)
+
+
+def kind_code(*, cut: bool, changed: bool, as_is: bool) -> str:
+    """The kind of transcript: turns left out, AI text changed, every message shown as it was."""
+    if cut:
+        return "edited-excerpt" if changed else "excerpt"
+    if changed:
+        return "edited"
+    return "verbatim" if as_is else "transcript"
 
 
 def hidden_material(turns: Iterable[DisclosedTurn]) -> tuple[str, ...]:

@@ -63,6 +63,14 @@ def json_ld(view: dict) -> dict:
     return data
 
 
+def prompts(post: content.PublishedPost, turns: list) -> dict:
+    """The shown prompts with their turn numbers, and whether the author left any out."""
+    return {
+        "shown": [(n, t) for n, t in enumerate(turns, start=1) if t.role == Role.USER],
+        "some_left_out": any(t.excluded and t.role == Role.USER for t in post.turns),
+    }
+
+
 def render_post_page(post: content.PublishedPost, *, preview: bool = False) -> str:
     """The public template for `post`; a preview is marked as such and never indexed."""
     view = post_view_model(post)
@@ -72,6 +80,7 @@ def render_post_page(post: content.PublishedPost, *, preview: bool = False) -> s
         **view,
         view=view,
         json_ld=json_ld(view),
+        prompts=prompts(post, view["turns"]),
         preview=preview,
         series_posts=content.series_posts(series) if series else [],
         **({"previous": None, "next": None} if preview else content.neighbours(post.post)),

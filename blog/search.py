@@ -150,8 +150,11 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
     if not ranked:
         return []
     # Entries exist only for published posts; the status is checked again as readers see it.
+    # The revisions' content (each result's summary) is loaded with them, in one statement.
     found = db.session.scalars(
-        published_posts().where(Post.id.in_({p for _, p, _ in ranked})).order_by(None)
+        published_posts(with_turns=True)
+        .where(Post.id.in_({p for _, p, _ in ranked}))
+        .order_by(None)
     )
     views = {post.id: view for post in found if (view := published_view(post)) is not None}
     results: dict[int, PostResult] = {}

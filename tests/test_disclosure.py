@@ -167,3 +167,43 @@ def test_shown_material_is_folded_and_hidden_material_disclosed_everywhere(app, 
     body = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
     assert "<summary>Code</summary>" in body and "Transcript; reasoning not shown" in body
     assert "squares are n times n" not in body
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        ("excerpt", "edited-excerpt"),
+        ("edited", "edited-excerpt"),
+        ("verbatim", "edited-excerpt"),
+        ("edited-excerpt", "edited-excerpt"),
+        ("cowritten", "cowritten"),
+    ],
+)
+def test_a_stated_kind_never_hides_a_cut_or_an_edit(stated, expected):
+    cut_and_edited = post(
+        turn(1, "user"),
+        turn(2, "assistant", excluded=True),
+        turn(3, "user"),
+        turn(4, "assistant", source="better", original="first"),
+        how_made=stated,
+    )
+    assert told(cut_and_edited).kind == expected
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [("", "verbatim"), ("excerpt", "excerpt"), ("edited", "edited"), ("verbatim", "verbatim")],
+)
+def test_a_stated_kind_may_tell_what_the_turns_cannot_show(stated, expected):
+    # Cuts or edits made before the import leave no trace in the turns; the author may say so.
+    assert told(post(turn(1, "user"), turn(2, "assistant"), how_made=stated)).kind == expected
+
+
+def test_a_prompt_changed_since_the_import_is_not_verbatim():
+    changed_prompt = post(turn(1, "user", source="fixed", original="typo"), turn(2, "assistant"))
+    result = told(changed_prompt)
+    assert result.kind == "transcript"
+    assert "verbatim" not in result.sentence
+    assert told(
+        post(turn(1, "user", source="same", original="same"), turn(2, "assistant"))
+    ).kind == ("verbatim")

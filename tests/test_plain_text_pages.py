@@ -6,6 +6,7 @@ import re
 
 from flask_migrate import downgrade, upgrade
 
+from blog import posts as content
 from blog.extensions import db
 from blog.models import Post, Turn
 
@@ -76,3 +77,18 @@ def test_every_saved_turn_stores_its_plain_text_and_word_count(app, make_post):
     with app.app_context():
         turn = db.session.scalar(db.select(Turn).where(Turn.post_id == post_id))
         assert (turn.text, turn.words) == ("Two words", 2)
+
+
+def test_contents_list_counts_prompts_as_shown_when_the_author_left_some_out(
+    app, client, make_post
+):
+    post_id = make_post(title="Cut", turns=[*conversation(), ("user", "A fifth prompt.")])
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        content.set_excluded(post.turns[-1], True)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+    page = client.get("/posts/cut").get_data(as_text=True)
+    assert "The 4 prompts shown here" in page
+    assert "prompts in this conversation" not in page
+    make_post(title="Whole", turns=conversation(), publish=True)
+    assert "The 4 prompts in this conversation" in client.get("/posts/whole").get_data(as_text=True)

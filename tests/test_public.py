@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from blog import posts as content
 from blog.extensions import db
 from blog.models import Post
 
@@ -65,6 +66,13 @@ def test_index_is_newest_first_and_paginated(app, client, make_post):
     second = client.get("/?page=2").get_data(as_text=True)
     assert "Post number 0" in second
     assert client.get("/?page=9").status_code == 404
+
+
+def test_a_card_counts_its_turns_in_words_that_agree(client, make_post):
+    make_post("One turn", turns=[("user", "Only a prompt.")], publish=True)
+    make_post("Two turns", publish=True)
+    page = client.get("/").get_data(as_text=True)
+    assert " 1 turn ·" in page and " 2 turns ·" in page and "1 turns" not in page
 
 
 def test_rss_feed_parses_and_items_carry_disclosure_and_license(app, client, make_post):
@@ -174,3 +182,28 @@ def test_signed_in_author_gets_fresh_private_pages(app, author, make_post):
     post_id = make_post("Private view", publish=True)
     response = author.get(f"/posts/{slug_of(app, post_id)}")
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_an_unlisted_posts_tags_are_named_not_linked_to_a_missing_page(client, make_post):
+    make_post("Quiet", publish=True, status="unlisted", tags="quietonly")
+    page = client.get("/posts/quiet").get_data(as_text=True)
+    assert "Tags: quietonly" in page
+    assert 'href="/tags/quietonly"' not in page
+    assert client.get("/tags/quietonly").status_code == 404
+    make_post("Loud", publish=True, tags="loudtag")
+    assert 'href="/tags/loudtag"' in client.get("/posts/loud").get_data(as_text=True)
+
+
+def test_a_prompt_changed_since_the_import_is_marked_and_the_post_is_not_verbatim(
+    app, client, make_post
+):
+    post_id = make_post("Changed prompt")
+    with app.app_context():
+        prompt = db.session.get(Post, post_id).turns[0]
+        prompt.original_source = prompt.source  # as an import records it
+        content.save_turn(prompt, "Hello, fixed?", None)
+        content.publish(db.session.get(Post, post_id), confirmed=True, mark_reviewed=True)
+    page = client.get("/posts/changed-prompt").get_data(as_text=True)
+    assert page.count('<span class="turn__edited">edited by the author</span>') == 1
+    assert "Verbatim" not in page
+    assert "edited by the author" in client.get("/feed.xml").get_data(as_text=True)

@@ -10,6 +10,7 @@ from blog import posts as content
 from blog.extensions import db
 from blog.models import Post
 from blog.search import fts5_query, highlight
+from tests.test_architecture import statements
 
 RESULT = re.compile(r'<article class="result">(.*?)</article>', re.S)
 SNIPPET = re.compile(r'<span class="result__snippet">(.*?)</span>', re.S)
@@ -125,3 +126,16 @@ def test_short_prefixes_are_searched_as_words():
 def test_odd_queries_answer_200(client, make_post, query):
     make_post(title="Something", turns=[("user", "abcdef words")], publish=True)
     assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_a_search_runs_the_same_statements_for_two_results_as_for_six(app, client, make_post):
+    def counted(query: str) -> int:
+        with statements(app) as seen:
+            assert len(results(client, query)) in (2, 6)
+        return len(seen)
+
+    for n in range(6):
+        word = "fewword manyword" if n < 2 else "manyword"
+        make_post(f"Post {n}", turns=[("user", word)], publish=True, summary=f"About {n}")
+    results(client, "nothing")  # the first request's own statements (settings, the cache)
+    assert counted("fewword") == counted("manyword")

@@ -221,3 +221,44 @@ def test_on_a_phone_the_first_turn_starts_within_a_screen_and_a_half(
         expect(details.locator(".ai-disclosure__facts")).to_be_visible()
     finally:
         context.close()
+
+
+LONG_WORD = "x" * 150
+
+
+def test_on_a_phone_no_reader_page_scrolls_sideways(browser, live_server, live_app):
+    """A long tag or a long pasted search term wraps; code blocks scroll in their own box."""
+    from blog import posts as content
+    from blog.extensions import db
+    from blog.models import Post
+
+    post_id = import_draft(live_app, LONG_CONVERSATION, LONG_CONVERSATION.name)
+    with live_app.app_context():
+        tags = f"servers, averyveryverylongtagnamewithoutanyspaces{LONG_WORD[:20]}"
+        content.update_post(db.session.get(Post, post_id), {"tags": tags}, None)
+    slug = publish_post(live_app, post_id)
+    context = browser.new_context(
+        base_url=live_server.base_url, viewport={"width": 390, "height": 844}
+    )
+    paths = [
+        "/",
+        f"/posts/{slug}",
+        f"/search?q={SEARCH_WORD}",
+        f"/search?q={LONG_WORD}",
+        "/tags",
+        "/tags/servers",
+        "/about",
+        "/archive",
+        "/license",
+        "/login",
+        f"/no-such-page-{LONG_WORD}",
+    ]
+    try:
+        page = context.new_page()
+        widths = {}
+        for path in paths:
+            page.goto(path)
+            widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        assert {path: width for path, width in widths.items() if width > 390} == {}
+    finally:
+        context.close()
