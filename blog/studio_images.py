@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from flask_login import login_required
+from flask import abort, current_app, jsonify, request
 
 from . import posts as content
 from .extensions import db
 from .models import Post
+from .studio_common import studio_blueprint
 
-bp = Blueprint("studio_images", __name__, url_prefix="/studio/posts")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Uploading is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+bp = studio_blueprint("studio_images", __name__, "/studio/posts")
 
 
 @bp.app_template_filter("image_placeholders")

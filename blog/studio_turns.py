@@ -9,8 +9,7 @@ form (no JavaScript) gets flash + redirect back to the turn.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
-from flask_login import login_required
+from flask import flash, redirect, request, url_for
 
 from . import posts as content
 from .editor import (
@@ -25,22 +24,10 @@ from .editor import (
 )
 from .extensions import db
 from .models import Post
+from .studio_common import studio_blueprint
 from .vocabulary import Role
 
-bp = Blueprint("studio_turns", __name__, url_prefix="/studio/posts/<int:post_id>")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Editing turns is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("HX-Request")
-    return response
+bp = studio_blueprint("studio_turns", __name__, "/studio/posts/<int:post_id>")
 
 
 @bp.errorhandler(content.ContentError)
