@@ -85,7 +85,6 @@ def edit_post(post_id: int):
     return render_template(
         "studio/edit.html",
         title_warning=content.title_warning(post),
-        staged=content.has_staged_changes(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
         **turn_context(post),
