@@ -15,7 +15,7 @@ from flask import (
 )
 
 from . import posts as content
-from .extensions import db
+from .editor import load_post
 from .models import Post
 from .post_page import render_post_page
 from .studio_common import studio_blueprint
@@ -23,13 +23,6 @@ from .studio_common import studio_blueprint
 bp = studio_blueprint("studio_revisions", __name__, "/studio/posts/<int:post_id>")
 
 WORKING = "working"
-
-
-def load_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
 
 
 @bp.get("/preview")

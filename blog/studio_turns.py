@@ -3,7 +3,8 @@ alternatives and privacy findings.
 
 Each action answers htmx with only what changed: the turn (or the two turns a move swaps, or
 the new turn open in its editor), and, out of band, the numbers of the turns after it, the
-review count and the publish status, so the author keeps their place on a long post. A plain
+review count, the publish status and (for a published post) the staged-changes notice, so the
+author keeps their place on a long post. A plain
 form (no JavaScript) gets flash + redirect back to the turn.
 """
 
