@@ -46,7 +46,7 @@ def turn_anchor(turn: Turn) -> str:
 
 
 def turn_context(post: Post, findings: list | None = None) -> dict:
-    """What the turn partials and the publish status need, from one privacy scan."""
+    """What the turn partials, the publish status and the staged notice need (one privacy scan)."""
     if findings is None:
         findings = findings_for(post)
     by_turn: dict[int, list] = {}
@@ -59,6 +59,7 @@ def turn_context(post: Post, findings: list | None = None) -> dict:
         "problems": content.publish_problems(post, findings),
         "unreviewed": content.unreviewed_turns(post),
         "ai_turn_count": sum(1 for turn in post.visible_turns if turn.is_ai),
+        "staged": content.has_staged_changes(post),
     }
 
 

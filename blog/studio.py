@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -15,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from . import disclosure
 from . import posts as content
@@ -23,22 +22,10 @@ from .editor import Change, editor_url, fragments, is_htmx, load_post, load_turn
 from .exporting import export_zip
 from .extensions import db
 from .site import SettingsError, load_settings, save_settings
+from .studio_common import studio_blueprint
 from .vocabulary import ROLES, Role, Status
 
-bp = Blueprint("studio", __name__, url_prefix="/studio")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every studio page is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("HX-Request")
-    return response
+bp = studio_blueprint("studio", __name__, "/studio")
 
 
 @bp.errorhandler(content.ContentError)
@@ -98,7 +85,6 @@ def edit_post(post_id: int):
     return render_template(
         "studio/edit.html",
         title_warning=content.title_warning(post),
-        staged=content.has_staged_changes(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
         **turn_context(post),

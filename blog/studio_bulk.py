@@ -3,27 +3,15 @@ is shown on a confirmation page (a read-only GET) before a POST does it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from . import posts as content
 from .extensions import db
+from .studio_common import studio_blueprint
 
-bp = Blueprint("studio_bulk", __name__, url_prefix="/studio")
+bp = studio_blueprint("studio_bulk", __name__, "/studio")
 
 VERBS = {"delete": "Delete", "tag": "Add the tag", "series": "Add to the series"}
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Bulk changes are for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.errorhandler(content.ContentError)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from flask_login import login_required
+from flask import current_app, jsonify, request
 
 from . import posts as content
+from .editor import load_post
 from .extensions import db
-from .models import Post
+from .studio_common import studio_blueprint
 
-bp = Blueprint("studio_images", __name__, url_prefix="/studio/posts")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Uploading is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+bp = studio_blueprint("studio_images", __name__, "/studio/posts")
 
 
 @bp.app_template_filter("image_placeholders")
@@ -33,9 +21,7 @@ def image_placeholders(source: str) -> list[tuple[str, str]]:
 @bp.post("/<int:post_id>/images")
 def upload_image(post_id: int):
     """Store one image for the post (re-encoded, metadata removed); its Markdown reference."""
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
+    post = load_post(post_id)
     upload = request.files.get("image")
     if upload is None or not upload.filename:
         return jsonify(error="Choose an image file to upload."), 400

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from .import_jobs import (
     UploadError,
@@ -17,21 +17,9 @@ from .import_jobs import (
     start_text_job,
 )
 from .importing import DUPLICATE_CHOICES
+from .studio_common import studio_blueprint
 
-bp = Blueprint("studio_import", __name__, url_prefix="/studio/import")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Importing is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("HX-Request")
-    return response
+bp = studio_blueprint("studio_import", __name__, "/studio/import")
 
 
 def load_job(token: str):

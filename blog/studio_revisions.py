@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     make_response,
@@ -14,36 +13,16 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required
 
 from . import posts as content
-from .extensions import db
+from .editor import load_post
 from .models import Post
 from .post_page import render_post_page
+from .studio_common import studio_blueprint
 
-bp = Blueprint("studio_revisions", __name__, url_prefix="/studio/posts/<int:post_id>")
+bp = studio_blueprint("studio_revisions", __name__, "/studio/posts/<int:post_id>")
 
 WORKING = "working"
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Revisions and previews are for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def load_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
 
 
 @bp.get("/preview")

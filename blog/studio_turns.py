@@ -3,14 +3,14 @@ alternatives and privacy findings.
 
 Each action answers htmx with only what changed: the turn (or the two turns a move swaps, or
 the new turn open in its editor), and, out of band, the numbers of the turns after it, the
-review count and the publish status, so the author keeps their place on a long post. A plain
+review count, the publish status and (for a published post) the staged-changes notice, so the
+author keeps their place on a long post. A plain
 form (no JavaScript) gets flash + redirect back to the turn.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
-from flask_login import login_required
+from flask import flash, redirect, request, url_for
 
 from . import posts as content
 from .editor import (
@@ -25,22 +25,10 @@ from .editor import (
 )
 from .extensions import db
 from .models import Post
+from .studio_common import studio_blueprint
 from .vocabulary import Role
 
-bp = Blueprint("studio_turns", __name__, url_prefix="/studio/posts/<int:post_id>")
-
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Editing turns is for the signed-in author only."""
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("HX-Request")
-    return response
+bp = studio_blueprint("studio_turns", __name__, "/studio/posts/<int:post_id>")
 
 
 @bp.errorhandler(content.ContentError)

@@ -129,6 +129,42 @@ def test_a_staged_edit_reaches_no_reader_path_until_update(
     assert "newword" in exported and "oldword" not in exported
 
 
+def test_a_turn_action_refreshes_the_staged_notice(app, author, published):
+    """htmx swaps only the changed turn: the notice and Update come with it, out of band."""
+    _, turns = load(app, published)
+    turn_id, turn_version = turns[1]
+    saved = author.post(
+        f"/studio/posts/{published}/turns/{turn_id}",
+        {"source": "Answer with newword.", "version": str(turn_version)},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert 'id="staged" data-staged="yes" hx-swap-oob="true"' in saved
+    assert ">Update</button>" in saved
+    # A draft has no staged notice to refresh.
+    with app.app_context():
+        content.unpublish(db.session.get(Post, published))
+    _, turns = load(app, published)
+    turn_id, turn_version = turns[1]
+    saved = author.post(
+        f"/studio/posts/{published}/turns/{turn_id}",
+        {"source": "Answer again.", "version": str(turn_version)},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert 'id="staged"' not in saved
+
+
+def test_what_blocks_an_update_is_not_called_publishing(app, author, published):
+    _, turns = load(app, published)
+    turn_id, turn_version = turns[1]
+    saved = author.post(
+        f"/studio/posts/{published}/turns/{turn_id}",
+        {"source": f"Pay with {CARD}.", "version": str(turn_version)},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "Before you can Update:" in saved
+    assert "Before this post can be published" not in saved
+
+
 def test_the_editor_tells_of_staged_changes(app, author, published):
     slug = stage_edit(app, author, published)
     editor = author.get(f"/studio/posts/{published}").get_data(as_text=True)

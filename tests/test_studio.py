@@ -25,6 +25,39 @@ def test_studio_requires_sign_in(client, path):
     assert "/login" in response.headers["Location"]
 
 
+def studio_rules(app, method: str) -> list:
+    return [
+        r for r in app.url_map.iter_rules() if r.rule.startswith("/studio") and method in r.methods
+    ]
+
+
+def sample_path(rule, post_id: int) -> str:
+    """The rule's path with the post's id and 1 for any other argument."""
+    values = {name: post_id if name == "post_id" else 1 for name in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_studio_route_needs_sign_in_and_is_never_cached(app, client, author, make_post):
+    post_id = make_post()
+    anonymous = app.test_client()
+    rules = studio_rules(app, "GET")
+    assert len(rules) >= 15
+    for rule in rules:
+        path = sample_path(rule, post_id)
+        refused = anonymous.get(path, base_url="https://blog.test")
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"], path
+        response = author.get(path)
+        assert response.headers["Cache-Control"] == "private, no-store", path
+        assert "HX-Request" in response.headers["Vary"], path
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow", path
+    for rule in studio_rules(app, "POST"):
+        path = sample_path(rule, post_id)
+        # Signed in, with a token: what the route answers (done, refused or not found) is
+        # never kept by a cache.
+        response = author.post(path, data={})
+        assert response.headers["Cache-Control"] == "private, no-store", path
+
+
 def test_login_next_never_leaves_the_site(client, owner):
     from tests.conftest import Author
 

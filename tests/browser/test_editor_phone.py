@@ -18,8 +18,9 @@ from blog import create_app
 from blog.extensions import db
 from blog.import_jobs import start_job
 from blog.models import Post
-from blog.posts import save_turn
-from tests.browser import LiveServer, dispose, import_draft
+from blog.posts import keep_finding, save_turn
+from blog.privacy import findings_for
+from tests.browser import LiveServer, dispose, import_draft, publish_post
 from tests.browser.conftest import sign_in
 from tests.conftest import database_url, run_queued
 
@@ -125,24 +126,52 @@ def open_turn_editor(page: Page, post_id: int) -> None:
     expect(reply.locator(".preview__body pre")).to_be_visible()
 
 
-def turn_diff_path(live_app, post_id: int) -> str:
+@pytest.fixture
+def published_wide(live_app) -> dict:
+    """The wide conversation published (its email kept on purpose), then edited again: the
+    editor's Update step, revisions and their comparison have something to show."""
+    kept = WIDE_CONVERSATION.replace(b"Thanks, that", b"Thanks again, that")
+    post_id = import_draft(live_app, kept.replace(b"title: ", b"title: Kept"), "kept.md")
     with live_app.app_context():
-        reply = db.session.get(Post, post_id).turns[1]
-        return f"/studio/posts/{post_id}/turns/{reply.id}/diff"
+        post = db.session.get(Post, post_id)
+        for found in findings_for(post):
+            keep_finding(post, found.finding.fingerprint, found.finding.kind, "A made-up address")
+    publish_post(live_app, post_id)
+    with live_app.app_context():
+        post = db.session.get(Post, post_id)
+        reply = post.turns[1]
+        save_turn(reply, f"{reply.source}\n\nAnd {LONG_URL}", reply.version)
+        return {
+            "post": post_id,
+            "revision": post.published_revision_id,
+            "batch": post.import_batch_id,
+            "listed": ",".join(str(p.id) for p in db.session.scalars(db.select(Post))),
+        }
 
 
 SIGNED_IN_PAGES = {
-    "dashboard": lambda page, app, post_id, token: page.goto("/studio/"),
-    "editor": lambda page, app, post_id, token: page.goto(f"/studio/posts/{post_id}"),
-    "open turn editor": lambda page, app, post_id, token: open_turn_editor(page, post_id),
-    "turn editor page": lambda page, app, post_id, token: page.goto(
-        f"/studio/posts/{post_id}/turns/{db_turn_id(app, post_id)}/edit"
+    "dashboard": lambda page, ids: page.goto("/studio/"),
+    "editor": lambda page, ids: page.goto(f"/studio/posts/{ids['draft']}"),
+    "open turn editor": lambda page, ids: open_turn_editor(page, ids["draft"]),
+    "turn editor page": lambda page, ids: page.goto(
+        f"/studio/posts/{ids['draft']}/turns/{ids['reply']}/edit"
     ),
-    "new post": lambda page, app, post_id, token: page.goto("/studio/posts/new"),
-    "import": lambda page, app, post_id, token: page.goto("/studio/import/"),
-    "import job": lambda page, app, post_id, token: page.goto(f"/studio/import/{token}"),
-    "settings": lambda page, app, post_id, token: page.goto("/studio/settings"),
-    "diff": lambda page, app, post_id, token: page.goto(turn_diff_path(app, post_id)),
+    "new post": lambda page, ids: page.goto("/studio/posts/new"),
+    "import": lambda page, ids: page.goto("/studio/import/"),
+    "import job": lambda page, ids: page.goto(f"/studio/import/{ids['token']}"),
+    "settings": lambda page, ids: page.goto("/studio/settings"),
+    "diff": lambda page, ids: page.goto(f"/studio/posts/{ids['draft']}/turns/{ids['reply']}/diff"),
+    "editor with staged changes": lambda page, ids: page.goto(f"/studio/posts/{ids['post']}"),
+    "revisions": lambda page, ids: page.goto(f"/studio/posts/{ids['post']}/revisions"),
+    "compare": lambda page, ids: page.goto(
+        f"/studio/posts/{ids['post']}/revisions/compare?a={ids['revision']}&b=working"
+    ),
+    "preview as a reader": lambda page, ids: page.goto(f"/studio/posts/{ids['post']}/preview"),
+    "bulk confirmation": lambda page, ids: page.goto(
+        f"/studio/bulk?action=tag&value={LONG_WORD}&scope=page&page_ids={ids['listed']}"
+    ),
+    "past imports": lambda page, ids: page.goto("/studio/imports"),
+    "undo an import": lambda page, ids: page.goto(f"/studio/imports/{ids['batch']}/undo"),
 }
 
 
@@ -160,9 +189,12 @@ def phone(browser, live_server):
 
 
 @pytest.mark.parametrize("name", SIGNED_IN_PAGES)
-def test_studio_page_fits_a_phone(phone: Page, live_app, wide_post, listed_job, name):
+def test_studio_page_fits_a_phone(
+    phone: Page, live_app, wide_post, listed_job, published_wide, name
+):
+    ids = {"draft": wide_post, "reply": db_turn_id(live_app, wide_post), "token": listed_job}
     sign_in(phone)
-    SIGNED_IN_PAGES[name](phone, live_app, wide_post, listed_job)
+    SIGNED_IN_PAGES[name](phone, ids | published_wide)
     expect(phone.locator("main")).to_be_visible()
     assert_fits_the_phone(phone)
 

@@ -54,6 +54,9 @@ def test_staged_edit_is_invisible_to_a_reader_until_update_and_restore(
         page.locator(f"#t{turn} textarea.turn-source").fill("Maybe Nimbus (WORK IN PROGRESS)")
         page.locator(f"#t{turn} button.save-turn").click()
         expect(page.locator(f"#t{turn} .turn__body")).to_contain_text("WORK IN PROGRESS")
+        # The panel tells of the staged edit and offers Update without a reload.
+        expect(page.locator("#staged")).to_have_attribute("data-staged", "yes")
+        expect(page.locator("form.update-form button[type=submit]")).to_be_visible()
 
         reader.reload()
         expect(reader.locator("#turn-2")).to_contain_text("Ash, Smoke or Pebble")
