@@ -782,7 +782,7 @@ def seed_posts(
 def bump_generation(app) -> None:
     """Invalidate every cached public page, as a content change would."""
     from blog.extensions import db
-    from blog.site import bump_generation as bump
+    from blog.settings import bump_generation as bump
 
     with app.app_context():
         bump()

@@ -195,7 +195,7 @@ def phase_floor(path: Path, workdir: Path) -> dict:
 def phase_import(path: Path, workdir: Path) -> dict:
     """Our reading path: detection, streaming, branch walking and text cleaning."""
     sys.path.insert(0, str(ROOT))
-    from blog.importers.detect import read_conversations
+    from blog.formats.detect import read_conversations
 
     conversations = turns = 0
     for imported in read_conversations(path):
@@ -210,7 +210,7 @@ def phase_app(path: Path, workdir: Path) -> dict:
     from flask_migrate import upgrade
 
     from blog import create_app
-    from blog.importing import import_file
+    from blog.imports.files import import_file
 
     app = create_app(
         {

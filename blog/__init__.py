@@ -13,18 +13,13 @@ from . import (
     cli_posts,
     config,
     mirror,
+    pages,
     public,
     security,
     studio,
-    studio_bulk,
-    studio_images,
-    studio_import,
-    studio_revisions,
-    studio_turns,
-    tasks,
-    views_common,
 )
 from .extensions import csrf, db, login_manager, migrate
+from .imports import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load_config(app, test_config)
     config.require_public_address(app)
     # Ids and page numbers larger than any database integer are simply not found.
-    app.url_map.converters["int"] = views_common.DatabaseInt
+    app.url_map.converters["int"] = pages.DatabaseInt
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -49,17 +44,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The page cache answers inside ProxyFix, so it sees the client's real host and scheme.
     caching.init_app(app)
     security.init_app(app)
-    views_common.init_app(app)
+    pages.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(studio.bp)
-    app.register_blueprint(studio_import.bp)
-    app.register_blueprint(studio_images.bp)
-    app.register_blueprint(studio_bulk.bp)
-    app.register_blueprint(studio_revisions.bp)
-    app.register_blueprint(studio_turns.bp)
+    studio.register(app)
     cli.init_app(app)
     cli_posts.init_app(app)
     mirror.init_app(app)
-    tasks.init_app(app)
+    queue.init_app(app)
     return app

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import changes
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
-from .site import adopt_author_name, bump_generation
+from .settings import adopt_author_name, bump_generation
 
 MIN_PASSWORD_LENGTH = 10
 SETUP_TOKEN_KEY = "setup_token_sha256"

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from .extensions import db
-from .importers.archive import sniff_image_type
+from .formats.archive import sniff_image_type
 from .models import Asset
 
 ASSET_SLICE = 256 * 1024

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from . import posts as content
 from .accounts import AccountError, create_user, issue_setup_token
 from .backup import BackupError, backup_database
-from .exporting import export_posts, export_static
+from .exports import export_posts, export_static
 from .extensions import db
-from .importers.base import ImportFormatError, NotAConversationFile
-from .importing import CountingReader, ImportReport, import_file
+from .formats.base import ImportFormatError, NotAConversationFile
+from .imports.files import CountingReader, ImportReport, import_file
 from .mirror import MirrorError
 from .models import Post, User
 from .privacy import open_findings

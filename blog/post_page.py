@@ -7,7 +7,7 @@ from flask import render_template, url_for
 from . import disclosure
 from . import posts as content
 from .licenses import license_for
-from .site import load_settings
+from .settings import load_settings
 from .vocabulary import Role
 
 

@@ -20,12 +20,12 @@ from . import posts as content
 from .accounts import has_users
 from .assets import asset_chunks
 from .caching import public_page
-from .exporters import to_json, to_markdown
 from .extensions import db
+from .formats.writing import to_json, to_markdown
 from .models import Asset, Post, Series, Tag, revision_tags
 from .post_page import post_view_model, render_post_page
 from .search import search_posts
-from .site import load_about_html
+from .settings import load_about_html
 from .vocabulary import Status
 
 bp = Blueprint("public", __name__)

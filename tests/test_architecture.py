@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 
 from blog import posts
 from blog.extensions import db
-from blog.importing import import_file
+from blog.imports.files import import_file
 from blog.models import Post, Turn, User
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,12 +152,12 @@ def test_only_the_posts_service_writes_content():
 
 
 def test_the_renderer_is_called_from_the_posts_package_only():
-    # Formats in blog/importers/ have a sibling called markdown.py of their own.
+    # Formats in blog/formats/ have a sibling called markdown.py of their own.
     uses_renderer = re.compile(r"^from \.{1,2}(render|markdown) import", re.MULTILINE)
     callers = sorted(
         str(path.relative_to(ROOT))
         for path in BLOG.rglob("*.py")
-        if path.parent.name != "importers" and uses_renderer.search(path.read_text("utf-8"))
+        if path.parent.name != "formats" and uses_renderer.search(path.read_text("utf-8"))
     )
     # titles.py reads only the title helpers (auto_title, title_problem), never the renderer.
     assert callers == ["blog/posts/rerender.py", "blog/posts/titles.py"]

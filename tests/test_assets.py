@@ -9,10 +9,10 @@ import pytest
 
 from blog import posts as content
 from blog.assets import ASSET_SLICE
-from blog.exporting import export_static
+from blog.exports import export_static
 from blog.extensions import db
-from blog.importers.base import ImportFormatError
-from blog.importing import import_file
+from blog.formats.base import ImportFormatError
+from blog.imports.files import import_file
 from blog.models import Asset, User
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"

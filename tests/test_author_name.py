@@ -10,7 +10,7 @@ from blog import posts as content
 from blog.accounts import issue_setup_token
 from blog.extensions import db
 from blog.models import User
-from blog.site import load_settings
+from blog.settings import load_settings
 from tests.conftest import PASSWORD, Author
 
 HTTPS = "https://blog.test"

@@ -10,21 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blog.exporters import to_json, to_markdown
-from blog.importers.base import (
+from blog.formats.base import (
     ImportedAttachment,
     ImportedConversation,
     ImportedTurn,
     ImportFormatError,
 )
-from blog.importers.chatgpt import parse_chatgpt
-from blog.importers.claude import parse_claude
-from blog.importers.colloquy_json import from_colloquy_json, parse_colloquy_json
-from blog.importers.detect import read_conversations
-from blog.importers.markdown import markdown_layout, parse_markdown
-from blog.importers.openai_messages import parse_openai_messages
-from blog.importers.pasted import parse_pasted
-from blog.importers.sharegpt import parse_sharegpt
+from blog.formats.chatgpt import parse_chatgpt
+from blog.formats.claude import parse_claude
+from blog.formats.colloquy_json import from_colloquy_json, parse_colloquy_json
+from blog.formats.detect import read_conversations
+from blog.formats.markdown import markdown_layout, parse_markdown
+from blog.formats.openai_messages import parse_openai_messages
+from blog.formats.pasted import parse_pasted
+from blog.formats.sharegpt import parse_sharegpt
+from blog.formats.writing import to_json, to_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path("/work/shared/samples")

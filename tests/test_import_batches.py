@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from blog import posts
 from blog.extensions import db
-from blog.importers.detect import read_conversations
-from blog.importing import import_file
+from blog.formats.detect import read_conversations
+from blog.imports.files import import_file
 from blog.models import ImportBatch, Post, Turn, User
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.archive import MemoryAssets
-from blog.importers.chatgpt import parse_chatgpt, parse_conversation
-from blog.importers.detect import read_conversations
+from blog.formats.archive import MemoryAssets
+from blog.formats.chatgpt import parse_chatgpt, parse_conversation
+from blog.formats.detect import read_conversations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 SAMPLES = Path("/work/shared/samples/chatgpt")

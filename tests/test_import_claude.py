@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError
-from blog.importers.claude import parse_claude
+from blog.formats.base import ImportFormatError
+from blog.formats.claude import parse_claude
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from blog.importers.base import ImportFormatError
-from blog.importers.chatgpt import extract_chat_html
-from blog.importers.detect import read_conversations
+from blog.formats.base import ImportFormatError
+from blog.formats.chatgpt import extract_chat_html
+from blog.formats.detect import read_conversations
 from tests.complexity import growth
 
 BOUND = 30  # 8 times the input: a linear reader about 8, a quadratic one 64

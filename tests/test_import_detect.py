@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError, NotAConversationFile
-from blog.importers.detect import FORMATS, detect_format, read_conversations
-from blog.importers.naming import title_from_turns
+from blog.formats.base import ImportFormatError, NotAConversationFile
+from blog.formats.detect import FORMATS, detect_format, read_conversations
+from blog.formats.naming import title_from_turns
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 SAMPLES = Path("/work/shared/samples")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.archive import ImportLimits
-from blog.importers.base import ImportFormatError
-from blog.importers.detect import read_conversations
+from blog.formats.archive import ImportLimits
+from blog.formats.base import ImportFormatError
+from blog.formats.detect import read_conversations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError
-from blog.importers.markdown import parse_markdown
+from blog.formats.base import ImportFormatError
+from blog.formats.markdown import parse_markdown
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError
-from blog.importers.pasted import looks_pasted, parse_pasted
+from blog.formats.base import ImportFormatError
+from blog.formats.pasted import looks_pasted, parse_pasted
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,8 +8,8 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from blog import import_jobs
 from blog.extensions import db
+from blog.imports import jobs
 from blog.models import ImportJob, Post, utcnow
 from tests.conftest import FIXTURES, run_queued
 
@@ -51,7 +51,7 @@ def test_the_request_only_stores_the_upload_privately_and_queues_it(app, author)
 def test_a_job_without_sign_of_life_past_its_limit_is_swept_as_failed(app, author):
     stale, fresh = token_of(upload(author)), token_of(upload(author))
     limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
-    age(app, stale, limit + import_jobs.GRACE_SECONDS + 1)
+    age(app, stale, limit + jobs.GRACE_SECONDS + 1)
     with app.app_context():
         assert app.extensions["import_queue"].sweep.call_local() is None
     swept = job(app, stale)
@@ -69,7 +69,7 @@ def test_an_upload_left_unchosen_for_a_day_is_deleted_with_its_listing(app, auth
     old, recent = token_of(upload(author)), token_of(upload(author))
     run_queued(app)
     assert job(app, old).status == job(app, recent).status == "listed"
-    age(app, old, import_jobs.CHOICE_WAIT_SECONDS + 1)
+    age(app, old, jobs.CHOICE_WAIT_SECONDS + 1)
     with app.app_context():
         app.extensions["import_queue"].sweep.call_local()
     swept = job(app, old)
@@ -78,7 +78,7 @@ def test_an_upload_left_unchosen_for_a_day_is_deleted_with_its_listing(app, auth
     assert job(app, recent).status == "listed" and Path(job(app, recent).path).exists()
 
     # The page says so too, before the sweep comes round.
-    age(app, recent, import_jobs.CHOICE_WAIT_SECONDS + 1)
+    age(app, recent, jobs.CHOICE_WAIT_SECONDS + 1)
     page = author.get(f"/studio/import/{recent}").get_data(as_text=True)
     assert "Not imported" in page and "within a day" in page
     assert not Path(job(app, recent).path).exists()
@@ -86,7 +86,7 @@ def test_an_upload_left_unchosen_for_a_day_is_deleted_with_its_listing(app, auth
 
 def test_the_page_reports_a_stale_job_as_failed_with_its_reason(app, author):
     token = token_of(upload(author))
-    age(app, token, app.config["IMPORT_TIME_LIMIT_SECONDS"] + import_jobs.GRACE_SECONDS + 1)
+    age(app, token, app.config["IMPORT_TIME_LIMIT_SECONDS"] + jobs.GRACE_SECONDS + 1)
     page = author.get(f"/studio/import/{token}").get_data(as_text=True)
     assert "Not imported" in page and "time limit" in page
     assert "Nothing from this file was saved" in page

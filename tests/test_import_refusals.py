@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from blog.extensions import db
-from blog.importers.base import NotAConversationFile
-from blog.importers.detect import read_conversations
+from blog.formats.base import NotAConversationFile
+from blog.formats.detect import read_conversations
 from blog.models import Post, Turn
 
 CLAUDE_SAMPLES = Path("/work/shared/samples/claude")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import NotAConversationFile
-from blog.importers.detect import read_conversations
+from blog.formats.base import NotAConversationFile
+from blog.formats.detect import read_conversations
 
 SAMPLES = Path("/work/shared/samples")
 U, A = ("user", False), ("assistant", False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.detect import detect_format, read_conversations
+from blog.formats.detect import detect_format, read_conversations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -327,7 +327,7 @@ def test_a_last_line_cut_inside_a_character_is_left_out_too(tmp_path):
 
 
 def test_a_line_cut_short_before_the_last_is_still_refused(tmp_path):
-    from blog.importers.base import ImportFormatError
+    from blog.formats.base import ImportFormatError
 
     path = tmp_path / "session.jsonl"
     entry = '{"type": "user", "uuid": "a1", "sessionId": "s", "message": {"content": "hi"}}\n'

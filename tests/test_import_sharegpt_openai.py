@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blog.importers.base import ImportFormatError
-from blog.importers.openai_messages import parse_openai_messages
-from blog.importers.sharegpt import parse_sharegpt
+from blog.formats.base import ImportFormatError
+from blog.formats.openai_messages import parse_openai_messages
+from blog.formats.sharegpt import parse_sharegpt
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

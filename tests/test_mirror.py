@@ -16,7 +16,7 @@ from blog.assets import ASSET_SLICE, asset_file_name
 from blog.extensions import db
 from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
-from blog.site import save_settings
+from blog.settings import save_settings
 from tests.conftest import PASSWORD, app_settings, database_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..importers.base import ImportedTurn
+from ..formats.base import ImportedTurn
 from ..models import Asset, utcnow
 
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")

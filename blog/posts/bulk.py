@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select, update
 
 from .. import changes
 from ..extensions import db
-from ..importers.base import ImportedConversation, ImportedTurn, ImportFormatError
+from ..formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from ..models import (
     Asset,
     ImportBatch,
@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..scan import Finding, scan_text
-from ..site import bump_generation
+from ..settings import bump_generation
 from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
 from .assets import store_attachments
 from .details import tags_named

@@ -11,7 +11,7 @@ from ..disclosure import STATED_KINDS
 from ..extensions import db
 from ..licenses import LICENSES
 from ..models import Post, Series, SlugRedirect, Tag, Turn, User, utcnow
-from ..site import bump_generation
+from ..settings import bump_generation
 from ..vocabulary import Status
 from .errors import ContentError, StaleEdit
 from .findings import count_findings

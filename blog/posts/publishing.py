@@ -10,7 +10,7 @@ from .. import changes
 from ..extensions import db
 from ..models import Post, Revision, utcnow
 from ..privacy import TurnFinding, open_findings
-from ..site import bump_generation
+from ..settings import bump_generation
 from ..vocabulary import Status
 from .details import touch
 from .errors import ContentError, PublishBlocked

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from ..extensions import db
-from ..importers.base import ImportedConversation, ImportedTurn
+from ..formats.base import ImportedConversation, ImportedTurn
 from ..models import Post, Revision, Series, SlugRedirect, Turn, revision_tags
 from ..vocabulary import Status
 from .published import PublishedPost, published_view

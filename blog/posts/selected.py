@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from .. import changes
 from ..extensions import db
 from ..models import Post, Series, post_tags, utcnow
-from ..site import bump_generation
+from ..settings import bump_generation
 from .details import tags_named
 from .errors import ContentError
 from .queries import REACHABLE

@@ -12,7 +12,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from blog import create_app
 from blog.accounts import create_user
 from blog.extensions import db
-from blog.importing import import_file
+from blog.imports.files import import_file
 from blog.models import Post, User
 from blog.posts import publish
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from blog import create_app
 from blog.extensions import db
-from blog.import_jobs import start_job
+from blog.imports.jobs import start_job
 from blog.models import Post
 from blog.posts import keep_finding, save_turn
 from blog.privacy import findings_for

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from blog.extensions import db
-from blog.importers.detect import read_conversations
+from blog.formats.detect import read_conversations
 from blog.models import Post
 from tests.conftest import FIXTURES
 

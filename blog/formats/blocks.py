@@ -1,0 +1,169 @@
+"""Text out of content blocks, in every shape the chat tools write them.
+
+Seen in exports: a plain string; a list of strings or blocks; `{"type": "text", "text": str}`;
+`{"type": "text", "value": str}`; `{"type": "text", "content": str | list}`;
+`{"type": "text", "text": {"value": str}}` (Assistants API); `input_text` / `output_text`.
+Also the other small pieces the readers share: times, tool calls, the chain of a branch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from blog.formats.base import ImportedAttachment, ImportedTurn
+from blog.vocabulary import Role
+
+TEXT_TYPES = {
+    "text",
+    "input_text",
+    "output_text",
+    "summary_text",
+    "reasoning_text",
+    "markdown",
+    "paragraph",
+    None,
+}
+_TEXT_KEYS = ("text", "value", "content")
+_Node = TypeVar("_Node")
+_BACKTICK_RUNS = re.compile(r"`{3,}")
+
+
+def block_text(value: object, depth: int = 0) -> str:
+    """The text a content value holds, blocks joined by blank lines; "" when it has none."""
+    if depth > 8:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = [block_text(item, depth + 1) for item in value]
+        return "\n\n".join(text for text in texts if text)
+    if isinstance(value, dict) and value.get("type") in TEXT_TYPES:
+        for key in _TEXT_KEYS:
+            if key in value:
+                text = block_text(value[key], depth + 1)
+                if text:
+                    return text
+    return ""
+
+
+def is_text_block(block: object) -> bool:
+    return isinstance(block, dict) and block.get("type") in TEXT_TYPES - {None}
+
+
+def fence(body: str, language: str = "") -> str:
+    """A code block whose fence is longer than any backtick run inside it."""
+    body = body.replace("\r\n", "\n").strip("\n")
+    longest = max((len(run) for run in _BACKTICK_RUNS.findall(body)), default=2)
+    marks = "`" * max(3, longest + 1)
+    return f"{marks}{language}\n{body}\n{marks}"
+
+
+def tool_call_text(name: str, arguments: object) -> str:
+    """A tool call as readable Markdown: its name, then its arguments as JSON."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return f"`{name}`\n\n{fence(arguments)}"
+    body = json.dumps(arguments, ensure_ascii=False, indent=2)
+    return f"`{name}`\n\n{fence(body, 'json')}"
+
+
+def tool_result_text(output: object) -> str:
+    """A tool's result as text: its own text when it has some, else its JSON.
+
+    An image in the result (a screenshot, a file read) is named, not written out as base64."""
+    if isinstance(output, list):
+        output = [_IMAGE_PLACEHOLDER if _is_image(block) else block for block in output]
+    text = block_text(output)
+    if text or output is None:
+        return text
+    if isinstance(output, dict) and isinstance(output.get("output"), str):
+        return output["output"]
+    return fence(json.dumps(output, ensure_ascii=False, indent=2), "json")
+
+
+_IMAGE_TYPES = {"image", "image_url", "input_image"}
+_IMAGE_PLACEHOLDER = {"type": "text", "text": "[image]"}
+
+
+def _is_image(block: object) -> bool:
+    return isinstance(block, dict) and block.get("type") in _IMAGE_TYPES
+
+
+def timestamp(value: object) -> datetime | None:
+    """An ISO 8601 string, or Unix seconds (or milliseconds), as an aware datetime."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC) if seconds < 32_503_680_000 else None
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def append_turn(
+    turns: list[ImportedTurn],
+    role: str,
+    text: str,
+    speaker: str,
+    created: datetime | None,
+    *,
+    hidden: bool = False,
+    model: str | None = None,
+    attachments: list[ImportedAttachment] | None = None,
+) -> None:
+    """Add a turn to `turns`, unless it has neither text nor files."""
+    if text.strip() or attachments:
+        turns.append(
+            ImportedTurn(
+                role,
+                text.strip("\n"),
+                speaker=speaker,
+                model=model,
+                created_at=created,
+                attachments=attachments or [],
+                hidden=hidden,
+            )
+        )
+
+
+def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | None:
+    """A folded turn naming the files a prompt carried that the export does not include,
+    so their names are not lost when only the files that exist are saved."""
+    missing = [a for a in turn.attachments[first:] if a.data is None]
+    if turn.role != Role.USER or not missing:
+        return None
+    listed = "\n".join(f"- {a.name} ({a.mime_type}), not included in the export" for a in missing)
+    return ImportedTurn(
+        Role.ATTACHMENT,
+        listed,
+        speaker="Uploaded files",
+        created_at=turn.created_at,
+        hidden=True,
+    )
+
+
+def chain_to(
+    leaf: _Node | None, key: Callable[[_Node], object], parent: Callable[[_Node], _Node | None]
+) -> list[_Node]:
+    """`leaf` and its ancestors, root first; a loop in the parent links ends the chain."""
+    chain: list[_Node] = []
+    seen: set[object] = set()
+    current = leaf
+    while current is not None and key(current) not in seen:
+        seen.add(key(current))
+        chain.append(current)
+        current = parent(current)
+    chain.reverse()
+    return chain

@@ -1,0 +1,181 @@
+"""LibreChat JSON export: `{conversationId, title, endpoint, messages: [...]}`.
+
+Messages form a tree by `parentMessageId` (an export made with "recursive" puts it in
+`messagesTree` instead, replies in `children`); the conversation is the chain that ends
+at the last message. A message's `content` parts, when present, say more than its `text`:
+`text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output) and
+`error`. A message flagged `error` is LibreChat's error notice, not a reply: it is kept
+hidden; one flagged `unfinished` was cut off, which a warning says.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.formats.blocks import (
+    block_text,
+    chain_to,
+    missing_files_turn,
+    timestamp,
+    tool_call_text,
+    tool_result_text,
+)
+from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
+
+SOURCE_KIND = "librechat"
+
+
+def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
+    """Each LibreChat conversation, as the branch that ends at its last message."""
+    for index, item in enumerate(items):
+        where = f"LibreChat conversation {index + 1}"
+        tree = item.get("messages", item.get("messagesTree")) if isinstance(item, dict) else None
+        if not isinstance(tree, list):
+            raise ImportFormatError("expected an object with a 'messages' list", where)
+        messages = list(_flattened(tree))
+        turns: list[ImportedTurn] = []
+        warnings: list[str] = []
+        siblings: dict[object, list[dict]] = defaultdict(list)
+        for message in messages:
+            siblings[(message.get("parentMessageId"), bool(message.get("isCreatedByUser")))].append(
+                message
+            )
+        for message in _branch(messages):
+            if message.get("unfinished") and not message.get("isCreatedByUser"):
+                warnings.append(
+                    f"reply {sum(not t.hidden and t.role == Role.ASSISTANT for t in turns) + 1} "
+                    "was cut off before it finished"
+                )
+            own = _turns(message)
+            said = [t for t in own if not t.hidden]
+            key = (message.get("parentMessageId"), bool(message.get("isCreatedByUser")))
+            others = [m for m in siblings[key] if m is not message]
+            versions = [t.text for m in others for t in _turns(m) if not t.hidden]
+            if versions and said:
+                said[-1].alternatives = versions
+            turns.extend(own)
+            listed = missing_files_turn(said[-1]) if said else None
+            if listed is not None:
+                turns.append(listed)
+        options = item.get("options") if isinstance(item.get("options"), dict) else {}
+        # An export names its conversation's model only in some versions; its replies do.
+        model = (
+            item.get("model")
+            or options.get("model")
+            or next((t.model for t in turns if t.model), None)
+        )
+        yield ImportedConversation(
+            title=str(item.get("title") or "").strip() or title_from_turns(turns),
+            turns=turns,
+            source_kind=SOURCE_KIND,
+            source_id=str(item["conversationId"]) if item.get("conversationId") else None,
+            created_at=timestamp(item.get("createdAt")) or (turns[0].created_at if turns else None),
+            updated_at=timestamp(item.get("updatedAt")),
+            model=model if isinstance(model, str) and model else None,
+            warnings=warnings,
+        )
+
+
+def _flattened(messages: list) -> Iterator[dict]:
+    """Every message, with the replies a nested export keeps in `children` after it."""
+    stack = list(reversed(messages))
+    while stack:
+        message = stack.pop()
+        if isinstance(message, dict):
+            yield message
+            children = message.get("children")
+            if isinstance(children, list):
+                stack.extend(reversed(children))
+
+
+def _branch(messages: list[dict]) -> list[dict]:
+    """The chain of parents from the last message up to the root, oldest first."""
+    by_id = {m.get("messageId"): m for m in messages if m.get("messageId")}
+    if not messages:
+        return []
+    last = max(
+        enumerate(messages), key=lambda pair: (str(pair[1].get("createdAt") or ""), pair[0])
+    )[1]
+    return chain_to(
+        last, lambda m: m.get("messageId"), lambda m: by_id.get(m.get("parentMessageId"))
+    )
+
+
+def _turns(message: dict) -> list[ImportedTurn]:
+    user = bool(message.get("isCreatedByUser"))
+    created = timestamp(message.get("createdAt"))
+    model = message.get("model") if isinstance(message.get("model"), str) else None
+    sender = str(message.get("sender") or "")
+    speaker = "" if user else (sender or model or "Assistant")
+    turns: list[ImportedTurn] = []
+    errors: list[ImportedTurn] = []
+    texts: list[str] = []
+    content = message.get("content")
+    if isinstance(content, list) and content:
+        for part in content:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == "think":
+                thought = block_text(part.get("think"))
+                turns.append(_hidden(Role.REASONING, thought, f"{speaker} (thinking)", created))
+            elif kind == "tool_call":
+                call = part.get("tool_call") if isinstance(part.get("tool_call"), dict) else {}
+                name = str(call.get("name") or "tool")
+                turns.append(
+                    _hidden(
+                        Role.TOOL,
+                        tool_call_text(name, call.get("args", {})),
+                        f"Tool call ({name})",
+                        created,
+                    )
+                )
+                turns.append(
+                    _hidden(Role.TOOL, tool_result_text(call.get("output")), "Tool result", created)
+                )
+            elif kind == "text":
+                texts.append(block_text(part))
+            elif kind == "error":
+                errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
+    else:
+        texts.append(block_text(message.get("text")))
+    if message.get("error") and not user:
+        # LibreChat's notice that the request failed, shown in place of a reply.
+        error_text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+        errors.append(_hidden(Role.SYSTEM, error_text, "Error", created))
+        texts = []
+    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
+    attachments = [
+        ImportedAttachment(
+            str(f.get("filename") or f.get("file_id") or "file"),
+            str(f.get("type") or "application/octet-stream"),
+        )
+        for f in files
+    ]
+    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    if user and not text and attachments:
+        text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
+    if text or attachments:
+        turns.append(
+            ImportedTurn(
+                Role.USER if user else Role.ASSISTANT,
+                text,
+                speaker=speaker,
+                model=None if user else model,
+                created_at=created,
+                attachments=attachments,
+            )
+        )
+    return [turn for turn in [*turns, *errors] if turn.text.strip() or turn.attachments]
+
+
+def _hidden(role: str, text: str, speaker: str, created) -> ImportedTurn:
+    return ImportedTurn(role, text.strip("\n"), speaker=speaker, created_at=created, hidden=True)

@@ -1,0 +1,324 @@
+"""Markdown conversations: the blockquote post layout and the speaker-marker layouts exporters write.
+
+Blockquote layout (a Hugo post): the person's prompts are plain paragraphs and the
+AI's replies are `> ` blockquotes. A turn that is neither a plain prompt nor an
+assistant reply with the default speaker is announced by a marker line
+
+    <!-- turn {"role": "note", "speaker": "Editor"} -->
+
+followed by the turn as a blockquote; `blog.formats.writing.to_markdown` writes these markers.
+
+Speaker-marker layouts: headings (`## You`, `#### ChatGPT:`, `## 🤖 Assistant`), bold
+lines (`**User:**`, `**You:** text`), `[You]: text` lines and `_Prompt_:` lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import re2
+
+from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.frontmatter import (
+    FrontMatter,
+    date_value,
+    list_value,
+    split_front_matter,
+    text_value,
+)
+from blog.formats.naming import title_from_turns
+from blog.formats.speaker_layout import FENCE as _FENCE
+from blog.formats.speaker_layout import Block as _Block
+from blog.formats.speaker_layout import closes as _closes
+from blog.formats.speaker_layout import ends_in_open_fence as _ends_in_open_fence
+from blog.formats.speaker_layout import marker_speaker as _marker_speaker
+from blog.formats.speaker_layout import outside_fences as _outside_fences
+from blog.formats.speaker_layout import speaker_blocks
+from blog.formats.speakers import speaker_for
+from blog.markdown import names_nothing
+from blog.vocabulary import ROLES
+
+UNTITLED = "Untitled conversation"
+# Code, program output and tool calls are kept exactly as written.
+_MODEL_KEYS = ("model", "modelName", "model_name")
+TURN_MARKER_PREFIX = "<!-- turn "
+TURN_MARKER_SUFFIX = " -->"
+
+_TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
+# RE2: a long heading line of "# # # ..." took time quadratic in its length.
+_TITLE_HEADING = re2.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+_PROMPT_MARKER = re.compile(r"^(?:_Prompt_|\*Prompt\*|\*\*Prompt\*\*):[ \t]*(?P<rest>.*)$")
+
+
+@dataclass
+class MarkdownLayout:
+    """What a byte-identical re-export needs beyond the turns themselves."""
+
+    front_matter: str = ""  # the front matter block exactly as written, up to the first turn
+    newline: str = "\n"
+    byte_order_mark: bool = False
+    final_newline: bool = True
+
+
+def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
+    """Read a conversation written as Markdown, in the blockquote or a speaker-marker layout."""
+    where = filename or "Markdown"
+    front_matter, body = split_front_matter(_clean(text))
+    values = front_matter.values
+    title = text_value(values, "title")
+    model = text_value(values, *_MODEL_KEYS) or None
+    default_speaker = default_assistant_speaker(values)
+    lines = body.split("\n")
+    body_starts = front_matter.raw.count("\n") + 1 if front_matter.raw else 1
+    before_title = len(lines)
+    heading_title, lines = _take_title_heading(lines, title)
+    body_starts += before_title - len(lines)
+    title = title or heading_title or (PurePath(filename).stem if filename else "")
+
+    warnings: list[str] = []
+    preamble = ""
+    layout = speaker_blocks(lines, body_starts)
+    blocks = layout.blocks if layout is not None else None
+    if layout is not None:
+        warnings, preamble = layout.warnings, layout.preamble
+    if blocks is None:
+        blocks = _prompt_blocks(lines)
+    if blocks is None:
+        blocks = _blockquote_blocks(lines, where)
+    turns = [_turn(block, default_speaker, model) for block in blocks]
+    turns = [turn for turn in turns if turn.text.strip()]
+    if not turns:
+        raise ImportFormatError(
+            "no conversation turns found: write the AI's replies as '> ' blockquotes "
+            "or mark each turn with a heading such as '## You' / '## ChatGPT'",
+            where,
+        )
+    return ImportedConversation(
+        title=title or title_from_turns(turns),
+        turns=turns,
+        source_kind="markdown",
+        created_at=date_value(values, "date", "created", "create_time", "time"),
+        updated_at=date_value(values, "lastmod", "updated", "update_time"),
+        model=model,
+        tags=list_value(values, "tags"),
+        summary=text_value(values, "summary", "description") or preamble,
+        warnings=warnings,
+    )
+
+
+def default_assistant_speaker(values: dict[str, object]) -> str:
+    """The label of unmarked replies: front matter `speaker`, else the model, else none."""
+    return text_value(values, "speaker") or text_value(values, *_MODEL_KEYS)
+
+
+def reads_as_plain_prompt(text: str) -> bool:
+    """Whether text written unquoted in the blockquote layout reads back as exactly this prompt."""
+    lines = text.split("\n")
+    if not text.strip() or _TITLE_HEADING.match(text.lstrip("\n").split("\n", 1)[0]):
+        return False
+    outside_flags = _outside_fences(lines)
+    if _ends_in_open_fence(lines):
+        return False  # the open fence would swallow the turns after it
+    for line, outside in zip(lines, outside_flags, strict=True):
+        if not outside:
+            continue
+        if (
+            line.startswith(">")
+            or _TURN_MARKER.match(line)
+            or _PROMPT_MARKER.match(line)
+            or _marker_speaker(line) is not None
+        ):
+            return False
+    return True
+
+
+def markdown_layout(text: str) -> MarkdownLayout:
+    """The front matter text and newline conventions of a Markdown file, for re-exporting it unchanged."""
+    cleaned = _clean(text)
+    front_matter, body = split_front_matter(cleaned)
+    leading_blank = body[: len(body) - len(body.lstrip("\n"))]
+    return MarkdownLayout(
+        front_matter=front_matter.raw + leading_blank if front_matter.raw else "",
+        newline="\r\n" if "\r\n" in text else "\n",
+        byte_order_mark=text.startswith("\ufeff"),
+        final_newline=cleaned.endswith("\n"),
+    )
+
+
+def turn_marker(
+    role: str, speaker: str = "", model: str | None = None, *, hidden: bool = False
+) -> str:
+    """The comment line announcing a turn the blockquote layout cannot express by itself."""
+    payload: dict[str, object] = {"role": str(role)}
+    if speaker:
+        payload["speaker"] = speaker
+    if model:
+        payload["model"] = model
+    if hidden:
+        payload["hidden"] = True
+    # Escaping ">" keeps "-->" in a speaker name from closing the comment early.
+    encoded = json.dumps(payload, ensure_ascii=False).replace(">", "\\u003e")
+    return f"{TURN_MARKER_PREFIX}{encoded}{TURN_MARKER_SUFFIX}"
+
+
+def _clean(text: str) -> str:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _take_title_heading(lines: list[str], title: str) -> tuple[str, list[str]]:
+    """Use a leading `# Title` as the title, or drop it when it repeats the front matter title."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _TITLE_HEADING.match(line)
+        if match and speaker_for(match[1].rstrip(":")) is None:
+            heading = match[1].strip()
+            if not title and names_nothing(heading):
+                break  # a heading of braces or boilerplate names nothing: the prompt will
+            if not title or heading == title:
+                return heading, lines[index + 1 :]
+        break
+    return "", lines
+
+
+def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTurn:
+    text = "\n".join(block.lines).strip("\n")
+    speaker = block.speaker
+    if block.role == "assistant" and not speaker:
+        speaker = default_speaker
+    return ImportedTurn(
+        role=block.role,
+        text=text,
+        speaker=speaker,
+        model=block.model or (model if block.role == "assistant" else None),
+        created_at=block.created_at,
+        hidden=block.hidden,
+    )
+
+
+def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
+    """The `_Prompt_:` layout: the prompt runs to the first blank line, the reply to the next marker."""
+    outside = _outside_fences(lines)
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    for index, line in enumerate(lines):
+        match = _PROMPT_MARKER.match(line) if outside[index] else None
+        if match:
+            current = _Block("user", [match["rest"]] if match["rest"].strip() else [])
+            blocks.append(current)
+        elif current is None:
+            if line.strip():
+                return None  # text before the first marker: not this layout
+        elif current.role == "user" and not line.strip() and any(s.strip() for s in current.lines):
+            current = _Block("assistant")
+            blocks.append(current)
+        else:
+            current.lines.append(line)
+    return blocks or None
+
+
+def _blockquote_blocks(lines: list[str], where: str) -> list[_Block]:
+    """The Hugo layout: plain paragraphs are prompts, `>` runs are replies."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    pending_blank = 0
+    announced: _Block | None = None  # a block opened by a turn marker, still empty
+    closing: str | None = None  # the fence of an open code block in a prompt
+    saw_quote = False
+
+    def start(role: str) -> _Block:
+        nonlocal announced
+        if announced is not None:
+            block, announced = announced, None
+            return block
+        block = _Block(role)
+        blocks.append(block)
+        return block
+
+    for number, line in enumerate(lines, start=1):
+        in_prompt_fence = closing is not None
+        if in_prompt_fence and _closes(line, _FENCE.match(line), closing):
+            closing = None
+        marker = None if in_prompt_fence else _TURN_MARKER.match(line)
+        if marker:
+            announced = _announced_block(marker[1], where, number)
+            blocks.append(announced)
+            current, pending_blank = None, 0
+            continue
+        if not line.strip():
+            pending_blank += 1
+            continue
+        quoted = not in_prompt_fence and line.startswith(">")
+        if quoted:
+            saw_quote = True
+            text = line[2:] if line.startswith("> ") else line[1:]
+            if current is None or not current.quoted:
+                current = start("assistant")
+                current.quoted = True
+                pending_blank = 0
+            current.lines.extend([""] * pending_blank + [text])
+        else:
+            # A plain line right after a reply line is a lazy continuation of the quote.
+            if current is not None and current.quoted and pending_blank == 0:
+                current.lines.append(line)
+                continue
+            if current is None or current.quoted:
+                current = start("user")
+                current.quoted = False
+                pending_blank = 0
+            current.lines.extend([""] * pending_blank + [line])
+            if not in_prompt_fence and (fence := _FENCE.match(line)):
+                closing = fence[1]
+        pending_blank = 0
+    if not saw_quote and not any(block.lines for block in blocks if block.role != "user"):
+        raise ImportFormatError(_no_turns_message(lines), where)
+    return blocks
+
+
+def _no_turns_message(lines: list[str]) -> str:
+    """Why the text could not be split, naming the headings it does have."""
+    headings = [
+        line.strip()
+        for line, outside in zip(lines, _outside_fences(lines), strict=True)
+        if outside and line.startswith("#")
+    ]
+    if not headings:
+        return (
+            "no conversation turns found: the text has no '> ' blockquoted replies and no "
+            "speaker headings such as '## You' / '## ChatGPT', so it cannot be split into turns"
+        )
+    shown = ", ".join(f"'{heading[:40]}'" for heading in dict.fromkeys(headings[:6]))
+    return (
+        f"no conversation turns found: its headings ({shown}) do not name two speakers "
+        "taking turns, and it has no '> ' blockquoted replies"
+    )
+
+
+def _announced_block(payload: str, where: str, number: int) -> _Block:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    role = data.get("role") if isinstance(data, dict) else None
+    if role not in ROLES:
+        raise ImportFormatError(f"line {number}: unreadable turn marker {payload!r}", where)
+    return _Block(
+        role,
+        speaker=str(data.get("speaker") or ""),
+        model=data.get("model") or None,
+        hidden=data.get("hidden") is True,
+    )
+
+
+__all__ = [
+    "FrontMatter",
+    "MarkdownLayout",
+    "default_assistant_speaker",
+    "markdown_layout",
+    "parse_markdown",
+    "reads_as_plain_prompt",
+    "turn_marker",
+]

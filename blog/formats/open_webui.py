@@ -1,0 +1,194 @@
+"""Open WebUI chat export: a list of `{id, title, chat: {…}, created_at, updated_at}`.
+
+`chat.history.messages` is a tree (`parentId`, `childrenIds`) and `chat.history.currentId`
+the message the user last saw: its chain up to the root is the conversation, and the
+other children of each parent are kept as alternatives. Reasoning and tool calls are
+written into a reply's `content` as `<details type="reasoning">` /
+`<details type="tool_calls">` blocks; they become hidden turns of their own kind.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.formats.blocks import block_text, fence, missing_files_turn, timestamp, tool_call_text
+from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
+
+SOURCE_KIND = "open-webui"
+_DETAILS_OPEN = re.compile(r'<details\s+type="(reasoning|tool_calls|code_interpreter)"([^>]*)>')
+_DETAILS_CLOSE = "</details>"
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_SUMMARY = re.compile(r"<summary>[^<]*</summary>\s*")
+_ROLES = {"user": Role.USER, "assistant": Role.ASSISTANT, "system": Role.SYSTEM}
+
+
+def parse_open_webui(items: Iterable[object]) -> Iterator[ImportedConversation]:
+    """Each chat of an Open WebUI export, as the branch the user last viewed."""
+    for index, item in enumerate(items):
+        where = f"Open WebUI chat {index + 1}"
+        if not isinstance(item, dict) or not isinstance(item.get("chat"), dict):
+            raise ImportFormatError("expected an object with a 'chat'", where)
+        yield _conversation(item, item["chat"], where)
+
+
+def _conversation(item: dict, chat: dict, where: str) -> ImportedConversation:
+    messages, siblings = _visible_messages(chat, where)
+    turns: list[ImportedTurn] = []
+    for message in messages:
+        turns.extend(_turns(message, siblings.get(str(message.get("id")), [])))
+        listed = missing_files_turn(turns[-1]) if turns else None
+        if listed is not None:
+            turns.append(listed)
+    models = chat.get("models") if isinstance(chat.get("models"), list) else []
+    title = item.get("title") or chat.get("title") or ""
+    return ImportedConversation(
+        title=str(title).strip() or title_from_turns(turns),
+        turns=turns,
+        source_kind=SOURCE_KIND,
+        source_id=str(item.get("id") or chat.get("id") or "") or None,
+        created_at=timestamp(item.get("created_at") or chat.get("timestamp")),
+        updated_at=timestamp(item.get("updated_at")),
+        model=next((m for m in models if isinstance(m, str)), None),
+    )
+
+
+def _visible_messages(chat: dict, where: str) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The chain from the root to `history.currentId`, and each message's other versions."""
+    history = chat.get("history") if isinstance(chat.get("history"), dict) else {}
+    tree = history.get("messages") if isinstance(history.get("messages"), dict) else {}
+    current = history.get("currentId")
+    flat = chat.get("messages") if isinstance(chat.get("messages"), list) else []
+    flat = [m for m in flat if isinstance(m, dict)]
+    if current not in tree and (flat or not tree):
+        return flat, {}
+    if current not in tree:
+        # No current message and no flat copy: the branch written last.
+        current = _newest_leaf(tree)
+    chain: list[dict] = []
+    seen: set[str] = set()
+    while isinstance(current, str) and current in tree and current not in seen:
+        seen.add(current)
+        message = tree[current]
+        if not isinstance(message, dict):
+            raise ImportFormatError(f"message {current!r} is not an object", where)
+        chain.append(message)
+        current = message.get("parentId")
+    chain.reverse()
+    siblings: dict[str, list[dict]] = {}
+    for message in chain:
+        parent = tree.get(message.get("parentId")) if message.get("parentId") else None
+        if isinstance(parent, dict):
+            others = [
+                tree.get(c) for c in parent.get("childrenIds") or [] if c != message.get("id")
+            ]
+            siblings[str(message.get("id"))] = [o for o in others if isinstance(o, dict)]
+    return chain, siblings
+
+
+def _newest_leaf(tree: dict) -> object:
+    """The message without replies that was written last (file order breaks ties)."""
+    messages = [(key, m) for key, m in tree.items() if isinstance(m, dict)]
+    leaves = [(key, m) for key, m in messages if not m.get("childrenIds")] or messages
+    if not leaves:
+        return next(iter(tree))  # not an object: the walk says so
+    # File order decides between equal or missing timestamps.
+    newest = max(range(len(leaves)), key=lambda i: (_number(leaves[i][1].get("timestamp")), i))
+    return leaves[newest][0]
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
+    role = _ROLES.get(message.get("role"))
+    if role is None:
+        return []
+    created = timestamp(message.get("timestamp"))
+    model = message.get("modelName") or message.get("model")
+    model = model if isinstance(model, str) and model else None
+    hidden, text = _split_details(block_text(message.get("content")))
+    turns = [
+        ImportedTurn(kind, body, speaker=label, model=model, created_at=created, hidden=True)
+        for kind, label, body in hidden
+    ]
+    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
+    attachments = [ImportedAttachment(str(f.get("name") or f.get("id") or "file")) for f in files]
+    if not text.strip() and attachments and role == Role.USER:
+        text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
+    if text.strip() or attachments:
+        turns.append(
+            ImportedTurn(
+                role,
+                text.strip("\n"),
+                speaker=model or "" if role == Role.ASSISTANT else "",
+                model=model if role == Role.ASSISTANT else None,
+                created_at=created,
+                attachments=attachments,
+                hidden=role == Role.SYSTEM,
+                alternatives=[
+                    alt
+                    for other in others
+                    if other.get("role") == message.get("role")
+                    and (alt := _split_details(block_text(other.get("content")))[1].strip())
+                ],
+            )
+        )
+    return turns
+
+
+def _split_details(content: str) -> tuple[list[tuple[str, str, str]], str]:
+    """The reasoning and tool blocks written into a reply, and the reply without them."""
+    hidden: list[tuple[str, str, str]] = []
+
+    visible: list[str] = []
+    position = 0
+    # One pass with plain searches: linear however many blocks a reply holds.
+    while (opening := _DETAILS_OPEN.search(content, position)) is not None:
+        end = content.find(_DETAILS_CLOSE, opening.end())
+        if end < 0:
+            break
+        visible.append(content[position : opening.start()])
+        hidden.extend(_detail(opening[1], opening[2], content[opening.end() : end]))
+        position = end + len(_DETAILS_CLOSE)
+        while position < len(content) and content[position] in " \t\r\n":
+            position += 1
+    visible.append(content[position:])
+    return [piece for piece in hidden if piece[2]], "".join(visible)
+
+
+def _detail(kind: str, attribute_text: str, body: str) -> list[tuple[str, str, str]]:
+    """The hidden turns one `<details>` block of a reply stands for."""
+    attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(attribute_text)}
+    body = _SUMMARY.sub("", body).strip()
+    if kind == "reasoning":
+        body = "\n".join(line.removeprefix(">").removeprefix(" ") for line in body.split("\n"))
+        return [(Role.REASONING, "Reasoning", body.strip())]
+    if kind == "code_interpreter":
+        return [(Role.CODE, "Code", body or fence(attributes.get("content", "")))]
+    name = attributes.get("name", "tool")
+    pieces = [
+        (Role.TOOL, f"Tool call ({name})", tool_call_text(name, attributes.get("arguments", "{}")))
+    ]
+    if attributes.get("result"):
+        pieces.append((Role.TOOL, "Tool result", _json_text(attributes["result"])))
+    return pieces
+
+
+def _json_text(value: str) -> str:
+    """A result Open WebUI stored as a JSON string, as its text."""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, str) else value

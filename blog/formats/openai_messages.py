@@ -1,0 +1,172 @@
+"""OpenAI chat "messages" JSON: `{"messages": [{role, content}, ...]}` items or bare message lists."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import mimetypes
+from collections.abc import Iterable, Iterator
+
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.formats.blocks import block_text, is_text_block
+from blog.formats.naming import title_from_turns
+
+IMAGE_PLACEHOLDER = "<image>"
+# role -> (our role, hidden by default)
+_ROLES = {
+    "user": ("user", False),
+    "assistant": ("assistant", False),
+    "system": ("system", True),
+    "developer": ("system", True),
+    "tool": ("tool", True),
+    "function": ("tool", True),
+}
+
+
+def parse_openai_messages(items: Iterable[dict | list]) -> Iterator[ImportedConversation]:
+    """Each item with both a user and an assistant message, as a conversation."""
+    for index, item in enumerate(items):
+        where = f"messages item {index + 1}"
+        if isinstance(item, list):
+            item = {"messages": item}
+        if not isinstance(item, dict) or not isinstance(item.get("messages"), list):
+            raise ImportFormatError("expected a 'messages' list or a list of messages", where)
+        model = item.get("model") if isinstance(item.get("model"), str) else None
+        images = [str(path) for path in item.get("images") or [] if isinstance(path, str)]
+        turns: list[ImportedTurn] = []
+        for number, message in enumerate(item["messages"], 1):
+            turns.extend(_turns(message, model, images, f"{where}, message {number}"))
+        roles = {turn.role for turn in turns}
+        if not {"user", "assistant"} <= roles:
+            continue  # fine-tuning files hold deliberately one-sided records
+        source_id = item.get("id")
+        yield ImportedConversation(
+            title=title_from_turns(turns),
+            turns=turns,
+            source_kind="openai",
+            source_id=str(source_id) if source_id is not None else None,
+            model=model,
+        )
+
+
+def _turns(message: object, model: str | None, images: list[str], where: str) -> list[ImportedTurn]:
+    if (
+        not isinstance(message, dict)
+        or not isinstance(message.get("role"), str)
+        or message["role"] not in _ROLES
+    ):
+        role = message.get("role") if isinstance(message, dict) else message
+        raise ImportFormatError(
+            f"unknown role {role!r}; expected one of {', '.join(_ROLES)}", where
+        )
+    role, hidden = _ROLES[message["role"]]
+    text, attachments = _content(message.get("content"), where)
+    if not text and isinstance(message.get("refusal"), str):
+        text = message["refusal"]
+    while IMAGE_PLACEHOLDER in text and images:
+        # LLaMA-Factory style: the n-th <image> token stands for the n-th listed path.
+        text = text.replace(IMAGE_PLACEHOLDER, "", 1)
+        path = images.pop(0)
+        attachments.append(ImportedAttachment(path, _guess_type(path)))
+    name = message.get("name") if isinstance(message.get("name"), str) else ""
+    speaker = {"assistant": model or name or "Assistant", "tool": name or message["role"]}.get(
+        role, ""
+    )
+    turns = []
+    if text.strip() or attachments:
+        turns.append(
+            ImportedTurn(
+                role=role,
+                text=text.strip(),
+                speaker=speaker,
+                model=model if role == "assistant" else None,
+                attachments=attachments,
+                hidden=hidden,
+            )
+        )
+    calls = _tool_calls(message)
+    if calls:
+        turns.append(ImportedTurn("tool", calls, speaker="Tool call", hidden=True))
+    return turns
+
+
+def _content(content: object, where: str) -> tuple[str, list[ImportedAttachment]]:
+    if content is None:
+        return "", []
+    if isinstance(content, str):
+        return content, []
+    if isinstance(content, dict):
+        content = [content]
+    if not isinstance(content, list):
+        raise ImportFormatError("'content' must be text or a list of parts", where)
+    texts: list[str] = []
+    attachments: list[ImportedAttachment] = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        if not isinstance(part, dict):
+            raise ImportFormatError("a content part must be an object", where)
+        kind = part.get("type")
+        if is_text_block(part):
+            texts.append(block_text(part))
+        elif kind == "refusal" and isinstance(part.get("refusal"), str):
+            texts.append(part["refusal"])
+        elif kind == "image_url":
+            attachments.append(_image(part.get("image_url"), len(attachments) + 1, where))
+        elif kind == "input_audio":
+            audio = part.get("input_audio") or {}
+            extension = audio.get("format", "wav") if isinstance(audio, dict) else "wav"
+            attachments.append(ImportedAttachment(f"audio.{extension}", f"audio/{extension}"))
+    return "\n\n".join(texts), attachments
+
+
+def _image(spec: object, number: int, where: str) -> ImportedAttachment:
+    url = spec.get("url") if isinstance(spec, dict) else spec
+    if not isinstance(url, str):
+        raise ImportFormatError("an image_url part has no url", where)
+    if not url.startswith("data:"):
+        return ImportedAttachment(url, _guess_type(url))
+    header, _, payload = url.partition(",")
+    mime = header[5:].split(";")[0] or "application/octet-stream"
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except binascii.Error as error:
+        raise ImportFormatError("an inline image is not valid base64", where) from error
+    extension = mimetypes.guess_extension(mime) or ""
+    return ImportedAttachment(f"image-{number}{extension}", mime, data)
+
+
+def _tool_calls(message: dict) -> str:
+    """Tool and legacy function calls of an assistant message, as readable text."""
+    calls = [
+        call.get("function") for call in message.get("tool_calls") or [] if isinstance(call, dict)
+    ]
+    if isinstance(message.get("function_call"), dict):
+        calls.append(message["function_call"])
+    written = []
+    for call in calls:
+        if not isinstance(call, dict):
+            continue
+        arguments = call.get("arguments")
+        if isinstance(arguments, str):
+            with contextlib.suppress(ValueError):
+                arguments = json.loads(arguments)
+        body = (
+            json.dumps(arguments, ensure_ascii=False, indent=2)
+            if not isinstance(arguments, str)
+            else arguments
+        )
+        written.append(f"`{call.get('name', 'function')}`\n\n```json\n{body}\n```")
+    return "\n\n".join(written)
+
+
+def _guess_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"

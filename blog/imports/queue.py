@@ -1,0 +1,152 @@
+"""The import queue: Huey tasks that read and save uploads in a worker process, not a web worker.
+
+The web request only stores the upload and enqueues; `flask --app app worker` runs Huey's
+consumer, which does the work and writes progress to the `ImportJob` row the page polls.
+A job killed by its time limit, or one whose worker died, ends as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+from huey.exceptions import TaskTimeout
+
+from ..extensions import db
+from ..formats.base import ImportFormatError
+from . import jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportQueue:
+    """The app's Huey instance and the tasks registered on it."""
+
+    huey: Huey
+    read: Callable[[int], object]
+    save: Callable[[int], object]
+    sweep: Callable[[], object]
+
+
+def init_app(app: Flask) -> None:
+    """Build the queue from the configuration and register the `worker` command."""
+    huey = make_huey(app)
+
+    def job_task(name: str, work: Callable[[int], None], expected: str):
+        def run(job_id: int) -> None:
+            run_job(app, work, job_id, expected)
+
+        return huey.task(name=name)(run)
+
+    @huey.periodic_task(crontab(minute="*"), name="sweep_stale_imports")
+    def sweep() -> None:
+        with app.app_context():
+            try:
+                jobs.sweep_stale()
+            finally:
+                db.session.remove()
+
+    @huey.on_startup()
+    def fresh_connections() -> None:
+        # Worker processes are forked: never reuse a connection opened before the fork.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    read = job_task("read_upload", jobs.list_conversations, "reading")
+    save = job_task("save_chosen", jobs.save_chosen, "saving")
+
+    @huey.pre_execute()
+    def time_limit(task) -> None:
+        # The worker's own setting bounds each step, whatever the enqueuing process had.
+        if isinstance(task, (read.task_class, save.task_class)):
+            task.timeout = app.config["IMPORT_TIME_LIMIT_SECONDS"]
+
+    app.extensions["import_queue"] = ImportQueue(huey=huey, read=read, save=save, sweep=sweep)
+    app.cli.add_command(worker_command)
+
+
+def make_huey(app: Flask) -> Huey:
+    """Redis when a URL is configured (several hosts), else a SQLite file (one host)."""
+    name = "colloquy-imports"
+    redis_url = app.config.get("HUEY_REDIS_URL")
+    if redis_url:
+        return RedisHuey(name, url=redis_url, results=False)
+    path = app.config.get("HUEY_SQLITE_PATH") or str(
+        Path(app.instance_path) / "import-queue.sqlite3"
+    )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=path, results=False)
+
+
+def queue() -> ImportQueue:
+    return current_app.extensions["import_queue"]
+
+
+def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str) -> None:
+    """Run one step of a job; whatever happens, the job ends in a state the page can show."""
+    with app.app_context():
+        try:
+            if not jobs.start_step(job_id, expected):
+                log.info("Import job %s is no longer %s; skipped", job_id, expected)
+                return
+            log.info("Import job %s: %s started", job_id, expected)
+            work(job_id)
+            log.info("Import job %s: %s finished", job_id, expected)
+        except TaskTimeout:
+            limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
+            log.warning("Import job %s: stopped after %s seconds", job_id, limit)
+            jobs.fail(
+                job_id,
+                f"The import took longer than its time limit ({limit} seconds) and was stopped.",
+            )
+        except KeyboardInterrupt:
+            # The worker is stopping at once (SIGTERM): say so now rather than at the sweep.
+            jobs.fail(job_id, "The import worker was stopped during this import.")
+            raise
+        except ImportFormatError as exc:
+            jobs.fail(job_id, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the job must end in a state the page can show
+            log.exception("Import job %s failed", job_id)
+            jobs.fail(job_id, f"The import stopped unexpectedly ({type(exc).__name__}).")
+        finally:
+            db.session.remove()
+
+
+@click.command("worker")
+@with_appcontext
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Imports run at once (default: the IMPORT_WORKERS setting).",
+)
+def worker_command(workers: int | None) -> None:
+    """Run the import queue's consumer: reads and saves uploads from the import page."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Huey announces every poll and periodic sweep; the jobs' own lines say what matters.
+    logging.getLogger("huey").setLevel(logging.WARNING)
+    app = current_app._get_current_object()
+    workers = workers or app.config["IMPORT_WORKERS"]
+    huey = queue().huey
+    click.echo(
+        f"Import worker: {workers} process(es) on the {type(huey.storage).__name__} queue; "
+        "Ctrl+C stops it once the running imports end.",
+        err=True,
+    )
+    consumer = Consumer(
+        huey,
+        workers=workers,
+        # Processes, so the time limit can interrupt a task and a crash ends only its worker.
+        worker_type="process",
+        periodic=True,
+        max_delay=1.0,
+    )
+    consumer.run()
