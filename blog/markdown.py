@@ -19,7 +19,6 @@ import re
 import threading
 from collections.abc import Iterator
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
@@ -34,7 +33,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from . import deadline
-from .mathml import PRESENTATION_ATTRIBUTES, PRESENTATION_ELEMENTS, latex_to_mathml
+from .allowlist import LANGUAGE, sanitize
+from .mathml import latex_to_mathml
 
 MAX_CHARS = 200_000
 # Measured CPU time: the 84 kB code-heavy reply of bench/render_bench.py takes 0.12 s, a
@@ -43,37 +43,6 @@ TIMEOUT_SECONDS = 1.0
 TITLE_LENGTH = 72
 MAX_NESTING = 40
 
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
-    "pre", "code", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "em",
-    "strong", "del", "s", "a", "img", "sup", "sub", "section", "input", "details", "summary",
-} | PRESENTATION_ELEMENTS | {"semantics", "annotation"}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "id"},
-    "img": {"src", "alt", "title"},
-    "th": {"style"},
-    "td": {"style"},
-    "ol": {"start"},
-    "li": {"id", "class"},
-    "ul": {"class"},
-    "sup": {"id", "class"},
-    "section": {"class"},
-    "hr": {"class"},
-    "div": {"class", "data-lang"},
-    "span": {"class"},
-    "code": {"class"},
-    "pre": {"class"},
-    "details": {"class"},
-    "input": {"type", "checked", "disabled", "class"},
-} | {name: set(PRESENTATION_ATTRIBUTES) for name in PRESENTATION_ELEMENTS}
-# The TeX source travels with each formula (see mathml.with_tex_source).
-ALLOWED_ATTRIBUTES["annotation"] = {"encoding"}
-URL_SCHEMES = {"http", "https", "mailto"}
-# Content ids and fragment links get this prefix so they can never clobber the page's own.
-CONTENT_ID_PREFIX = "user-content-"
-CLASS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-LANGUAGE = re.compile(r"^[\w+#.-]{1,40}$")
-ALIGNMENT = re.compile(r"^text-align:(left|right|center)$")
 FOLD_CLASSES = ("reasoning", "tool-output", "long-turn")
 FOLD_LINE = re.compile(
     r'^(?:<details class="(?P<css>[a-z-]{1,20})">)?(?:<summary>(?P<label>[^<>]{0,200})</summary>)?$'
@@ -107,7 +76,7 @@ def render_markdown(
     if len(source) > max_chars:
         return escaped_text(source)
     try:
-        return deadline.within(lambda: _sanitize(_parser().render(source)).strip(), timeout)
+        return deadline.within(lambda: sanitize(_parser().render(source)).strip(), timeout)
     except Exception:  # DeadlineExceeded, RecursionError, or a parser bug: never a failed page
         return escaped_text(source)
 
@@ -347,37 +316,6 @@ def _render_code(renderer, tokens, idx, options, env) -> str:
 
 
 # -- sanitising ---------------------------------------------------------------
-
-
-def _sanitize(fragment: str) -> str:
-    return nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer ugc",
-        attribute_filter=_filter_attribute,
-        set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
-        strip_comments=True,
-    )
-
-
-def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "id":
-        return value if value.startswith(CONTENT_ID_PREFIX) else CONTENT_ID_PREFIX + value
-    if attribute == "href" and value.startswith("#"):
-        fragment = value[1:]
-        return (
-            value if fragment.startswith(CONTENT_ID_PREFIX) else "#" + CONTENT_ID_PREFIX + fragment
-        )
-    if attribute == "class":
-        kept = [c for c in value.split() if CLASS_PATTERN.match(c)]
-        return " ".join(kept) or None
-    if attribute == "data-lang":
-        return value if LANGUAGE.match(value) else None
-    if attribute == "style":
-        return value if ALIGNMENT.match(value) else None
-    return value
 
 
 # -- plain text ---------------------------------------------------------------

@@ -19,7 +19,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from blog.markdown import CONTENT_ID_PREFIX, URL_SCHEMES, render_markdown
+from blog.allowlist import CONTENT_ID_PREFIX, URL_SCHEMES
+from blog.markdown import render_markdown
 
 SPEC = Path(__file__).parent / "fixtures" / "markdown-spec"
 RAW_HTML_SECTIONS = {"Raw HTML", "HTML blocks"}

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blog.allowlist import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from blog.markdown import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_TAGS,
     auto_title,
     math_spans,
     plain_text,
