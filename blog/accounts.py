@@ -81,6 +81,42 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def attempt_limits(account: str, address: str) -> list[tuple[str, int, int]]:
+    """(key, most attempts, window in seconds) for each limit that applies to this attempt."""
+    config = current_app.config
+    limits = [
+        (f"pair:{account}:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+        (f"addr:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+    ]
+    if not known_address(account, address):
+        limits.append(
+            (
+                f"user:{account}",
+                config["LOGIN_ACCOUNT_MAX_FAILURES"],
+                config["LOGIN_ACCOUNT_WINDOW_SECONDS"],
+            )
+        )
+    return limits
+
+
+def refuse_over_limit(limits: list[tuple[str, int, int]], ids: list[int]) -> None:
+    """Raise TooManyAttempts, removing this attempt's rows, if any key is over its limit."""
+    for key, limit, seconds in limits:
+        since = utcnow() - timedelta(seconds=seconds)
+        count = db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.key == key, LoginAttempt.attempted_at >= since
+            )
+        )
+        if count > limit:
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ids)))
+            db.session.commit()
+            minutes = max(1, seconds // 60)
+            raise TooManyAttempts(
+                f"Too many failed sign-ins. Wait {minutes} minutes before trying again."
+            )
+
+
 def authenticate(username: str, password: str, address: str) -> User:
     """The user for these credentials, or an AccountError; guesses are throttled.
 
@@ -102,38 +138,13 @@ def authenticate(username: str, password: str, address: str) -> User:
     dummy hash, so timing does not tell which accounts exist.
     """
     account = username.strip().lower()
-    config = current_app.config
-    limits = [
-        (f"pair:{account}:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
-        (f"addr:{address}", config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
-    ]
-    if not known_address(account, address):
-        limits.append(
-            (
-                f"user:{account}",
-                config["LOGIN_ACCOUNT_MAX_FAILURES"],
-                config["LOGIN_ACCOUNT_WINDOW_SECONDS"],
-            )
-        )
+    limits = attempt_limits(account, address)
     forget_old_attempts()
     attempts = [LoginAttempt(key=key) for key, _, _ in limits]
     db.session.add_all(attempts)
     db.session.commit()
     ids = [attempt.id for attempt in attempts]
-    for key, limit, seconds in limits:
-        since = utcnow() - timedelta(seconds=seconds)
-        count = db.session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.key == key, LoginAttempt.attempted_at >= since
-            )
-        )
-        if count > limit:
-            db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ids)))
-            db.session.commit()
-            minutes = max(1, seconds // 60)
-            raise TooManyAttempts(
-                f"Too many failed sign-ins. Wait {minutes} minutes before trying again."
-            )
+    refuse_over_limit(limits, ids)
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if not check_password_hash(user.password_hash if user else dummy_hash(), password) or not user:
         raise AccountError("That user name and password do not match.")

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +20,7 @@ from ..formats.detect import read_conversations
 from ..models import ImportJob, User, utcnow
 from .files import (
     CountingReader,
+    ImportReport,
     KnownPosts,
     conversation_key,
     import_file,
@@ -248,15 +250,11 @@ def start_saving(job: ImportJob, chosen: list[str], on_duplicate: str, author: U
     enqueue(job, "save")
 
 
-def save_chosen(job_id: int) -> None:
-    """Save the job's chosen conversations through the importer, reporting progress."""
-    job = db.session.get(ImportJob, job_id)
-    plan = json.loads(job.report_json)
-    author = db.session.get(User, plan["author"])
+def progress_reporter(job: ImportJob) -> Callable[[object], None]:
+    """A callback counting saved conversations, telling the job's page every PROGRESS_EVERY."""
     counter = {"saved": 0}
     token = job.token
     job_path = Path(job.path)
-
     shared_database = db.engine.dialect.name != "sqlite"
 
     def progress(_conversation) -> None:
@@ -275,29 +273,38 @@ def save_chosen(job_id: int) -> None:
                     .values(saved=counter["saved"], updated_at=utcnow())
                 )
 
+    return progress
+
+
+def report_document(report: ImportReport) -> dict:
+    """The finished import's report as the job page reads it back."""
+    return {
+        "created": [[p.id, p.slug, p.title] for p in report.created],
+        "updated": [[p.id, p.slug, p.title] for p in report.updated],
+        "skipped": report.skipped,
+        "turns": report.turns,
+        "warnings": report.warnings,
+        "hidden": report.hidden,
+        "batch": report.batch_id,
+    }
+
+
+def save_chosen(job_id: int) -> None:
+    """Save the job's chosen conversations through the importer, reporting progress."""
+    job = db.session.get(ImportJob, job_id)
+    plan = json.loads(job.report_json)
     report = import_file(
         Path(job.path),
         job.filename,
-        author,
+        db.session.get(User, plan["author"]),
         on_duplicate=plan["on_duplicate"],
         chosen=set(plan["chosen"]),
-        progress=progress,
+        progress=progress_reporter(job),
     )
     job = db.session.get(ImportJob, job_id)
     job.status = "done"
     job.saved = len(report.created) + len(report.updated)
-    job.report_json = json.dumps(
-        {
-            "created": [[p.id, p.slug, p.title] for p in report.created],
-            "updated": [[p.id, p.slug, p.title] for p in report.updated],
-            "skipped": report.skipped,
-            "turns": report.turns,
-            "warnings": report.warnings,
-            "hidden": report.hidden,
-            "batch": report.batch_id,
-        },
-        ensure_ascii=False,
-    )
+    job.report_json = json.dumps(report_document(report), ensure_ascii=False)
     job.updated_at = utcnow()
     db.session.commit()
     remove_upload(Path(job.path))

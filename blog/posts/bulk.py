@@ -249,7 +249,42 @@ class ImportSave:
             except EOFError:
                 return
 
+    def replace_post(self, post_id: int, slug: str, values: dict, item: Prepared) -> None:
+        """A duplicate being updated: its turns and assets replaced, its version bumped."""
+        connection = db.session.connection()
+        values["findings"] = open_findings(post_id, item.fingerprints)
+        connection.execute(delete(Turn).where(Turn.post_id == post_id))
+        connection.execute(delete(Asset).where(Asset.post_id == post_id))
+        connection.execute(
+            update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
+        )
+        self.report.updated.append(SavedPost(post_id, slug, item.title))
+        changes.post_changed(post_id)
+
+    def insert_post(self, values: dict, item: Prepared) -> tuple[int, str]:
+        """A new draft in this import's batch, under the next free slug; its id and slug."""
+        slug = self.known.slugs.claim(slugify(item.title))
+        post_id = (
+            db.session.connection()
+            .execute(
+                insert(Post).returning(Post.id),
+                {
+                    "slug": slug,
+                    "author_id": self.author_id,
+                    "license": "",
+                    "created_at": utcnow(),
+                    "import_batch_id": self.batch.id,
+                    "findings": None if item.fingerprints is None else len(item.fingerprints),
+                }
+                | values,
+            )
+            .scalar_one()
+        )
+        self.report.created.append(SavedPost(post_id, slug, item.title))
+        return post_id, slug
+
     def write_post(self, item: Prepared) -> None:
+        """One prepared conversation saved (new, or over its duplicate) with its turns and notes."""
         conversation = item.conversation
         existing = self.known.match(conversation, item.digest)
         if existing is not None and existing[0] in self.written:
@@ -261,32 +296,11 @@ class ImportSave:
             self.skip(item, f"{conversation.title} (already imported as {existing[1]})")
             return
         values = post_values(conversation, item)
-        connection = db.session.connection()
         if existing is not None:
             post_id, slug = existing
-            values["findings"] = open_findings(post_id, item.fingerprints)
-            connection.execute(delete(Turn).where(Turn.post_id == post_id))
-            connection.execute(delete(Asset).where(Asset.post_id == post_id))
-            connection.execute(
-                update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
-            )
-            self.report.updated.append(SavedPost(post_id, slug, item.title))
-            changes.post_changed(post_id)
+            self.replace_post(post_id, slug, values, item)
         else:
-            slug = self.known.slugs.claim(slugify(item.title))
-            post_id = connection.execute(
-                insert(Post).returning(Post.id),
-                {
-                    "slug": slug,
-                    "author_id": self.author_id,
-                    "license": "",
-                    "created_at": utcnow(),
-                    "import_batch_id": self.batch.id,
-                    "findings": None if item.fingerprints is None else len(item.fingerprints),
-                }
-                | values,
-            ).scalar_one()
-            self.report.created.append(SavedPost(post_id, slug, item.title))
+            post_id, slug = self.insert_post(values, item)
         self.known.remember(conversation, item.digest, (post_id, slug))
         self.written.add(post_id)
         if conversation.tags:
@@ -294,7 +308,7 @@ class ImportSave:
         for index, turn in item.with_files.items():
             source = store_attachments(post_id, turn)
             item.turns[index].update(source=source, original_source=source, **rendered(source))
-        write_turn_rows(connection, [row | {"post_id": post_id} for row in item.turns])
+        write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
         self.report.warnings.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
