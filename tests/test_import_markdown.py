@@ -126,7 +126,7 @@ def test_layouts_give_turns_speakers_models_and_titles(
 def test_speaker_headings_keep_code_blocks_and_front_matter_flow_lists():
     conversation = load("md_headings.md")
     assert conversation.tags == ["python", "lists"]
-    assert conversation.created_at == datetime(2024, 2, 1)
+    assert conversation.created_at == datetime(2024, 2, 1, tzinfo=UTC)
     assert "```python\nwords.sort(key=len)\n```" in conversation.turns[1].text
     assert conversation.turns[3].text == "Pass `reverse=True` as well."
 

@@ -3,6 +3,7 @@ session logs with separators, and code fences the exporter left open."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,37 @@ def test_the_import_report_carries_the_repair_warning(runner, owner):
     assert "check    md_unclosed_fence (md-unclosed-fence): the code fence opened at line 9" in (
         result.output
     )
+
+
+def test_a_time_beside_the_speaker_is_the_turns_time_not_part_of_its_name():
+    conversation = load("md_timestamped_headings.md")
+
+    assert [(t.role, t.speaker) for t in conversation.turns] == [
+        ("user", ""),
+        ("assistant", "ChatGPT"),
+        ("user", ""),
+        ("assistant", "ChatGPT (gpt-4o)"),
+    ]
+    assert [t.created_at for t in conversation.turns[:3]] == [
+        datetime(2025, 3, 14, 9, 12, 5, 120000, tzinfo=UTC),
+        datetime(2025, 3, 14, 9, 12, 9, 884120, tzinfo=UTC),
+        datetime(2025, 3, 14, 9, 15, 40, 2000, tzinfo=UTC),
+    ]
+    # A heading inside the reply is the reply's, not a new speaker.
+    assert "## Why not a chain?" in conversation.turns[1].text
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-05-01", datetime(2024, 5, 1, tzinfo=UTC)),
+        ("2024-05-01T10:30:00", datetime(2024, 5, 1, 10, 30, tzinfo=UTC)),
+        ('"2024-05-01T10:30:00+02:00"', datetime(2024, 5, 1, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_front_matter_dates_without_a_zone_are_utc(written, expected):
+    text = f"---\ntitle: Dates\ndate: {written}\n---\n\n**User:** hi\n\n**Assistant:** hello\n"
+
+    created = parse_markdown(text, "dates.md").created_at
+
+    assert created == expected and created.utcoffset() is not None

@@ -11,9 +11,11 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import yaml
+
+from blog.formats.blocks import timestamp
 
 _PLACEHOLDER = re.compile(
     r"\{(?:title|date|timestamp|source|model|model_name|create_time|update_time)\}"
@@ -100,16 +102,15 @@ def text_value(values: dict[str, object], *keys: str) -> str:
 
 
 def date_value(values: dict[str, object], *keys: str) -> datetime | None:
-    """The first of `keys` holding an ISO 8601 / RFC 3339 date, or None."""
+    """The first of `keys` holding an ISO 8601 / RFC 3339 date, or None; UTC when no zone is given."""
     for key in keys:
         value = values.get(key)
         if isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.strip().strip("'\""))
-            except ValueError:
-                continue
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if isinstance(value, str) and (moment := timestamp(value.strip().strip("'\""))):
+            return moment
     return None
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from blog.formats.blocks import timestamp
 from blog.formats.speakers import Speaker, speaker_for
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
@@ -27,6 +28,7 @@ _DECORATION = re.compile(
 )  # an emoji before the name, as in "## 🤖 Assistant"
 _HEADING = re.compile(r"^(#{1,6})[ \t]+")
 _BRACKET_MARKER = re.compile(rf"^\[{_NAME}\]:(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TIME_LINE = re.compile(r'^<time datetime="(?P<when>[^"]+)"[^>]*>.*</time>[ \t]*$')
 _SEPARATOR = re.compile(
     r"^[ \t]{0,3}(?:-[ \t]*){3,}$|^[ \t]{0,3}(?:\*[ \t]*){3,}$|^[ \t]{0,3}(?:_[ \t]*){3,}$"
@@ -56,7 +58,16 @@ class SpeakerLayout:
     warnings: list[str] = field(default_factory=list)
 
 
-def marker_speaker(line: str) -> tuple[Speaker, str] | None:
+@dataclass(frozen=True)
+class Marker:
+    """A speaker line: who speaks, any text after the name, and when, if the line says."""
+
+    speaker: Speaker
+    rest: str = ""
+    at: datetime | None = None
+
+
+def marker_speaker(line: str) -> Marker | None:
     """The speaker a marker line names and any text that follows it on the same line."""
     named = _marker_name(line)
     if named is None:
@@ -66,9 +77,17 @@ def marker_speaker(line: str) -> tuple[Speaker, str] | None:
     # A bold word alone on a line is a marker only when it names one side of the chat.
     if speaker is None or (bare and speaker.role not in ("user", "assistant")):
         return None
+    # Exporters write each message's time beside the name: `## ChatGPT (2025-08-27T02:42:03Z)`.
+    if detail and (at := _detail_time(detail)):
+        return Marker(speaker, rest, at)
     if detail and speaker.label:
         speaker = Speaker(speaker.role, f"{speaker.label} ({detail})")
-    return speaker, rest
+    return Marker(speaker, rest)
+
+
+def _detail_time(detail: str) -> datetime | None:
+    """The time in a marker's parentheses, when that is all they hold (not a model name)."""
+    return timestamp(detail.strip()) if _ISO_TIME.match(detail.strip()) else None
 
 
 def _marker_name(line: str) -> tuple[str, str, str, bool] | None:
@@ -156,7 +175,7 @@ def speaker_blocks(lines: list[str], first_line: int = 1) -> SpeakerLayout | Non
         for index, line in enumerate(lines)
         if outside[index] and (marker := marker_speaker(line)) is not None
     ]
-    roles = {marker[0].role for _, marker in found}
+    roles = {marker.speaker.role for _, marker in found}
     if "assistant" not in roles or len(roles) < 2:
         found = _learned_markers(lines, outside)
         if not found:
@@ -171,21 +190,19 @@ def speaker_blocks(lines: list[str], first_line: int = 1) -> SpeakerLayout | Non
         else:
             # A copy that starts inside the first prompt has no marker before it.
             layout.blocks.append(Block("user", _without_separators(preamble)))
-    for position, (index, (speaker, rest)) in enumerate(found):
+    for position, (index, marker) in enumerate(found):
         end = found[position + 1][0] if position + 1 < len(found) else len(lines)
         content = lines[index + 1 : end]
-        block = Block(speaker.role, speaker=speaker.label)
+        block = Block(marker.speaker.role, speaker=marker.speaker.label, created_at=marker.at)
         if content and (time := _TIME_LINE.match(content[0].strip())):
-            block.created_at = _parse_time(time["when"])
+            block.created_at = timestamp(time["when"])
             content = content[1:]
-        block.lines = _without_separators(([rest] if rest else []) + content)
+        block.lines = _without_separators(([marker.rest] if marker.rest else []) + content)
         layout.blocks.append(block)
     return layout
 
 
-def _learned_markers(
-    lines: list[str], outside: list[bool]
-) -> list[tuple[int, tuple[Speaker, str]]]:
+def _learned_markers(lines: list[str], outside: list[bool]) -> list[tuple[int, Marker]]:
     """Headings of one level naming two speakers in turn, as markers: `## kekyo` / `## chatgpt`.
 
     A name we know keeps its role and the other name takes the opposite one; when neither
@@ -213,12 +230,11 @@ def _learned_markers(
         return [
             (
                 index,
-                (
+                Marker(
                     Speaker(
                         roles[name.lower()],
                         "" if roles[name.lower()] == "user" else labels[name.lower()],
-                    ),
-                    "",
+                    )
                 ),
             )
             for index, name in found
@@ -316,10 +332,3 @@ def _without_separators(lines: list[str]) -> list[str]:
     while end > start and (not lines[end - 1].strip() or _SEPARATOR.match(lines[end - 1])):
         end -= 1
     return lines[start:end]
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
