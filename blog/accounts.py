@@ -198,8 +198,9 @@ def forget_old_attempts() -> None:
 def issue_setup_token() -> str | None:
     """A new one-time setup token (its hash stored), or None once an account exists.
 
-    Several workers may answer the first requests at once: the one whose insert wins
-    issues the token; the others find it issued and return None.
+    A token issued before is replaced (`flask --app app setup-token` prints a new one). When
+    several workers answer the first requests at once, the insert that wins issues the token
+    and the others return None.
     """
     if has_users():
         return None
