@@ -175,3 +175,20 @@ def test_front_matter_dates_without_a_zone_are_utc(written, expected):
     created = parse_markdown(text, "dates.md").created_at
 
     assert created == expected and created.utcoffset() is not None
+
+
+def test_a_fence_left_open_in_the_first_prompt_is_closed_at_the_next_speaker():
+    text = (
+        "**User:** why does this hang?\n\n```python\nwhile True:\n    pass\n\n"
+        "**Assistant:** The loop never ends.\n\n**User:** thanks\n\n**Assistant:** You're welcome.\n"
+    )
+
+    conversation = parse_markdown(text, "open.md")
+
+    assert [(t.role, t.text) for t in conversation.turns] == [
+        ("user", "why does this hang?\n\n```python\nwhile True:\n    pass\n```"),
+        ("assistant", "The loop never ends."),
+        ("user", "thanks"),
+        ("assistant", "You're welcome."),
+    ]
+    assert any("never closed" in warning for warning in conversation.warnings)

@@ -260,8 +260,9 @@ def _learned_roles(names: list[str], known: dict[str, Speaker | None]) -> dict[s
 def _close_open_fences(lines: list[str], first_line: int) -> list[str]:
     """Close, in place, each code fence left open when a speaker line comes next.
 
-    Only when the file shows the fault: it ends inside a fence, or a fenced block holds
-    one of the exact speaker lines the file uses outside its fences.
+    Only when the file shows the fault: it ends inside a fence (then any speaker line closes
+    it, even when the fence swallowed every other speaker), or a fenced block holds one of the
+    exact speaker lines the file uses outside its fences.
     """
     outside = outside_fences(lines)
     used = {
@@ -272,7 +273,8 @@ def _close_open_fences(lines: list[str], first_line: int) -> list[str]:
     swallowed = any(
         not out and line.strip() in used for line, out in zip(lines, outside, strict=True)
     )
-    if not (swallowed or ends_in_open_fence(lines)):
+    ends_open = ends_in_open_fence(lines)
+    if not (swallowed or ends_open):
         return []
     warnings: list[str] = []
     closing: str | None = None
@@ -286,7 +288,7 @@ def _close_open_fences(lines: list[str], first_line: int) -> list[str]:
                 closing, opened_at = fence[1], index + first_line - len(warnings)
         elif closes(line, fence, closing):
             closing = None
-        elif marker_speaker(line) is not None and (line.strip() in used or not used):
+        elif marker_speaker(line) is not None and (ends_open or line.strip() in used):
             lines.insert(_after_last_text(lines, index), closing)
             warnings.append(
                 f"the code fence opened at line {opened_at} was never closed; "
