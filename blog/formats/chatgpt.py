@@ -20,12 +20,11 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.blocks import missing_files_turn, timestamp
+from blog.formats.blocks import fence, missing_files_turn, timestamp
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
 SOURCE_KIND = "chatgpt"
-UNTITLED = "Untitled conversation"
 USER_SPEAKER = "You"
 ASSISTANT_NAME = "ChatGPT"
 TOOL_SPEAKER = "Tool"
@@ -52,7 +51,6 @@ _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
 # o1-preview wrote its visible "thinking" summaries as a tool with this opaque name.
 _REASONING_AUTHORS = {"a8km123"}
 _IMAGE_DISPLAYED = "<<ImageDisplayed>>"
-# Kinds whose text is code or tool output, never prose to normalise.
 
 
 @dataclass
@@ -353,7 +351,7 @@ def _code_call(
     code = _text_field(content, "text")
     if not code.strip():
         return None
-    code = _fenced(code, language)
+    code = fence(code, language)
     if recipient == "python":
         return _kept(Role.CODE, "Code", code, created, model)
     return _kept(Role.TOOL, f"Tool call ({recipient})", code, created, model)
@@ -460,9 +458,7 @@ def _execution_output(
     output = _text_field(content, "text").replace(_IMAGE_DISPLAYED, "").strip("\n")
     # Plots stay visible with the reply even though the output text around them is folded.
     shown = _Piece("tool_images", images, model=model, created_at=created) if images else None
-    kept = _kept(
-        Role.OUTPUT, "Output", _fenced(output, "") if output.strip() else "", created, model
-    )
+    kept = _kept(Role.OUTPUT, "Output", fence(output) if output.strip() else "", created, model)
     if kept is None:
         return shown
     kept.then = shown
@@ -500,16 +496,8 @@ def _canvas_text(blocks: list[str | _Image]) -> str:
     kind = document.get("type") if isinstance(document.get("type"), str) else ""
     body = document["content"]
     if kind.startswith("code/"):
-        body = _fenced(body, kind.removeprefix("code/"))
+        body = fence(body, kind.removeprefix("code/"))
     return f"**{name}**\n\n{body}" if name else body
-
-
-def _fenced(code: str, language: str) -> str:
-    """A Markdown code fence long enough never to be closed by the code itself."""
-    code = code.replace("\r\n", "\n").strip("\n")
-    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=2)
-    fence = "`" * (longest + 1)
-    return f"{fence}{language}\n{code}\n{fence}"
 
 
 class _TurnBuilder:
