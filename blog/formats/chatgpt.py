@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.blocks import fence, missing_files_turn, timestamp
+from blog.formats.chatgpt_citations import link_label, resolve_references
 from blog.formats.chatgpt_html import extract_chat_html
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
@@ -464,7 +464,7 @@ class _TurnBuilder:
         self.created_at = self.created_at or piece.created_at
         for block in piece.blocks:
             if isinstance(block, _Image):
-                self.blocks.append(f"![{_alt(block.alt)}](attachment:{len(self.images)})")
+                self.blocks.append(f"![{link_label(block.alt)}](attachment:{len(self.images)})")
                 self.images.append(block)
                 self.continues = False
             elif self.continues and self.blocks:
@@ -482,7 +482,7 @@ class _TurnBuilder:
         blocks = [block for block in blocks if block.strip()]
         if self.sources:
             blocks.append(
-                "**Sources**\n\n" + "\n".join(f"- [{_alt(t)}]({u})" for t, u in self.sources)
+                "**Sources**\n\n" + "\n".join(f"- [{link_label(t)}]({u})" for t, u in self.sources)
             )
         text = "\n\n".join(blocks)
         attachments = [_attachment(image, assets) for image in self.images]
@@ -648,158 +648,6 @@ def _branch_version(
     return (created.timestamp() if created else math.inf), builder.build(None).text
 
 
-_PRIVATE_SPAN = re.compile("\ue200[^\ue200\ue201]*\ue201")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-# Any character the clean-up below would act on: private-use markers or a 【 citation.
-_SPECIAL = re.compile("[\ue000-\uf8ff【]")
-_BRACKET_MARKER = re.compile(r"【\d+(?::\d+)?(?:†[^【】\n]*)?】")
-_WEB_REFERENCES = {"webpage", "webpage_extended", "grouped_webpages"}
-
-
-def resolve_references(
-    text: str, metadata: dict, sources: list[tuple[str, str]], *, use_offsets: bool = True
-) -> str:
-    """Replace citation markers with links and strip private-use characters, collecting sources.
-
-    Offsets in `content_references` are trusted only when the text at them still matches
-    `matched_text`; otherwise the matched text is searched for instead.
-    """
-    references = [r for r in metadata.get("content_references") or [] if isinstance(r, dict)]
-    plain = text.isascii() or not _SPECIAL.search(text)
-    if plain and not references and not metadata.get("citations"):
-        return text  # nothing to link, nothing to strip
-    spans: list[tuple[int, int, str]] = []
-    searched: list[tuple[str, str]] = []
-    for reference in references:
-        kind = reference.get("type")
-        if kind == "sources_footnote":
-            for source in reference.get("sources") or []:
-                _add_source(sources, source)
-            if not reference.get("sources"):
-                _add_search_results(sources, metadata)
-            continue
-        if kind in _WEB_REFERENCES:
-            for source in _reference_sources(reference):
-                _add_source(sources, source)
-        matched = reference.get("matched_text")
-        if not isinstance(matched, str) or not matched:
-            continue
-        replacement = _reference_replacement(reference)
-        start, end = reference.get("start_idx"), reference.get("end_idx")
-        if (
-            use_offsets
-            and isinstance(start, int)
-            and isinstance(end, int)
-            and 0 <= start < end <= len(text)
-            and _PRIVATE_USE.sub("", text[start:end]) == _PRIVATE_USE.sub("", matched)
-        ):
-            spans.append((start, end, replacement))
-        else:
-            searched.append((matched, replacement))
-    if not references:
-        spans.extend(_citation_spans(text, metadata, sources))
-    for start, end, replacement in _without_overlaps(spans):
-        if replacement.startswith(" (") and (start == 0 or text[start - 1].isspace()):
-            replacement = replacement[1:]
-        text = text[:start] + replacement + text[end:]
-    for matched, replacement in searched:
-        text = text.replace(matched, replacement, 1)
-    text = _PRIVATE_SPAN.sub("", text)
-    text = _BRACKET_MARKER.sub("", text)
-    return _PRIVATE_USE.sub("", text)
-
-
-def _citation_spans(
-    text: str, metadata: dict, sources: list[tuple[str, str]]
-) -> list[tuple[int, int, str]]:
-    """Spans of `【7†source】` markers named by the older `citations` list."""
-    spans = []
-    for citation in metadata.get("citations") or []:
-        if not isinstance(citation, dict):
-            continue
-        start, end = citation.get("start_ix"), citation.get("end_ix")
-        details = _dict(citation.get("metadata"))
-        url, title = details.get("url"), details.get("title")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-            continue
-        if not _BRACKET_MARKER.fullmatch(text[start:end]):
-            continue
-        link = _link(title, url)
-        if link:
-            _add_source(sources, details)
-        spans.append((start, end, f" ({link})" if link else ""))
-    return spans
-
-
-def _without_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Spans from last to first, dropping any that overlap one already kept."""
-    kept: list[tuple[int, int, str]] = []
-    for span in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
-        if not kept or span[1] <= kept[-1][0]:
-            kept.append(span)
-    return kept
-
-
-def _reference_replacement(reference: dict) -> str:
-    kind = reference.get("type")
-    if kind == "hidden":
-        return ""
-    if kind == "image_v2":
-        links = [
-            _link(f"Image: {image.get('title') or 'source'}", image.get("url"))
-            for image in reference.get("images") or []
-            if isinstance(image, dict)
-        ]
-        links = [link for link in links if link]
-        return " ".join(links) + "\n\n" if links else ""
-    links = [_link(title, url, short=True) for title, url in _reference_sources(reference)]
-    links = [link for link in links if link]
-    return f" ({', '.join(links)})" if links else ""
-
-
-def _reference_sources(reference: dict) -> list[tuple[object, object]]:
-    items = reference.get("items")
-    if isinstance(items, list) and items:
-        return [(i.get("title"), i.get("url")) for i in items if isinstance(i, dict)]
-    return [(reference.get("title"), reference.get("url"))]
-
-
-def _add_source(sources: list[tuple[str, str]], source: object) -> None:
-    if isinstance(source, tuple):
-        title, url = source
-    elif isinstance(source, dict):
-        title, url = source.get("title"), source.get("url")
-    else:
-        return
-    url = _safe_url(url)
-    if url and all(known != url for _, known in sources):
-        sources.append((title if isinstance(title, str) and title.strip() else url, url))
-
-
-def _add_search_results(sources: list[tuple[str, str]], metadata: dict) -> None:
-    for group in metadata.get("search_result_groups") or []:
-        for entry in _dict(group).get("entries") or []:
-            _add_source(sources, entry)
-
-
-def _link(title: object, url: object, *, short: bool = False) -> str:
-    url = _safe_url(url)
-    if not url:
-        return ""
-    if short or not isinstance(title, str) or not title.strip():
-        label = re.sub(r"^www\.", "", url.split("/")[2])
-    else:
-        label = title
-    return f"[{_alt(label)}]({url})"
-
-
-def _safe_url(url: object) -> str:
-    """The URL if it is http(s), made safe to sit inside Markdown parentheses."""
-    if not isinstance(url, str) or not re.match(r"https?://[^/\s]", url):
-        return ""
-    return url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
 def _attachment(image: _Image, assets: AssetLookup | None) -> ImportedAttachment:
     asset = assets.find(image.pointer) if assets is not None else None
     if asset is None:
@@ -828,13 +676,6 @@ def _uploaded_file(meta: dict, assets: AssetLookup | None) -> ImportedAttachment
         data=asset.data if asset else None,
         alt=name,
     )
-
-
-def _alt(text: str) -> str:
-    """Text safe inside Markdown square brackets, on one line."""
-    # Brackets become parentheses rather than escapes, which math delimiters would misread.
-    flat = " ".join(text.split()).replace("\\", "/")
-    return flat.replace("[", "(").replace("]", ")")
 
 
 def _model_name(slug: object) -> str | None:
