@@ -1,4 +1,10 @@
-"""ChatGPT data export (`conversations.json`, `chat.html`) read as the conversations the user saw."""
+"""ChatGPT data export (`conversations.json`, `chat.html`) read as the conversations the user saw.
+
+A conversation is a tree of messages (`mapping`). This module walks the branch the user last
+viewed, and keeps the other branches as alternatives of the turns they replace. What a message
+holds is read in `chatgpt_parts`, its citations in `chatgpt_citations`; the pieces become turns
+in `chatgpt_turns`; a `chat.html` gives up its JSON in `chatgpt_html`.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +53,7 @@ def parse_conversation(
     default_model = model_name(item.get("default_model_slug"))
     tree = _Tree(mapping, where)
     path = tree.visible_path(item.get("current_node"))
-    builder = ConversationBuilder(assets, default_model)
+    builder = ConversationBuilder(assets)
     for node_id in path:
         builder.add(node_id, message_piece(tree.message(node_id), default_model))
     turns, turn_of_node = builder.finish()
@@ -218,6 +224,7 @@ def _branch_version(
 
 
 def _most_common_model(turns: list[ImportedTurn]) -> str | None:
+    """The model most replies came from, for a conversation whose export names no default."""
     models = Counter(turn.model for turn in turns if turn.model)
     return models.most_common(1)[0][0] if models else None
 

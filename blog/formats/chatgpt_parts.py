@@ -16,6 +16,7 @@ from blog.formats.chatgpt_citations import resolve_references
 from blog.vocabulary import Role
 
 TOOL_SPEAKER = "Tool"
+REASONING_SPEAKER = "ChatGPT (reasoning)"
 
 # Never imported: the user's private custom instructions and memory, and internal state.
 _PRIVATE_CONTENT = {
@@ -34,7 +35,6 @@ _BROWSING_CONTENT = {
 }
 # A reply that stopped here goes on, mid-sentence, in the next assistant message.
 _UNFINISHED = {"max_tokens", "interrupted"}
-REASONING_SPEAKER = "ChatGPT (reasoning)"
 _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
 # o1-preview wrote its visible "thinking" summaries as a tool with this opaque name.
 _REASONING_AUTHORS = {"a8km123"}
@@ -43,13 +43,19 @@ _IMAGE_DISPLAYED = "<<ImageDisplayed>>"
 
 @dataclass
 class ImageBlock:
+    """An image where it stood among a message's text; the pointer names its file in the export."""
+
     pointer: str
     alt: str
 
 
 @dataclass
 class Piece:
-    """What one message contributes: visible text, images, or a hidden block."""
+    """What one message contributes: visible text, images, or a hidden block.
+
+    `kind` says how it joins the turns: a prompt or a reply ("user", "assistant"), images a tool
+    made that go with the reply ("tool_images"), or a folded turn of its own ("hidden").
+    """
 
     kind: str  # "user", "assistant", "tool_images" or "hidden"
     blocks: list[str | ImageBlock] = field(default_factory=list)
@@ -302,12 +308,14 @@ def _canvas_text(blocks: list[str | ImageBlock]) -> str:
 
 
 def model_name(slug: object) -> str | None:
+    """The model a slug names; "auto" names none, as the app chose the model per message."""
     if not isinstance(slug, str) or not slug.strip() or slug == "auto":
         return None
     return slug.strip()
 
 
 def _dict(value: object) -> dict:
+    """The value if it is a JSON object, else an empty one: a missing field reads as empty."""
     return value if isinstance(value, dict) else {}
 
 

@@ -51,13 +51,25 @@ class TurnBuilder:
         self.files.extend(piece.files)
 
     def build(self, assets: AssetLookup | None) -> ImportedTurn:
+        """The turn: its blocks, then the sources its reply cited, with its attachments."""
         blocks = [block.replace("\r\n", "\n").strip("\n").rstrip() for block in self.blocks]
         blocks = [block for block in blocks if block.strip()]
         if self.sources:
             blocks.append(
                 "**Sources**\n\n" + "\n".join(f"- [{link_label(t)}]({u})" for t, u in self.sources)
             )
-        text = "\n\n".join(blocks)
+        return ImportedTurn(
+            role=self.role,
+            text="\n\n".join(blocks),
+            speaker=self._speaker(),
+            model=self.model if self.role != "user" else None,
+            created_at=self.created_at,
+            attachments=self._attachments(assets),
+            hidden=self.hidden,
+        )
+
+    def _attachments(self, assets: AssetLookup | None) -> list[ImportedAttachment]:
+        """The images in the turn, then the files uploaded with it that no image already is."""
         attachments = [_attachment(image, assets) for image in self.images]
         if self.files:
             referenced = {asset_id(image.pointer) for image in self.images}
@@ -66,29 +78,21 @@ class TurnBuilder:
                 for meta in self.files
                 if meta.get("id") not in referenced
             )
+        return attachments
+
+    def _speaker(self) -> str:
         if self.speaker:
-            speaker = self.speaker
-        elif self.role == "user":
-            speaker = USER_SPEAKER
-        else:
-            speaker = f"{ASSISTANT_NAME} ({self.model})" if self.model else ASSISTANT_NAME
-        return ImportedTurn(
-            role=self.role,
-            text=text,
-            speaker=speaker,
-            model=self.model if self.role != "user" else None,
-            created_at=self.created_at,
-            attachments=attachments,
-            hidden=self.hidden,
-        )
+            return self.speaker
+        if self.role == "user":
+            return USER_SPEAKER
+        return f"{ASSISTANT_NAME} ({self.model})" if self.model else ASSISTANT_NAME
 
 
 class ConversationBuilder:
     """Turns the pieces of the visible path into turns, merging one reply's messages."""
 
-    def __init__(self, assets: AssetLookup | None, default_model: str | None) -> None:
+    def __init__(self, assets: AssetLookup | None) -> None:
         self.assets = assets
-        self.default_model = default_model
         self.builders: list[TurnBuilder] = []
         self.open: TurnBuilder | None = None
         self.pending: list[Piece] = []
@@ -155,6 +159,7 @@ class ConversationBuilder:
 
 
 def _attachment(image: ImageBlock, assets: AssetLookup | None) -> ImportedAttachment:
+    """The image's file from the export, or a named stand-in when the export lacks it."""
     asset = assets.find(image.pointer) if assets is not None else None
     if asset is None:
         return ImportedAttachment(
@@ -169,6 +174,8 @@ def _attachment(image: ImageBlock, assets: AssetLookup | None) -> ImportedAttach
 
 
 def _uploaded_file(meta: dict, assets: AssetLookup | None) -> ImportedAttachment:
+    """A file uploaded with a prompt, from the export when it is there; the export's own
+    type wins unless it only knows the file as octet-stream."""
     name = meta.get("name") if isinstance(meta.get("name"), str) else str(meta.get("id", "file"))
     mime = meta.get("mime_type") if isinstance(meta.get("mime_type"), str) else ""
     file_id = meta.get("id")
