@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from blog.formats.base import ImportFormatError
-from blog.formats.chatgpt import extract_chat_html
+from blog.formats.chatgpt_html import extract_chat_html
 from blog.formats.detect import read_conversations
 from tests.complexity import growth
 
