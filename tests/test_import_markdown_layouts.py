@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from blog.extensions import db
 from blog.formats.base import ImportFormatError
 from blog.formats.markdown import parse_markdown
+from blog.imports.files import import_file
+from blog.models import Post, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -192,3 +195,55 @@ def test_a_fence_left_open_in_the_first_prompt_is_closed_at_the_next_speaker():
         ("assistant", "You're welcome."),
     ]
     assert any("never closed" in warning for warning in conversation.warnings)
+
+
+def test_chatgpt_content_written_out_raw_is_read_as_chatgpt_content():
+    conversation = load("md_chatgpt_raw_content.md")
+
+    assert [(t.role, t.hidden, t.speaker) for t in conversation.turns] == [
+        ("user", False, ""),
+        ("reasoning", True, "ChatGPT (reasoning)"),
+        ("reasoning", True, "ChatGPT (reasoning)"),
+        ("assistant", False, "ChatGPT"),
+        ("user", False, ""),
+    ]
+    prompt, thought, recap, reply, _ = conversation.turns
+    # The pointer line is the image the export left out, as the JSON import would have it.
+    assert prompt.text == "![Uploaded image](attachment:0)\n\nIs this fern ready for a bigger pot?"
+    assert [(a.name, a.data) for a in prompt.attachments] == [("file-Fern01", None)]
+    assert thought.text == "**Looking at the roots**\n\nRoots circle the bottom of the pot."
+    assert recap.text == "Thought for 17s"
+    assert reply.text.startswith("Yes: the roots circle the pot.") and "## Steps" in reply.text
+    assert "content_type" not in "".join(t.text for t in conversation.turns)
+    # The empty reasoning record held nothing; the report says it was left out.
+    assert conversation.warnings == [
+        "1 'thoughts' message written out as raw content held no text to show; left out"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"content_type": "text", "note": "a user pasting JSON"',  # not one object
+        "{'content_type': " + "[" * 300 + "]" * 300 + "}",  # nested past the parser's depth
+        '{"kind": "thoughts"}',
+    ],
+)
+def test_text_that_only_looks_like_raw_content_stays_as_written(text):
+    conversation = parse_markdown(f"**User:** {text}\n\n**Assistant:** Noted.\n", "pasted.md")
+
+    assert conversation.turns[0].text == text and conversation.turns[0].role == "user"
+
+
+def test_an_imported_raw_content_export_shows_the_missing_image_and_folds_the_reasoning(app, owner):
+    with app.app_context():
+        report = import_file(
+            FIXTURES / "md_chatgpt_raw_content.md", "fern.md", db.session.get(User, owner)
+        )
+        post = db.session.get(Post, report.created[0].id)
+        shown = [t for t in post.turns if not t.excluded]
+
+    assert [t.role for t in shown] == ["user", "assistant", "user"]
+    assert "[Image not included in the export: Uploaded image]" in shown[0].html
+    assert "reasoning" in " ".join(report.hidden)
+    assert any("'thoughts' message" in warning for warning in report.warnings)

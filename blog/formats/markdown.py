@@ -22,6 +22,7 @@ from pathlib import PurePath
 import re2
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.chatgpt_dumps import read_dumps
 from blog.formats.frontmatter import (
     FrontMatter,
     date_value,
@@ -89,7 +90,8 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     if blocks is None:
         blocks = _blockquote_blocks(lines, where)
     turns = [_turn(block, default_speaker, model) for block in blocks]
-    turns = [turn for turn in turns if turn.text.strip()]
+    turns, dump_warnings = read_dumps([turn for turn in turns if turn.text.strip()])
+    warnings = warnings + dump_warnings
     if not turns:
         raise ImportFormatError(
             "no conversation turns found: write the AI's replies as '> ' blockquotes "
