@@ -19,13 +19,7 @@ from typing import BinaryIO
 import ijson
 import re2
 
-from blog.formats.archive import (
-    AssetLookup,
-    GuardedReader,
-    ImportLimits,
-    SafeZip,
-    sniff_image_type,
-)
+from blog.formats.archive import AssetLookup, SafeZip, sniff_image_type
 from blog.formats.base import (
     ACCOUNT_DATA,
     ImportedConversation,
@@ -38,6 +32,7 @@ from blog.formats.claude_code import parse_claude_code
 from blog.formats.codex import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
 from blog.formats.librechat import parse_librechat
+from blog.formats.limits import GuardedReader, ImportLimits
 from blog.formats.markdown import parse_markdown
 from blog.formats.open_webui import parse_open_webui
 from blog.formats.openai_messages import parse_openai_messages
