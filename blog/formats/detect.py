@@ -185,6 +185,7 @@ class Reader:
     def read_stream(
         self, stream: BinaryIO, filename: str, where: str, *, nesting: int = 0
     ) -> Iterator[ImportedConversation]:
+        """A whole upload, sniffed from its head and handed to the zip, JSON or text reader."""
         if is_account_file(filename):
             raise NotAConversationFile(ACCOUNT_DATA, where)
         start = stream.tell()
@@ -218,6 +219,11 @@ class Reader:
         *,
         max_bytes: int,
     ) -> Iterator[ImportedConversation]:
+        """JSON streamed through its format's parser, held to the byte and depth limits.
+
+        A log's last line cut short is said on its conversation, or in the notes when
+        no conversation came out of the file.
+        """
         guard = GuardedReader(stream, where, max_bytes, self.limits.max_json_depth)
         buffered = io.BufferedReader(guard, 64 * 1024)
         try:
@@ -239,6 +245,7 @@ class Reader:
     def read_text(
         self, text: str, fmt: str, filename: str, where: str
     ) -> Iterator[ImportedConversation]:
+        """Text: a ChatGPT export saved as a page, text copied from a chat page, or Markdown."""
         if fmt == "chatgpt-html":
             data, _ = extract_chat_html(text, where)
             yield from self.parser("chatgpt", None)(data)

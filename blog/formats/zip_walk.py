@@ -63,7 +63,7 @@ class ZipWalk:
         """An export's conversation files, whose messages may point at the images beside them."""
         assets = self.archive.assets()
         for name in conversation_files:
-            yield from self.read_member(name, assets)
+            yield from self._read_member(name, assets)
         self._note_account_files()
 
     def _read_chat_html(self, name: str) -> Iterator[ImportedConversation]:
@@ -91,7 +91,7 @@ class ZipWalk:
         """One member's conversations, or a note saying why it gave none; whether it gave any."""
         yielded = 0
         try:
-            for conversation in self.read_member(name, None):
+            for conversation in self._read_member(name, None):
                 yielded += 1
                 yield conversation
         except NotAConversationFile as skipped:
@@ -101,7 +101,7 @@ class ZipWalk:
             self._skip(name, "no conversations in it")
         return yielded > 0
 
-    def read_member(self, name: str, assets: AssetLookup | None) -> Iterator[ImportedConversation]:
+    def _read_member(self, name: str, assets: AssetLookup | None) -> Iterator[ImportedConversation]:
         """One member, sniffed like an upload: a nested zip, JSON or text."""
         archive, reader = self.archive, self.reader
         where = archive.describe(name)
