@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from blog.formats.archive import GuardedReader
 from blog.formats.base import ImportFormatError
+from blog.formats.limits import GuardedReader
 
 STRUCTURE = ["[", "]", "{", "}", ",", ":", " ", "1"]
 # Inside strings: escapes (backslashes, quotes) and brackets that do not count.

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from blog.formats.archive import ImportLimits
 from blog.formats.base import ImportFormatError
 from blog.formats.detect import read_conversations
+from blog.formats.limits import ImportLimits
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 

@@ -110,57 +110,23 @@ def _branch(messages: list[dict]) -> list[dict]:
 
 
 def _turns(message: dict) -> list[ImportedTurn]:
+    """A message's turns: hidden thinking and tool calls, then what was said, then errors."""
     user = bool(message.get("isCreatedByUser"))
     created = timestamp(message.get("createdAt"))
     model = message.get("model") if isinstance(message.get("model"), str) else None
     sender = str(message.get("sender") or "")
     speaker = "" if user else (sender or model or "Assistant")
-    turns: list[ImportedTurn] = []
-    errors: list[ImportedTurn] = []
-    texts: list[str] = []
     content = message.get("content")
     if isinstance(content, list) and content:
-        for part in content:
-            if not isinstance(part, dict):
-                continue
-            kind = part.get("type")
-            if kind == "think":
-                thought = block_text(part.get("think"))
-                turns.append(_hidden(Role.REASONING, thought, f"{speaker} (thinking)", created))
-            elif kind == "tool_call":
-                call = part.get("tool_call") if isinstance(part.get("tool_call"), dict) else {}
-                name = str(call.get("name") or "tool")
-                turns.append(
-                    _hidden(
-                        Role.TOOL,
-                        tool_call_text(name, call.get("args", {})),
-                        f"Tool call ({name})",
-                        created,
-                    )
-                )
-                turns.append(
-                    _hidden(Role.TOOL, tool_result_text(call.get("output")), "Tool result", created)
-                )
-            elif kind == "text":
-                texts.append(block_text(part))
-            elif kind == "error":
-                errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
+        turns, errors, texts = _content_parts(content, speaker, created)
     else:
-        texts.append(block_text(message.get("text")))
+        turns, errors, texts = [], [], [block_text(message.get("text"))]
     if message.get("error") and not user:
         # LibreChat's notice that the request failed, shown in place of a reply.
-        error_text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
-        errors.append(_hidden(Role.SYSTEM, error_text, "Error", created))
+        errors.append(_hidden(Role.SYSTEM, _joined(texts), "Error", created))
         texts = []
-    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
-    attachments = [
-        ImportedAttachment(
-            str(f.get("filename") or f.get("file_id") or "file"),
-            str(f.get("type") or "application/octet-stream"),
-        )
-        for f in files
-    ]
-    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    attachments = _attachments(message)
+    text = _joined(texts)
     if user and not text and attachments:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
     if text or attachments:
@@ -175,6 +141,58 @@ def _turns(message: dict) -> list[ImportedTurn]:
             )
         )
     return [turn for turn in [*turns, *errors] if turn.text.strip() or turn.attachments]
+
+
+def _content_parts(
+    content: list, speaker: str, created
+) -> tuple[list[ImportedTurn], list[ImportedTurn], list[str]]:
+    """A message's `content` parts: its hidden turns, its error notices and its reply text."""
+    hidden: list[ImportedTurn] = []
+    errors: list[ImportedTurn] = []
+    texts: list[str] = []
+    for part in content:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "think":
+            thought = block_text(part.get("think"))
+            hidden.append(_hidden(Role.REASONING, thought, f"{speaker} (thinking)", created))
+        elif kind == "tool_call":
+            hidden.extend(_tool_call_turns(part, created))
+        elif kind == "text":
+            texts.append(block_text(part))
+        elif kind == "error":
+            errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
+    return hidden, errors, texts
+
+
+def _tool_call_turns(part: dict, created) -> list[ImportedTurn]:
+    """A tool call and its output, each a hidden turn of its own."""
+    call = part.get("tool_call") if isinstance(part.get("tool_call"), dict) else {}
+    name = str(call.get("name") or "tool")
+    return [
+        _hidden(
+            Role.TOOL, tool_call_text(name, call.get("args", {})), f"Tool call ({name})", created
+        ),
+        _hidden(Role.TOOL, tool_result_text(call.get("output")), "Tool result", created),
+    ]
+
+
+def _attachments(message: dict) -> list[ImportedAttachment]:
+    """The files a message names, as attachments by name and type."""
+    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
+    return [
+        ImportedAttachment(
+            str(f.get("filename") or f.get("file_id") or "file"),
+            str(f.get("type") or "application/octet-stream"),
+        )
+        for f in files
+    ]
+
+
+def _joined(texts: list[str]) -> str:
+    """The non-blank texts, one paragraph each."""
+    return "\n\n".join(t.strip("\n") for t in texts if t.strip())
 
 
 def _hidden(role: str, text: str, speaker: str, created) -> ImportedTurn:

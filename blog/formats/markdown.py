@@ -224,60 +224,77 @@ def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
 
 def _blockquote_blocks(lines: list[str], where: str) -> list[_Block]:
     """The Hugo layout: plain paragraphs are prompts, `>` runs are replies."""
-    blocks: list[_Block] = []
-    current: _Block | None = None
-    pending_blank = 0
-    announced: _Block | None = None  # a block opened by a turn marker, still empty
-    closing: str | None = None  # the fence of an open code block in a prompt
-    saw_quote = False
-
-    def start(role: str) -> _Block:
-        nonlocal announced
-        if announced is not None:
-            block, announced = announced, None
-            return block
-        block = _Block(role)
-        blocks.append(block)
-        return block
-
+    layout = _BlockquoteLayout(where)
     for number, line in enumerate(lines, start=1):
-        in_prompt_fence = closing is not None
-        if in_prompt_fence and _closes(line, _FENCE.match(line), closing):
-            closing = None
-        marker = None if in_prompt_fence else _TURN_MARKER.match(line)
-        if marker:
-            announced = _announced_block(marker[1], where, number)
-            blocks.append(announced)
-            current, pending_blank = None, 0
-            continue
-        if not line.strip():
-            pending_blank += 1
-            continue
-        quoted = not in_prompt_fence and line.startswith(">")
-        if quoted:
-            saw_quote = True
-            text = line[2:] if line.startswith("> ") else line[1:]
-            if current is None or not current.quoted:
-                current = start("assistant")
-                current.quoted = True
-                pending_blank = 0
-            current.lines.extend([""] * pending_blank + [text])
-        else:
-            # A plain line right after a reply line is a lazy continuation of the quote.
-            if current is not None and current.quoted and pending_blank == 0:
-                current.lines.append(line)
-                continue
-            if current is None or current.quoted:
-                current = start("user")
-                current.quoted = False
-                pending_blank = 0
-            current.lines.extend([""] * pending_blank + [line])
-            if not in_prompt_fence and (fence := _FENCE.match(line)):
-                closing = fence[1]
-        pending_blank = 0
-    if not saw_quote and not any(block.lines for block in blocks if block.role != "user"):
+        layout.read(number, line)
+    blocks = layout.blocks
+    if not layout.saw_quote and not any(block.lines for block in blocks if block.role != "user"):
         raise ImportFormatError(_no_turns_message(lines), where)
     return blocks
+
+
+class _BlockquoteLayout:
+    """The blockquote layout read a line at a time: a blank line only counts once the next
+    text line shows which block it belongs to, and a code fence in a prompt hides `>` and
+    turn markers."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.blocks: list[_Block] = []
+        self.saw_quote = False
+        self._current: _Block | None = None
+        self._pending_blank = 0
+        self._announced: _Block | None = None  # a block opened by a turn marker, still empty
+        self._closing: str | None = None  # the fence of an open code block in a prompt
+
+    def read(self, number: int, line: str) -> None:
+        in_prompt_fence = self._closing is not None
+        if in_prompt_fence and _closes(line, _FENCE.match(line), self._closing):
+            self._closing = None
+        marker = None if in_prompt_fence else _TURN_MARKER.match(line)
+        if marker:
+            self._announced = _announced_block(marker[1], self.where, number)
+            self.blocks.append(self._announced)
+            self._current, self._pending_blank = None, 0
+        elif not line.strip():
+            self._pending_blank += 1
+        elif not in_prompt_fence and line.startswith(">"):
+            self._reply_line(line[2:] if line.startswith("> ") else line[1:])
+        else:
+            self._prompt_line(line, in_prompt_fence)
+
+    def _reply_line(self, text: str) -> None:
+        self.saw_quote = True
+        if self._current is None or not self._current.quoted:
+            self._current = self._start("assistant")
+            self._current.quoted = True
+            self._pending_blank = 0
+        self._current.lines.extend([""] * self._pending_blank + [text])
+        self._pending_blank = 0
+
+    def _prompt_line(self, line: str, in_prompt_fence: bool) -> None:
+        current = self._current
+        # A plain line right after a reply line is a lazy continuation of the quote.
+        if current is not None and current.quoted and self._pending_blank == 0:
+            current.lines.append(line)
+            return
+        if current is None or current.quoted:
+            current = self._current = self._start("user")
+            current.quoted = False
+            self._pending_blank = 0
+        current.lines.extend([""] * self._pending_blank + [line])
+        if not in_prompt_fence and (fence := _FENCE.match(line)):
+            self._closing = fence[1]
+        self._pending_blank = 0
+
+    def _start(self, role: str) -> _Block:
+        """The block a marker announced, if one waits for its text, else a new one."""
+        if self._announced is not None:
+            block, self._announced = self._announced, None
+            return block
+        block = _Block(role)
+        self.blocks.append(block)
+        return block
 
 
 def _no_turns_message(lines: list[str]) -> str:

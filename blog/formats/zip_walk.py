@@ -1,0 +1,148 @@
+"""Reading a zip's members: which hold conversations, and why each of the others was skipped.
+
+An export is read by its `conversations.json` files (ChatGPT, Claude) or its `chat.html`
+(ChatGPT saved as a page); any other zip member by member, each sniffed like an upload of
+its own, one nested zip deep. A member left out is listed in the run's notes with the
+reason, so the person importing sees what was not read and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from blog.formats.archive import AssetLookup, SafeZip
+from blog.formats.base import (
+    ACCOUNT_DATA,
+    ImportedConversation,
+    ImportFormatError,
+    NotAConversationFile,
+)
+from blog.formats.chatgpt import extract_chat_html
+from blog.formats.sniff import (
+    HEAD_BYTES,
+    JSON_FORMATS,
+    JSON_SUFFIXES,
+    LONG_HEAD_BYTES,
+    is_account_file,
+    sniff,
+)
+
+if TYPE_CHECKING:
+    from blog.formats.detect import Reader
+
+_TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
+
+
+class ZipWalk:
+    """One archive read for a Reader, whose dispatch, limits and notes it shares."""
+
+    def __init__(self, reader: Reader, archive: SafeZip) -> None:
+        self.reader = reader
+        self.archive = archive
+
+    def conversations(self) -> Iterator[ImportedConversation]:
+        """Every conversation in the archive; ImportFormatError when it holds none."""
+        conversation_files = self.archive.conversation_files()
+        chat_html = self.archive.find_file("chat.html")
+        if conversation_files:
+            yield from self._read_export(conversation_files)
+        elif chat_html is not None:
+            yield from self._read_chat_html(chat_html)
+        else:
+            found = yield from self._read_loose_files()
+            if not found:
+                raise ImportFormatError(
+                    "no conversations found in this zip: expected a ChatGPT or Claude export "
+                    "(conversations.json) or Markdown / JSON conversation files",
+                    self.archive.where,
+                )
+
+    def _read_export(self, conversation_files: list[str]) -> Iterator[ImportedConversation]:
+        """An export's conversation files, whose messages may point at the images beside them."""
+        assets = self.archive.assets()
+        for name in conversation_files:
+            yield from self._read_member(name, assets)
+        self._note_account_files()
+
+    def _read_chat_html(self, name: str) -> Iterator[ImportedConversation]:
+        """A ChatGPT export saved as a page: the conversations are JSON inside the HTML."""
+        where = self.archive.describe(name)
+        text = self.reader.decode(self.archive.read(name), where)
+        data, asset_names = extract_chat_html(text, where)
+        parse = self.reader.parser("chatgpt", self.archive.assets(asset_names))
+        yield from self.reader.guard(parse(data), where)
+        self._note_account_files()
+
+    def _read_loose_files(self) -> Generator[ImportedConversation, None, bool]:
+        """Each member that could hold conversations, read on its own; whether any did."""
+        found = False
+        for name in self.archive.names():
+            if is_account_file(name):
+                self._skip(name, ACCOUNT_DATA)
+            elif _worth_reading(name):
+                found = (yield from self._read_loose_file(name)) or found
+            else:
+                self._skip(name, "not a conversation file")
+        return found
+
+    def _read_loose_file(self, name: str) -> Generator[ImportedConversation, None, bool]:
+        """One member's conversations, or a note saying why it gave none; whether it gave any."""
+        yielded = 0
+        try:
+            for conversation in self._read_member(name, None):
+                yielded += 1
+                yield conversation
+        except NotAConversationFile as skipped:
+            self._skip(name, skipped.reason)
+            return False
+        if not yielded:
+            self._skip(name, "no conversations in it")
+        return yielded > 0
+
+    def _read_member(self, name: str, assets: AssetLookup | None) -> Iterator[ImportedConversation]:
+        """One member, sniffed like an upload: a nested zip, JSON or text."""
+        archive, reader = self.archive, self.reader
+        where = archive.describe(name)
+        with archive.open(name) as entry:
+            head = entry.read(HEAD_BYTES)
+        if head.startswith(b"PK\x03\x04"):
+            yield from reader.guard(ZipWalk(reader, archive.nested(name)).conversations(), where)
+            return
+        sniffed = sniff(head, where, complete=len(head) < HEAD_BYTES, filename=name)
+        if sniffed.format == "json-unknown":
+            with archive.open(name) as entry:
+                head = entry.read(LONG_HEAD_BYTES)
+            sniffed = sniff(
+                head, where, complete=len(head) < LONG_HEAD_BYTES, filename=name, final=True
+            )
+        if sniffed.format == "empty":
+            return
+        if sniffed.format == "account":
+            raise NotAConversationFile(ACCOUNT_DATA, where)
+        if sniffed.format in JSON_FORMATS:
+            with archive.open(name) as entry:
+                conversations = reader.read_json(
+                    entry, sniffed, where, assets, max_bytes=reader.limits.max_uncompressed_bytes
+                )
+                yield from reader.guard(conversations, where)
+        else:
+            text = reader.decode(archive.read(name), where)
+            basename = PurePosixPath(name).name
+            yield from reader.guard(reader.read_text(text, sniffed.format, basename, where), where)
+
+    def _note_account_files(self) -> None:
+        """List the account files that ship beside an export's conversations as skipped."""
+        for name in self.archive.names():
+            if is_account_file(name):
+                self._skip(name, ACCOUNT_DATA)
+
+    def _skip(self, name: str, reason: str) -> None:
+        self.reader.notes.append(f"{self.archive.describe(name)}: skipped ({reason})")
+
+
+def _worth_reading(name: str) -> bool:
+    """Whether a file in a zip of exports could hold conversations."""
+    suffix = PurePosixPath(name).suffix.lower()
+    return suffix in _TEXT_SUFFIXES | JSON_SUFFIXES | {".zip"}
