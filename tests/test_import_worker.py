@@ -92,14 +92,14 @@ def test_upload_read_choose_save_while_others_browse_and_web_workers_die(tmp_pat
         token = upload(author, "conversations.json", large_export)
         wait_for_status(server, token, "reading")
 
-        # While the worker reads, other clients are answered at once.
+        # While the worker reads, other clients are answered: their pages come back before
+        # the import is read, not queued behind it (an order, not a timing, so a busy
+        # machine cannot make it fail).
         reader, other = Browser(server.port), Browser(server.port)
-        timings = []
-        for action in (lambda: reader.get("/"), lambda: reader.get("/login"), other.login):
-            started = time.monotonic()
-            action()
-            timings.append(time.monotonic() - started)
-        assert max(timings) < 1.0, timings
+        assert reader.get("/").status == 200
+        assert reader.get("/login").status == 200
+        other.login()
+        assert job_row(server, token)["status"] == "reading", "the pages waited for the import"
 
         kill_web_workers(server)
         assert job_row(server, token)["status"] == "reading", "the worker finished too soon"
