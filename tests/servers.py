@@ -206,6 +206,17 @@ def wait_until_serving(process: subprocess.Popen, port: int, log: Path, deadline
     pytest.fail(f"gunicorn did not answer within the deadline:\n{log.read_text()}")
 
 
+def wait_until_logged(process: subprocess.Popen, log: Path, line: str, deadline: float) -> None:
+    """Poll the process's log until it says `line` (it is up), failing early if it exits."""
+    while time.monotonic() < deadline:
+        if line in log.read_text():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"{process.args} exited with {process.returncode}:\n{log.read_text()}")
+        time.sleep(0.1)
+    pytest.fail(f"{process.args} did not start within the deadline:\n{log.read_text()}")
+
+
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     """Ask the process to shut down; kill it only if it does not."""
     if process.poll() is None:
@@ -267,6 +278,7 @@ def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]
             stderr=subprocess.STDOUT,
         )
     try:
+        wait_until_logged(process, log, "Import worker:", time.monotonic() + 60)
         yield process
     finally:
         # SIGINT is Huey's graceful stop: running tasks end before the consumer does.

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (
     CHROMIUM,
@@ -73,6 +74,11 @@ def live_server(live_app) -> Iterator[LiveServer]:
     server = LiveServer(live_app).start()
     yield server
     server.stop()
+
+
+# Assertions wait as long as actions do: a worker process or a page on a busy two-core
+# machine can take more than Playwright's default 5 s to get there.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
