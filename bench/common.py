@@ -106,9 +106,18 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(
-    app: str, env: dict[str, str], *, workers: int = 2, threads: int = 4, name: str = "server"
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    name: str = "server",
+    cwd: Path = ROOT,
 ) -> Iterator[Server]:
-    """Run gunicorn with the deployment settings (workers/threads/bind overridden), then stop it."""
+    """Run gunicorn with the deployment settings (workers/threads/bind overridden), then stop it.
+
+    `cwd` is where the app is imported from: another checkout of the project runs its own code.
+    """
     port = free_port()
     (DATA / "logs").mkdir(parents=True, exist_ok=True)
     log = DATA / "logs" / f"{name}.log"
@@ -135,7 +144,7 @@ def gunicorn(
         app,
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
     try:
         wait_for_port(port)
         server = Server(process, port, log)
@@ -144,6 +153,17 @@ def gunicorn(
         yield server
     finally:
         stop_process(process)
+
+
+def checkout(revision: str, directory: Path) -> Path:
+    """The project's files at a git revision, in `directory` (emptied first)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True, timeout=120
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True, timeout=120)
+    return directory
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20.0) -> None:

@@ -6,6 +6,8 @@ Run from the project root: ``.venv/bin/python bench/page_bench.py [--seconds 8]`
 
 ``--mirror`` measures, in one run, the post served by nginx from the static mirror
 (deploy/nginx.conf), by Colloquy without a mirror, and by the trivial WSGI app.
+``--baseline REV`` adds Colloquy as it was at a git revision, on the same database, to
+compare a change with what came before under the same load.
 """
 
 from __future__ import annotations
@@ -155,7 +157,9 @@ def measure(seconds: float, connections: int, rounds: int) -> dict:
     return figures
 
 
-def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
+def measure_mirror(
+    seconds: float, connections: int, rounds: int, baseline: str | None = None
+) -> dict:
     """Requests/s of nginx from the mirror, Colloquy alone and the trivial app, interleaved."""
     from blog.mirror import build
     from tests import nginx
@@ -200,6 +204,20 @@ def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
             )
         )
         urls["mirror"] = f"http://127.0.0.1:{port}/posts/{POST_SLUG}"
+        if baseline:
+            before = stack.enter_context(
+                common.gunicorn(
+                    "app:app",
+                    env,
+                    name="page-colloquy-baseline",
+                    cwd=common.checkout(baseline, common.DATA / "baseline"),
+                )
+            )
+            urls["baseline"] = f"{before.base}/posts/{POST_SLUG}"
+        if baseline:
+            earlier = common.get(urls["baseline"])
+            if earlier[0] != 200 or len(earlier[2]) != len(body):
+                raise RuntimeError(f"Colloquy at {baseline} did not serve the same page")
         mirrored = common.get(urls["mirror"])
         if mirrored[0] != 200 or mirrored[2] != body:
             raise RuntimeError("nginx did not serve the app's bytes from the mirror")
@@ -220,11 +238,16 @@ def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
         "rps": rps,
         "mirror_ratio": rps["mirror"] / rps["static"],
         "app_ratio": rps["app"] / rps["static"],
+        **(
+            {"baseline": baseline, "baseline_ratio": rps["baseline"] / rps["static"]}
+            if baseline
+            else {}
+        ),
     }
 
 
 def main_mirror(args: argparse.Namespace) -> None:
-    figures = measure_mirror(args.seconds, args.connections, args.rounds)
+    figures = measure_mirror(args.seconds, args.connections, args.rounds, args.baseline)
     print(f"page: {figures['page_bytes']:,} bytes, load by {figures['tool']}")
     rps = figures["rps"]
     print(f"  trivial WSGI app (gunicorn)  {rps['static']:7.0f} req/s")
@@ -232,6 +255,9 @@ def main_mirror(args: argparse.Namespace) -> None:
         f"  nginx from the mirror        {rps['mirror']:7.0f} req/s, {figures['mirror_ratio']:.2f}x"
     )
     print(f"  Colloquy, no mirror          {rps['app']:7.0f} req/s, {figures['app_ratio']:.2f}x")
+    if args.baseline:
+        label = f"Colloquy at {args.baseline}"[:27]
+        print(f"  {label:27}  {rps['baseline']:7.0f} req/s, {figures['baseline_ratio']:.2f}x")
     print(f"  error responses: {figures['errors']}")
     common.emit_result("page-mirror", figures)
 
@@ -243,6 +269,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument(
         "--mirror", action="store_true", help="nginx from the static mirror vs app vs trivial"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --mirror: also Colloquy at this git revision (e.g. main), same run",
     )
     args = parser.parse_args()
     if args.mirror:
