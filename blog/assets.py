@@ -42,12 +42,28 @@ def _slices(engine, asset_id: int, size: int) -> Iterator[bytes]:
         yield bytes(piece)
 
 
-def asset_file_name(name: str, head: bytes) -> str:
-    """A real image keeps its name; anything else gets `.bin`, so no server renders it.
+# Files other than images that keep their extension: documents a browser shows as text or
+# hands to a viewer, never a page, a script, an image it would render or a program. The
+# proxy configs in deploy/ send every mirrored asset but images as a download besides.
+DOCUMENT_EXTENSIONS = frozenset(
+    {".pdf", ".txt", ".md", ".csv", ".tsv", ".json", ".log", ".zip"}
+    | {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp"}
+)
+# What anything else ends with: every server calls it application/octet-stream.
+NEUTRAL_EXTENSION = ".bin"
 
-    `head` is the start of the file (at least `HEAD_BYTES`), read for its magic bytes.
+
+def asset_file_name(name: str, head: bytes) -> str:
+    """The name an asset is linked and written under: a real image or a document keeps its
+    name; anything else gets `.bin`, so no server renders or runs it.
+
+    `head` is the start of the file (at least `HEAD_BYTES`), read for its magic bytes. The
+    result is its own answer (`asset_file_name(asset_file_name(n, h), h)` is the same), so
+    the name an import links is the file the mirror writes.
     """
-    extensions = IMAGE_EXTENSIONS.get(sniff_image_type(head) or "", ())
-    if Path(name).suffix.lower() in extensions:
+    suffix = Path(name).suffix.lower()
+    if suffix in IMAGE_EXTENSIONS.get(sniff_image_type(head) or "", ()):
         return name
-    return name + ".bin"
+    if suffix in DOCUMENT_EXTENSIONS or suffix == NEUTRAL_EXTENSION:
+        return name
+    return name + NEUTRAL_EXTENSION
