@@ -106,9 +106,18 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(
-    app: str, env: dict[str, str], *, workers: int = 2, threads: int = 4, name: str = "server"
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    name: str = "server",
+    cwd: Path = ROOT,
 ) -> Iterator[Server]:
-    """Run gunicorn with the deployment settings (workers/threads/bind overridden), then stop it."""
+    """Run gunicorn with the deployment settings (workers/threads/bind overridden), then stop it.
+
+    `cwd` is where the app is imported from: another checkout of the project runs its own code.
+    """
     port = free_port()
     (DATA / "logs").mkdir(parents=True, exist_ok=True)
     log = DATA / "logs" / f"{name}.log"
@@ -135,7 +144,7 @@ def gunicorn(
         app,
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
     try:
         wait_for_port(port)
         server = Server(process, port, log)
@@ -144,6 +153,17 @@ def gunicorn(
         yield server
     finally:
         stop_process(process)
+
+
+def checkout(revision: str, directory: Path) -> Path:
+    """The project's files at a git revision, in `directory` (emptied first)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True, timeout=120
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True, timeout=120)
+    return directory
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20.0) -> None:
@@ -776,7 +796,54 @@ def seed_posts(
                     turn_rows.append(turn_row(turn_id, number, position, role, source, html, text))
             db.session.execute(insert(Post.__table__), post_rows)
             db.session.execute(insert(Turn.__table__), turn_rows)
+            publish_rows(post_rows, turn_rows)
             db.session.commit()
+
+
+def publish_rows(post_rows: list[dict], turn_rows: list[dict]) -> None:
+    """Give bulk-inserted posts the published revision and search entries readers' pages read."""
+    import json
+    from types import SimpleNamespace
+
+    from sqlalchemy import insert, update
+
+    from blog.extensions import db
+    from blog.models import Post, Revision, search_entries
+    from blog.posts.revisions import snapshot_data
+
+    turns_of: dict[int, list[SimpleNamespace]] = {}
+    for row in turn_rows:
+        turns_of.setdefault(row["post_id"], []).append(SimpleNamespace(**row))
+    revisions, entries = [], []
+    for row in post_rows:
+        turns = sorted(turns_of.get(row["id"], []), key=lambda t: t.position)
+        data = snapshot_data(SimpleNamespace(**row), turns, [], None)
+        revisions.append(
+            {
+                "id": row["id"],
+                "post_id": row["id"],
+                "number": 1,
+                "created_at": row["published_at"],
+                "note": "",
+                "status": row["status"],
+                "title": row["title"],
+                "series_id": None,
+                "series_position": 0,
+                "data": json.dumps(data, ensure_ascii=False),
+            }
+        )
+        entries.append({"post_id": row["id"], "turn_number": None, "body": row["title"]})
+        entries += [
+            {"post_id": row["id"], "turn_number": n, "body": t.text or t.source}
+            for n, t in enumerate(turns, start=1)
+        ]
+    db.session.execute(insert(Revision.__table__), revisions)
+    db.session.execute(
+        update(Post.__table__)
+        .where(Post.__table__.c.id.in_([row["id"] for row in post_rows]))
+        .values(published_revision_id=Post.__table__.c.id)
+    )
+    db.session.execute(insert(search_entries), entries)
 
 
 def bump_generation(app) -> None:

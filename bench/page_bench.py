@@ -6,6 +6,10 @@ Run from the project root: ``.venv/bin/python bench/page_bench.py [--seconds 8]`
 
 ``--mirror`` measures, in one run, the post served by nginx from the static mirror
 (deploy/nginx.conf), by Colloquy without a mirror, and by the trivial WSGI app.
+``--baseline REV`` adds Colloquy as it was at a git revision, on the same database, to
+compare a change with what came before under the same load; and, because throughput on a
+busy machine varies from round to round, the CPU time one cached hit costs inside the app
+(no server, no network), each version in its own process, taking turns.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -155,7 +160,9 @@ def measure(seconds: float, connections: int, rounds: int) -> dict:
     return figures
 
 
-def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
+def measure_mirror(
+    seconds: float, connections: int, rounds: int, baseline: str | None = None
+) -> dict:
     """Requests/s of nginx from the mirror, Colloquy alone and the trivial app, interleaved."""
     from blog.mirror import build
     from tests import nginx
@@ -200,6 +207,20 @@ def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
             )
         )
         urls["mirror"] = f"http://127.0.0.1:{port}/posts/{POST_SLUG}"
+        if baseline:
+            before = stack.enter_context(
+                common.gunicorn(
+                    "app:app",
+                    env,
+                    name="page-colloquy-baseline",
+                    cwd=common.checkout(baseline, common.DATA / "baseline"),
+                )
+            )
+            urls["baseline"] = f"{before.base}/posts/{POST_SLUG}"
+        if baseline:
+            earlier = common.get(urls["baseline"])
+            if earlier[0] != 200 or len(earlier[2]) != len(body):
+                raise RuntimeError(f"Colloquy at {baseline} did not serve the same page")
         mirrored = common.get(urls["mirror"])
         if mirrored[0] != 200 or mirrored[2] != body:
             raise RuntimeError("nginx did not serve the app's bytes from the mirror")
@@ -220,11 +241,59 @@ def measure_mirror(seconds: float, connections: int, rounds: int) -> dict:
         "rps": rps,
         "mirror_ratio": rps["mirror"] / rps["static"],
         "app_ratio": rps["app"] / rps["static"],
+        **(
+            {"baseline": baseline, "baseline_ratio": rps["baseline"] / rps["static"]}
+            if baseline
+            else {}
+        ),
     }
 
 
+CPU_PER_HIT = """
+import sys, time
+from blog import create_app
+from werkzeug.test import EnvironBuilder
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "k" * 40,
+                  "TRUSTED_HOSTS": ["127.0.0.1"]})
+environ = EnvironBuilder(path=sys.argv[2], base_url="http://127.0.0.1").get_environ()
+def start_response(status, headers, exc_info=None):
+    assert status.startswith("200"), status
+b"".join(app(dict(environ), start_response))  # rendered and stored: the rest are hits
+hits = [dict(environ) for _ in range(int(sys.argv[3]))]
+started = time.process_time()
+for one in hits:
+    app(one, start_response)
+print((time.process_time() - started) / len(hits) * 1e6)
+"""
+
+
+def cpu_per_hit(tree: Path, database: Path, hits: int = 20_000) -> float:
+    """CPU microseconds one cached hit of the post costs in the app at `tree`."""
+    output = subprocess.run(
+        [common.PYTHON, "-c", CPU_PER_HIT, common.sqlite_url(database)]
+        + [f"/posts/{POST_SLUG}", str(hits)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    return float(output.split()[-1])
+
+
+def measure_cpu(baseline: str) -> dict[str, float]:
+    """CPU per cached hit, this tree and the baseline's, in alternating child processes."""
+    database = common.DATA / "page.sqlite3"
+    before = common.checkout(baseline, common.DATA / "baseline")
+    figures: dict[str, list[float]] = {"app": [], "baseline": []}
+    for _ in range(3):  # least of each: other work on the machine only adds
+        figures["baseline"].append(cpu_per_hit(before, database))
+        figures["app"].append(cpu_per_hit(common.ROOT, database))
+    return {name: min(values) for name, values in figures.items()}
+
+
 def main_mirror(args: argparse.Namespace) -> None:
-    figures = measure_mirror(args.seconds, args.connections, args.rounds)
+    figures = measure_mirror(args.seconds, args.connections, args.rounds, args.baseline)
     print(f"page: {figures['page_bytes']:,} bytes, load by {figures['tool']}")
     rps = figures["rps"]
     print(f"  trivial WSGI app (gunicorn)  {rps['static']:7.0f} req/s")
@@ -232,6 +301,15 @@ def main_mirror(args: argparse.Namespace) -> None:
         f"  nginx from the mirror        {rps['mirror']:7.0f} req/s, {figures['mirror_ratio']:.2f}x"
     )
     print(f"  Colloquy, no mirror          {rps['app']:7.0f} req/s, {figures['app_ratio']:.2f}x")
+    if args.baseline:
+        label = f"Colloquy at {args.baseline}"[:27]
+        print(f"  {label:27}  {rps['baseline']:7.0f} req/s, {figures['baseline_ratio']:.2f}x")
+        cpu = measure_cpu(args.baseline)
+        figures["cpu_us_per_hit"] = cpu
+        print(
+            f"  CPU per cached hit in the app: {cpu['app']:.1f} us, "
+            f"at {args.baseline} {cpu['baseline']:.1f} us"
+        )
     print(f"  error responses: {figures['errors']}")
     common.emit_result("page-mirror", figures)
 
@@ -243,6 +321,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument(
         "--mirror", action="store_true", help="nginx from the static mirror vs app vs trivial"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --mirror: also Colloquy at this git revision (e.g. main), same run",
     )
     args = parser.parse_args()
     if args.mirror:

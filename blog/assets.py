@@ -42,12 +42,32 @@ def _slices(engine, asset_id: int, size: int) -> Iterator[bytes]:
         yield bytes(piece)
 
 
-def asset_file_name(name: str, head: bytes) -> str:
-    """A real image keeps its name; anything else gets `.bin`, so no server renders it.
+# Files other than images that keep their extension: documents a browser shows as text or
+# hands to a viewer, never a page, a script, an image it would render or a program. The
+# proxy configs in deploy/ send every mirrored asset but images as a download besides.
+TEXT_EXTENSIONS = frozenset({".txt", ".md", ".csv", ".tsv", ".json", ".log"})
+# Binary documents keep theirs only when their bytes start as that format does: an export
+# may carry a PDF's extracted text under the PDF's name.
+ZIP = b"PK\x03\x04"
+DOCUMENT_MAGIC = {".pdf": b"%PDF-", ".zip": ZIP, ".docx": ZIP, ".xlsx": ZIP, ".pptx": ZIP}
+DOCUMENT_MAGIC |= {".odt": ZIP, ".ods": ZIP, ".odp": ZIP}
+# What anything else ends with: every server calls it application/octet-stream.
+NEUTRAL_EXTENSION = ".bin"
 
-    `head` is the start of the file (at least `HEAD_BYTES`), read for its magic bytes.
+
+def asset_file_name(name: str, head: bytes) -> str:
+    """The name an asset is linked and written under: a real image, a text file or a real
+    document keeps its name; anything else gets `.bin`, so no server renders or runs it.
+
+    `head` is the start of the file (at least `HEAD_BYTES`), read for its magic bytes. The
+    result is its own answer (`asset_file_name(asset_file_name(n, h), h)` is the same), so
+    the name an import links is the file the mirror writes.
     """
-    extensions = IMAGE_EXTENSIONS.get(sniff_image_type(head) or "", ())
-    if Path(name).suffix.lower() in extensions:
+    suffix = Path(name).suffix.lower()
+    if suffix in IMAGE_EXTENSIONS.get(sniff_image_type(head) or "", ()):
         return name
-    return name + ".bin"
+    if suffix in TEXT_EXTENSIONS or suffix == NEUTRAL_EXTENSION:
+        return name
+    if suffix in DOCUMENT_MAGIC and head.startswith(DOCUMENT_MAGIC[suffix]):
+        return name
+    return name + NEUTRAL_EXTENSION

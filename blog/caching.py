@@ -3,9 +3,11 @@
 A page is rendered by its view once per change of the site, stored in the configured
 Flask-Caching backend (per process by default; Redis or memcached when several hosts
 share it), and then served to anonymous readers by a small WSGI layer that answers
-before Flask routes the request. Every lookup first reads the generation counter from
-the database, which every change to public content bumps, so no worker or host can
-serve a page older than the last change.
+before Flask routes the request. Every lookup first makes sure it has the current
+generation counter, which every change to public content bumps, so no worker or host can
+serve a page older than the last change: on SQLite by asking the file whether anything was
+committed since the last look (`PRAGMA data_version`, which reads no table) and reading the
+counter again only then; on other databases by reading the counter.
 
 Only pages that are the same for every reader are stored: a request that brings session
 state (a flash, a sign-in, a CSRF token) is rendered for that reader alone, and a page
@@ -49,26 +51,49 @@ _readers = threading.local()
 
 
 def site_state(engine: Engine) -> tuple[str, str]:
-    """The generation counter and the time of the last public change, in one query."""
+    """The generation counter and the time of the last public change."""
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        rows = sqlite_reader(engine.url.database).execute(GENERATION_SQL.text).fetchall()
-    else:
-        with engine.connect() as connection:
-            rows = connection.execute(GENERATION_SQL).all()
+        return sqlite_reader(engine.url.database).state()
+    with engine.connect() as connection:
+        rows = connection.execute(GENERATION_SQL).all()
+    return state_of(rows)
+
+
+def state_of(rows) -> tuple[str, str]:
     values = dict(rows)
     return values.get("generation", "0"), values.get("changed_at", "")
 
 
-def sqlite_reader(path: str) -> sqlite3.Connection:
-    # This check runs on every cached read: a plain connection kept by each thread costs
-    # a few microseconds where a pooled SQLAlchemy checkout costs tens. It only reads,
-    # outside any transaction, so it always sees the latest commit.
-    connection = getattr(_readers, "connection", None)
-    if connection is None or _readers.path != path:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-        connection.execute("PRAGMA busy_timeout = 10000")
-        _readers.connection, _readers.path = connection, path
-    return connection
+class SqliteStateReader:
+    """The site state read through one plain connection, again only after a commit."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # A plain connection kept by each thread costs a few microseconds per look where a
+        # pooled SQLAlchemy checkout costs tens. It only reads, outside any transaction, so
+        # it always sees the latest commit.
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+        self.connection.execute("PRAGMA busy_timeout = 10000")
+        self.version: int | None = None
+        self.values = ("0", "")
+
+    def state(self) -> tuple[str, str]:
+        # data_version changes whenever any other connection, in any process, has committed
+        # to the file since this connection last asked; it only looks at the WAL index in
+        # shared memory. Asked before the read, so a commit landing in between is caught by
+        # the next look rather than missed.
+        version = self.connection.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:
+            self.values = state_of(self.connection.execute(GENERATION_SQL.text).fetchall())
+            self.version = version
+        return self.values
+
+
+def sqlite_reader(path: str) -> SqliteStateReader:
+    reader = getattr(_readers, "reader", None)
+    if reader is None or reader.path != path:
+        reader = _readers.reader = SqliteStateReader(path)
+    return reader
 
 
 def page_key(environ: dict, generation: str) -> str:
@@ -95,6 +120,12 @@ class PageCacheMiddleware:
         self.app = app
         self.wsgi_app = wsgi_app
         self.engine: Engine | None = None
+        # Pages of the current generation this worker has already served, ready to send:
+        # the cache backend unpickles a whole copy of the page on every get. Keys carry the
+        # generation, so a remembered page is never stale; all are dropped when it moves on.
+        self.recent: tuple[str, dict[str, Hit]] = ("", {})
+        self.recent_bytes = 0
+        self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         config = self.app.config
@@ -108,18 +139,57 @@ class PageCacheMiddleware:
             with self.app.app_context():
                 self.engine = db.engine
         generation, _ = site_state(self.engine)
-        entry = cache.cache.get(page_key(environ, generation))
-        if entry is None or "headers" not in entry:
+        hit = self.lookup(page_key(environ, generation), generation)
+        if hit is None:
             return self.wsgi_app(environ, start_response)
-        # Headers were assembled once when the page was stored; a hit only copies them.
-        headers = list(entry["headers"])
-        if environ.get("wsgi.url_scheme") == "https":
-            headers.append(("Strict-Transport-Security", HSTS))
-        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(entry["etag"]):
-            start_response("304 Not Modified", [h for h in headers if h[0] not in BODY_HEADERS])
+        secure = environ.get("wsgi.url_scheme") == "https"
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains(hit.etag):
+            start_response("304 Not Modified", list(hit.not_modified[secure]))
             return []
-        start_response("200 OK", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry["body"]]
+        # A copy: a server or middleware may add to the list it is given.
+        start_response("200 OK", list(hit.headers[secure]))
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [hit.body]
+
+    def lookup(self, key: str, generation: str) -> Hit | None:
+        seen, pages = self.recent
+        if seen != generation:
+            with self.lock:
+                if self.recent[0] != generation:
+                    self.recent, self.recent_bytes = (generation, {}), 0
+                seen, pages = self.recent
+        hit = pages.get(key)
+        if hit is not None:
+            return hit
+        entry = cache.cache.get(key)
+        if entry is None or "headers" not in entry:
+            return None
+        hit = Hit(entry)
+        with self.lock:
+            if self.recent[1] is pages and self.recent_bytes + len(hit.body) <= RECENT_BYTES:
+                pages[key] = hit
+                self.recent_bytes += len(hit.body)
+        return hit
+
+
+# What one worker keeps ready beyond the cache backend; past it, pages come from the backend.
+RECENT_BYTES = 16 * 1024 * 1024
+
+
+class Hit:
+    """A stored page with its header lists built once, over plain HTTP and over HTTPS."""
+
+    __slots__ = ("body", "etag", "headers", "not_modified")
+
+    def __init__(self, entry: dict) -> None:
+        self.body = entry["body"]
+        self.etag = entry["etag"]
+        plain = list(entry["headers"])
+        secure = [*plain, ("Strict-Transport-Security", HSTS)]
+        self.headers = (plain, secure)
+        self.not_modified = tuple(
+            [h for h in hs if h[0] not in BODY_HEADERS] for hs in self.headers
+        )
 
 
 def public_page(view: Callable) -> Callable:

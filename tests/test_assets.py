@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,7 +17,7 @@ from blog.exports import export_static
 from blog.extensions import db
 from blog.formats.base import ImportFormatError
 from blog.imports.files import import_file
-from blog.models import Asset, User
+from blog.models import Asset, Post, User
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -99,3 +103,59 @@ def test_static_export_writes_only_real_images_as_images(app, owner, tmp_path):
         f"{ids['page.html']}/page.html.bin",
     }
     assert not any(name.endswith((".svg", ".html", ".htm")) for name in exported)
+
+
+def test_an_exported_site_holds_every_attachment_its_pages_link_to(app, owner, tmp_path):
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    attachments = {
+        "report.pdf": ("application/pdf", pdf),
+        "notes": ("text/plain", b"Plain notes.\n"),
+        "page.html": ("text/html", b"<script>alert(1)</script>"),
+        "tool.exe": ("application/octet-stream", b"MZ\x90\x00"),
+        "chart.png": ("image/png", PNG),
+    }
+    document = {
+        "format": "colloquy",
+        "version": 1,
+        "title": "Files attached",
+        "turns": [
+            {
+                "role": "user",
+                "text": " ".join(f"[{name}](attachment:{n})" for n, name in enumerate(attachments)),
+                "attachments": [
+                    {"name": name, "mime_type": mime, "data": base64.b64encode(data).decode()}
+                    for name, (mime, data) in attachments.items()
+                ],
+            },
+            {"role": "assistant", "text": "Read them."},
+        ],
+    }
+    with app.app_context():
+        report = import_file(
+            json.dumps(document).encode(), "files.json", db.session.get(User, owner)
+        )
+        post = db.session.get(Post, report.created[0].id)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+    site = tmp_path / "site"
+    result = app.test_cli_runner().invoke(args=["export", "--static", str(site)])
+    assert result.exit_code == 0, result.output
+
+    page = (site / "posts" / slug / "index.html").read_text()
+    links = dict(
+        (html.unescape(text), html.unescape(href))
+        for href, text in re.findall(r'<a href="(/assets/[^"]+)"[^>]*>([^<]+)</a>', page)
+    )
+    assert set(links) == set(attachments)
+    files = {name: site / links[name].lstrip("/") for name in links}
+    for name, (_mime, data) in attachments.items():
+        assert files[name].read_bytes() == data, name
+    # Documents keep an extension a static host serves them by; a page, a program or a
+    # file of no known type is linked and written as `.bin`, an image as itself.
+    assert {name: files[name].name for name in links} == {
+        "report.pdf": "report.pdf",
+        "notes": "notes.txt",
+        "page.html": "page.html.bin",
+        "tool.exe": "tool.exe.bin",
+        "chart.png": "chart.png",
+    }

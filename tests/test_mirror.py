@@ -95,6 +95,10 @@ def test_only_real_images_keep_their_names():
     assert asset_file_name("fake.png", b"<html>") == "fake.png.bin"
     assert asset_file_name("photo.jpg", PNG) == "photo.jpg.bin"
     assert asset_file_name("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "a.webp"
+    assert asset_file_name("report.pdf", b"%PDF-1.7\n%") == "report.pdf"
+    assert asset_file_name("notes.pdf", b"Text extracted ") == "notes.pdf.bin"
+    assert asset_file_name("notes.txt", b"<script>") == "notes.txt"
+    assert asset_file_name("tool.exe.bin", b"MZ") == "tool.exe.bin"
 
 
 def test_publishing_writes_the_same_bytes_the_app_serves(site):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import http.client
+import json
 import os
 import re
 import signal
@@ -174,3 +177,54 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
                 break  # answered by nginx's map alone, once the reloaded workers took over
             assert time.monotonic() < deadline, "nginx never answered the 301 itself"
         assert headers["location"].endswith("/posts/renamed")
+
+
+def test_nginx_serves_imported_attachments_from_the_mirror_as_downloads(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    attachments = {
+        "report.pdf": ("application/pdf", b"%PDF-1.4\n%%EOF\n"),
+        "notes.txt": ("text/plain", b"<b>not a page</b>\n"),
+        "page.html": ("text/html", b"<script>alert(1)</script>"),
+        "chart.png": ("image/png", png),
+    }
+    document = {
+        "format": "colloquy",
+        "version": 1,
+        "title": "Files attached",
+        "turns": [
+            {
+                "role": "user",
+                "text": " ".join(f"[{name}](attachment:{n})" for n, name in enumerate(attachments)),
+                "attachments": [
+                    {"name": name, "mime_type": mime, "data": base64.b64encode(data).decode()}
+                    for name, (mime, data) in attachments.items()
+                ],
+            },
+            {"role": "assistant", "text": "Read them."},
+        ],
+    }
+    with running_stack(tmp_path) as stack:
+        source = tmp_path / "files.json"
+        source.write_text(json.dumps(document))
+        flask(stack.env, "import", str(source))
+        flask(stack.env, "publish", "files-attached", "--yes", "--reviewed")
+        page = stack.get("/posts/files-attached")[2].decode()
+        links = {
+            html.unescape(text): html.unescape(href)
+            for href, text in re.findall(r'<a href="(/assets/[^"]+)"[^>]*>([^<]+)</a>', page)
+        }
+        assert set(links) == set(attachments)
+        asked = {name: len(stack.app_lines(links[name])) for name in links}
+        for name, (_mime, data) in attachments.items():
+            status, headers, body = stack.get(links[name])
+            assert status == 200 and body == data, name
+            assert NGINX_ETAG.match(headers["etag"]), name  # from the mirror's file
+            assert headers["x-content-type-options"] == "nosniff"
+            if name == "chart.png":
+                assert headers["content-type"] == "image/png"
+                assert "content-disposition" not in headers
+            else:
+                assert headers["content-disposition"] == "attachment", name
+        assert links["page.html"].endswith("/page.html.bin")
+        assert stack.get(links["page.html"])[1]["content-type"] == "application/octet-stream"
+        assert {name: len(stack.app_lines(links[name])) for name in links} == asked

@@ -178,6 +178,47 @@ def test_cached_pages_are_served_before_flask_and_keyed_by_host(app, client, mak
     assert "evil.example" not in client.get(f"/posts/{slug}").get_data(as_text=True)
 
 
+def test_a_repeat_read_of_a_cached_page_asks_the_database_one_cheap_question(
+    app, client, make_post
+):
+    from sqlalchemy import event
+
+    from blog.caching import sqlite_reader
+
+    post_id = make_post("Often read", publish=True)
+    slug = slug_of(app, post_id)
+    assert client.get(f"/posts/{slug}").status_code == 200  # rendered and stored
+    with app.app_context():
+        engine = db.engine
+    orm: list[str] = []
+    raw: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        orm.append(statement)
+
+    # The test client answers on this thread, so this is the connection the cache asks.
+    reader = sqlite_reader(engine.url.database).connection
+    event.listen(engine, "before_cursor_execute", record)
+    reader.set_trace_callback(raw.append)
+    try:
+        for _ in range(3):
+            assert client.get(f"/posts/{slug}").status_code == 200
+        quiet, quiet_orm = list(raw), list(orm)
+        with app.app_context():
+            content.unpublish(db.session.get(Post, post_id))
+        raw.clear()
+        gone = client.get(f"/posts/{slug}")
+    finally:
+        reader.set_trace_callback(None)
+        event.remove(engine, "before_cursor_execute", record)
+    # Three hits while nothing changed: no table read at all, one look at the file each.
+    assert quiet_orm == []
+    assert quiet == ["PRAGMA data_version"] * 3
+    # After a commit anywhere, the first look reads the counter again.
+    assert raw[:2] == ["PRAGMA data_version", raw[1]] and "FROM settings" in raw[1]
+    assert gone.status_code == 404
+
+
 def test_signed_in_author_gets_fresh_private_pages(app, author, make_post):
     post_id = make_post("Private view", publish=True)
     response = author.get(f"/posts/{slug_of(app, post_id)}")

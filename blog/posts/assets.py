@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert
 
+from ..assets import HEAD_BYTES, asset_file_name
 from ..extensions import db
 from ..formats.base import ImportedTurn
 from ..models import Asset, utcnow
@@ -38,7 +39,7 @@ def store_attachments(post_id: int, turn: ImportedTurn) -> str:
         if attachment.data is None:
             urls.append(None)
             continue
-        name = safe_asset_name(attachment.name, attachment.mime_type)
+        name = safe_asset_name(attachment.name, attachment.mime_type, attachment.data)
         asset_id = (
             db.session.connection()
             .execute(
@@ -72,7 +73,11 @@ def asset_path(asset_id: int, name: str) -> str:
     return urls.build("public.asset", {"asset_id": asset_id, "name": name})
 
 
-def safe_asset_name(name: str, mime_type: str) -> str:
+def safe_asset_name(name: str, mime_type: str, data: bytes) -> str:
+    """The name an asset is stored, linked and mirrored under: the file's own, tidied, with
+    the extension of its type; `.bin` added unless that names a real image or a document."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")[:80] or "file"
     extension = mimetypes.guess_extension(mime_type) or ""
-    return stem if not extension or stem.endswith(extension) else stem + extension
+    tidy = stem if not extension or stem.endswith(extension) else stem + extension
+    # The same rule as the mirror's, so a static copy of the site has the file its page links.
+    return asset_file_name(tidy, data[:HEAD_BYTES])

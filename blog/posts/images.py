@@ -148,7 +148,7 @@ def store_image(
 ) -> StoredImage:
     """Clean and store an uploaded image with the post; its Markdown reference to insert."""
     image = clean_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
-    name = safe_asset_name(Path(filename or "image").stem, image.mime_type)
+    name = safe_asset_name(Path(filename or "image").stem, image.mime_type, image.data)
     asset = Asset(
         post_id=post.id, name=name, mime_type=image.mime_type, data=image.data, created_at=utcnow()
     )
