@@ -13,11 +13,11 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import JSON, bindparam, cast, func, select, text
 
 from .extensions import db
-from .models import Post
-from .posts import PublishedPost, published_posts, published_view
+from .models import Post, Revision
+from .vocabulary import Status
 
 MAX_POSTS = 20
 TURNS_PER_POST = 3
@@ -46,11 +46,21 @@ class TurnMatch:
     snippet_html: str
 
 
+@dataclass(frozen=True)
+class FoundPost:
+    """What a result card prints of a post: its address, and its published title and summary."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+
+
 @dataclass
 class PostResult:
     """One post that matches, with its best matching turns under it."""
 
-    post: PublishedPost
+    post: FoundPost
     title_matched: bool = False
     turns: list[TurnMatch] = field(default_factory=list)
 
@@ -149,23 +159,16 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
     """Posts in the order of their best match, each with its best few visible turns."""
     if not ranked:
         return []
-    # Entries exist only for published posts; the status is checked again as readers see it.
-    # The revisions' content (each result's summary) is loaded with them, in one statement.
-    found = db.session.scalars(
-        published_posts(with_turns=True)
-        .where(Post.id.in_({p for _, p, _ in ranked}))
-        .order_by(None)
-    )
-    views = {post.id: view for post in found if (view := published_view(post)) is not None}
+    found = _found_posts({post_id for _, post_id, _ in ranked})
     results: dict[int, PostResult] = {}
     chosen: dict[int, list[tuple[int, int]]] = {}
     for entry_id, post_id, number in ranked:
-        if post_id not in views:
+        if post_id not in found:
             continue
         if post_id not in results:
             if len(results) >= MAX_POSTS:
                 continue
-            results[post_id], chosen[post_id] = PostResult(views[post_id]), []
+            results[post_id], chosen[post_id] = PostResult(found[post_id]), []
         if number is None:
             results[post_id].title_matched = True
         elif len(chosen[post_id]) < TURNS_PER_POST:
@@ -177,6 +180,28 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
             for number, entry_id in sorted(chosen[post_id])
         ]
     return list(results.values())
+
+
+def _found_posts(post_ids: set[int]) -> dict[int, FoundPost]:
+    """The cards' fields of those posts that readers can find, by id, in one statement.
+
+    Entries exist only for published posts; the status is checked again as readers see it.
+    Only the summary is read out of the revision's JSON, inside the database: the rest of it
+    (every turn, with its HTML) is what the post's own page needs, not a result card.
+    """
+    if db.engine.dialect.name == "postgresql":
+        summary = cast(Revision.data, JSON)["summary"].as_string()
+    else:
+        summary = func.json_extract(Revision.data, "$.summary")
+    rows = db.session.execute(
+        select(Post.id, Post.slug, Revision.title, summary)
+        .join(Revision, Revision.id == Post.published_revision_id)
+        .where(Post.id.in_(post_ids), Post.status == Status.PUBLISHED)
+    )
+    return {
+        post_id: FoundPost(post_id, slug, title, summary or "")
+        for post_id, slug, title, summary in rows
+    }
 
 
 BODIES = text("SELECT id, body FROM search_entries WHERE id IN :ids").bindparams(
