@@ -14,6 +14,10 @@ from tests.test_architecture import statements
 
 RESULT = re.compile(r'<article class="result">(.*?)</article>', re.S)
 SNIPPET = re.compile(r'<span class="result__snippet">(.*?)</span>', re.S)
+SUMMARY = re.compile(
+    r'<h2 class="result__title"><a [^>]*>(.*?)</a></h2>\s*<p class="result__summary">(.*?)</p>',
+    re.S,
+)
 
 
 def results(client, query: str) -> list[str]:
@@ -139,3 +143,33 @@ def test_a_search_runs_the_same_statements_for_two_results_as_for_six(app, clien
         make_post(f"Post {n}", turns=[("user", word)], publish=True, summary=f"About {n}")
     results(client, "nothing")  # the first request's own statements (settings, the cache)
     assert counted("fewword") == counted("manyword")
+
+
+def test_a_result_shows_its_published_summary_however_long(app, client, make_post):
+    long_summary = " ".join(["A summary longer than the start of the revision read for it."] * 80)
+    make_post("Short", turns=[("user", "cardword")], publish=True, summary="A short one.")
+    make_post("Long", turns=[("user", "cardword")], publish=True, summary=long_summary)
+    staged = make_post("Staged", turns=[("user", "cardword")], publish=True, summary="As read.")
+    with app.app_context():
+        content.update_post(db.session.get(Post, staged), {"summary": "Not yet."}, None)
+        db.session.commit()
+    summaries = {
+        title: summary for title, summary in SUMMARY.findall("".join(results(client, "cardword")))
+    }
+    assert summaries == {"Short": "A short one.", "Long": long_summary, "Staged": "As read."}
+
+
+def test_the_statements_of_a_search_do_not_grow_with_the_turns_of_its_posts(app, client, make_post):
+    def counted(query: str) -> list[str]:
+        with statements(app) as seen:
+            assert len(results(client, query)) == 1
+        return seen
+
+    make_post("Two turns", turns=[("user", "shortword"), ("assistant", "x")], publish=True)
+    turns = [("user", "longword")] + [("assistant", f"Turn {n} of many.") for n in range(40)]
+    make_post("Forty-one turns", turns=turns, publish=True)
+    results(client, "nothing")  # the first request's own statements (settings, the cache)
+    short, long = counted("shortword"), counted("longword")
+    assert len(short) == len(long)
+    # A result card prints a title and summary: no statement reads a revision's turns.
+    assert not [s for s in short + long if re.search(r"(?<!substr\()revisions\.data\b", s)]
