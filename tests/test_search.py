@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from blog import posts as content
 from blog.extensions import db
@@ -173,3 +175,25 @@ def test_the_statements_of_a_search_do_not_grow_with_the_turns_of_its_posts(app,
     assert len(short) == len(long)
     # A result card prints a title and summary: no statement reads a revision's turns.
     assert not [s for s in short + long if re.search(r"(?<!substr\()revisions\.data\b", s)]
+
+
+def test_prefixes_find_words_indexed_before_and_after_the_prefix_index(app, client, make_post):
+    make_post("Before", turns=[("user", "A lanternfish glows.")], publish=True)
+    with app.app_context():
+        downgrade(revision="0004_revisions")
+        upgrade()
+        db.session.remove()
+    make_post("After", turns=[("user", "Lanterns swing.")], publish=True)
+    for query in ("lan*", "lant*", "lantern*"):
+        found = results(client, query)
+        assert len(found) == 2, query
+        assert all("<mark>Lantern" in r or "<mark>lantern" in r for r in found), query
+    assert [len(results(client, q)) for q in ("lanternfish*", "lanterns", "lamp*")] == [1, 1, 0]
+
+
+def test_the_sqlite_index_keeps_prefixes_of_three_and_four_characters(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL answers prefixes from its GIN index")
+        sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'search_index'"))
+    assert "prefix = '3 4'" in sql
