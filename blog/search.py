@@ -14,6 +14,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import JSON, bindparam, cast, func, select, text
 
@@ -114,8 +115,8 @@ def _ranked_sqlite(match: str) -> list[tuple[int, int, int | None]]:
     session = db.session
     newest = session.execute(SQLITE_NEWEST, {"match": match, "cap": CAP}).all()
     # Equal ranks keep the index's own order, oldest entry first.
-    best = heapq.nsmallest(CANDIDATES, newest, key=lambda row: (row.rank, row.rowid))
-    order = [row.rowid for row in best]
+    best = heapq.nsmallest(CANDIDATES, newest, key=itemgetter(1, 0))
+    order = [rowid for rowid, _ in best]
     if not order:
         return []
     entries = {row[0]: tuple(row) for row in session.execute(ENTRIES, {"ids": order})}
@@ -149,7 +150,12 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
     """Posts in the order of their best match, each with its best few visible turns."""
     if not ranked:
         return []
-    found = _found_posts({post_id for _, post_id, _ in ranked})
+    # Only the first MAX_POSTS posts are shown: their cards are read first, and the next
+    # posts' only when one of those is no longer published (unpublished since it was indexed).
+    candidates = list(dict.fromkeys(post_id for _, post_id, _ in ranked))
+    found = _found_posts(candidates[:MAX_POSTS])
+    if len(found) < MAX_POSTS and len(candidates) > MAX_POSTS:
+        found |= _found_posts(candidates[MAX_POSTS:])
     results: dict[int, PostResult] = {}
     chosen: dict[int, list[tuple[int, int]]] = {}
     for entry_id, post_id, number in ranked:
@@ -172,7 +178,7 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
     return list(results.values())
 
 
-def _found_posts(post_ids: set[int]) -> dict[int, FoundPost]:
+def _found_posts(post_ids: list[int]) -> dict[int, FoundPost]:
     """The cards' fields of those posts that readers can find, by id.
 
     Entries exist only for published posts; the status is checked again as readers see it.
@@ -181,11 +187,7 @@ def _found_posts(post_ids: set[int]) -> dict[int, FoundPost]:
     summary is written near the start, so only the first SUMMARY_HEAD characters are read;
     a summary they do not hold whole is extracted from the full JSON by the database.
     """
-    rows = db.session.execute(
-        select(Post.id, Post.slug, Revision.title, func.substr(Revision.data, 1, SUMMARY_HEAD))
-        .join(Revision, Revision.id == Post.published_revision_id)
-        .where(Post.id.in_(post_ids), Post.status == Status.PUBLISHED)
-    ).all()
+    rows = db.session.execute(FOUND_POSTS, {"ids": post_ids}).all()
     summaries = {post_id: leading_string(head, "summary") for post_id, _, _, head in rows}
     unread = [post_id for post_id, summary in summaries.items() if summary is None]
     if unread:
@@ -194,6 +196,15 @@ def _found_posts(post_ids: set[int]) -> dict[int, FoundPost]:
         post_id: FoundPost(post_id, slug, title, summaries.get(post_id) or "")
         for post_id, slug, title, _ in rows
     }
+
+
+# Enough for the title and summary that `snapshot_data` writes first, as authors write them.
+SUMMARY_HEAD = 4000
+FOUND_POSTS = (
+    select(Post.id, Post.slug, Revision.title, func.substr(Revision.data, 1, SUMMARY_HEAD))
+    .join(Revision, Revision.id == Post.published_revision_id)
+    .where(Post.id.in_(bindparam("ids", expanding=True)), Post.status == Status.PUBLISHED)
+)
 
 
 def _full_summaries(post_ids: list[int]) -> dict[int, str | None]:
@@ -209,8 +220,6 @@ def _full_summaries(post_ids: list[int]) -> dict[int, str | None]:
     return {post_id: summary for post_id, summary in rows}
 
 
-# Enough for the title and summary that `snapshot_data` writes first, as authors write them.
-SUMMARY_HEAD = 4000
 SPACE = re.compile(r"\s*")
 DECODER = json.JSONDecoder()
 

