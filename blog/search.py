@@ -2,9 +2,10 @@
 
 The index holds what readers see: the title and visible turns of each public post's published
 revision (`search_entries`, written by the content service at Publish and Update), never the
-author's working copy. Both engines rank and limit inside the index first, so a query's cost is
-bounded by CANDIDATES rather than by how many turns hold the word; the few best entries are then
-grouped by post here, and only the turns shown get a snippet, cut from their plain text.
+author's working copy. Both engines rank only the newest CAP matches, so a query's cost is
+bounded by CAP rather than by how many turns hold the word; the CANDIDATES best entries are then
+grouped by post here, only the posts shown have their cards read, and only the turns shown get a
+snippet, cut from their plain text.
 """
 
 from __future__ import annotations
