@@ -2,22 +2,26 @@
 
 The index holds what readers see: the title and visible turns of each public post's published
 revision (`search_entries`, written by the content service at Publish and Update), never the
-author's working copy. Both engines rank and limit inside the index first, so a query's cost is
-bounded by CANDIDATES rather than by how many turns hold the word; the few best entries are then
-grouped by post here, and only the turns shown get a snippet, cut from their plain text.
+author's working copy. Both engines rank only the newest CAP matches, so a query's cost is
+bounded by CAP rather than by how many turns hold the word; the CANDIDATES best entries are then
+grouped by post here, only the posts shown have their cards read, and only the turns shown get a
+snippet, cut from their plain text.
 """
 
 from __future__ import annotations
 
+import heapq
 import html
+import json
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import JSON, bindparam, cast, func, select, text
 
 from .extensions import db
-from .models import Post
-from .posts import PublishedPost, published_posts, published_view
+from .models import Post, Revision
+from .vocabulary import Status
 
 MAX_POSTS = 20
 TURNS_PER_POST = 3
@@ -46,11 +50,21 @@ class TurnMatch:
     snippet_html: str
 
 
+@dataclass(frozen=True)
+class FoundPost:
+    """What a result card prints of a post: its address, and its published title and summary."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+
+
 @dataclass
 class PostResult:
     """One post that matches, with its best matching turns under it."""
 
-    post: PublishedPost
+    post: FoundPost
     title_matched: bool = False
     turns: list[TurnMatch] = field(default_factory=list)
 
@@ -82,19 +96,14 @@ def fts5_query(query: str) -> str:
     return " ".join(terms)
 
 
-SQLITE_FLOOR = text(
+# The newest CAP matches with their bm25 rank, in one pass over the index. Asking FTS5 to
+# ORDER BY rank instead would read the word's postings a second time, and bm25 already reads
+# them once over the whole index for its weights: twice is what a rare word never pays and a
+# common word or a prefix (whose postings FTS5 merges in full) pays in tens of milliseconds.
+SQLITE_NEWEST = text(
     """
-    SELECT min(rowid), count(*) FROM (
-        SELECT rowid FROM search_index WHERE search_index MATCH :match
-        ORDER BY rowid DESC LIMIT :cap)
-    """
-)
-# Ranked inside the index alone (no join), so FTS5 stops after :limit rows.
-SQLITE_RANKED = text(
-    """
-    SELECT rowid FROM search_index
-    WHERE search_index MATCH :match AND rowid >= :floor
-    ORDER BY rank LIMIT :limit
+    SELECT rowid, rank FROM search_index WHERE search_index MATCH :match
+    ORDER BY rowid DESC LIMIT :cap
     """
 )
 ENTRIES = text("SELECT id, post_id, turn_number FROM search_entries WHERE id IN :ids").bindparams(
@@ -105,17 +114,10 @@ ENTRIES = text("SELECT id, post_id, turn_number FROM search_entries WHERE id IN 
 def _ranked_sqlite(match: str) -> list[tuple[int, int, int | None]]:
     """(entry id, post id, turn number or None for a title), best first."""
     session = db.session
-    floor, count = session.execute(SQLITE_FLOOR, {"match": match, "cap": CAP}).one()
-    # Below the cap every match is ranked, titles among them; above it, the newest CAP
-    # entries are.
-    if count < CAP:
-        floor = None
-    params = {
-        "match": match,
-        "floor": floor if floor is not None else -(2**62),
-        "limit": CANDIDATES,
-    }
-    order = [row[0] for row in session.execute(SQLITE_RANKED, params)]
+    newest = session.execute(SQLITE_NEWEST, {"match": match, "cap": CAP}).all()
+    # Equal ranks keep the index's own order, oldest entry first.
+    best = heapq.nsmallest(CANDIDATES, newest, key=itemgetter(1, 0))
+    order = [rowid for rowid, _ in best]
     if not order:
         return []
     entries = {row[0]: tuple(row) for row in session.execute(ENTRIES, {"ids": order})}
@@ -149,23 +151,21 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
     """Posts in the order of their best match, each with its best few visible turns."""
     if not ranked:
         return []
-    # Entries exist only for published posts; the status is checked again as readers see it.
-    # The revisions' content (each result's summary) is loaded with them, in one statement.
-    found = db.session.scalars(
-        published_posts(with_turns=True)
-        .where(Post.id.in_({p for _, p, _ in ranked}))
-        .order_by(None)
-    )
-    views = {post.id: view for post in found if (view := published_view(post)) is not None}
+    # Only the first MAX_POSTS posts are shown: their cards are read first, and the next
+    # posts' only when one of those is no longer published (unpublished since it was indexed).
+    candidates = list(dict.fromkeys(post_id for _, post_id, _ in ranked))
+    found = _found_posts(candidates[:MAX_POSTS])
+    if len(found) < MAX_POSTS and len(candidates) > MAX_POSTS:
+        found |= _found_posts(candidates[MAX_POSTS:])
     results: dict[int, PostResult] = {}
     chosen: dict[int, list[tuple[int, int]]] = {}
     for entry_id, post_id, number in ranked:
-        if post_id not in views:
+        if post_id not in found:
             continue
         if post_id not in results:
             if len(results) >= MAX_POSTS:
                 continue
-            results[post_id], chosen[post_id] = PostResult(views[post_id]), []
+            results[post_id], chosen[post_id] = PostResult(found[post_id]), []
         if number is None:
             results[post_id].title_matched = True
         elif len(chosen[post_id]) < TURNS_PER_POST:
@@ -177,6 +177,81 @@ def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) 
             for number, entry_id in sorted(chosen[post_id])
         ]
     return list(results.values())
+
+
+def _found_posts(post_ids: list[int]) -> dict[int, FoundPost]:
+    """The cards' fields of those posts that readers can find, by id.
+
+    Entries exist only for published posts; the status is checked again as readers see it.
+    A card's summary is kept in the revision's JSON with every turn and its HTML, a hundred
+    kilobytes for a long post: parsing all of it costs PostgreSQL milliseconds a post. The
+    summary is written near the start, so only the first SUMMARY_HEAD characters are read;
+    a summary they do not hold whole is extracted from the full JSON by the database.
+    """
+    rows = db.session.execute(FOUND_POSTS, {"ids": post_ids}).all()
+    summaries = {post_id: leading_string(head, "summary") for post_id, _, _, head in rows}
+    unread = [post_id for post_id, summary in summaries.items() if summary is None]
+    if unread:
+        summaries |= _full_summaries(unread)
+    return {
+        post_id: FoundPost(post_id, slug, title, summaries.get(post_id) or "")
+        for post_id, slug, title, _ in rows
+    }
+
+
+# Enough for the title and summary that `snapshot_data` writes first, as authors write them.
+SUMMARY_HEAD = 4000
+FOUND_POSTS = (
+    select(Post.id, Post.slug, Revision.title, func.substr(Revision.data, 1, SUMMARY_HEAD))
+    .join(Revision, Revision.id == Post.published_revision_id)
+    .where(Post.id.in_(bindparam("ids", expanding=True)), Post.status == Status.PUBLISHED)
+)
+
+
+def _full_summaries(post_ids: list[int]) -> dict[int, str | None]:
+    if db.engine.dialect.name == "postgresql":
+        summary = cast(Revision.data, JSON)["summary"].as_string()
+    else:
+        summary = func.json_extract(Revision.data, "$.summary")
+    rows = db.session.execute(
+        select(Post.id, summary)
+        .join(Revision, Revision.id == Post.published_revision_id)
+        .where(Post.id.in_(post_ids))
+    )
+    return {post_id: summary for post_id, summary in rows}
+
+
+SPACE = re.compile(r"\s*")
+DECODER = json.JSONDecoder()
+
+
+def leading_string(head: str | None, name: str) -> str | None:
+    """The string value of the top-level field `name` when the start `head` of a JSON object
+    holds it whole; None when it does not (a cut value, the field further on, another type)."""
+    if not head:
+        return None
+    position = SPACE.match(head, 0).end()
+    if not head.startswith("{", position):
+        return None
+    position += 1
+    try:
+        while True:
+            key, position = DECODER.raw_decode(head, SPACE.match(head, position).end())
+            position = SPACE.match(head, position).end()
+            if head[position] != ":":
+                return None
+            value, position = DECODER.raw_decode(head, SPACE.match(head, position + 1).end())
+            # A value is whole only when something follows it: a number cut short still parses.
+            position = SPACE.match(head, position).end()
+            if head[position] not in ",}":
+                return None
+            if key == name:
+                return value if isinstance(value, str) else None
+            if head[position] == "}":
+                return None
+            position += 1
+    except (ValueError, IndexError):
+        return None
 
 
 BODIES = text("SELECT id, body FROM search_entries WHERE id IN :ids").bindparams(

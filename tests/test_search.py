@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text, update
 
 from blog import posts as content
 from blog.extensions import db
@@ -14,6 +16,11 @@ from tests.test_architecture import statements
 
 RESULT = re.compile(r'<article class="result">(.*?)</article>', re.S)
 SNIPPET = re.compile(r'<span class="result__snippet">(.*?)</span>', re.S)
+TITLE = re.compile(r'<h2 class="result__title"><a [^>]*>(.*?)</a></h2>')
+SUMMARY = re.compile(
+    r'<h2 class="result__title"><a [^>]*>(.*?)</a></h2>\s*<p class="result__summary">(.*?)</p>',
+    re.S,
+)
 
 
 def results(client, query: str) -> list[str]:
@@ -139,3 +146,73 @@ def test_a_search_runs_the_same_statements_for_two_results_as_for_six(app, clien
         make_post(f"Post {n}", turns=[("user", word)], publish=True, summary=f"About {n}")
     results(client, "nothing")  # the first request's own statements (settings, the cache)
     assert counted("fewword") == counted("manyword")
+
+
+def test_a_result_shows_its_published_summary_however_long(app, client, make_post):
+    long_summary = " ".join(["A summary longer than the start of the revision read for it."] * 80)
+    make_post("Short", turns=[("user", "cardword")], publish=True, summary="A short one.")
+    make_post("Long", turns=[("user", "cardword")], publish=True, summary=long_summary)
+    staged = make_post("Staged", turns=[("user", "cardword")], publish=True, summary="As read.")
+    with app.app_context():
+        content.update_post(db.session.get(Post, staged), {"summary": "Not yet."}, None)
+        db.session.commit()
+    summaries = {
+        title: summary for title, summary in SUMMARY.findall("".join(results(client, "cardword")))
+    }
+    assert summaries == {"Short": "A short one.", "Long": long_summary, "Staged": "As read."}
+
+
+def test_the_statements_of_a_search_do_not_grow_with_the_turns_of_its_posts(app, client, make_post):
+    def counted(query: str) -> list[str]:
+        with statements(app) as seen:
+            assert len(results(client, query)) == 1
+        return seen
+
+    make_post("Two turns", turns=[("user", "shortword"), ("assistant", "x")], publish=True)
+    turns = [("user", "longword")] + [("assistant", f"Turn {n} of many.") for n in range(40)]
+    make_post("Forty-one turns", turns=turns, publish=True)
+    results(client, "nothing")  # the first request's own statements (settings, the cache)
+    short, long = counted("shortword"), counted("longword")
+    assert len(short) == len(long)
+    # A result card prints a title and summary: no statement reads a revision's turns.
+    assert not [s for s in short + long if re.search(r"(?<!substr\()revisions\.data\b", s)]
+
+
+def test_prefixes_find_words_indexed_before_and_after_the_prefix_index(app, client, make_post):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("websearch_to_tsquery reads a trailing * as punctuation, not a prefix")
+    make_post("Before", turns=[("user", "A lanternfish glows.")], publish=True)
+    with app.app_context():
+        downgrade(revision="0004_revisions")
+        upgrade()
+        db.session.remove()
+    make_post("After", turns=[("user", "Lanterns swing.")], publish=True)
+    for query in ("lan*", "lant*", "lantern*"):
+        found = results(client, query)
+        assert len(found) == 2, query
+        assert all("<mark>Lantern" in r or "<mark>lantern" in r for r in found), query
+    assert [len(results(client, q)) for q in ("lanternfish*", "lanterns", "lamp*")] == [1, 1, 0]
+
+
+def test_the_sqlite_index_keeps_prefixes_of_three_and_four_characters(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL answers prefixes from its GIN index")
+        sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'search_index'"))
+    assert "prefix = '3 4'" in sql
+
+
+def test_a_post_unpublished_since_it_was_indexed_leaves_its_place_to_the_next(
+    app, client, make_post, monkeypatch
+):
+    monkeypatch.setattr("blog.search.MAX_POSTS", 2)
+    for n in range(4):
+        make_post(f"Stale {n}", turns=[("user", "staleword")], publish=True)
+    first, second = TITLE.findall("".join(results(client, "staleword")))
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.title == first).values(status="draft"))
+        db.session.commit()
+    # The same word asked another way: the page cache still holds the first query's page.
+    shown = TITLE.findall("".join(results(client, "Staleword")))
+    assert len(shown) == 2 and first not in shown and second in shown
