@@ -19,6 +19,7 @@ from blog.formats.chatgpt_html import extract_chat_html
 from blog.formats.chatgpt_parts import Piece, message_piece, model_name
 from blog.formats.chatgpt_turns import ConversationBuilder, TurnBuilder
 from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
 
 # The entry points the format registry imports: a chat.html is read in chatgpt_html.
 __all__ = ["extract_chat_html", "parse_chatgpt", "parse_conversation"]
@@ -202,8 +203,8 @@ def _branch_version(
     while node_id is not None and node_id not in seen:
         seen.add(node_id)
         piece = message_piece(tree.message(node_id), default_model)
-        if piece is not None and piece.kind in ("user", "assistant"):
-            if pieces and (piece.kind != role or role == "user"):
+        if piece is not None and piece.kind in (Role.USER, Role.ASSISTANT):
+            if pieces and (piece.kind != role or role == Role.USER):
                 break
             if not pieces and piece.kind != role:
                 return None

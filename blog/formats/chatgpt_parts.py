@@ -38,6 +38,8 @@ _UNFINISHED = {"max_tokens", "interrupted"}
 _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
 # o1-preview wrote its visible "thinking" summaries as a tool with this opaque name.
 _REASONING_AUTHORS = {"a8km123"}
+# The `author.role` of a prompt or a reply, as ChatGPT spells it -> our role.
+_SPEAKING_AUTHORS = {"user": Role.USER, "assistant": Role.ASSISTANT}
 _IMAGE_DISPLAYED = "<<ImageDisplayed>>"
 
 
@@ -53,13 +55,14 @@ class ImageBlock:
 class Piece:
     """What one message contributes: visible text, images, or a hidden block.
 
-    `kind` says how it joins the turns: a prompt or a reply ("user", "assistant"), images a tool
-    made that go with the reply ("tool_images"), or a folded turn of its own ("hidden").
+    `kind` says how it joins the turns: a prompt or a reply (`Role.USER`, `Role.ASSISTANT`),
+    images a tool made that go with the reply ("tool_images"), or a folded turn of its own
+    ("hidden").
     """
 
-    kind: str  # "user", "assistant", "tool_images" or "hidden"
+    kind: str  # Role.USER, Role.ASSISTANT, "tool_images" or "hidden"
     blocks: list[str | ImageBlock] = field(default_factory=list)
-    role: str = "assistant"
+    role: str = Role.ASSISTANT
     speaker: str = ""
     model: str | None = None
     created_at: datetime | None = None
@@ -104,11 +107,12 @@ def message_piece(message: dict | None, default_model: str | None) -> Piece | No
     images = [block for block in blocks if isinstance(block, ImageBlock)]
     if role == "tool":
         return _tool_message(blocks, images, _tool_name(author), created, model)
-    if role not in ("user", "assistant"):
+    said = _SPEAKING_AUTHORS.get(role) if isinstance(role, str) else None
+    if said is None:
         return None
     if recipient != "all":
         return _addressed(blocks, str(recipient), created, model)
-    return _said(role, blocks, images, metadata, created, model)
+    return _said(said, blocks, images, metadata, created, model)
 
 
 def _said(
@@ -121,7 +125,7 @@ def _said(
 ) -> Piece | None:
     """A prompt or a reply as the chat showed it; an upload-only prompt names its files."""
     sources: list[tuple[str, str]] = []
-    if role == "assistant":
+    if role == Role.ASSISTANT:
         plain = [block for block in blocks if isinstance(block, str)]
         single = len(plain) == 1
         blocks = [
@@ -132,7 +136,7 @@ def _said(
         ]
     files = [a for a in metadata.get("attachments") or [] if isinstance(a, dict)]
     if not images and not "".join(b for b in blocks if isinstance(b, str)).strip():
-        if role != "user" or not files:
+        if role != Role.USER or not files:
             return None
         blocks = [f"[Uploaded: {', '.join(_file_name(meta) for meta in files)}]"]
     finish = _dict(metadata.get("finish_details")).get("type")
@@ -140,7 +144,7 @@ def _said(
         role,
         blocks,
         role=role,
-        model=model if role == "assistant" else None,
+        model=model if role == Role.ASSISTANT else None,
         created_at=created,
         continued=finish in _UNFINISHED or metadata.get("is_complete") is False,
         sources=sources,
@@ -172,7 +176,7 @@ def _addressed(
     if recipient.startswith("canmore.create_textdoc"):
         canvas = _canvas_text(blocks)
         if canvas:
-            return Piece("assistant", [canvas], model=model, created_at=created)
+            return Piece(Role.ASSISTANT, [canvas], model=model, created_at=created)
     return _kept(Role.TOOL, f"Tool call ({recipient})", text, created, model)
 
 

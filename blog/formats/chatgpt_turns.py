@@ -12,6 +12,7 @@ from blog.formats.base import ImportedAttachment, ImportedTurn
 from blog.formats.blocks import missing_files_turn
 from blog.formats.chatgpt_citations import link_label
 from blog.formats.chatgpt_parts import ImageBlock, Piece
+from blog.vocabulary import Role
 
 USER_SPEAKER = "You"
 ASSISTANT_NAME = "ChatGPT"
@@ -62,7 +63,7 @@ class TurnBuilder:
             role=self.role,
             text="\n\n".join(blocks),
             speaker=self._speaker(),
-            model=self.model if self.role != "user" else None,
+            model=self.model if self.role != Role.USER else None,
             created_at=self.created_at,
             attachments=self._attachments(assets),
             hidden=self.hidden,
@@ -83,7 +84,7 @@ class TurnBuilder:
     def _speaker(self) -> str:
         if self.speaker:
             return self.speaker
-        if self.role == "user":
+        if self.role == Role.USER:
             return USER_SPEAKER
         return f"{ASSISTANT_NAME} ({self.model})" if self.model else ASSISTANT_NAME
 
@@ -102,7 +103,7 @@ class ConversationBuilder:
         if piece is None:
             return
         if piece.kind == "tool_images":
-            if self.open is not None and self.open.role == "assistant":
+            if self.open is not None and self.open.role == Role.ASSISTANT:
                 self.open.add(piece)
             else:
                 self.pending.append(piece)
@@ -115,7 +116,7 @@ class ConversationBuilder:
             if piece.then is not None:
                 self.add(node_id, piece.then)
             return
-        if piece.kind == "user":
+        if piece.kind == Role.USER:
             self._flush_pending()
             self._close()
         if self.open is None or self.open.role != piece.kind:
@@ -135,7 +136,7 @@ class ConversationBuilder:
         """Images a tool made with no reply after them still get a turn of their own."""
         if not self.pending:
             return
-        builder = TurnBuilder("assistant", self.pending[0])
+        builder = TurnBuilder(Role.ASSISTANT, self.pending[0])
         for piece in self.pending:
             builder.add(piece)
         self.builders.append(builder)

@@ -33,7 +33,8 @@ from blog.vocabulary import Role
 
 SPEAKER = "Claude"
 ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
-_SENDERS = {"human": "user", "assistant": "assistant", "system": "system"}
+# a message's "sender" as Claude spells it -> our role
+_SENDERS = {"human": Role.USER, "assistant": Role.ASSISTANT, "system": Role.SYSTEM}
 # RE2: with unclosed tags, backtracking rescanned the rest of the text from each one.
 _THINKING_TAG = re2.compile(r"(?s)<antThinking>(.*?)</antThinking>")
 _ARTIFACT_TAG = re2.compile(r"(?s)<antArtifact\b(?P<attributes>[^>]*)>(?P<body>.*?)</antArtifact>")
@@ -134,7 +135,7 @@ def _has_content(message: dict) -> bool:
 def _turns(message: dict, replaced: list[dict]) -> list[ImportedTurn]:
     """A message as its hidden reasoning/tool turns followed by the visible turn."""
     role = _SENDERS[message["sender"]]
-    speaker = SPEAKER if role == "assistant" else ""
+    speaker = SPEAKER if role == Role.ASSISTANT else ""
     created_at = timestamp(message.get("created_at"))
     hidden, visible = _blocks(message)
     turns = [

@@ -39,6 +39,7 @@ from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"
 SPEAKER = "Claude Code"
+# The record `type`s, as Claude Code writes them, of entries that hold a message.
 _KINDS = {"user", "assistant", "system"}
 # User entries Claude Code writes itself: a slash command, its output, an interruption.
 _NOT_PROMPTS = (

@@ -40,7 +40,7 @@ from blog.formats.speaker_layout import outside_fences as _outside_fences
 from blog.formats.speaker_layout import speaker_blocks
 from blog.formats.speakers import speaker_for
 from blog.markdown import names_nothing
-from blog.vocabulary import ROLES
+from blog.vocabulary import ROLES, Role
 
 UNTITLED = "Untitled conversation"
 # Code, program output and tool calls are kept exactly as written.
@@ -189,13 +189,13 @@ def _take_title_heading(lines: list[str], title: str) -> tuple[str, list[str]]:
 def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTurn:
     text = "\n".join(block.lines).strip("\n")
     speaker = block.speaker
-    if block.role == "assistant" and not speaker:
+    if block.role == Role.ASSISTANT and not speaker:
         speaker = default_speaker
     return ImportedTurn(
         role=block.role,
         text=text,
         speaker=speaker,
-        model=block.model or (model if block.role == "assistant" else None),
+        model=block.model or (model if block.role == Role.ASSISTANT else None),
         created_at=block.created_at,
         hidden=block.hidden,
     )
@@ -209,13 +209,15 @@ def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
     for index, line in enumerate(lines):
         match = _PROMPT_MARKER.match(line) if outside[index] else None
         if match:
-            current = _Block("user", [match["rest"]] if match["rest"].strip() else [])
+            current = _Block(Role.USER, [match["rest"]] if match["rest"].strip() else [])
             blocks.append(current)
         elif current is None:
             if line.strip():
                 return None  # text before the first marker: not this layout
-        elif current.role == "user" and not line.strip() and any(s.strip() for s in current.lines):
-            current = _Block("assistant")
+        elif (
+            current.role == Role.USER and not line.strip() and any(s.strip() for s in current.lines)
+        ):
+            current = _Block(Role.ASSISTANT)
             blocks.append(current)
         else:
             current.lines.append(line)
@@ -228,7 +230,7 @@ def _blockquote_blocks(lines: list[str], where: str) -> list[_Block]:
     for number, line in enumerate(lines, start=1):
         layout.read(number, line)
     blocks = layout.blocks
-    if not layout.saw_quote and not any(block.lines for block in blocks if block.role != "user"):
+    if not layout.saw_quote and not any(block.lines for block in blocks if block.role != Role.USER):
         raise ImportFormatError(_no_turns_message(lines), where)
     return blocks
 
@@ -266,7 +268,7 @@ class _BlockquoteLayout:
     def _reply_line(self, text: str) -> None:
         self.saw_quote = True
         if self._current is None or not self._current.quoted:
-            self._current = self._start("assistant")
+            self._current = self._start(Role.ASSISTANT)
             self._current.quoted = True
             self._pending_blank = 0
         self._current.lines.extend([""] * self._pending_blank + [text])
@@ -279,7 +281,7 @@ class _BlockquoteLayout:
             current.lines.append(line)
             return
         if current is None or current.quoted:
-            current = self._current = self._start("user")
+            current = self._current = self._start(Role.USER)
             current.quoted = False
             self._pending_blank = 0
         current.lines.extend([""] * self._pending_blank + [line])

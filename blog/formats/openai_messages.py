@@ -17,16 +17,17 @@ from blog.formats.base import (
 )
 from blog.formats.blocks import block_text, is_text_block
 from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
 
 IMAGE_PLACEHOLDER = "<image>"
-# role -> (our role, hidden by default)
-_ROLES = {
-    "user": ("user", False),
-    "assistant": ("assistant", False),
-    "system": ("system", True),
-    "developer": ("system", True),
-    "tool": ("tool", True),
-    "function": ("tool", True),
+# a message's "role" as OpenAI spells it -> (our role, hidden by default)
+_SOURCE_ROLES = {
+    "user": (Role.USER, False),
+    "assistant": (Role.ASSISTANT, False),
+    "system": (Role.SYSTEM, True),
+    "developer": (Role.SYSTEM, True),
+    "tool": (Role.TOOL, True),
+    "function": (Role.TOOL, True),
 }
 
 
@@ -44,7 +45,7 @@ def parse_openai_messages(items: Iterable[dict | list]) -> Iterator[ImportedConv
         for number, message in enumerate(item["messages"], 1):
             turns.extend(_turns(message, model, images, f"{where}, message {number}"))
         roles = {turn.role for turn in turns}
-        if not {"user", "assistant"} <= roles:
+        if not {Role.USER, Role.ASSISTANT} <= roles:
             continue  # fine-tuning files hold deliberately one-sided records
         source_id = item.get("id")
         yield ImportedConversation(
@@ -60,13 +61,13 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
     if (
         not isinstance(message, dict)
         or not isinstance(message.get("role"), str)
-        or message["role"] not in _ROLES
+        or message["role"] not in _SOURCE_ROLES
     ):
         role = message.get("role") if isinstance(message, dict) else message
         raise ImportFormatError(
-            f"unknown role {role!r}; expected one of {', '.join(_ROLES)}", where
+            f"unknown role {role!r}; expected one of {', '.join(_SOURCE_ROLES)}", where
         )
-    role, hidden = _ROLES[message["role"]]
+    role, hidden = _SOURCE_ROLES[message["role"]]
     text, attachments = _content(message.get("content"), where)
     if not text and isinstance(message.get("refusal"), str):
         text = message["refusal"]
@@ -76,9 +77,10 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
         path = images.pop(0)
         attachments.append(ImportedAttachment(path, _guess_type(path)))
     name = message.get("name") if isinstance(message.get("name"), str) else ""
-    speaker = {"assistant": model or name or "Assistant", "tool": name or message["role"]}.get(
-        role, ""
-    )
+    speaker = {
+        Role.ASSISTANT: model or name or "Assistant",
+        Role.TOOL: name or message["role"],
+    }.get(role, "")
     turns = []
     if text.strip() or attachments:
         turns.append(
@@ -86,14 +88,14 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
                 role=role,
                 text=text.strip(),
                 speaker=speaker,
-                model=model if role == "assistant" else None,
+                model=model if role == Role.ASSISTANT else None,
                 attachments=attachments,
                 hidden=hidden,
             )
         )
     calls = _tool_calls(message)
     if calls:
-        turns.append(ImportedTurn("tool", calls, speaker="Tool call", hidden=True))
+        turns.append(ImportedTurn(Role.TOOL, calls, speaker="Tool call", hidden=True))
     return turns
 
 

@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
 
 _ROLE_LINE = re.compile(
     r"^(?:#{1,6}[ \t]*)?(?P<name>You|ChatGPT|Human|Claude|User|Assistant)"
     r"(?P<said>[ \t]+said)?:[ \t]*(?P<rest>.*)$"
 )
+# The name on a role line, lowercased: our role and the speaker label it gives.
 _ROLES = {
-    "you": ("user", ""),
-    "user": ("user", ""),
-    "human": ("user", ""),
-    "chatgpt": ("assistant", "ChatGPT"),
-    "assistant": ("assistant", "Assistant"),
-    "claude": ("assistant", "Claude"),
+    "you": (Role.USER, ""),
+    "user": (Role.USER, ""),
+    "human": (Role.USER, ""),
+    "chatgpt": (Role.ASSISTANT, "ChatGPT"),
+    "assistant": (Role.ASSISTANT, "Assistant"),
+    "claude": (Role.ASSISTANT, "Claude"),
 }
 _INLINE_NAMES = {"You", "ChatGPT", "Human", "Claude"}
 # Lines after which nothing belongs to the conversation any more.
@@ -77,7 +79,7 @@ def looks_pasted(text: str) -> bool:
         for line in _lines(text)
         if (match := _role_line(line, "")) and not match["rest"]
     }
-    return roles == {"user", "assistant"}
+    return roles == {Role.USER, Role.ASSISTANT}
 
 
 def parse_pasted(text: str) -> ImportedConversation:
@@ -102,10 +104,11 @@ def parse_pasted(text: str) -> ImportedConversation:
             "'ChatGPT said:' (or 'You:' / 'ChatGPT:') before each message",
             "pasted text",
         )
-    if turns[0].role == "assistant":
+    if turns[0].role == Role.ASSISTANT:
         # The selection started inside the first prompt, so its role line was not copied.
         turns.insert(
-            0, _Turn("user", "", [line for line in preamble if line.strip() not in _CHROME_LINES])
+            0,
+            _Turn(Role.USER, "", [line for line in preamble if line.strip() not in _CHROME_LINES]),
         )
     imported = [turn for turn in (_finish(turn) for turn in turns) if turn.text]
     if not imported:
@@ -185,7 +188,7 @@ def _trim_edges(lines: list[str], turn: _Turn) -> list[str]:
 def _edge_noise(line: str, turn: _Turn) -> bool:
     if _BRANCH_COUNTER.match(line):
         return True
-    if turn.role != "assistant":
+    if turn.role != Role.ASSISTANT:
         return False
     if _MODEL_LABEL.match(line):
         if line.lower() != "chatgpt" and turn.model is None:

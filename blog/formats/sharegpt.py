@@ -7,20 +7,21 @@ from collections.abc import Iterable, Iterator
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.blocks import block_text
 from blog.formats.naming import title_from_turns
+from blog.vocabulary import Role
 
-# from -> (role, speaker when the item names no model, hidden by default)
+# a message's "from" -> (our role, speaker when the item names no model, hidden by default)
 _SENDERS = {
-    "human": ("user", "", False),
-    "user": ("user", "", False),
-    "gpt": ("assistant", "Assistant", False),
-    "assistant": ("assistant", "Assistant", False),
-    "chatgpt": ("assistant", "ChatGPT", False),
-    "bard": ("assistant", "Bard", False),
-    "bing": ("assistant", "Bing", False),
-    "system": ("system", "", True),
-    "function_call": ("tool", "Function call", True),
-    "observation": ("tool", "Observation", True),
-    "tool": ("tool", "Tool", True),
+    "human": (Role.USER, "", False),
+    "user": (Role.USER, "", False),
+    "gpt": (Role.ASSISTANT, "Assistant", False),
+    "assistant": (Role.ASSISTANT, "Assistant", False),
+    "chatgpt": (Role.ASSISTANT, "ChatGPT", False),
+    "bard": (Role.ASSISTANT, "Bard", False),
+    "bing": (Role.ASSISTANT, "Bing", False),
+    "system": (Role.SYSTEM, "", True),
+    "function_call": (Role.TOOL, "Function call", True),
+    "observation": (Role.TOOL, "Observation", True),
+    "tool": (Role.TOOL, "Tool", True),
 }
 
 
@@ -33,12 +34,12 @@ def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
         model = item.get("model") if isinstance(item.get("model"), str) else None
         turns = []
         if isinstance(item.get("system"), str) and item["system"].strip():
-            turns.append(ImportedTurn("system", item["system"].strip(), hidden=True))
+            turns.append(ImportedTurn(Role.SYSTEM, item["system"].strip(), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
             turn = _turn(message, model, f"{where}, message {number}")
             if turn is not None:
                 turns.append(turn)
-        if not any(turn.role in ("user", "assistant") for turn in turns):
+        if not any(turn.role in (Role.USER, Role.ASSISTANT) for turn in turns):
             continue  # nothing a reader could see
         source_id = item.get("id") or item.get("conversation_id")
         yield ImportedConversation(
@@ -64,13 +65,13 @@ def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None
         return None
     sender = message["from"]
     # An unknown sender is kept as a note under its own name for the author to sort out.
-    role, speaker, hidden = _SENDERS.get(sender.lower(), ("note", sender, False))
-    if role == "assistant" and model:
+    role, speaker, hidden = _SENDERS.get(sender.lower(), (Role.NOTE, sender, False))
+    if role == Role.ASSISTANT and model:
         speaker = model
     return ImportedTurn(
         role=role,
         text=value.strip(),
         speaker=speaker,
-        model=model if role == "assistant" else None,
+        model=model if role == Role.ASSISTANT else None,
         hidden=hidden,
     )

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from blog.formats.blocks import timestamp
 from blog.formats.speakers import Speaker, speaker_for
+from blog.vocabulary import Role
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _NAME = r"(?P<name>[^\W\d_][\w .\-]{0,40}?)"
@@ -75,7 +76,7 @@ def marker_speaker(line: str) -> Marker | None:
     name, detail, rest, bare = named
     speaker = speaker_for(name)
     # A bold word alone on a line is a marker only when it names one side of the chat.
-    if speaker is None or (bare and speaker.role not in ("user", "assistant")):
+    if speaker is None or (bare and speaker.role not in (Role.USER, Role.ASSISTANT)):
         return None
     # Exporters write each message's time beside the name: `## ChatGPT (2025-08-27T02:42:03Z)`.
     if detail and (at := _detail_time(detail)):
@@ -176,7 +177,7 @@ def speaker_blocks(lines: list[str], first_line: int = 1) -> SpeakerLayout | Non
         if outside[index] and (marker := marker_speaker(line)) is not None
     ]
     roles = {marker.speaker.role for _, marker in found}
-    if "assistant" not in roles or len(roles) < 2:
+    if Role.ASSISTANT not in roles or len(roles) < 2:
         found = _learned_markers(lines, outside)
         if not found:
             return None
@@ -189,7 +190,7 @@ def speaker_blocks(lines: list[str], first_line: int = 1) -> SpeakerLayout | Non
             )
         else:
             # A copy that starts inside the first prompt has no marker before it.
-            layout.blocks.append(Block("user", _without_separators(preamble)))
+            layout.blocks.append(Block(Role.USER, _without_separators(preamble)))
     for position, (index, marker) in enumerate(found):
         end = found[position + 1][0] if position + 1 < len(found) else len(lines)
         content = lines[index + 1 : end]
@@ -233,7 +234,7 @@ def _learned_markers(lines: list[str], outside: list[bool]) -> list[tuple[int, M
                 Marker(
                     Speaker(
                         roles[name.lower()],
-                        "" if roles[name.lower()] == "user" else labels[name.lower()],
+                        "" if roles[name.lower()] == Role.USER else labels[name.lower()],
                     )
                 ),
             )
@@ -246,15 +247,15 @@ def _learned_roles(names: list[str], known: dict[str, Speaker | None]) -> dict[s
     first, second = names
     known_roles = {name: speaker.role for name, speaker in known.items() if speaker}
     if len(known_roles) == 2:
-        return known_roles if set(known_roles.values()) == {"user", "assistant"} else None
+        return known_roles if set(known_roles.values()) == {Role.USER, Role.ASSISTANT} else None
     if len(known_roles) == 1:
         (name, role), other = (
             next(iter(known_roles.items())),
             second if first in known_roles else first,
         )
-        opposite = {"user": "assistant", "assistant": "user"}.get(role)
+        opposite = {Role.USER: Role.ASSISTANT, Role.ASSISTANT: Role.USER}.get(role)
         return {name: role, other: opposite} if opposite else None
-    return {first: "user", second: "assistant"}
+    return {first: Role.USER, second: Role.ASSISTANT}
 
 
 def _close_open_fences(lines: list[str], first_line: int) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from blog.vocabulary import Role
+
 _USER_NAMES = {"you", "user", "human", "me"}
 _ASSISTANT_NAMES = {
     "assistant",
@@ -42,13 +44,13 @@ def speaker_for(name: str) -> Speaker | None:
     label = name.strip()
     key = label.lower()
     if key in _USER_NAMES:
-        return Speaker("user")
+        return Speaker(Role.USER)
     if key in _ASSISTANT_NAMES or _ASSISTANT_PATTERN.match(label):
-        return Speaker("assistant", label)
+        return Speaker(Role.ASSISTANT, label)
     if key == "system":
-        return Speaker("system")
+        return Speaker(Role.SYSTEM)
     if _TOOL_PATTERN.match(label):
-        return Speaker("tool", label)
+        return Speaker(Role.TOOL, label)
     if key == "note":
-        return Speaker("note")
+        return Speaker(Role.NOTE)
     return None

@@ -43,6 +43,7 @@ from blog.formats.markdown import (
     reads_as_plain_prompt,
     turn_marker,
 )
+from blog.vocabulary import Role
 
 COLLOQUY_FORMAT = "colloquy"
 COLLOQUY_VERSION = 1
@@ -136,14 +137,14 @@ def _form(
     if turn.hidden:
         return "marked"
     if (
-        turn.role == "user"
+        turn.role == Role.USER
         and not turn.speaker
         and previous != "plain"
         and reads_as_plain_prompt(turn.text)
     ):
         return "plain"
     if (
-        turn.role == "assistant"
+        turn.role == Role.ASSISTANT
         and turn.speaker == speaker
         and turn.model in (None, conversation.model)
         and previous not in ("quoted", "marked")
@@ -157,7 +158,7 @@ def _quote(text: str) -> str:
 
 
 def _usual_assistant_speaker(conversation: ImportedConversation) -> str:
-    speakers = Counter(turn.speaker for turn in conversation.turns if turn.role == "assistant")
+    speakers = Counter(turn.speaker for turn in conversation.turns if turn.role == Role.ASSISTANT)
     return speakers.most_common(1)[0][0] if speakers else ""
 
 
