@@ -247,3 +247,13 @@ def test_an_imported_raw_content_export_shows_the_missing_image_and_folds_the_re
     assert "[Image not included in the export: Uploaded image]" in shown[0].html
     assert "reasoning" in " ".join(report.hidden)
     assert any("'thoughts' message" in warning for warning in report.warnings)
+
+
+def test_raw_content_in_a_system_turn_stays_as_written():
+    dump = '{"content_type": "text", "parts": ["Be brief."]}'
+    text = f"## System\n\n{dump}\n\n## You\n\nHi\n\n## ChatGPT\n\nHello.\n"
+
+    conversation = parse_markdown(text, "system.md")
+
+    assert [(t.role, t.text) for t in conversation.turns][0] == ("system", dump)
+    assert conversation.warnings == []

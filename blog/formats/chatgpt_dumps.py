@@ -18,11 +18,14 @@ from dataclasses import replace
 from blog.formats.base import ImportedTurn
 from blog.formats.chatgpt_parts import message_piece
 from blog.formats.chatgpt_turns import TurnBuilder
+from blog.vocabulary import Role
 
 # A dump is one object; past this size it is somebody's data, shown as written.
 MAX_DUMP_CHARS = 200_000
 _DUMP_START = re.compile(r"""^\{\s*["']content_type["']\s*:""")
 _IMAGE_POINTER = "image_asset_pointer"
+# Our role of the Markdown turn → the `author.role` ChatGPT gave the message it printed.
+_AUTHORS = {Role.USER: "user", Role.ASSISTANT: "assistant"}
 
 
 def read_dumps(turns: list[ImportedTurn]) -> tuple[list[ImportedTurn], list[str]]:
@@ -30,6 +33,9 @@ def read_dumps(turns: list[ImportedTurn]) -> tuple[list[ImportedTurn], list[str]
     read: list[ImportedTurn] = []
     empty: dict[str, int] = {}
     for turn in turns:
+        if turn.role not in _AUTHORS:
+            read.append(turn)  # a note or system turn the file wrote itself: kept as written
+            continue
         content = content_object(turn.text)
         if content is None:
             read.append(_with_images(turn))
@@ -67,7 +73,7 @@ def content_object(text: str) -> dict | None:
 
 def _content_turn(turn: ImportedTurn, content: dict) -> ImportedTurn | None:
     """A turn whose whole text is one content object, as the ChatGPT reader reads that content."""
-    message = {"author": {"role": turn.role}, "content": content, "metadata": {}}
+    message = {"author": {"role": _AUTHORS[turn.role]}, "content": content, "metadata": {}}
     piece = message_piece(message, turn.model)
     if piece is None:
         return None
