@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -152,3 +154,24 @@ def make_post(app, owner):
             return db.session.get(Post, post.id).id
 
     return make
+
+
+def colloquy_json_with_files(title: str, attachments: dict[str, tuple[str, bytes]]) -> str:
+    """A Colloquy JSON export of one prompt linking each file it carries, and a reply."""
+    document = {
+        "format": "colloquy",
+        "version": 1,
+        "title": title,
+        "turns": [
+            {
+                "role": "user",
+                "text": " ".join(f"[{name}](attachment:{n})" for n, name in enumerate(attachments)),
+                "attachments": [
+                    {"name": name, "mime_type": mime, "data": base64.b64encode(data).decode()}
+                    for name, (mime, data) in attachments.items()
+                ],
+            },
+            {"role": "assistant", "text": "Read them."},
+        ],
+    }
+    return json.dumps(document)

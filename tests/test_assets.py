@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -18,6 +16,7 @@ from blog.extensions import db
 from blog.formats.base import ImportFormatError
 from blog.imports.files import import_file
 from blog.models import Asset, Post, User
+from tests.conftest import colloquy_json_with_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -114,25 +113,11 @@ def test_an_exported_site_holds_every_attachment_its_pages_link_to(app, owner, t
         "tool.exe": ("application/octet-stream", b"MZ\x90\x00"),
         "chart.png": ("image/png", PNG),
     }
-    document = {
-        "format": "colloquy",
-        "version": 1,
-        "title": "Files attached",
-        "turns": [
-            {
-                "role": "user",
-                "text": " ".join(f"[{name}](attachment:{n})" for n, name in enumerate(attachments)),
-                "attachments": [
-                    {"name": name, "mime_type": mime, "data": base64.b64encode(data).decode()}
-                    for name, (mime, data) in attachments.items()
-                ],
-            },
-            {"role": "assistant", "text": "Read them."},
-        ],
-    }
     with app.app_context():
         report = import_file(
-            json.dumps(document).encode(), "files.json", db.session.get(User, owner)
+            colloquy_json_with_files("Files attached", attachments).encode(),
+            "files.json",
+            db.session.get(User, owner),
         )
         post = db.session.get(Post, report.created[0].id)
         content.publish(post, confirmed=True, mark_reviewed=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import http.client
-import json
 import os
 import re
 import signal
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
+from tests.conftest import colloquy_json_with_files
 from tests.servers import (
     PASSWORD,
     Browser,
@@ -187,25 +186,9 @@ def test_nginx_serves_imported_attachments_from_the_mirror_as_downloads(tmp_path
         "page.html": ("text/html", b"<script>alert(1)</script>"),
         "chart.png": ("image/png", png),
     }
-    document = {
-        "format": "colloquy",
-        "version": 1,
-        "title": "Files attached",
-        "turns": [
-            {
-                "role": "user",
-                "text": " ".join(f"[{name}](attachment:{n})" for n, name in enumerate(attachments)),
-                "attachments": [
-                    {"name": name, "mime_type": mime, "data": base64.b64encode(data).decode()}
-                    for name, (mime, data) in attachments.items()
-                ],
-            },
-            {"role": "assistant", "text": "Read them."},
-        ],
-    }
     with running_stack(tmp_path) as stack:
         source = tmp_path / "files.json"
-        source.write_text(json.dumps(document))
+        source.write_text(colloquy_json_with_files("Files attached", attachments))
         flask(stack.env, "import", str(source))
         flask(stack.env, "publish", "files-attached", "--yes", "--reviewed")
         page = stack.get("/posts/files-attached")[2].decode()
