@@ -237,3 +237,50 @@ def test_every_content_block_shape_is_read_in_every_json_format(fmt, block):
         ("user", "Hello there"),
         ("assistant", "Hello there"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "records", "reason"),
+    [
+        (
+            "messages.jsonl",
+            [
+                {
+                    "messages": [
+                        {"role": "user", "content": "Hi"},
+                        {"role": "assistant", "content": "Hello"},
+                    ]
+                },
+                {"messages": [{"role": "user", "content": "a prompt with no reply"}]},
+            ],
+            "messages.jsonl, messages item 2: only one side of a conversation",
+        ),
+        (
+            "sharegpt.json",
+            [
+                {
+                    "conversations": [
+                        {"from": "human", "value": "Hi"},
+                        {"from": "gpt", "value": "Hello"},
+                    ]
+                },
+                {"conversations": [{"from": "human", "value": "   "}]},
+            ],
+            "sharegpt.json, ShareGPT item 2: no prompt or reply with text",
+        ),
+    ],
+)
+def test_a_record_that_is_no_conversation_is_named_in_the_report(
+    app, runner, owner, tmp_path, name, records, reason
+):
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    else:
+        path.write_text(json.dumps(records))
+
+    result = runner.invoke(args=["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert post_count(app) == 1
+    assert f"skipped  {reason}" in result.output

@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +35,7 @@ from blog.formats.pasted import parse_pasted
 from blog.formats.sniff import (
     FORMATS,
     HEAD_BYTES,
+    ITEM_FORMATS,
     JSON_FORMATS,
     JSON_PARSERS,
     LONG_HEAD_BYTES,
@@ -228,15 +230,17 @@ class Reader:
         buffered = io.BufferedReader(guard, 64 * 1024)
         try:
             cut_short: list[str] = []
+            skipped: list[str] = []
             items = json_items(buffered, sniffed.shape, sniffed.format, where, cut_short)
             told = False
-            for conversation in self.parser(sniffed.format, assets)(items):
+            for conversation in self.parser(sniffed.format, assets, skipped)(items):
                 # A session log is read to its end before its one conversation comes out.
                 told = told or bool(cut_short)
                 conversation.warnings.extend(cut_short)
                 yield conversation
             if cut_short and not told:
                 self.notes.extend(f"{where}: {warning}" for warning in cut_short)
+            self.notes.extend(f"{where}, {note}" for note in skipped)
         except ijson.JSONError as exc:
             raise ImportFormatError(
                 f"{json_problem(exc)} (found before byte {guard.offset:,})", where
@@ -248,7 +252,7 @@ class Reader:
         """Text: a ChatGPT export saved as a page, text copied from a chat page, or Markdown."""
         if fmt == "chatgpt-html":
             data, _ = extract_chat_html(text, where)
-            yield from self.parser("chatgpt", None)(data)
+            yield from self.parser("chatgpt", None, [])(data)
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:
@@ -268,11 +272,16 @@ class Reader:
             ) from exc
 
     def parser(
-        self, fmt: str, assets: AssetLookup | None
+        self, fmt: str, assets: AssetLookup | None, skipped: list[str]
     ) -> Callable[[Iterable[object]], Iterator[ImportedConversation]]:
-        """The parse function for a JSON format (ChatGPT's also finds the export's images)."""
+        """The parse function for a JSON format (ChatGPT's also finds the export's images).
+
+        Formats of independent records name each record that is no conversation in `skipped`.
+        """
         if fmt == "chatgpt":
             return lambda items: parse_chatgpt(items, assets)  # type: ignore[arg-type]
+        if fmt in ITEM_FORMATS:
+            return partial(JSON_PARSERS[fmt], skipped=skipped)
         return JSON_PARSERS[fmt]
 
 

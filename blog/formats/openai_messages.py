@@ -20,6 +20,7 @@ from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
 IMAGE_PLACEHOLDER = "<image>"
+ONE_SIDED = "only one side of a conversation (no prompt, or no reply); not imported"
 # a message's "role" as OpenAI spells it -> (our role, hidden by default)
 _SOURCE_ROLES = {
     "user": (Role.USER, False),
@@ -31,8 +32,14 @@ _SOURCE_ROLES = {
 }
 
 
-def parse_openai_messages(items: Iterable[dict | list]) -> Iterator[ImportedConversation]:
-    """Each item with both a user and an assistant message, as a conversation."""
+def parse_openai_messages(
+    items: Iterable[dict | list], skipped: list[str] | None = None
+) -> Iterator[ImportedConversation]:
+    """Each item with both a user and an assistant message, as a conversation.
+
+    Items with only one side (fine-tuning files hold such records on purpose) are not
+    conversations; each is named in `skipped`, so the import report says what it left.
+    """
     for index, item in enumerate(items):
         where = f"messages item {index + 1}"
         if isinstance(item, list):
@@ -46,7 +53,9 @@ def parse_openai_messages(items: Iterable[dict | list]) -> Iterator[ImportedConv
             turns.extend(_turns(message, model, images, f"{where}, message {number}"))
         roles = {turn.role for turn in turns}
         if not {Role.USER, Role.ASSISTANT} <= roles:
-            continue  # fine-tuning files hold deliberately one-sided records
+            if skipped is not None:
+                skipped.append(f"{where}: {ONE_SIDED}")
+            continue
         source_id = item.get("id")
         yield ImportedConversation(
             title=title_from_turns(turns),

@@ -25,8 +25,13 @@ _SENDERS = {
 }
 
 
-def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
-    """Each ShareGPT item with at least one non-empty message, as a conversation."""
+def parse_sharegpt(
+    items: Iterable[dict], skipped: list[str] | None = None
+) -> Iterator[ImportedConversation]:
+    """Each ShareGPT item with at least one non-empty message, as a conversation.
+
+    An item with no prompt or reply to show is named in `skipped`, so the report says so.
+    """
     for index, item in enumerate(items):
         where = f"ShareGPT item {index + 1}"
         if not isinstance(item, dict) or not isinstance(item.get("conversations"), list):
@@ -40,7 +45,9 @@ def parse_sharegpt(items: Iterable[dict]) -> Iterator[ImportedConversation]:
             if turn is not None:
                 turns.append(turn)
         if not any(turn.role in (Role.USER, Role.ASSISTANT) for turn in turns):
-            continue  # nothing a reader could see
+            if skipped is not None:
+                skipped.append(f"{where}: no prompt or reply with text; not imported")
+            continue
         source_id = item.get("id") or item.get("conversation_id")
         yield ImportedConversation(
             title=title_from_turns(turns),

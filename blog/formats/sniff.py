@@ -59,6 +59,8 @@ JSON_PARSERS: dict[str, Callable[[Iterable[object]], Iterator[ImportedConversati
     "colloquy": parse_colloquy_json,
 }
 JSON_FORMATS = ("chatgpt", *JSON_PARSERS)
+# Files of independent records, where a record that is no conversation is skipped and named.
+ITEM_FORMATS = {"sharegpt", "openai"}
 # Session logs: every line of the file belongs to one conversation.
 _LOG_TYPES = {
     "claude-code": {"user", "assistant", "summary", "system"},
