@@ -74,7 +74,8 @@ def search_posts(query: str) -> list[PostResult]:
     if not WORD.search(query):
         return []
     if db.engine.dialect.name == "postgresql":
-        ranked = _ranked_postgres(query[:1000])
+        tsquery = tsquery_text(query[:1000])
+        ranked = _ranked_postgres(tsquery) if tsquery else []
     else:
         match = fts5_query(query)
         ranked = _ranked_sqlite(match) if match else []
@@ -94,6 +95,25 @@ def fts5_query(query: str) -> str:
             prefix = word.endswith("*") and len(bare) >= MIN_PREFIX
             terms.append(f'"{bare}"' + ("*" if prefix else ""))
     return " ".join(terms)
+
+
+def tsquery_text(query: str) -> str:
+    """The same words, phrases and prefixes as `fts5_query`, written for PostgreSQL's to_tsquery.
+
+    Built from the words alone, so a reader's text is never read as an operator; a trailing
+    `*` asks for a prefix (`perform*` → `perform:*`), as it does on SQLite.
+    """
+    terms = []
+    for phrase, word in TERM.findall(query)[:MAX_TERMS]:
+        if phrase:
+            words = WORD.findall(phrase)
+            if words:
+                terms.append("(" + " <-> ".join(words) + ")")
+        else:
+            bare = word.rstrip("*")
+            prefix = word.endswith("*") and len(bare) >= MIN_PREFIX
+            terms.append(bare + (":*" if prefix else ""))
+    return " & ".join(terms)
 
 
 # The newest CAP matches with their bm25 rank, in one pass over the index. Asking FTS5 to
@@ -126,7 +146,7 @@ def _ranked_sqlite(match: str) -> list[tuple[int, int, int | None]]:
 
 # The query function is written out in each WHERE clause (not taken from a CTE) so the
 # planner sees a value it can look up in the GIN index.
-TSQUERY = "websearch_to_tsquery('english', :query)"
+TSQUERY = "to_tsquery('english', :query)"
 POSTGRES_RANKED = text(
     f"""
     SELECT recent.id, recent.post_id, recent.turn_number FROM (
