@@ -43,7 +43,8 @@ def local_config(
     return (
         f"{user}worker_processes {workers};\ndaemon off;\npid {folder / 'nginx.pid'};\n"
         f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 1024; }}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n"
+        # The http block of Debian's own nginx.conf, which the site file is written for.
+        f"http {{\n  include /etc/nginx/mime.types;\n  sendfile on;\n  tcp_nopush on;\n"
         f"  client_body_temp_path {folder / 'body'};\n{temp}\n"
         f"  log_format upstream '$request_uri $status $upstream_addr';\n"
         f"  access_log {folder / 'nginx-access.log'} upstream;\n{site}\n}}\n"
