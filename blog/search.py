@@ -86,17 +86,10 @@ def search_posts(query: str) -> list[PostResult]:
 
 def fts5_query(query: str) -> str:
     """The user's words and "quoted phrases" as FTS5 strings, so nothing is read as an operator."""
-    terms = []
-    for phrase, word in TERM.findall(query)[:MAX_TERMS]:
-        if phrase:
-            words = WORD.findall(phrase)
-            if words:
-                terms.append('"' + " ".join(words) + '"')
-        else:
-            bare = word.rstrip("*")
-            prefix = word.endswith("*") and len(bare) >= MIN_PREFIX
-            terms.append(f'"{bare}"' + ("*" if prefix else ""))
-    return " ".join(terms)
+    return " ".join(
+        '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        for words, prefix in search_terms(query)
+    )
 
 
 def tsquery_text(query: str) -> str:
@@ -105,17 +98,23 @@ def tsquery_text(query: str) -> str:
     Built from the words alone, so a reader's text is never read as an operator; a trailing
     `*` asks for a prefix (`perform*` → `perform:*`), as it does on SQLite.
     """
+    return " & ".join(
+        ("(" + " <-> ".join(words) + ")" if len(words) > 1 else words[0]) + (":*" if prefix else "")
+        for words, prefix in search_terms(query)
+    )
+
+
+def search_terms(query: str) -> list[tuple[list[str], bool]]:
+    """The query's terms: (the words of a quoted phrase or a single word, whether a prefix)."""
     terms = []
     for phrase, word in TERM.findall(query)[:MAX_TERMS]:
         if phrase:
-            words = WORD.findall(phrase)
-            if words:
-                terms.append("(" + " <-> ".join(words) + ")")
+            if words := WORD.findall(phrase):
+                terms.append((words, False))
         else:
             bare = word.rstrip("*")
-            prefix = word.endswith("*") and len(bare) >= MIN_PREFIX
-            terms.append(bare + (":*" if prefix else ""))
-    return " & ".join(terms)
+            terms.append(([bare], word.endswith("*") and len(bare) >= MIN_PREFIX))
+    return terms
 
 
 # The newest CAP matches with their bm25 rank, in one pass over the index. Asking FTS5 to
