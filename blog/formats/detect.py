@@ -252,7 +252,7 @@ class Reader:
         """Text: a ChatGPT export saved as a page, text copied from a chat page, or Markdown."""
         if fmt == "chatgpt-html":
             data, _ = extract_chat_html(text, where)
-            yield from self.parser("chatgpt", None, [])(data)
+            yield from self.parser("chatgpt", None)(data)
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:
@@ -272,7 +272,7 @@ class Reader:
             ) from exc
 
     def parser(
-        self, fmt: str, assets: AssetLookup | None, skipped: list[str]
+        self, fmt: str, assets: AssetLookup | None, skipped: list[str] | None = None
     ) -> Callable[[Iterable[object]], Iterator[ImportedConversation]]:
         """The parse function for a JSON format (ChatGPT's also finds the export's images).
 
