@@ -196,10 +196,12 @@ def test_a_repeat_read_of_a_cached_page_asks_the_database_one_cheap_question(
     def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
         orm.append(statement)
 
+    sqlite = engine.dialect.name == "sqlite"
     # The test client answers on this thread, so this is the connection the cache asks.
-    reader = sqlite_reader(engine.url.database).connection
+    reader = sqlite_reader(engine.url.database).connection if sqlite else None
     event.listen(engine, "before_cursor_execute", record)
-    reader.set_trace_callback(raw.append)
+    if reader is not None:
+        reader.set_trace_callback(raw.append)
     try:
         for _ in range(3):
             assert client.get(f"/posts/{slug}").status_code == 200
@@ -209,13 +211,19 @@ def test_a_repeat_read_of_a_cached_page_asks_the_database_one_cheap_question(
         raw.clear()
         gone = client.get(f"/posts/{slug}")
     finally:
-        reader.set_trace_callback(None)
+        if reader is not None:
+            reader.set_trace_callback(None)
         event.remove(engine, "before_cursor_execute", record)
-    # Three hits while nothing changed: no table read at all, one look at the file each.
-    assert quiet_orm == []
-    assert quiet == ["PRAGMA data_version"] * 3
-    # After a commit anywhere, the first look reads the counter again.
-    assert raw[:2] == ["PRAGMA data_version", raw[1]] and "FROM settings" in raw[1]
+    if sqlite:
+        # Three hits while nothing changed: no table read at all, one look at the file each.
+        assert quiet_orm == []
+        assert quiet == ["PRAGMA data_version"] * 3
+        # After a commit anywhere, the first look reads the counter again.
+        assert raw[:2] == ["PRAGMA data_version", raw[1]] and "FROM settings" in raw[1]
+    else:
+        # PostgreSQL has no data_version: each hit reads the counter's two rows, nothing more.
+        assert len(quiet_orm) == 3 and all("FROM settings" in s for s in quiet_orm)
+        assert len(set(quiet_orm)) == 1
     assert gone.status_code == 404
 
 
