@@ -229,11 +229,12 @@ def complete_setup(token: str, username: str, password: str, display_name: str) 
     The token is consumed by one conditional DELETE in the transaction that creates the
     account: of concurrent requests with the right token exactly one deletes the row
     (the others wait for its commit and delete nothing), so exactly one account exists.
+    The DELETE comes first, before anything is written: a request that loses the race must
+    not have inserted rows (the site's author name) that collide with the winner's.
     """
     if has_users():
         raise AccountError("Setup is already complete: sign in instead.")
     digest = hashlib.sha256(token.strip().encode()).hexdigest()
-    user = new_user(username, password, display_name)
     consumed = db.session.execute(
         delete(Setting).where(Setting.key == SETUP_TOKEN_KEY, Setting.value == digest)
     ).rowcount
@@ -244,6 +245,11 @@ def complete_setup(token: str, username: str, password: str, display_name: str) 
         raise AccountError(
             "That setup token is not right. Use the one printed on the server console."
         )
+    try:
+        user = new_user(username, password, display_name)
+    except AccountError:
+        db.session.rollback()  # the token stays valid for a corrected form
+        raise
     bump_generation()  # cached pages may still invite visitors to the setup page
     db.session.commit()
     return user

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
-from blog.accounts import issue_setup_token
+from blog.accounts import AccountError, complete_setup, issue_setup_token
 from blog.extensions import db
 from blog.models import User
 from tests.conftest import TOKEN_PATTERN
@@ -49,3 +50,16 @@ def test_concurrent_first_requests_on_an_empty_database_all_succeed(app):
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(lambda c: c.get("/", base_url=HTTPS).status_code, clients))
     assert statuses == [200] * 12
+
+
+def test_a_refused_setup_form_leaves_the_token_working(app):
+    with app.app_context():
+        token = issue_setup_token()
+        with pytest.raises(AccountError, match="password"):
+            complete_setup(token, "owner", "short", "Owner")
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+        user = complete_setup(token, "owner", "a long enough password", "Owner")
+
+        assert user.username == "owner"
+        assert db.session.scalar(select(func.count(User.id))) == 1
