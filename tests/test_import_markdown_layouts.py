@@ -215,9 +215,10 @@ def test_chatgpt_content_written_out_raw_is_read_as_chatgpt_content():
     assert recap.text == "Thought for 17s"
     assert reply.text.startswith("Yes: the roots circle the pot.") and "## Steps" in reply.text
     assert "content_type" not in "".join(t.text for t in conversation.turns)
-    # The empty reasoning record held nothing; the report says it was left out.
+    # The empty reasoning record shows nothing; the report says it was left out.
     assert conversation.warnings == [
-        "1 'thoughts' message written out as raw content held no text to show; left out"
+        "1 'thoughts' message written out as raw content left out, as the ChatGPT import "
+        "leaves it: nothing in it was shown in the chat"
     ]
 
 
@@ -257,3 +258,16 @@ def test_raw_content_in_a_system_turn_stays_as_written():
 
     assert [(t.role, t.text) for t in conversation.turns][0] == ("system", dump)
     assert conversation.warnings == []
+
+
+def test_private_context_written_out_raw_is_left_out_and_said_to_be():
+    dump = "{'content_type': 'user_editable_context', 'user_profile': 'I live in Lyon.'}"
+    text = f"## You\n\n{dump}\n\n## You\n\nHi\n\n## ChatGPT\n\nHello.\n"
+
+    conversation = parse_markdown(text, "context.md")
+
+    assert "Lyon" not in "".join(t.text for t in conversation.turns)
+    assert conversation.warnings == [
+        "1 'user_editable_context' message written out as raw content left out, as the "
+        "ChatGPT import leaves it: nothing in it was shown in the chat"
+    ]

@@ -29,7 +29,7 @@ _AUTHORS = {Role.USER: "user", Role.ASSISTANT: "assistant"}
 
 
 def read_dumps(turns: list[ImportedTurn]) -> tuple[list[ImportedTurn], list[str]]:
-    """The turns with dumped content read as ChatGPT content, and warnings for what held nothing."""
+    """The turns with dumped content read as ChatGPT content, and a warning for each kind left out."""
     read: list[ImportedTurn] = []
     empty: dict[str, int] = {}
     for turn in turns:
@@ -47,8 +47,8 @@ def read_dumps(turns: list[ImportedTurn]) -> tuple[list[ImportedTurn], list[str]
         else:
             read.append(kept)
     warnings = [
-        f"{count} {kind!r} message{'s' if count > 1 else ''} written out as raw content held "
-        "no text to show; left out"
+        f"{count} {kind!r} message{'s' if count > 1 else ''} written out as raw content left "
+        "out, as the ChatGPT import leaves it: nothing in it was shown in the chat"
         for kind, count in empty.items()
     ]
     return read, warnings
