@@ -27,32 +27,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 POST_SLUG = "post-10"
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}  # what a browser asks for
 
 
 def static_app(environ, start_response):
-    """The page's bytes from memory, with the same ETag; answers If-None-Match with 304."""
+    """The page's bytes from memory, with the same ETag; answers If-None-Match with 304.
+
+    Given BENCH_GZIP_FILE, a reader who accepts gzip gets those bytes (the mirror's twin,
+    as nginx sends it), so both servers send the same bytes in either encoding.
+    """
     if _STATIC is None:
         _load_static()
-    body, etag, content_type = _STATIC
+    body, etag, content_type, packed = _STATIC
     if environ.get("HTTP_IF_NONE_MATCH") == etag:
         start_response("304 Not Modified", [("ETag", etag)])
         return [b""]
-    start_response(
-        "200 OK",
-        [("Content-Type", content_type), ("Content-Length", str(len(body))), ("ETag", etag)],
-    )
+    headers = [("Content-Type", content_type), ("ETag", etag)]
+    if packed and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+        body = packed
+        headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+    start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
     return [body]
 
 
-_STATIC: tuple[bytes, str, str] | None = None
+_STATIC: tuple[bytes, str, str, bytes] | None = None
 
 
 def _load_static() -> None:
     global _STATIC
+    packed = os.environ.get("BENCH_GZIP_FILE")
     _STATIC = (
         Path(os.environ["BENCH_BODY_FILE"]).read_bytes(),
         os.environ["BENCH_ETAG"],
         os.environ["BENCH_CONTENT_TYPE"],
+        Path(packed).read_bytes() if packed else b"",
     )
 
 
@@ -183,9 +191,13 @@ def measure_mirror(
             raise RuntimeError(f"the post page answered {status}")
         body_file = common.DATA / "page_body_mirror.html"
         body_file.write_bytes(body)
+        # The mirror's pages name the address readers use: the nginx in front.
+        build(common.bench_app(common.sqlite_url(database), SITE_URL=app_server.base), mirror)
+        twin = mirror / "posts" / POST_SLUG / "index.html.gz"
         static_env = {
             **env,
             "BENCH_BODY_FILE": str(body_file),
+            "BENCH_GZIP_FILE": str(twin),
             "BENCH_ETAG": headers["etag"],
             "BENCH_CONTENT_TYPE": headers["content-type"],
         }
@@ -194,8 +206,6 @@ def measure_mirror(
         )
         urls["static"] = f"{static.base}/posts/{POST_SLUG}"
         port = common.free_port()
-        # The mirror's pages name the address readers use: the nginx in front.
-        build(common.bench_app(common.sqlite_url(database), SITE_URL=app_server.base), mirror)
         stack.enter_context(
             nginx.running(
                 common.DATA / "nginx",
@@ -226,20 +236,30 @@ def measure_mirror(
             raise RuntimeError("nginx did not serve the app's bytes from the mirror")
         if "-" not in mirrored[1].get("etag", ""):
             raise RuntimeError("nginx answered through the app, not from the file")
+        for name in ("mirror", "static"):
+            packed = common.get(urls[name], GZIP)
+            if packed[1].get("content-encoding") != "gzip" or packed[2] != twin.read_bytes():
+                raise RuntimeError(f"{name} did not send the mirror's gzip twin")
+        # Every server in identity encoding; then the two that hold the page compressed,
+        # asked as browsers ask. The app sends identity (nginx compresses it in front).
+        loads = {name: (url, None) for name, url in urls.items()}
+        loads |= {f"{name}/gzip": (urls[name], GZIP) for name in ("static", "mirror")}
         for url in urls.values():
             common.load(url, seconds=2, connections=connections)  # warm every worker
         runs: dict[str, list[common.LoadResult]] = {}
         for _ in range(rounds):
-            for name, url in urls.items():
-                result = common.load(url, seconds=seconds, connections=connections)
+            for name, (url, asked) in loads.items():
+                result = common.load(url, seconds=seconds, connections=connections, headers=asked)
                 runs.setdefault(name, []).append(result)
     rps = {name: max(r.requests_per_second for r in found) for name, found in runs.items()}
     return {
         "page_bytes": len(body),
+        "gzip_bytes": twin.stat().st_size,
         "tool": runs["app"][0].tool,
         "errors": sum(r.errors for found in runs.values() for r in found),
         "rps": rps,
         "mirror_ratio": rps["mirror"] / rps["static"],
+        "mirror_gzip_ratio": rps["mirror/gzip"] / rps["static/gzip"],
         "app_ratio": rps["app"] / rps["static"],
         **(
             {"baseline": baseline, "baseline_ratio": rps["baseline"] / rps["static"]}
@@ -294,8 +314,18 @@ def measure_cpu(baseline: str) -> dict[str, float]:
 
 def main_mirror(args: argparse.Namespace) -> None:
     figures = measure_mirror(args.seconds, args.connections, args.rounds, args.baseline)
-    print(f"page: {figures['page_bytes']:,} bytes, load by {figures['tool']}")
+    print(
+        f"page: {figures['page_bytes']:,} bytes ({figures['gzip_bytes']:,} gzipped), "
+        f"load by {figures['tool']}"
+    )
     rps = figures["rps"]
+    print("asked for gzip, as browsers ask:")
+    print(f"  trivial WSGI app (gunicorn)  {rps['static/gzip']:7.0f} req/s")
+    print(
+        f"  nginx from the mirror        {rps['mirror/gzip']:7.0f} req/s, "
+        f"{figures['mirror_gzip_ratio']:.2f}x"
+    )
+    print("identity (no Accept-Encoding):")
     print(f"  trivial WSGI app (gunicorn)  {rps['static']:7.0f} req/s")
     print(
         f"  nginx from the mirror        {rps['mirror']:7.0f} req/s, {figures['mirror_ratio']:.2f}x"

@@ -39,6 +39,7 @@ from . import posts as content
 from .assets import HEAD_BYTES, asset_chunks, asset_file_name
 from .extensions import db
 from .mirror_files import (
+    GZIP_TWIN,
     RECORDS,
     UnsafePath,
     files_under,
@@ -46,6 +47,7 @@ from .mirror_files import (
     remove,
     target,
     write_atomically,
+    write_page,
 )
 from .models import Asset, Post, Series, SlugRedirect, Tag
 from .posts.queries import REACHABLE
@@ -148,7 +150,7 @@ class Mirror:
         if body is None:
             remove(self.root, relative)
             return None
-        write_atomically(self.root, relative, body)
+        write_page(self.root, relative, body)
         return relative
 
     def pages(self, paths: Iterable[str]) -> set[str]:
@@ -202,8 +204,8 @@ class Mirror:
                 kept.setdefault(folder, set()).add(relative)
         for folder, names in kept.items():
             base = self.root / folder if folder else self.root
-            for found in base.glob("index.page-*.html"):
-                relative = found.relative_to(self.root).as_posix()
+            for found in base.glob("index.page-*.html*"):
+                relative = found.relative_to(self.root).as_posix().removesuffix(GZIP_TWIN)
                 if relative not in names:
                     remove(self.root, relative)
 
@@ -237,9 +239,9 @@ class Mirror:
     def sweep(self, written: set[str], post_ids: set[int]) -> None:
         """Remove every owned file the build did not write, and records of gone posts."""
         owned = [f for folder in OWNED_FOLDERS for f in files_under(self.root, folder)]
-        owned += [f for f in OWNED_FILES if (self.root / f).is_file()]
-        owned += [p.name for p in self.root.glob("index*.html")]
-        for relative in owned:
+        owned += OWNED_FILES  # removing one that is not there is no error
+        owned += [p.name.removesuffix(GZIP_TWIN) for p in self.root.glob("index*.html*")]
+        for relative in set(owned):
             if relative not in written:
                 remove(self.root, relative)
         for record in (self.root / MANIFESTS).glob("*.json"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import stat
 from pathlib import Path
@@ -115,6 +116,50 @@ def test_publishing_writes_the_same_bytes_the_app_serves(site):
     assert 'class="ai-disclosure' in page and 'rel="license"' in page
     assert not (site.mirror / "posts" / draft_slug).exists()
     assert all(b"Secret draft" not in body for body in site.every_file().values())
+
+
+def test_every_page_has_a_gzip_twin_that_comes_and_goes_with_it(site):
+    def twins_match() -> None:
+        files = site.every_file()
+        pages = [name for name in files if not name.endswith(".gz")]
+        for name in pages:
+            if name.startswith("assets/") or name == "redirects.map":
+                assert name + ".gz" not in files, name  # images are compressed already
+            else:
+                assert gzip.decompress(files[name + ".gz"]) == files[name], name
+        assert all(name.removesuffix(".gz") in files for name in files), "an orphan twin"
+
+    post_id = site.make("Squeezed", tags="zip")
+    with site.app.app_context():
+        post = site.post(post_id)
+        image = Asset(post_id=post_id, name="chart.png", mime_type="image/png", data=PNG)
+        db.session.add(image)
+        db.session.commit()
+        content.update_post(post, {"title": "Squeezed again"}, None)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+    twins_match()
+    assert b"Squeezed again" in gzip.decompress(site.file(f"posts/{slug}/index.html.gz"))
+    twin = site.mirror / f"posts/{slug}/index.html.gz"
+    written = twin.stat().st_mtime_ns
+    with site.app.app_context():
+        content.publish(site.post(post_id), confirmed=True, mark_reviewed=True)
+    assert twin.stat().st_mtime_ns == written  # the same page: its twin and ETag stay put
+
+    with site.app.app_context():
+        content.unpublish(site.post(post_id))
+    assert not any(name.startswith(f"posts/{slug}") for name in site.every_file())
+    twins_match()
+
+    site.make("Another")
+    (site.mirror / "posts" / "stale").mkdir()
+    (site.mirror / "posts" / "stale" / "index.html.gz").write_bytes(gzip.compress(b"stale"))
+    (site.mirror / "index.page-9.html.gz").write_bytes(gzip.compress(b"stale"))
+    result = site.app.test_cli_runner().invoke(args=["mirror"])
+    assert result.exit_code == 0, result.output
+    assert not (site.mirror / "posts" / "stale").exists()
+    assert site.file("index.page-9.html.gz") is None
+    twins_match()
 
 
 def test_unpublishing_removes_the_post_before_the_call_returns(site):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import http.client
 import os
@@ -43,17 +44,23 @@ class Stack:
     app_log: Path
     nginx: subprocess.Popen
 
-    def get(self, path: str, cookie: str = "") -> tuple[int, dict[str, str], bytes]:
+    def get(
+        self, path: str, cookie: str = "", encoding: str = ""
+    ) -> tuple[int, dict[str, str], bytes]:
         headers = {"Host": HOST}
         if cookie:
             headers["Cookie"] = cookie
+        if encoding:
+            headers["Accept-Encoding"] = encoding
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
+            # A header sent twice (Vary) reads as one list, as HTTP allows.
+            found = {name.lower(): response.msg.get_all(name) for name in response.msg}
             return (
                 response.status,
-                {k.lower(): v for k, v in response.getheaders()},
+                {name: ", ".join(values) for name, values in found.items()},
                 response.read(),
             )
         finally:
@@ -128,6 +135,13 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
         assert headers["content-type"] == "text/html; charset=utf-8"
         assert "default-src 'self'" in headers["content-security-policy"]
         assert len(stack.app_lines("/posts/conversation-0")) == asked
+        # A browser asks for gzip: the page's twin, sent as it is, the same page inside.
+        status, squeezed, packed = stack.get("/posts/conversation-0", encoding="gzip, br")
+        assert status == 200 and squeezed["content-encoding"] == "gzip"
+        assert gzip.decompress(packed) == body and len(packed) < len(body) / 2
+        assert "Accept-Encoding" in squeezed["vary"] and NGINX_ETAG.match(squeezed["etag"])
+        assert squeezed["content-type"] == "text/html; charset=utf-8"
+        assert len(stack.app_lines("/posts/conversation-0")) == asked
         assert stack.get("/feed.xml")[1]["content-type"].startswith("application/rss+xml")
         assert stack.get("/atom.xml")[1]["content-type"].startswith("application/atom+xml")
         assert stack.get("/posts/conversation-0.md")[1]["content-disposition"] == "attachment"
@@ -155,7 +169,9 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
         answer = author.request("POST", f"/studio/posts/{number}/unpublish", {"csrf_token": token})
         assert answer.status == 303
         assert stack.get("/posts/conversation-0")[0] == 404
+        assert stack.get("/posts/conversation-0", encoding="gzip")[0] == 404
         assert b"Conversation 0" not in stack.get("/")[2]
+        assert b"Conversation 0" not in gzip.decompress(stack.get("/", encoding="gzip")[2])
 
         # A new slug: the old address answers 301, from the app until nginx reloads its map.
         flask(stack.env, "publish", "conversation-0", "--yes", "--reviewed")
