@@ -548,3 +548,53 @@ def test_conversation_times_read_as_before(create_time, expected):
     item = {"title": "t", "create_time": create_time, "mapping": {}}
 
     assert parse_conversation(item).created_at == expected
+
+
+def test_a_message_of_an_unknown_kind_is_left_out_with_a_word_not_the_whole_file(
+    runner, owner, tmp_path
+):
+    def node(key: str, parent: str | None, child: str | None, message: dict) -> dict:
+        return {
+            "id": key,
+            "parent": parent,
+            "children": [child] if child else [],
+            "message": message,
+        }
+
+    widget = {
+        "author": {"role": "assistant"},
+        "content": {"content_type": "super_widget", "widget": {"kind": "weather"}},
+        "recipient": "all",
+    }
+    odd = _message("assistant", "A reply whose kind is an object.")
+    odd["content"]["content_type"] = {"name": "text", "version": 2}
+    hidden = {
+        "author": {"role": "tool"},
+        "content": {"content_type": "app_pairing_content"},
+        "metadata": {"is_visually_hidden_from_conversation": True},
+    }
+    item = {
+        "title": "New kinds",
+        "current_node": "e",
+        "mapping": {
+            "u": node("u", None, "w", _message("user", "What is the weather?")),
+            "w": node("w", "u", "o", widget),
+            "o": node("o", "w", "h", odd),
+            "h": node("h", "o", "e", hidden),
+            "e": node("e", "h", None, _message("assistant", "Sunny, 21 degrees.")),
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns] == ["What is the weather?", "Sunny, 21 degrees."]
+    assert imported.warnings == [
+        '1 message of a kind this importer does not show ("super_widget") was left out',
+        '1 message of a kind this importer does not show ("unreadable content type") was left out',
+    ]
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([item, {**item, "title": "Twice", "current_node": "w"}]))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "New kinds" in result.output and "Twice" in result.output
+    assert 'kind this importer does not show ("super_widget") was left out' in result.output

@@ -271,3 +271,16 @@ def test_private_context_written_out_raw_is_left_out_and_said_to_be():
         "1 'user_editable_context' message written out as raw content left out, as the "
         "ChatGPT import leaves it: nothing in it was shown in the chat"
     ]
+
+
+def test_raw_content_of_an_unknown_kind_is_left_out_saying_so():
+    dump = '{"content_type": "super_widget", "widget": {"kind": "weather"}}'
+    text = f"## You\n\nWeather?\n\n## ChatGPT\n\n{dump}\n\n## ChatGPT\n\nSunny.\n"
+
+    conversation = parse_markdown(text, "widget.md")
+
+    assert [t.text for t in conversation.turns] == ["Weather?", "Sunny."]
+    assert conversation.warnings == [
+        "1 'super_widget' message written out as raw content left out: a kind this importer "
+        "does not show"
+    ]

@@ -16,7 +16,7 @@ from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.blocks import timestamp
 from blog.formats.chatgpt_html import extract_chat_html
-from blog.formats.chatgpt_parts import Piece, message_piece, model_name
+from blog.formats.chatgpt_parts import Piece, message_piece, model_name, unknown_kind
 from blog.formats.chatgpt_turns import ConversationBuilder, TurnBuilder
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
@@ -55,8 +55,13 @@ def parse_conversation(
     tree = _Tree(mapping, where)
     path = tree.visible_path(item.get("current_node"))
     builder = ConversationBuilder(assets)
+    unknown: Counter[str] = Counter()
     for node_id in path:
-        builder.add(node_id, message_piece(tree.message(node_id), default_model))
+        message = tree.message(node_id)
+        piece = message_piece(message, default_model)
+        if piece is None and (kind := unknown_kind(message)):
+            unknown[kind] += 1
+        builder.add(node_id, piece)
     turns, turn_of_node = builder.finish()
     _add_alternatives(tree, path, turns, turn_of_node, default_model)
     source_id = item.get("conversation_id") or item.get("id")
@@ -68,6 +73,11 @@ def parse_conversation(
         created_at=timestamp(item.get("create_time")),
         updated_at=timestamp(item.get("update_time")),
         model=default_model or _most_common_model(turns),
+        warnings=[
+            f"{count} message{'s' if count > 1 else ''} of a kind this importer does not "
+            f'show ("{kind}") {"were" if count > 1 else "was"} left out'
+            for kind, count in sorted(unknown.items())
+        ],
     )
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 from blog.formats.base import ImportedTurn
-from blog.formats.chatgpt_parts import message_piece
+from blog.formats.chatgpt_parts import KNOWN_CONTENT, message_piece
 from blog.formats.chatgpt_turns import TurnBuilder
 from blog.vocabulary import Role
 
@@ -48,7 +48,11 @@ def read_dumps(turns: list[ImportedTurn]) -> tuple[list[ImportedTurn], list[str]
             read.append(kept)
     warnings = [
         f"{count} {kind!r} message{'s' if count > 1 else ''} written out as raw content left "
-        "out, as the ChatGPT import leaves it: nothing in it was shown in the chat"
+        + (
+            "out, as the ChatGPT import leaves it: nothing in it was shown in the chat"
+            if kind in KNOWN_CONTENT
+            else "out: a kind this importer does not show"
+        )
         for kind, count in empty.items()
     ]
     return read, warnings

@@ -36,6 +36,11 @@ _BROWSING_CONTENT = {
 # A reply that stopped here goes on, mid-sentence, in the next assistant message.
 _UNFINISHED = {"max_tokens", "interrupted"}
 _REASONING_CONTENT = {"thoughts", "reasoning_recap"}
+_SPOKEN_CONTENT = {"text", "multimodal_text"}
+_TOOL_CONTENT = {"code", "execution_output"}
+KNOWN_CONTENT = (
+    _PRIVATE_CONTENT | _BROWSING_CONTENT | _REASONING_CONTENT | _SPOKEN_CONTENT | _TOOL_CONTENT
+)
 # o1-preview wrote its visible "thinking" summaries as a tool with this opaque name.
 _REASONING_AUTHORS = {"a8km123"}
 # The `author.role` of a prompt or a reply, as ChatGPT spells it -> our role.
@@ -80,7 +85,7 @@ def message_piece(message: dict | None, default_model: str | None) -> Piece | No
     content = _dict(message.get("content"))
     author = _dict(message.get("author"))
     role = author.get("role")
-    kind = content.get("content_type")
+    kind = content_kind(content)
     recipient = message.get("recipient") or "all"
     model = model_name(metadata.get("model_slug")) or default_model
     created = timestamp(message.get("create_time"))
@@ -101,7 +106,7 @@ def message_piece(message: dict | None, default_model: str | None) -> Piece | No
         return _kept(Role.TOOL, _tool_name(author), _browsing_text(content), created, model)
     if metadata.get("is_visually_hidden_from_conversation"):
         return None
-    if kind not in ("text", "multimodal_text"):
+    if kind not in _SPOKEN_CONTENT:
         return None
     blocks = _part_blocks(content.get("parts"), role)
     images = [block for block in blocks if isinstance(block, ImageBlock)]
@@ -113,6 +118,30 @@ def message_piece(message: dict | None, default_model: str | None) -> Piece | No
     if recipient != "all":
         return _addressed(blocks, str(recipient), created, model)
     return _said(said, blocks, images, metadata, created, model)
+
+
+def content_kind(content: dict) -> str | None:
+    """A message's `content_type`; None when it is missing or not a name."""
+    kind = content.get("content_type")
+    return kind if isinstance(kind, str) else None
+
+
+def unknown_kind(message: dict | None) -> str | None:
+    """How to name a message this reader has no rule for (its `content_type`), or None
+    when it knows the kind or the chat never showed the message."""
+    if message is None:
+        return None
+    content = _dict(message.get("content"))
+    kind = content_kind(content)
+    if kind in KNOWN_CONTENT or _dict(message.get("author")).get("role") == "system":
+        return None
+    if _dict(message.get("metadata")).get("is_visually_hidden_from_conversation"):
+        return None
+    if kind is None and not content:
+        return None  # an empty stub: nothing was there to show
+    if kind is None:
+        return "unreadable content type" if "content_type" in content else "no content type"
+    return kind
 
 
 def _said(
