@@ -131,6 +131,7 @@ def test_real_exports_import_with_their_structure(name, conversations, visible_t
     assert all(
         "<antArtifact" not in turn.text and "<antThinking" not in turn.text for turn in turns
     )
+    assert parsed[0].warnings == []  # every block of the real exports has a rule
 
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="the shared samples are not available here")
@@ -161,3 +162,41 @@ def test_a_time_without_a_zone_is_read_as_utc_like_every_other_format():
     assert conversation.created_at == datetime(2025, 2, 10, 8, 0, tzinfo=UTC)
     # Aware times throughout, so they compare with each other.
     assert conversation.turns[0].created_at < conversation.turns[1].created_at
+
+
+def test_blocks_of_an_unknown_kind_are_left_out_with_a_word():
+    def message(uuid: str, sender: str, created: str, blocks: list[dict]) -> dict:
+        return {"uuid": uuid, "sender": sender, "created_at": created, "content": blocks}
+
+    item = {
+        "uuid": "c-1",
+        "name": "Voice",
+        "chat_messages": [
+            message(
+                "m1",
+                "human",
+                "2026-01-02T10:00:00Z",
+                [{"type": "voice_note", "title": "Memo"}, {"type": "text", "text": "Hi"}],
+            ),
+            message(
+                "m2",
+                "assistant",
+                "2026-01-02T10:00:01Z",
+                [
+                    {"type": "token_budget"},
+                    {"type": "redacted_thinking", "data": "opaque"},
+                    {"type": "text", "text": "Hello."},
+                ],
+            ),
+            # Nothing but a block of a new kind: the message is not shown, and it is said.
+            message("m3", "human", "2026-01-02T10:00:02Z", [{"type": "voice_note"}]),
+        ],
+    }
+
+    (conversation,) = parse_claude([item])
+
+    assert [turn.text for turn in visible(conversation)] == ["Hi", "Hello."]
+    assert conversation.warnings == [
+        '1 content block of a kind this importer does not show ("redacted_thinking") left out',
+        '2 content blocks of a kind this importer does not show ("voice_note") left out',
+    ]

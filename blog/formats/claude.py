@@ -47,6 +47,8 @@ _ARTIFACT_LANGUAGES = {
     "text/markdown": "markdown",
 }
 _FILE_TYPES = {"pdf": "application/pdf", "txt": "text/plain", "docx": "application/msword"}
+# Content blocks read here, or (token_budget: timestamps only) holding nothing to show.
+_KNOWN_BLOCKS = {"thinking", "tool_use", "tool_result", "token_budget"}
 
 
 def parse_claude(items: Iterable[dict]) -> Iterator[ImportedConversation]:
@@ -70,7 +72,8 @@ def _conversation(item: object, where: str) -> ImportedConversation:
                 f"message {number} has sender {sender!r}; expected 'human' or 'assistant'", where
             )
     turns: list[ImportedTurn] = []
-    for message, alternatives in _linearise(messages):
+    path = _linearise(messages)
+    for message, alternatives in path:
         turns.extend(_turns(message, alternatives))
         listed = missing_files_turn(turns[-1])
         if listed is not None:
@@ -84,7 +87,29 @@ def _conversation(item: object, where: str) -> ImportedConversation:
         created_at=timestamp(item.get("created_at")),
         updated_at=timestamp(item.get("updated_at")),
         summary=item.get("summary") if isinstance(item.get("summary"), str) else "",
+        warnings=_unknown_blocks(
+            [message for message, _ in path] + [m for m in messages if not _has_content(m)]
+        ),
     )
+
+
+def _unknown_blocks(messages: list[dict]) -> list[str]:
+    """A warning for each kind of content block the shown messages held and this reader
+    has no rule for: they are left out, never silently."""
+    found: dict[str, int] = {}
+    for message in messages:
+        for block in message.get("content") or []:
+            if not isinstance(block, dict) or is_text_block(block):
+                continue
+            kind = block.get("type")
+            if kind not in _KNOWN_BLOCKS:
+                name = kind if isinstance(kind, str) else "no type"
+                found[name] = found.get(name, 0) + 1
+    return [
+        f"{count} content block{'s' if count > 1 else ''} of a kind this importer does not "
+        f'show ("{kind}") left out'
+        for kind, count in sorted(found.items())
+    ]
 
 
 def _linearise(messages: list[dict]) -> list[tuple[dict, list[dict]]]:
