@@ -227,6 +227,25 @@ def test_json_export_has_the_documented_shape():
     }
 
 
+def test_markdown_keeps_other_versions_of_a_turn_after_it():
+    conversation = sample_conversation()
+    reply = next(t for t in conversation.turns if t.role == "assistant" and not t.hidden)
+    reply.alternatives += ["An older reply.", "> A quoted\n\nolder reply."]
+    prompt = next(t for t in conversation.turns if t.role == "user")
+    prompt.alternatives.append("The question as first asked?")
+
+    written = to_markdown(conversation)
+
+    assert '<!-- turn {"role": "assistant", "alternative": true} -->\n> An older reply.' in written
+    again = parse_markdown(written)
+    assert [t.alternatives for t in again.turns] == [t.alternatives for t in conversation.turns]
+    assert visible(again) == visible(conversation)
+    # A version with no turn before it is text all the same: it stands as a turn.
+    marker = '<!-- turn {"role": "user", "alternative": true} -->'
+    alone = parse_markdown(f"{marker}\n> First?\n\nSecond?\n\n> Hi.")
+    assert [t.text for t in alone.turns] == ["First?", "Second?", "Hi."]
+
+
 def test_json_round_trip_keeps_attachments_alternatives_and_hidden_turns():
     conversation = sample_conversation()
     conversation.turns[1].attachments.append(
@@ -292,6 +311,7 @@ def _tidy(lines: list[str]) -> str:
             st.sampled_from(["user", "assistant", "reasoning", "code", "output", "tool"]),
             _TRICKY_LINES,
             st.booleans(),
+            st.lists(_TRICKY_LINES, max_size=2),
         ),
         min_size=1,
         max_size=5,
@@ -310,12 +330,14 @@ def test_any_turn_text_survives_markdown_and_json_round_trips(turns):
                     _tidy(lines),
                     speaker="Assistant" if role == "assistant" else "",
                     hidden=hidden,
+                    alternatives=[_tidy(other) for other in alternatives],
                 )
-                for role, lines, hidden in turns
+                for role, lines, hidden, alternatives in turns
             ),
         ],
     )
 
     again = parse_markdown(to_markdown(conversation))
     assert visible(again) == visible(conversation)
+    assert [t.alternatives for t in again.turns] == [t.alternatives for t in conversation.turns]
     assert from_colloquy_json(json.loads(to_json(conversation))) == conversation

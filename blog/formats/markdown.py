@@ -89,7 +89,7 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         blocks = _prompt_blocks(lines)
     if blocks is None:
         blocks = _blockquote_blocks(lines, where)
-    turns = [_turn(block, default_speaker, model) for block in blocks]
+    turns = _with_alternatives(blocks, default_speaker, model)
     turns, dump_warnings = read_dumps([turn for turn in turns if turn.text.strip()])
     warnings = warnings + dump_warnings
     if not turns:
@@ -151,9 +151,16 @@ def markdown_layout(text: str) -> MarkdownLayout:
 
 
 def turn_marker(
-    role: str, speaker: str = "", model: str | None = None, *, hidden: bool = False
+    role: str,
+    speaker: str = "",
+    model: str | None = None,
+    *,
+    hidden: bool = False,
+    alternative: bool = False,
 ) -> str:
-    """The comment line announcing a turn the blockquote layout cannot express by itself."""
+    """The comment line announcing a turn the blockquote layout cannot express by itself,
+    or (`alternative`) another version of the turn before it: a regenerated reply, an
+    edited prompt."""
     payload: dict[str, object] = {"role": str(role)}
     if speaker:
         payload["speaker"] = speaker
@@ -161,6 +168,8 @@ def turn_marker(
         payload["model"] = model
     if hidden:
         payload["hidden"] = True
+    if alternative:
+        payload["alternative"] = True
     # Escaping ">" keeps "-->" in a speaker name from closing the comment early.
     encoded = json.dumps(payload, ensure_ascii=False).replace(">", "\\u003e")
     return f"{TURN_MARKER_PREFIX}{encoded}{TURN_MARKER_SUFFIX}"
@@ -199,6 +208,21 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         created_at=block.created_at,
         hidden=block.hidden,
     )
+
+
+def _with_alternatives(
+    blocks: list[_Block], default_speaker: str, model: str | None
+) -> list[ImportedTurn]:
+    """The blocks as turns, each alternative block kept as another version of the turn
+    before it (one with nothing before it stands as a turn: it is text all the same)."""
+    turns: list[ImportedTurn] = []
+    for block in blocks:
+        turn = _turn(block, default_speaker, model)
+        if block.alternative and turns and turn.text.strip():
+            turns[-1].alternatives.append(turn.text)
+        else:
+            turns.append(turn)
+    return turns
 
 
 def _prompt_blocks(lines: list[str]) -> list[_Block] | None:
@@ -331,6 +355,7 @@ def _announced_block(payload: str, where: str, number: int) -> _Block:
         speaker=str(data.get("speaker") or ""),
         model=data.get("model") or None,
         hidden=data.get("hidden") is True,
+        alternative=data.get("alternative") is True,
     )
 
 

@@ -48,6 +48,7 @@ class Block:
     created_at: datetime | None = None
     quoted: bool = False
     hidden: bool = False
+    alternative: bool = False  # another version of the turn before it
 
 
 @dataclass

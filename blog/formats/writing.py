@@ -14,6 +14,9 @@ is always written this way, with `"hidden": true` when the turn is hidden, so th
 the flag come back on re-import. Quoting every line keeps any fence or `>` inside a turn
 from ending it early.
 
+Another version of a turn (a regenerated reply, an edited prompt) follows it, marked
+`"alternative": true`, and is read back as one of that turn's alternatives.
+
 Turns with empty text are left out, as the importer would drop them anyway.
 
 JSON (`to_json`) is the lossless form, read back by `blog.formats.colloquy_json`:
@@ -74,6 +77,11 @@ def to_markdown(conversation: ImportedConversation, layout: MarkdownLayout | Non
             marker = turn_marker(turn.role, turn.speaker, model, hidden=turn.hidden)
             written.append(marker + "\n" + _quote(turn.text))
         previous = form
+        for other in turn.alternatives:
+            if other.strip():
+                marker = turn_marker(turn.role, alternative=True)
+                written.append(marker + "\n" + _quote(other))
+                previous = "marked"
     text = front_matter + "\n\n".join(written)
     final_newline = layout.final_newline if layout is not None else True
     if final_newline:
