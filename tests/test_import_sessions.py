@@ -572,3 +572,65 @@ def test_claude_code_title_comes_from_this_sessions_summary_only(tmp_path):
 
     assert [c.title for c in read_conversations(other)] == ["Tidy the parser"]
     assert [c.title for c in read_conversations(own)] == ["Parser tidy"]
+
+
+def test_codex_keeps_a_pasted_image_and_names_what_it_cannot_show(app, runner, owner, tmp_path):
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+    image = "data:image/png;base64," + base64.b64encode(png).decode()
+
+    def item(payload: dict) -> dict:
+        return {"timestamp": "2026-03-01T10:00:00Z", "type": "response_item", "payload": payload}
+
+    path = _log(
+        tmp_path,
+        "rollout-2026-03-01T10-00-00-images.jsonl",
+        [
+            {"timestamp": "2026-03-01T10:00:00Z", "type": "session_meta", "payload": {"id": "s"}},
+            item(
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "Why is this button cut off?"},
+                        {"type": "input_image", "image_url": image},
+                    ],
+                }
+            ),
+            # A prompt that is only a screenshot is a prompt all the same.
+            item(
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_image", "image_url": image}],
+                }
+            ),
+            item({"type": "image_generation_call", "result": "…"}),
+            item({"type": "ghost_snapshot", "ghost_commit": {"id": "abc"}}),
+            item(
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [
+                        {"type": "output_text", "text": "The container has a fixed width."}
+                    ],
+                }
+            ),
+        ],
+    )
+
+    (conversation,) = read_conversations(path)
+
+    prompts = [turn for turn in conversation.turns if turn.role == "user"]
+    assert [turn.text for turn in prompts] == ["Why is this button cut off?", ""]
+    assert [(a.name, a.mime_type, a.data) for a in prompts[0].attachments] == [
+        ("image-1.png", "image/png", png)
+    ]
+    assert prompts[1].attachments[0].data == png
+    assert conversation.warnings == [
+        '1 content block of a kind this importer does not show ("image_generation_call") left out'
+    ]
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "image_generation_call" in result.output

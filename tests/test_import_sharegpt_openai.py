@@ -162,3 +162,38 @@ def test_real_llamafactory_messages_attach_the_listed_images():
         attached = [a.name for turn in conversation.turns for a in turn.attachments]
         assert attached == item["images"]
         assert all("<image>" not in turn.text for turn in conversation.turns)
+
+
+def test_responses_api_images_and_files_are_kept_and_unknown_parts_named():
+    item = {
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "Summarise these."},
+                    {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="},
+                    {
+                        "type": "input_file",
+                        "filename": "report.pdf",
+                        "file_data": "data:application/pdf;base64,JVBERi0x",
+                    },
+                    {"type": "file", "file": {"file_id": "file-123", "filename": "notes.txt"}},
+                    {"type": "hologram", "data": "…"},
+                ],
+            },
+            {"role": "assistant", "content": "Done."},
+        ]
+    }
+
+    (conversation,) = parse_openai_messages([item])
+
+    prompt = conversation.turns[0]
+    assert prompt.text == "Summarise these."
+    assert [(a.name, a.mime_type, a.data) for a in prompt.attachments] == [
+        ("image-1.png", "image/png", b"\x89PNG\r\n\x1a\n"),
+        ("report.pdf", "application/pdf", b"%PDF-1"),
+        ("notes.txt", "text/plain", None),
+    ]
+    assert conversation.warnings == [
+        '1 content block of a kind this importer does not show ("hologram") left out'
+    ]

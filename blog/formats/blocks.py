@@ -112,6 +112,15 @@ def timestamp(value: object) -> datetime | None:
     return None
 
 
+def left_out_warnings(unshown: dict[str, int]) -> list[str]:
+    """The warning for each kind of content block a reader had no rule for, by count."""
+    return [
+        f"{count} content block{'s' if count > 1 else ''} of a kind this importer does not "
+        f'show ("{kind}") left out'
+        for kind, count in sorted(unshown.items())
+    ]
+
+
 def append_turn(
     turns: list[ImportedTurn],
     role: str,

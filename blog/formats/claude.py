@@ -25,6 +25,7 @@ from blog.formats.blocks import (
     block_text,
     chain_to,
     is_text_block,
+    left_out_warnings,
     missing_files_turn,
     timestamp,
 )
@@ -105,11 +106,7 @@ def _unknown_blocks(messages: list[dict]) -> list[str]:
             if kind not in _KNOWN_BLOCKS:
                 name = kind if isinstance(kind, str) else "no type"
                 found[name] = found.get(name, 0) + 1
-    return [
-        f"{count} content block{'s' if count > 1 else ''} of a kind this importer does not "
-        f'show ("{kind}") left out'
-        for kind, count in sorted(found.items())
-    ]
+    return left_out_warnings(found)
 
 
 def _linearise(messages: list[dict]) -> list[tuple[dict, list[dict]]]:

@@ -12,12 +12,15 @@ at the top level, without `payload`.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.block_files import files_of
 from blog.formats.blocks import (
     append_turn,
     block_text,
+    left_out_warnings,
     timestamp,
     tool_call_text,
     tool_result_text,
@@ -31,6 +34,8 @@ SPEAKER = "Codex"
 _CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md")
 _CALLS = {"function_call", "custom_tool_call", "local_shell_call", "web_search_call"}
 _OUTPUTS = {"function_call_output", "custom_tool_call_output"}
+# Items with nothing for a reader: Codex's own snapshots of the working tree.
+_INTERNAL = {"ghost_snapshot"}
 
 
 def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
@@ -38,6 +43,7 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
     session: dict = {}
     model: str | None = None
     turns: list[ImportedTurn] = []
+    unshown: Counter[str] = Counter()
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise ImportFormatError("each line must be a JSON object", f"line {number}")
@@ -50,11 +56,11 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
                 payload.get("model") if isinstance(payload.get("model"), str) else None
             )
         elif kind == "response_item" and payload is not None:
-            _add(turns, payload, timestamp(item.get("timestamp")), model)
+            _add(turns, payload, timestamp(item.get("timestamp")), model, unshown)
         elif number == 1 and "instructions" in item and "id" in item:
             session = item  # the header of an older log
         elif payload is None and kind in {"message", "reasoning"} | _CALLS | _OUTPUTS:
-            _add(turns, item, timestamp(item.get("timestamp")), model)
+            _add(turns, item, timestamp(item.get("timestamp")), model, unshown)
     if not turns:
         return
     for turn in turns:
@@ -69,18 +75,24 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
         created_at=timestamp(session.get("timestamp")) or turns[0].created_at,
         updated_at=turns[-1].created_at,
         model=model,
+        warnings=left_out_warnings(unshown),
     )
 
 
-def _add(turns: list[ImportedTurn], item: dict, created, model: str | None) -> None:
+def _add(
+    turns: list[ImportedTurn], item: dict, created, model: str | None, unshown: Counter[str]
+) -> None:
     kind = item.get("type")
     if kind == "message":
         text = block_text(item.get("content")).strip("\n")
+        files = files_of(item.get("content"), unshown)
         role = item.get("role")
         if role == "assistant":
-            append_turn(turns, Role.ASSISTANT, text, SPEAKER, created, model=model)
+            append_turn(
+                turns, Role.ASSISTANT, text, SPEAKER, created, model=model, attachments=files
+            )
         elif role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
-            append_turn(turns, Role.USER, text, "", created)
+            append_turn(turns, Role.USER, text, "", created, attachments=files)
         else:
             append_turn(turns, Role.SYSTEM, text, "Codex context", created, hidden=True)
     elif kind == "reasoning":
@@ -100,6 +112,8 @@ def _add(turns: list[ImportedTurn], item: dict, created, model: str | None) -> N
     elif kind in _OUTPUTS:
         output = item.get("output")
         append_turn(turns, Role.TOOL, _output_text(output), "Tool result", created, hidden=True)
+    elif kind not in _INTERNAL:
+        unshown[str(kind)] += 1
 
 
 def _output_text(output: object) -> str:

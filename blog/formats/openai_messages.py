@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
-import mimetypes
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from blog.formats.base import (
@@ -15,7 +13,8 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.blocks import block_text, is_text_block
+from blog.formats.block_files import FILE_BLOCKS, block_file, guess_type
+from blog.formats.blocks import block_text, is_text_block, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -49,8 +48,9 @@ def parse_openai_messages(
         model = item.get("model") if isinstance(item.get("model"), str) else None
         images = [str(path) for path in item.get("images") or [] if isinstance(path, str)]
         turns: list[ImportedTurn] = []
+        unshown: Counter[str] = Counter()
         for number, message in enumerate(item["messages"], 1):
-            turns.extend(_turns(message, model, images, f"{where}, message {number}"))
+            turns.extend(_turns(message, model, images, unshown, f"{where}, message {number}"))
         roles = {turn.role for turn in turns}
         if not {Role.USER, Role.ASSISTANT} <= roles:
             if skipped is not None:
@@ -63,10 +63,13 @@ def parse_openai_messages(
             source_kind="openai",
             source_id=str(source_id) if source_id is not None else None,
             model=model,
+            warnings=left_out_warnings(unshown),
         )
 
 
-def _turns(message: object, model: str | None, images: list[str], where: str) -> list[ImportedTurn]:
+def _turns(
+    message: object, model: str | None, images: list[str], unshown: Counter[str], where: str
+) -> list[ImportedTurn]:
     if (
         not isinstance(message, dict)
         or not isinstance(message.get("role"), str)
@@ -77,14 +80,14 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
             f"unknown role {role!r}; expected one of {', '.join(_SOURCE_ROLES)}", where
         )
     role, hidden = _SOURCE_ROLES[message["role"]]
-    text, attachments = _content(message.get("content"), where)
+    text, attachments = _content(message.get("content"), unshown, where)
     if not text and isinstance(message.get("refusal"), str):
         text = message["refusal"]
     while IMAGE_PLACEHOLDER in text and images:
         # LLaMA-Factory style: the n-th <image> token stands for the n-th listed path.
         text = text.replace(IMAGE_PLACEHOLDER, "", 1)
         path = images.pop(0)
-        attachments.append(ImportedAttachment(path, _guess_type(path)))
+        attachments.append(ImportedAttachment(path, guess_type(path)))
     name = message.get("name") if isinstance(message.get("name"), str) else ""
     speaker = {
         Role.ASSISTANT: model or name or "Assistant",
@@ -108,7 +111,9 @@ def _turns(message: object, model: str | None, images: list[str], where: str) ->
     return turns
 
 
-def _content(content: object, where: str) -> tuple[str, list[ImportedAttachment]]:
+def _content(
+    content: object, unshown: Counter[str], where: str
+) -> tuple[str, list[ImportedAttachment]]:
     if content is None:
         return "", []
     if isinstance(content, str):
@@ -130,29 +135,21 @@ def _content(content: object, where: str) -> tuple[str, list[ImportedAttachment]
             texts.append(block_text(part))
         elif kind == "refusal" and isinstance(part.get("refusal"), str):
             texts.append(part["refusal"])
-        elif kind == "image_url":
-            attachments.append(_image(part.get("image_url"), len(attachments) + 1, where))
+        elif kind in FILE_BLOCKS:
+            found = block_file(part, len(attachments) + 1)
+            if found is None and kind == "image_url":
+                raise ImportFormatError("an image_url part has no url", where)
+            if found is None:
+                unshown[str(kind)] += 1
+            else:
+                attachments.append(found)
         elif kind == "input_audio":
             audio = part.get("input_audio") or {}
             extension = audio.get("format", "wav") if isinstance(audio, dict) else "wav"
             attachments.append(ImportedAttachment(f"audio.{extension}", f"audio/{extension}"))
+        else:
+            unshown[str(kind)] += 1
     return "\n\n".join(texts), attachments
-
-
-def _image(spec: object, number: int, where: str) -> ImportedAttachment:
-    url = spec.get("url") if isinstance(spec, dict) else spec
-    if not isinstance(url, str):
-        raise ImportFormatError("an image_url part has no url", where)
-    if not url.startswith("data:"):
-        return ImportedAttachment(url, _guess_type(url))
-    header, _, payload = url.partition(",")
-    mime = header[5:].split(";")[0] or "application/octet-stream"
-    try:
-        data = base64.b64decode(payload, validate=True)
-    except binascii.Error as error:
-        raise ImportFormatError("an inline image is not valid base64", where) from error
-    extension = mimetypes.guess_extension(mime) or ""
-    return ImportedAttachment(f"image-{number}{extension}", mime, data)
 
 
 def _tool_calls(message: dict) -> str:
@@ -177,7 +174,3 @@ def _tool_calls(message: dict) -> str:
         )
         written.append(f"`{call.get('name', 'function')}`\n\n```json\n{body}\n```")
     return "\n\n".join(written)
-
-
-def _guess_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -1,0 +1,69 @@
+"""Images and files inside content blocks, in the shapes the OpenAI APIs and Codex write them.
+
+Seen: `{"type": "input_image", "image_url": str}` (Responses API, Codex logs),
+`{"type": "image_url", "image_url": {"url": str} | str}` (Chat Completions),
+`{"type": "input_file", "filename": str, "file_data": str}` and
+`{"type": "file", "file": {"filename", "file_data"}}`. A `data:` URL carries the bytes;
+any other address only names a file the export does not hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+from collections import Counter
+
+from blog.formats.base import ImportedAttachment
+from blog.formats.blocks import is_text_block
+
+FILE_BLOCKS = {"input_image", "image_url", "input_file", "file"}
+
+
+def files_of(content: object, unshown: Counter[str]) -> list[ImportedAttachment]:
+    """The files a list of blocks carries, counting in `unshown` each block that is
+    neither text nor a file."""
+    found: list[ImportedAttachment] = []
+    for block in content if isinstance(content, list) else []:
+        if not isinstance(block, dict) or is_text_block(block):
+            continue
+        file = block_file(block, len(found) + 1) if block.get("type") in FILE_BLOCKS else None
+        if file is None:
+            unshown[str(block.get("type"))] += 1
+        else:
+            found.append(file)
+    return found
+
+
+def block_file(block: dict, number: int) -> ImportedAttachment | None:
+    """The file an image or file block carries, or None when it names none."""
+    kind = block.get("type")
+    if kind in ("input_image", "image_url"):
+        spec = block.get("image_url")
+        url = spec.get("url") if isinstance(spec, dict) else spec
+        return _from_url(url, f"image-{number}") if isinstance(url, str) and url else None
+    if kind in ("input_file", "file"):
+        spec = block.get("file") if isinstance(block.get("file"), dict) else block
+        name = spec.get("filename") if isinstance(spec.get("filename"), str) else ""
+        for key in ("file_data", "file_url", "file_id"):
+            if isinstance(spec.get(key), str) and spec[key]:
+                return _from_url(spec[key], name or f"file-{number}", keep_name=bool(name))
+    return None
+
+
+def _from_url(url: str, stem: str, keep_name: bool = False) -> ImportedAttachment:
+    if not url.startswith("data:"):
+        name = stem if keep_name else url
+        return ImportedAttachment(name, guess_type(name))
+    header, _, payload = url.partition(",")
+    mime = header[5:].split(";")[0] or "application/octet-stream"
+    try:
+        data = base64.b64decode(payload, validate=True) if ";base64" in header else None
+    except binascii.Error:
+        data = None  # named all the same, as a file the export did not hold whole
+    name = stem if keep_name else stem + (mimetypes.guess_extension(mime) or "")
+    return ImportedAttachment(name, mime, data)
+
+
+def guess_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
