@@ -634,3 +634,53 @@ def test_codex_keeps_a_pasted_image_and_names_what_it_cannot_show(app, runner, o
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "image_generation_call" in result.output
+
+
+def test_librechat_keeps_images_and_assistant_tool_calls_and_names_unknown_parts(tmp_path):
+    import json
+
+    reply = _librechat_message(
+        2,
+        1,
+        "",
+        False,
+        content=[
+            {
+                "type": "tool_call",
+                "tool_call": {
+                    "id": "call_1",
+                    "type": "code_interpreter",
+                    "code_interpreter": {
+                        "input": "print(6 * 7)",
+                        "outputs": [{"type": "logs", "logs": "42"}],
+                    },
+                },
+            },
+            {"type": "image_file", "image_file": {"file_id": "f1", "filename": "plot.png"}},
+            {"type": "text", "text": {"value": "Here is the plot."}},
+            {"type": "agent_update", "agent_update": {"agentId": "a1"}},
+        ],
+    )
+    path = tmp_path / "librechat.json"
+    path.write_text(
+        json.dumps(
+            {
+                "conversationId": "c-1",
+                "title": "Plot",
+                "endpoint": "assistants",
+                "messages": [_librechat_message(1, 0, "Plot it", True), reply],
+            }
+        )
+    )
+
+    (conversation,) = read_conversations(path)
+
+    call, output = [t for t in conversation.turns if t.role == "tool"]
+    assert call.speaker == "Tool call (code_interpreter)" and "print(6 * 7)" in call.text
+    assert "42" in output.text
+    said = [t for t in conversation.turns if t.role == "assistant"]
+    assert said[0].text == "Here is the plot."
+    assert [a.name for a in said[0].attachments] == ["plot.png"]
+    assert conversation.warnings == [
+        '1 content block of a kind this importer does not show ("agent_update") left out'
+    ]

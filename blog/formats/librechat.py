@@ -3,14 +3,15 @@
 Messages form a tree by `parentMessageId` (an export made with "recursive" puts it in
 `messagesTree` instead, replies in `children`); the conversation is the chain that ends
 at the last message. A message's `content` parts, when present, say more than its `text`:
-`text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output) and
-`error`. A message flagged `error` is LibreChat's error notice, not a reply: it is kept
+`text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output),
+`image_file` / `image_url` (images, kept as attachments) and `error`; a part of any other
+kind is named in a warning. A message flagged `error` is LibreChat's error notice, not a reply: it is kept
 hidden; one flagged `unfinished` was cut off, which a warning says.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from blog.formats.base import (
@@ -19,9 +20,11 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
+from blog.formats.block_files import block_file, guess_type
 from blog.formats.blocks import (
     block_text,
     chain_to,
+    left_out_warnings,
     missing_files_turn,
     timestamp,
     tool_call_text,
@@ -43,6 +46,7 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
         messages = list(_flattened(tree))
         turns: list[ImportedTurn] = []
         warnings: list[str] = []
+        unshown: Counter[str] = Counter()
         siblings: dict[object, list[dict]] = defaultdict(list)
         for message in messages:
             siblings[(message.get("parentMessageId"), bool(message.get("isCreatedByUser")))].append(
@@ -54,7 +58,7 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
                     f"reply {sum(not t.hidden and t.role == Role.ASSISTANT for t in turns) + 1} "
                     "was cut off before it finished"
                 )
-            own = _turns(message)
+            own = _turns(message, unshown)
             said = [t for t in own if not t.hidden]
             key = (message.get("parentMessageId"), bool(message.get("isCreatedByUser")))
             others = [m for m in siblings[key] if m is not message]
@@ -80,7 +84,7 @@ def parse_librechat(items: Iterable[object]) -> Iterator[ImportedConversation]:
             created_at=timestamp(item.get("createdAt")) or (turns[0].created_at if turns else None),
             updated_at=timestamp(item.get("updatedAt")),
             model=model if isinstance(model, str) and model else None,
-            warnings=warnings,
+            warnings=warnings + left_out_warnings(unshown),
         )
 
 
@@ -109,23 +113,27 @@ def _branch(messages: list[dict]) -> list[dict]:
     )
 
 
-def _turns(message: dict) -> list[ImportedTurn]:
-    """A message's turns: hidden thinking and tool calls, then what was said, then errors."""
+def _turns(message: dict, unshown: Counter[str] | None = None) -> list[ImportedTurn]:
+    """A message's turns: hidden thinking and tool calls, then what was said, then errors;
+    `unshown` counts the parts of a kind this reader has no rule for."""
     user = bool(message.get("isCreatedByUser"))
     created = timestamp(message.get("createdAt"))
     model = message.get("model") if isinstance(message.get("model"), str) else None
     sender = str(message.get("sender") or "")
     speaker = "" if user else (sender or model or "Assistant")
     content = message.get("content")
+    files: list[ImportedAttachment] = []
     if isinstance(content, list) and content:
-        turns, errors, texts = _content_parts(content, speaker, created)
+        turns, errors, texts = _content_parts(
+            content, speaker, created, files, Counter() if unshown is None else unshown
+        )
     else:
         turns, errors, texts = [], [], [block_text(message.get("text"))]
     if message.get("error") and not user:
         # LibreChat's notice that the request failed, shown in place of a reply.
         errors.append(_hidden(Role.SYSTEM, _joined(texts), "Error", created))
         texts = []
-    attachments = _attachments(message)
+    attachments = _attachments(message) + files
     text = _joined(texts)
     if user and not text and attachments:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
@@ -144,9 +152,10 @@ def _turns(message: dict) -> list[ImportedTurn]:
 
 
 def _content_parts(
-    content: list, speaker: str, created
+    content: list, speaker: str, created, files: list[ImportedAttachment], unshown: Counter[str]
 ) -> tuple[list[ImportedTurn], list[ImportedTurn], list[str]]:
-    """A message's `content` parts: its hidden turns, its error notices and its reply text."""
+    """A message's `content` parts: its hidden turns, its error notices and its reply text;
+    the images it holds go into `files`."""
     hidden: list[ImportedTurn] = []
     errors: list[ImportedTurn] = []
     texts: list[str] = []
@@ -163,18 +172,35 @@ def _content_parts(
             texts.append(block_text(part))
         elif kind == "error":
             errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
+        elif kind == "image_file" and isinstance(part.get("image_file"), dict):
+            # A file on the LibreChat server: named, its bytes are not in the export.
+            spec = part["image_file"]
+            name = str(spec.get("filename") or spec.get("file_id") or "image")
+            files.append(ImportedAttachment(name, guess_type(name)))
+        elif kind == "image_url" and (found := block_file(part, len(files) + 1)):
+            files.append(found)
+        else:
+            unshown[str(kind)] += 1
     return hidden, errors, texts
 
 
 def _tool_call_turns(part: dict, created) -> list[ImportedTurn]:
-    """A tool call and its output, each a hidden turn of its own."""
+    """A tool call and its output, each a hidden turn of its own.
+
+    Agents write `{name, args, output}`; the Assistants endpoint nests the call under its
+    type: `{"type": "code_interpreter", "code_interpreter": {"input", "outputs"}}`,
+    `{"type": "function", "function": {"name", "arguments", "output"}}`."""
     call = part.get("tool_call") if isinstance(part.get("tool_call"), dict) else {}
-    name = str(call.get("name") or "tool")
+    name, arguments, output = call.get("name"), call.get("args", {}), call.get("output")
+    nested = call.get(call["type"]) if isinstance(call.get("type"), str) else None
+    if isinstance(nested, dict):
+        name = nested.get("name") or call["type"]
+        arguments = nested.get("input", nested.get("arguments", {}))
+        output = nested.get("outputs", nested.get("output"))
+    name = str(name or "tool")
     return [
-        _hidden(
-            Role.TOOL, tool_call_text(name, call.get("args", {})), f"Tool call ({name})", created
-        ),
-        _hidden(Role.TOOL, tool_result_text(call.get("output")), "Tool result", created),
+        _hidden(Role.TOOL, tool_call_text(name, arguments), f"Tool call ({name})", created),
+        _hidden(Role.TOOL, tool_result_text(output), "Tool result", created),
     ]
 
 
