@@ -684,3 +684,40 @@ def test_librechat_keeps_images_and_assistant_tool_calls_and_names_unknown_parts
     assert conversation.warnings == [
         '1 content block of a kind this importer does not show ("agent_update") left out'
     ]
+
+
+def test_open_webui_keeps_a_failed_reply_as_its_error_and_names_unknown_roles(tmp_path):
+    import json
+
+    def message(key: str, parent: str | None, role: str, content: str, **extra) -> dict:
+        return {"id": key, "parentId": parent, "role": role, "content": content, **extra}
+
+    messages = {
+        "u": message("u", None, "user", "Hello?"),
+        "a": message("a", "u", "assistant", "", error={"content": "Ollama: 500, model not found"}),
+        "t": message("t", "a", "tool", "lookup result"),
+        "b": message("b", "t", "assistant", "Hello!"),
+    }
+    path = tmp_path / "open-webui.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "chat-1",
+                    "title": "Errors",
+                    "chat": {"history": {"messages": messages, "currentId": "b"}},
+                }
+            ]
+        )
+    )
+
+    (conversation,) = read_conversations(path)
+
+    assert [(t.role, t.text, t.hidden) for t in conversation.turns] == [
+        ("user", "Hello?", False),
+        ("system", "Ollama: 500, model not found", True),
+        ("assistant", "Hello!", False),
+    ]
+    assert conversation.warnings == [
+        "1 message with the role 'tool', which this importer does not show, left out"
+    ]

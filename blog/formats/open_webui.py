@@ -20,7 +20,13 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.blocks import block_text, fence, missing_files_turn, timestamp, tool_call_text
+from blog.formats.blocks import (
+    block_text,
+    fence,
+    missing_files_turn,
+    timestamp,
+    tool_call_text,
+)
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -44,9 +50,15 @@ def parse_open_webui(items: Iterable[object]) -> Iterator[ImportedConversation]:
 def _conversation(item: dict, chat: dict, where: str) -> ImportedConversation:
     messages, siblings = _visible_messages(chat, where)
     turns: list[ImportedTurn] = []
+    unknown: dict[str, int] = {}
     for message in messages:
-        turns.extend(_turns(message, siblings.get(str(message.get("id")), [])))
-        listed = missing_files_turn(turns[-1]) if turns else None
+        if message.get("role") not in _ROLES:
+            role = str(message.get("role"))
+            unknown[role] = unknown.get(role, 0) + 1
+        own = _turns(message, siblings.get(str(message.get("id")), []))
+        turns.extend(own)
+        with_files = next((turn for turn in reversed(own) if turn.attachments), None)
+        listed = missing_files_turn(with_files) if with_files else None
         if listed is not None:
             turns.append(listed)
     models = chat.get("models") if isinstance(chat.get("models"), list) else []
@@ -59,6 +71,11 @@ def _conversation(item: dict, chat: dict, where: str) -> ImportedConversation:
         created_at=timestamp(item.get("created_at") or chat.get("timestamp")),
         updated_at=timestamp(item.get("updated_at")),
         model=next((m for m in models if isinstance(m, str)), None),
+        warnings=[
+            f"{count} message{'s' if count > 1 else ''} with the role {role!r}, which this "
+            "importer does not show, left out"
+            for role, count in sorted(unknown.items())
+        ],
     )
 
 
@@ -142,6 +159,16 @@ def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
                     if other.get("role") == message.get("role")
                     and (alt := _split_details(block_text(other.get("content")))[1].strip())
                 ],
+            )
+        )
+    error = message.get("error")
+    if role == Role.ASSISTANT and error:
+        # Open WebUI's notice that the request failed, shown under the (often empty) reply.
+        notice = block_text(error.get("content")) if isinstance(error, dict) else ""
+        notice = notice or (error if isinstance(error, str) else "The request failed.")
+        turns.append(
+            ImportedTurn(
+                Role.SYSTEM, notice.strip(), speaker="Error", created_at=created, hidden=True
             )
         )
     return turns
