@@ -721,3 +721,55 @@ def test_open_webui_keeps_a_failed_reply_as_its_error_and_names_unknown_roles(tm
     assert conversation.warnings == [
         "1 message with the role 'tool', which this importer does not show, left out"
     ]
+
+
+def test_claude_code_keeps_documents_and_server_tools_and_names_unknown_blocks(tmp_path):
+    import base64
+
+    pdf = b"%PDF-1.7\n"
+    prompt = [
+        {"type": "text", "text": "What does this report conclude?"},
+        {
+            "type": "document",
+            "source": {
+                "type": "base64",
+                "media_type": "application/pdf",
+                "data": base64.b64encode(pdf).decode(),
+            },
+        },
+        {"type": "mystery_block", "value": 1},
+    ]
+    reply = [
+        {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {"query": "q"}},
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": "srv_1",
+            "content": [{"type": "text", "text": "A page about the report."}],
+        },
+        {"type": "redacted_thinking", "data": "c2VjcmV0"},
+        {"type": "text", "text": "It concludes that costs fell."},
+        {"type": "container_upload", "file_id": "f"},
+    ]
+    path = _log(
+        tmp_path,
+        "session.jsonl",
+        [
+            _claude_code_entry("user", "u1", None, prompt),
+            _claude_code_entry("assistant", "a1", "u1", reply, message={"id": "msg_1"}),
+        ],
+    )
+
+    (conversation,) = read_conversations(path)
+
+    asked = conversation.turns[0]
+    assert asked.text == "What does this report conclude?"
+    assert [(a.name, a.mime_type, a.data) for a in asked.attachments] == [
+        ("document-1.pdf", "application/pdf", pdf)
+    ]
+    tools = [t.text for t in conversation.turns if t.role == "tool"]
+    assert "web_search" in tools[0] and tools[1] == "A page about the report."
+    assert conversation.turns[-1].text == "It concludes that costs fell."
+    assert conversation.warnings == [
+        '1 content block of a kind this importer does not show ("container_upload") left out',
+        '1 content block of a kind this importer does not show ("mystery_block") left out',
+    ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from blog.formats.base import (
@@ -28,8 +29,10 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.blocks import (
+    TEXT_TYPES,
     append_turn,
     block_text,
+    left_out_warnings,
     timestamp,
     tool_call_text,
     tool_result_text,
@@ -80,6 +83,7 @@ def parse_claude_code(items: Iterable[object]) -> Iterator[ImportedConversation]
     if not any(t.role == Role.USER and not t.hidden for t in turns.turns):
         # `claude -p` logs its replies only: say so rather than publish them as if asked nothing.
         warnings.append("the log holds no prompt of yours, only Claude Code's side")
+    warnings += left_out_warnings(turns.unshown)
     yield ImportedConversation(
         title=title.strip(),
         turns=turns.turns,
@@ -123,6 +127,7 @@ class _Turns:
     def __init__(self) -> None:
         self.turns: list[ImportedTurn] = []
         self.model: str | None = None
+        self.unshown: Counter[str] = Counter()  # blocks of a kind no rule here reads
         self._reply_id: object = None
 
     def add(self, entry: dict) -> None:
@@ -163,10 +168,12 @@ class _Turns:
                 result = tool_result_text(block.get("content"))
                 label = "Tool error" if block.get("is_error") else "Tool result"
                 append_turn(self.turns, Role.TOOL, result, label, created, hidden=True)
-            elif kind == "image":
-                images.append(_image(block, len(images) + 1))
-            elif isinstance(block, dict | str):
+            elif kind in ("image", "document"):
+                images.append(_file(block, len(images) + 1))
+            elif isinstance(block, str) or (isinstance(block, dict) and kind in TEXT_TYPES):
                 texts.append(block_text(block))
+            else:
+                self.unshown[str(kind)] += 1
         text = "\n\n".join(t for t in texts if t.strip())
         if images and not text:
             text = f"[Uploaded: {', '.join(image.name for image in images)}]"
@@ -196,7 +203,7 @@ class _Turns:
                     created,
                     hidden=True,
                 )
-            elif kind == "tool_use":
+            elif kind in ("tool_use", "server_tool_use"):
                 call = tool_call_text(str(block.get("name") or "tool"), block.get("input"))
                 append_turn(
                     self.turns,
@@ -214,11 +221,19 @@ class _Turns:
                     continue
                 hidden = aside is not None
                 append_turn(self.turns, role, text, speaker, created, hidden=hidden, model=model)
+            elif isinstance(kind, str) and kind.endswith("_tool_result"):
+                # A server tool's result (web search, web fetch) comes back inside the reply.
+                result = tool_result_text(block.get("content"))
+                append_turn(self.turns, Role.TOOL, result, "Tool result", created, hidden=True)
+            elif kind != "redacted_thinking":  # encrypted by the API: nothing readable in it
+                self.unshown[str(kind)] += 1
 
 
-def _image(block: dict, number: int) -> ImportedAttachment:
+def _file(block: dict, number: int) -> ImportedAttachment:
+    """A pasted image or document (a PDF) with its bytes when the log holds them."""
     source = block.get("source") if isinstance(block.get("source"), dict) else {}
-    mime = str(source.get("media_type") or "image/png")
+    image = block.get("type") == "image"
+    mime = str(source.get("media_type") or ("image/png" if image else "application/pdf"))
     data = None
     if source.get("type") == "base64" and isinstance(source.get("data"), str):
         try:
@@ -226,4 +241,7 @@ def _image(block: dict, number: int) -> ImportedAttachment:
         except binascii.Error:
             data = None
     extension = mime.rsplit("/", 1)[-1]
+    if not image:
+        title = block.get("title") if isinstance(block.get("title"), str) else ""
+        return ImportedAttachment(title or f"document-{number}.{extension}", mime, data)
     return ImportedAttachment(f"image-{number}.{extension}", mime, data, alt="Pasted image")
