@@ -89,8 +89,11 @@ def test_parent_ids_follow_the_latest_branch():
         "Blue.",
         "Why?",
         "It is calm.",
+        # A file on a reply is named too, not only on a prompt.
+        "- swatch.png (image/png), not included in the export",
     ]
     assert conversation.turns[3].attachments[0].name == "swatch.png"
+    assert conversation.turns[4].speaker == "Files" and conversation.turns[4].hidden
 
 
 def test_a_wrapped_array_is_accepted():

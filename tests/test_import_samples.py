@@ -44,7 +44,9 @@ EXPECTED = {
     "markdown/animmouse-pi-vs-tau.md": (1, {U: 1, A: 1}),
     "markdown/animmouse-quiet-new-item-in-powershell.md": (1, {U: 5, A: 5}),
     "markdown/extratone-6484a886.pionxzh-export.md": (1, {U: 2, A: 2}),
-    "openai-messages/llamafactory-mllm_demo.json": (6, {U: 12, A: 12}),
+    # Its prompts name 8 image files (`images` beside `<image>` tokens) that are not in the
+    # JSON: each prompt's are listed in a folded turn after it.
+    "openai-messages/llamafactory-mllm_demo.json": (6, {U: 12, A: 12, ("attachment", True): 8}),
     # Four prompts; the last reply was still being generated when the page was copied.
     "pasted-text/testcampaign-README-670a48b.md": (1, {U: 4, A: 3}),
     "sharegpt/fastchat-dummy_conversation.json": (500, {U: 1000, A: 1000}),

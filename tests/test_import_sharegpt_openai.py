@@ -197,3 +197,86 @@ def test_responses_api_images_and_files_are_kept_and_unknown_parts_named():
     assert conversation.warnings == [
         '1 content block of a kind this importer does not show ("hologram") left out'
     ]
+
+
+def test_sharegpt_multimodal_items_keep_their_images_where_the_tokens_stand():
+    llava = {
+        "id": "000000033471",
+        "image": "coco/train2017/000000033471.jpg",
+        "conversations": [
+            {"from": "human", "value": "<image>\nWhat are the colors of the bus in the image?"},
+            {"from": "gpt", "value": "The bus in the image is white and red."},
+        ],
+    }
+    factory = {
+        "images": ["a.png", "b.png", "c.png"],
+        "conversations": [
+            {"from": "human", "value": "<image><image>Compare these two."},
+            {"from": "gpt", "value": "The first is brighter."},
+        ],
+    }
+    blocks = {
+        "conversations": [
+            {
+                "from": "human",
+                "value": [{"type": "image_url", "image_url": {"url": "https://example.org/x.png"}}],
+            },
+            {"from": "gpt", "value": [{"type": "text", "text": "A cat."}, {"type": "audio"}]},
+        ]
+    }
+
+    first, second, third = parse_sharegpt([llava, factory, blocks])
+
+    question = first.turns[0]
+    assert question.text == "What are the colors of the bus in the image?"
+    assert [(a.name, a.mime_type) for a in question.attachments] == [
+        ("coco/train2017/000000033471.jpg", "image/jpeg")
+    ]
+    # Two tokens, three images: the one no token stands for is still kept with the prompt.
+    assert second.turns[0].text == "Compare these two."
+    assert [a.name for a in second.turns[0].attachments] == ["a.png", "b.png", "c.png"]
+    assert [a.name for a in third.turns[0].attachments] == ["https://example.org/x.png"]
+    assert third.turns[1].text == "A cat."
+    assert third.warnings == [
+        '1 content block of a kind this importer does not show ("audio") left out'
+    ]
+
+
+def test_files_an_export_names_but_does_not_hold_are_listed_when_saved(
+    app, runner, owner, tmp_path
+):
+    from blog.extensions import db
+    from blog.models import Turn
+
+    path = tmp_path / "llava.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "1",
+                    "image": "coco/train2017/000000033471.jpg",
+                    "conversations": [
+                        {"from": "human", "value": "<image>\nWhat colour is the bus?"},
+                        {"from": "gpt", "value": "White and red."},
+                    ],
+                }
+            ]
+        )
+    )
+
+    result = runner.invoke(args=["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Turn.role, Turn.source, Turn.excluded).order_by(Turn.position)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("user", "What colour is the bus?", False),
+        (
+            "attachment",
+            "- coco/train2017/000000033471.jpg (image/jpeg), not included in the export",
+            True,
+        ),
+        ("assistant", "White and red.", False),
+    ]

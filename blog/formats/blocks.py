@@ -148,19 +148,41 @@ def append_turn(
 
 
 def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | None:
-    """A folded turn naming the files a prompt carried that the export does not include,
-    so their names are not lost when only the files that exist are saved."""
-    missing = [a for a in turn.attachments[first:] if a.data is None]
-    if turn.role != Role.USER or not missing:
+    """A folded turn naming the files a turn carried that the export does not include,
+    so their names are not lost when only the files that exist are saved. A file the
+    text points at (`](attachment:N)`) is shown there as "not included" already."""
+    missing = [
+        attachment
+        for index, attachment in enumerate(turn.attachments)
+        if index >= first and attachment.data is None and f"](attachment:{index})" not in turn.text
+    ]
+    if not missing:
         return None
     listed = "\n".join(f"- {a.name} ({a.mime_type}), not included in the export" for a in missing)
     return ImportedTurn(
         Role.ATTACHMENT,
         listed,
-        speaker="Uploaded files",
+        speaker="Uploaded files" if turn.role == Role.USER else "Files",
         created_at=turn.created_at,
         hidden=True,
     )
+
+
+def with_missing_files_listed(turns: list[ImportedTurn]) -> list[ImportedTurn]:
+    """The turns, each that carries files the export does not hold followed by the turn
+    naming them, unless its reader already put one there."""
+    listed: list[ImportedTurn] = []
+    for index, turn in enumerate(turns):
+        listed.append(turn)
+        missing = missing_files_turn(turn)
+        after = turns[index + 1] if index + 1 < len(turns) else None
+        if missing is None or turn.role == Role.ATTACHMENT:
+            continue
+        names = [line.split(" (", 1)[0] for line in missing.text.splitlines()]
+        said_after = after is not None and after.role == Role.ATTACHMENT
+        if not (said_after and all(name in after.text for name in names)):
+            listed.append(missing)
+    return listed
 
 
 def chain_to(

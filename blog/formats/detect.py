@@ -27,6 +27,7 @@ from blog.formats.base import (
     ImportFormatError,
     NotAConversationFile,
 )
+from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
 from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits
@@ -78,7 +79,10 @@ def read_conversations(
     where = filename or "the upload"
     reader = Reader(limits, notes if notes is not None else [])
     with _as_seekable(source, where, limits) as stream:
-        yield from reader.guard(reader.read_stream(stream, filename, where), where)
+        for conversation in reader.guard(reader.read_stream(stream, filename, where), where):
+            # Every reader's files the export does not hold are named, never dropped.
+            conversation.turns = with_missing_files_listed(conversation.turns)
+            yield conversation
 
 
 def _as_seekable(

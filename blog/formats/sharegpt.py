@@ -1,14 +1,27 @@
-"""ShareGPT JSON: items of `{"id", "conversations": [{"from", "value"}, ...]}`."""
+"""ShareGPT JSON: items of `{"id", "conversations": [{"from", "value"}, ...]}`.
+
+Multimodal datasets name their images beside the messages: `"image": path` (LLaVA) or
+`"images": [paths]` (LLaMA-Factory), each standing for the next `<image>` token in the
+text. The files are not in the JSON: they are kept as named attachments.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
-from blog.formats.blocks import block_text
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
+from blog.formats.block_files import files_of, guess_type
+from blog.formats.blocks import block_text, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
+IMAGE_TOKEN = "<image>"
 # a message's "from" -> (our role, speaker when the item names no model, hidden by default)
 _SENDERS = {
     "human": (Role.USER, "", False),
@@ -38,12 +51,14 @@ def parse_sharegpt(
             raise ImportFormatError("expected an object with a 'conversations' list", where)
         model = item.get("model") if isinstance(item.get("model"), str) else None
         turns = []
+        unshown: Counter[str] = Counter()
         if isinstance(item.get("system"), str) and item["system"].strip():
             turns.append(ImportedTurn(Role.SYSTEM, item["system"].strip(), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
-            turn = _turn(message, model, f"{where}, message {number}")
+            turn = _turn(message, model, unshown, f"{where}, message {number}")
             if turn is not None:
                 turns.append(turn)
+        _place_images(turns, _image_paths(item))
         if not any(turn.role in (Role.USER, Role.ASSISTANT) for turn in turns):
             if skipped is not None:
                 skipped.append(f"{where}: no prompt or reply with text; not imported")
@@ -55,20 +70,43 @@ def parse_sharegpt(
             source_kind="sharegpt",
             source_id=str(source_id) if source_id is not None else None,
             model=model,
+            warnings=left_out_warnings(unshown),
         )
 
 
-def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None:
+def _image_paths(item: dict) -> list[str]:
+    listed = item.get("images") if isinstance(item.get("images"), list) else [item.get("image")]
+    return [path for path in listed if isinstance(path, str) and path.strip()]
+
+
+def _place_images(turns: list[ImportedTurn], paths: list[str]) -> None:
+    """Each image at the `<image>` token it stands for; any left over with the first prompt."""
+    for turn in turns:
+        while IMAGE_TOKEN in turn.text and paths:
+            turn.text = turn.text.replace(IMAGE_TOKEN, "", 1).strip()
+            path = paths.pop(0)
+            turn.attachments.append(ImportedAttachment(path, guess_type(path)))
+    first = next((turn for turn in turns if turn.role == Role.USER), None)
+    if first is not None:
+        first.attachments.extend(ImportedAttachment(path, guess_type(path)) for path in paths)
+
+
+def _turn(
+    message: object, model: str | None, unshown: Counter[str], where: str
+) -> ImportedTurn | None:
     if not isinstance(message, dict) or not isinstance(message.get("from"), str):
         raise ImportFormatError("expected an object with 'from' and 'value'", where)
     value = message.get("value")
     if value is None:
         value = ""
+    files = []
     if isinstance(value, list | dict):
-        value = block_text(value)  # some writers store content blocks instead of text
+        # Some writers store content blocks instead of text: images among them are kept.
+        files = files_of(value if isinstance(value, list) else [value], unshown)
+        value = block_text(value)
     if not isinstance(value, str):
         raise ImportFormatError(f"'value' must be text, not {type(value).__name__}", where)
-    if not value.strip():
+    if not value.strip() and not files:
         return None
     sender = message["from"]
     # An unknown sender is kept as a note under its own name for the author to sort out.
@@ -81,4 +119,5 @@ def _turn(message: object, model: str | None, where: str) -> ImportedTurn | None
         speaker=speaker,
         model=model if role == Role.ASSISTANT else None,
         hidden=hidden,
+        attachments=files,
     )
