@@ -608,6 +608,24 @@ def test_codex_keeps_a_pasted_image_and_names_what_it_cannot_show(app, runner, o
             ),
             item({"type": "image_generation_call", "result": "…"}),
             item({"type": "ghost_snapshot", "ghost_commit": {"id": "abc"}}),
+            {
+                "timestamp": "2026-03-01T10:00:01Z",
+                "type": "compacted",
+                "payload": {
+                    "message": "The user asked about a cut-off button.",
+                    "window_number": 1,
+                },
+            },
+            {
+                "timestamp": "2026-03-01T10:00:02Z",
+                "type": "event_msg",
+                "payload": {"type": "error", "message": "stream disconnected before completion"},
+            },
+            {
+                "timestamp": "2026-03-01T10:00:02Z",
+                "type": "event_msg",
+                "payload": {"type": "agent_message", "message": "repeats the item below"},
+            },
             item(
                 {
                     "type": "message",
@@ -628,6 +646,14 @@ def test_codex_keeps_a_pasted_image_and_names_what_it_cannot_show(app, runner, o
         ("image-1.png", "image/png", png)
     ]
     assert prompts[1].attachments[0].data == png
+    hidden = [(t.speaker, t.text) for t in conversation.turns if t.role == "system"]
+    assert hidden == [
+        ("Codex (context compacted)", "The user asked about a cut-off button."),
+        ("Error", "stream disconnected before completion"),
+    ]
+    assert [t.text for t in conversation.turns if t.role == "assistant"] == [
+        "The container has a fixed width."
+    ]
     assert conversation.warnings == [
         '1 content block of a kind this importer does not show ("image_generation_call") left out'
     ]

@@ -4,7 +4,9 @@ Current logs start with a `session_meta` entry, then `response_item` entries who
 `payload.type` is `message` (role user / assistant / developer, content blocks
 `input_text` / `output_text`), `reasoning` (a `summary` list of `summary_text`),
 `function_call` (name, JSON `arguments`, `call_id`) or `function_call_output`. The
-`event_msg` entries repeat what the items already say and are not read again. Older
+`event_msg` entries repeat what the items already say and are not read again, except
+errors, said only there; a `compacted` entry holds the summary that replaced the turns
+before it (a hidden turn). Older
 logs start with a header object (`id`, `timestamp`, `instructions`) and put the items
 at the top level, without `payload`.
 """
@@ -34,6 +36,7 @@ SPEAKER = "Codex"
 _CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md")
 _CALLS = {"function_call", "custom_tool_call", "local_shell_call", "web_search_call"}
 _OUTPUTS = {"function_call_output", "custom_tool_call_output"}
+_ERRORS = {"error", "stream_error"}
 # Items with nothing for a reader: Codex's own snapshots of the working tree.
 _INTERNAL = {"ghost_snapshot"}
 
@@ -57,6 +60,18 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
             )
         elif kind == "response_item" and payload is not None:
             _add(turns, payload, timestamp(item.get("timestamp")), model, unshown)
+        elif kind == "compacted" and payload is not None:
+            # The summary Codex wrote in place of the earlier turns: the model's, not a prompt.
+            summary = payload.get("message") if isinstance(payload.get("message"), str) else ""
+            created = timestamp(item.get("timestamp"))
+            append_turn(
+                turns, Role.SYSTEM, summary, "Codex (context compacted)", created, hidden=True
+            )
+        elif kind == "event_msg" and payload is not None and payload.get("type") in _ERRORS:
+            # An error is said only here, not in the items.
+            message = payload.get("message") if isinstance(payload.get("message"), str) else ""
+            created = timestamp(item.get("timestamp"))
+            append_turn(turns, Role.SYSTEM, message, "Error", created, hidden=True)
         elif number == 1 and "instructions" in item and "id" in item:
             session = item  # the header of an older log
         elif payload is None and kind in {"message", "reasoning"} | _CALLS | _OUTPUTS:
