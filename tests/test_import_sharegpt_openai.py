@@ -280,3 +280,38 @@ def test_files_an_export_names_but_does_not_hold_are_listed_when_saved(
         ),
         ("assistant", "White and red.", False),
     ]
+
+
+def test_reasoning_custom_tool_calls_and_untokened_images_are_kept():
+    item = {
+        "images": ["shots/login.png"],
+        "messages": [
+            {"role": "user", "content": "Why does the login page fail?"},
+            {
+                "role": "assistant",
+                "reasoning_content": "The screenshot shows a CSRF error.",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "custom",
+                        "custom": {"name": "apply_patch", "input": "*** Begin Patch"},
+                    }
+                ],
+            },
+            {"role": "assistant", "content": "The form lacked its CSRF token."},
+        ],
+    }
+
+    (conversation,) = parse_openai_messages([item])
+
+    assert [(t.role, t.hidden) for t in conversation.turns] == [
+        ("user", False),
+        ("reasoning", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    assert conversation.turns[1].text == "The screenshot shows a CSRF error."
+    assert "apply_patch" in conversation.turns[2].text
+    assert "*** Begin Patch" in conversation.turns[2].text
+    assert [a.name for a in conversation.turns[0].attachments] == ["shots/login.png"]

@@ -51,6 +51,9 @@ def parse_openai_messages(
         unshown: Counter[str] = Counter()
         for number, message in enumerate(item["messages"], 1):
             turns.extend(_turns(message, model, images, unshown, f"{where}, message {number}"))
+        first = next((turn for turn in turns if turn.role == Role.USER), None)
+        if first is not None:  # images no <image> token stood for go with the first prompt
+            first.attachments.extend(ImportedAttachment(p, guess_type(p)) for p in images)
         roles = {turn.role for turn in turns}
         if not {Role.USER, Role.ASSISTANT} <= roles:
             if skipped is not None:
@@ -94,6 +97,11 @@ def _turns(
         Role.TOOL: name or message["role"],
     }.get(role, "")
     turns = []
+    thought = _reasoning(message)
+    if thought and role == Role.ASSISTANT:
+        turns.append(
+            ImportedTurn(Role.REASONING, thought, speaker=f"{speaker} (reasoning)", hidden=True)
+        )
     if text.strip() or attachments:
         turns.append(
             ImportedTurn(
@@ -109,6 +117,15 @@ def _turns(
     if calls:
         turns.append(ImportedTurn(Role.TOOL, calls, speaker="Tool call", hidden=True))
     return turns
+
+
+def _reasoning(message: dict) -> str:
+    """What a reasoning model wrote before its reply: `reasoning_content` (DeepSeek, vLLM)
+    or `reasoning` (OpenRouter)."""
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key].strip():
+            return message[key].strip()
+    return ""
 
 
 def _content(
@@ -152,10 +169,19 @@ def _content(
     return "\n\n".join(texts), attachments
 
 
+def _custom_call(custom: object) -> dict | None:
+    if not isinstance(custom, dict):
+        return None
+    return {"name": custom.get("name", "tool"), "arguments": custom.get("input", "")}
+
+
 def _tool_calls(message: dict) -> str:
     """Tool and legacy function calls of an assistant message, as readable text."""
+    # A custom tool (`{"type": "custom", "custom": {"name", "input"}}`) takes free text.
     calls = [
-        call.get("function") for call in message.get("tool_calls") or [] if isinstance(call, dict)
+        call.get("function") or _custom_call(call.get("custom"))
+        for call in message.get("tool_calls") or []
+        if isinstance(call, dict)
     ]
     if isinstance(message.get("function_call"), dict):
         calls.append(message["function_call"])
