@@ -14,10 +14,27 @@ import binascii
 import mimetypes
 from collections import Counter
 
-from blog.formats.base import ImportedAttachment
+from blog.formats.base import ImportedAttachment, ImportedTurn
 from blog.formats.blocks import is_text_block
+from blog.vocabulary import Role
 
 FILE_BLOCKS = {"input_image", "image_url", "input_file", "file"}
+IMAGE_TOKEN = "<image>"
+
+
+def place_image_paths(turns: list[ImportedTurn], paths: list[str]) -> None:
+    """Multimodal datasets (LLaVA, LLaMA-Factory) list image paths beside the messages, the
+    n-th standing for the n-th `<image>` token: each is attached where its token stood, any
+    left over with the first prompt. The files themselves are not in the JSON."""
+    paths = list(paths)
+    for turn in turns:
+        while IMAGE_TOKEN in turn.text and paths:
+            turn.text = turn.text.replace(IMAGE_TOKEN, "", 1).strip()
+            path = paths.pop(0)
+            turn.attachments.append(ImportedAttachment(path, guess_type(path)))
+    first = next((turn for turn in turns if turn.role == Role.USER), None)
+    if first is not None:
+        first.attachments.extend(ImportedAttachment(path, guess_type(path)) for path in paths)
 
 
 def files_of(content: object, unshown: Counter[str]) -> list[ImportedAttachment]:

@@ -6,9 +6,9 @@ Current logs start with a `session_meta` entry, then `response_item` entries who
 `function_call` (name, JSON `arguments`, `call_id`) or `function_call_output`. The
 `event_msg` entries repeat what the items already say and are not read again, except
 errors, said only there; a `compacted` entry holds the summary that replaced the turns
-before it (a hidden turn). Older
-logs start with a header object (`id`, `timestamp`, `instructions`) and put the items
-at the top level, without `payload`.
+before it (a hidden turn). Older logs start with a header object (`id`, `timestamp`,
+`instructions`) and put the items at the top level, without `payload`. Images in a message
+are kept (`input_image`); an item or block of a kind with no rule here is named in a warning.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Messages form a tree by `parentMessageId` (an export made with "recursive" puts 
 at the last message. A message's `content` parts, when present, say more than its `text`:
 `text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output),
 `image_file` / `image_url` (images, kept as attachments) and `error`; a part of any other
-kind is named in a warning. A message flagged `error` is LibreChat's error notice, not a reply: it is kept
-hidden; one flagged `unfinished` was cut off, which a warning says.
+kind is named in a warning. A message flagged `error` is LibreChat's error notice, not a
+reply: it is kept hidden; one flagged `unfinished` was cut off, which a warning says.
 """
 
 from __future__ import annotations

@@ -13,12 +13,11 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.block_files import FILE_BLOCKS, block_file, guess_type
+from blog.formats.block_files import FILE_BLOCKS, block_file, place_image_paths
 from blog.formats.blocks import block_text, is_text_block, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
-IMAGE_PLACEHOLDER = "<image>"
 ONE_SIDED = "only one side of a conversation (no prompt, or no reply); not imported"
 # a message's "role" as OpenAI spells it -> (our role, hidden by default)
 _SOURCE_ROLES = {
@@ -50,10 +49,8 @@ def parse_openai_messages(
         turns: list[ImportedTurn] = []
         unshown: Counter[str] = Counter()
         for number, message in enumerate(item["messages"], 1):
-            turns.extend(_turns(message, model, images, unshown, f"{where}, message {number}"))
-        first = next((turn for turn in turns if turn.role == Role.USER), None)
-        if first is not None:  # images no <image> token stood for go with the first prompt
-            first.attachments.extend(ImportedAttachment(p, guess_type(p)) for p in images)
+            turns.extend(_turns(message, model, unshown, f"{where}, message {number}"))
+        place_image_paths(turns, images)
         roles = {turn.role for turn in turns}
         if not {Role.USER, Role.ASSISTANT} <= roles:
             if skipped is not None:
@@ -71,7 +68,7 @@ def parse_openai_messages(
 
 
 def _turns(
-    message: object, model: str | None, images: list[str], unshown: Counter[str], where: str
+    message: object, model: str | None, unshown: Counter[str], where: str
 ) -> list[ImportedTurn]:
     if (
         not isinstance(message, dict)
@@ -86,11 +83,6 @@ def _turns(
     text, attachments = _content(message.get("content"), unshown, where)
     if not text and isinstance(message.get("refusal"), str):
         text = message["refusal"]
-    while IMAGE_PLACEHOLDER in text and images:
-        # LLaMA-Factory style: the n-th <image> token stands for the n-th listed path.
-        text = text.replace(IMAGE_PLACEHOLDER, "", 1)
-        path = images.pop(0)
-        attachments.append(ImportedAttachment(path, guess_type(path)))
     name = message.get("name") if isinstance(message.get("name"), str) else ""
     speaker = {
         Role.ASSISTANT: model or name or "Assistant",

@@ -11,17 +11,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from blog.formats.base import (
-    ImportedAttachment,
     ImportedConversation,
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.block_files import files_of, guess_type
+from blog.formats.block_files import files_of, place_image_paths
 from blog.formats.blocks import block_text, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
-IMAGE_TOKEN = "<image>"
 # a message's "from" -> (our role, speaker when the item names no model, hidden by default)
 _SENDERS = {
     "human": (Role.USER, "", False),
@@ -58,7 +56,7 @@ def parse_sharegpt(
             turn = _turn(message, model, unshown, f"{where}, message {number}")
             if turn is not None:
                 turns.append(turn)
-        _place_images(turns, _image_paths(item))
+        place_image_paths(turns, _image_paths(item))
         if not any(turn.role in (Role.USER, Role.ASSISTANT) for turn in turns):
             if skipped is not None:
                 skipped.append(f"{where}: no prompt or reply with text; not imported")
@@ -77,18 +75,6 @@ def parse_sharegpt(
 def _image_paths(item: dict) -> list[str]:
     listed = item.get("images") if isinstance(item.get("images"), list) else [item.get("image")]
     return [path for path in listed if isinstance(path, str) and path.strip()]
-
-
-def _place_images(turns: list[ImportedTurn], paths: list[str]) -> None:
-    """Each image at the `<image>` token it stands for; any left over with the first prompt."""
-    for turn in turns:
-        while IMAGE_TOKEN in turn.text and paths:
-            turn.text = turn.text.replace(IMAGE_TOKEN, "", 1).strip()
-            path = paths.pop(0)
-            turn.attachments.append(ImportedAttachment(path, guess_type(path)))
-    first = next((turn for turn in turns if turn.role == Role.USER), None)
-    if first is not None:
-        first.attachments.extend(ImportedAttachment(path, guess_type(path)) for path in paths)
 
 
 def _turn(
