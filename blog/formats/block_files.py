@@ -26,15 +26,21 @@ def place_image_paths(turns: list[ImportedTurn], paths: list[str]) -> None:
     """Multimodal datasets (LLaVA, LLaMA-Factory) list image paths beside the messages, the
     n-th standing for the n-th `<image>` token: each is attached where its token stood, any
     left over with the first prompt. The files themselves are not in the JSON."""
-    paths = list(paths)
+    left = list(reversed(paths))
     for turn in turns:
-        while IMAGE_TOKEN in turn.text and paths:
-            turn.text = turn.text.replace(IMAGE_TOKEN, "", 1).strip()
-            path = paths.pop(0)
-            turn.attachments.append(ImportedAttachment(path, guess_type(path)))
+        pieces = turn.text.split(IMAGE_TOKEN)  # one pass: a file of many tokens stays linear
+        taken = min(len(pieces) - 1, len(left))
+        if taken:
+            kept = "".join(pieces[: taken + 1])
+            turn.text = IMAGE_TOKEN.join([kept, *pieces[taken + 1 :]]).strip()
+            turn.attachments += [_named(left.pop()) for _ in range(taken)]
     first = next((turn for turn in turns if turn.role == Role.USER), None)
     if first is not None:
-        first.attachments.extend(ImportedAttachment(path, guess_type(path)) for path in paths)
+        first.attachments += [_named(path) for path in reversed(left)]
+
+
+def _named(path: str) -> ImportedAttachment:
+    return ImportedAttachment(path, guess_type(path))
 
 
 def files_of(content: object, unshown: Counter[str]) -> list[ImportedAttachment]:
