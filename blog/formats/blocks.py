@@ -178,11 +178,14 @@ def with_missing_files_listed(turns: list[ImportedTurn]) -> list[ImportedTurn]:
         after = turns[index + 1] if index + 1 < len(turns) else None
         if missing is None or turn.role == Role.ATTACHMENT:
             continue
-        names = [line.split(" (", 1)[0] for line in missing.text.splitlines()]
         said_after = after is not None and after.role == Role.ATTACHMENT
-        if not (said_after and all(name in after.text for name in names)):
+        if not (said_after and _names(missing) <= _names(after)):
             listed.append(missing)
     return listed
+
+
+def _names(listing: ImportedTurn) -> set[str]:
+    return {line.split(" (", 1)[0] for line in listing.text.splitlines()}
 
 
 def chain_to(
