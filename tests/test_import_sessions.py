@@ -799,3 +799,39 @@ def test_claude_code_keeps_documents_and_server_tools_and_names_unknown_blocks(t
         '1 content block of a kind this importer does not show ("container_upload") left out',
         '1 content block of a kind this importer does not show ("mystery_block") left out',
     ]
+
+
+def test_open_webui_replies_end_with_the_web_pages_they_cited(tmp_path):
+    import json
+
+    sources = [
+        {
+            "source": {"name": "web search", "type": "web_search"},
+            "document": ["Water boils at lower temperatures at altitude."],
+            "metadata": [
+                {"source": "https://example.org/boiling", "title": "Boiling [point]"},
+                {"source": "javascript:alert(1)", "title": "Not a page"},
+            ],
+        },
+        {"source": {"name": "handbook.pdf"}, "metadata": [{"source": "file-abc123"}]},
+    ]
+    messages = {
+        "u": {"id": "u", "parentId": None, "role": "user", "content": "Why?"},
+        "a": {
+            "id": "a",
+            "parentId": "u",
+            "role": "assistant",
+            "content": "Lower pressure [1].",
+            "sources": sources,
+        },
+    }
+    path = tmp_path / "open-webui.json"
+    path.write_text(
+        json.dumps([{"id": "c", "title": "Sources", "chat": {"history": {"messages": messages}}}])
+    )
+
+    (conversation,) = read_conversations(path)
+
+    assert conversation.turns[-1].text == (
+        "Lower pressure [1].\n\n**Sources**\n\n- [Boiling (point)](https://example.org/boiling)"
+    )

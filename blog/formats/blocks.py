@@ -112,6 +112,25 @@ def timestamp(value: object) -> datetime | None:
     return None
 
 
+def safe_url(url: object) -> str:
+    """The URL if it is http(s), made safe to sit inside Markdown parentheses."""
+    if not isinstance(url, str) or not re.match(r"https?://[^/\s]", url):
+        return ""
+    return url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def link_label(text: str) -> str:
+    """Text safe inside Markdown square brackets, on one line."""
+    # Brackets become parentheses rather than escapes, which math delimiters would misread.
+    flat = " ".join(text.split()).replace("\\", "/")
+    return flat.replace("[", "(").replace("]", ")")
+
+
+def sources_block(sources: list[tuple[str, str]]) -> str:
+    """The pages a reply cited, (title, safe URL) each, as the list that ends the reply."""
+    return "**Sources**\n\n" + "\n".join(f"- [{link_label(t)}]({u})" for t, u in sources)
+
+
 def left_out_warnings(unshown: dict[str, int]) -> list[str]:
     """The warning for each kind of content block a reader had no rule for, by count."""
     return [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from blog.formats.blocks import link_label, safe_url
+
 _PRIVATE_SPAN = re.compile("\ue200[^\ue200\ue201]*\ue201")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # Any character the clean-up below would act on: private-use markers or a 【 citation.
@@ -174,7 +176,7 @@ def _add_source(sources: list[tuple[str, str]], source: object) -> None:
         title, url = source.get("title"), source.get("url")
     else:
         return
-    url = _safe_url(url)
+    url = safe_url(url)
     if url and all(known != url for _, known in sources):
         sources.append((title if isinstance(title, str) and title.strip() else url, url))
 
@@ -189,7 +191,7 @@ def _add_search_results(sources: list[tuple[str, str]], metadata: dict) -> None:
 
 def _link(title: object, url: object, *, short: bool = False) -> str:
     """A Markdown link, labelled with the site's name when short or untitled; "" if unsafe."""
-    url = _safe_url(url)
+    url = safe_url(url)
     if not url:
         return ""
     if short or not isinstance(title, str) or not title.strip():
@@ -197,17 +199,3 @@ def _link(title: object, url: object, *, short: bool = False) -> str:
     else:
         label = title
     return f"[{link_label(label)}]({url})"
-
-
-def _safe_url(url: object) -> str:
-    """The URL if it is http(s), made safe to sit inside Markdown parentheses."""
-    if not isinstance(url, str) or not re.match(r"https?://[^/\s]", url):
-        return ""
-    return url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
-def link_label(text: str) -> str:
-    """Text safe inside Markdown square brackets, on one line."""
-    # Brackets become parentheses rather than escapes, which math delimiters would misread.
-    flat = " ".join(text.split()).replace("\\", "/")
-    return flat.replace("[", "(").replace("]", ")")

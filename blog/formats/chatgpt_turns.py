@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from blog.formats.archive import AssetLookup, asset_id
 from blog.formats.base import ImportedAttachment, ImportedTurn
-from blog.formats.blocks import missing_files_turn
-from blog.formats.chatgpt_citations import link_label
+from blog.formats.blocks import link_label, missing_files_turn, sources_block
 from blog.formats.chatgpt_parts import ImageBlock, Piece
 from blog.vocabulary import Role
 
@@ -56,9 +55,7 @@ class TurnBuilder:
         blocks = [block.replace("\r\n", "\n").strip("\n").rstrip() for block in self.blocks]
         blocks = [block for block in blocks if block.strip()]
         if self.sources:
-            blocks.append(
-                "**Sources**\n\n" + "\n".join(f"- [{link_label(t)}]({u})" for t, u in self.sources)
-            )
+            blocks.append(sources_block(self.sources))
         return ImportedTurn(
             role=self.role,
             text="\n\n".join(blocks),

@@ -4,7 +4,9 @@
 the message the user last saw: its chain up to the root is the conversation, and the
 other children of each parent are kept as alternatives. Reasoning and tool calls are
 written into a reply's `content` as `<details type="reasoning">` /
-`<details type="tool_calls">` blocks; they become hidden turns of their own kind.
+`<details type="tool_calls">` blocks; they become hidden turns of their own kind. The web
+pages a reply cited (`sources`) end it as a list of links; a failed reply's `error` is kept
+as a hidden turn; a message of a role not read here is named in a warning.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from blog.formats.blocks import (
     block_text,
     fence,
     missing_files_turn,
+    safe_url,
+    sources_block,
     timestamp,
     tool_call_text,
 )
@@ -141,6 +145,9 @@ def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
     ]
     files = [f for f in message.get("files") or [] if isinstance(f, dict)]
     attachments = [ImportedAttachment(str(f.get("name") or f.get("id") or "file")) for f in files]
+    cited = _sources(message) if role == Role.ASSISTANT else []
+    if cited and text.strip():
+        text = f"{text.rstrip()}\n\n{sources_block(cited)}"
     if not text.strip() and attachments and role == Role.USER:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
     if text.strip() or attachments:
@@ -172,6 +179,24 @@ def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
             )
         )
     return turns
+
+
+def _sources(message: dict) -> list[tuple[str, str]]:
+    """The web pages a reply cited (`sources`, older `citations`): shown as chips under it in
+    Open WebUI, here as the list that ends it. Uploaded documents have no address to link."""
+    found: list[tuple[str, str]] = []
+    entries = message.get("sources") or message.get("citations")
+    for entry in entries if isinstance(entries, list) else []:
+        source = entry.get("source") if isinstance(entry, dict) else None
+        source = source if isinstance(source, dict) else {}
+        metadata = entry.get("metadata") if isinstance(entry, dict) else None
+        places = [m for m in metadata if isinstance(m, dict)] if isinstance(metadata, list) else []
+        for place in places or [source]:
+            url = safe_url(place.get("source") or place.get("url") or source.get("url"))
+            title = place.get("title") or place.get("name") or source.get("name")
+            if url and all(known != url for _, known in found):
+                found.append((title if isinstance(title, str) and title.strip() else url, url))
+    return found
 
 
 def _split_details(content: str) -> tuple[list[tuple[str, str, str]], str]:
