@@ -227,6 +227,8 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
             click.echo(f"skipped  {reason}")
         for kept in report.hidden:
             click.echo(f"hidden   {kept}")
+        for note in report.notes:
+            click.echo(f"note     {note}")
         for warning in report.warnings:
             click.echo(f"check    {warning}: review before publishing")
         totals.merge(report)

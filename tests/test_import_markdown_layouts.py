@@ -141,7 +141,7 @@ def test_the_import_report_carries_the_repair_warning(runner, owner):
     result = runner.invoke(args=["import", str(FIXTURES / "md_unclosed_fence.md")])
 
     assert result.exit_code == 0, result.output
-    assert "check    md_unclosed_fence (md-unclosed-fence): the code fence opened at line 9" in (
+    assert "note     md_unclosed_fence (md-unclosed-fence): the code fence opened at line 9" in (
         result.output
     )
 
@@ -247,7 +247,8 @@ def test_an_imported_raw_content_export_shows_the_missing_image_and_folds_the_re
     assert [t.role for t in shown] == ["user", "assistant", "user"]
     assert "[Image not included in the export: Uploaded image]" in shown[0].html
     assert "reasoning" in " ".join(report.hidden)
-    assert any("'thoughts' message" in warning for warning in report.warnings)
+    assert any("'thoughts' message" in note for note in report.notes)
+    assert not any("'thoughts' message" in warning for warning in report.warnings)
 
 
 def test_raw_content_in_a_system_turn_stays_as_written():

@@ -175,3 +175,22 @@ def test_uploads_are_private_and_failed_ones_are_deleted(app, author):
         path = Path(db.session.scalar(db.select(ImportJob.path).where(ImportJob.token == token)))
     assert finish(app, token).status != "failed"
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_what_the_reader_left_out_is_a_note_not_a_privacy_finding(app, author):
+    item = {
+        "conversations": [
+            {"from": "human", "value": "What is in the recording?"},
+            {"from": "gpt", "value": [{"type": "text", "text": "A bird."}, {"type": "audio"}]},
+        ]
+    }
+    token = job_token(upload(author, "sharegpt.json", json.dumps([item]).encode()))
+    listing = json.loads(finish(app, token).listing_json)
+    author.post(f"/studio/import/{token}", {"chosen": listing[0]["key"], "on_duplicate": "skip"})
+    assert finish(app, token).status == "done"
+
+    page = author.get(f"/studio/import/{token}").get_data(as_text=True)
+
+    note = 'of a kind this importer does not show ("audio") left out'
+    assert "Read with notes" in page and note.replace('"', "&#34;") in page
+    assert "Private data or secrets found" not in page

@@ -284,6 +284,7 @@ def report_document(report: ImportReport) -> dict:
         "skipped": report.skipped,
         "turns": report.turns,
         "warnings": report.warnings,
+        "notes": report.notes,
         "hidden": report.hidden,
         "batch": report.batch_id,
     }

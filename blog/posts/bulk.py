@@ -66,9 +66,11 @@ class ImportReport:
     # Turns a reader could see; the material kept hidden is told in `hidden`, not counted here
     # (the import page's list of conversations counts the same way).
     turns: int = 0
-    # Privacy and secret findings per imported post title, a warning before any publishing,
-    # and what the reader repaired (an unclosed code fence closed at line N).
+    # Privacy and secret findings per imported post title, a warning before any publishing.
     warnings: list[str] = field(default_factory=list)
+    # What the reader repaired or left out, per post (an unclosed code fence closed at line
+    # N, a block of a kind it cannot show): true of the file, not a privacy finding.
+    notes: list[str] = field(default_factory=list)
     # Per conversation, the material kept but hidden: "Title: 3 reasoning, 2 code cells hidden".
     hidden: list[str] = field(default_factory=list)
     # The import batch recorded for this file (None until written).
@@ -80,6 +82,7 @@ class ImportReport:
         self.skipped += other.skipped
         self.turns += other.turns
         self.warnings += other.warnings
+        self.notes += other.notes
         self.hidden += other.hidden
 
 
@@ -311,7 +314,7 @@ class ImportSave:
         write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
-        self.report.warnings.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
+        self.report.notes.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
         kept = hidden_summary(conversation)
         if kept:
             self.report.hidden.append(f"{item.title} ({slug}): {kept}")
