@@ -686,6 +686,10 @@ def test_librechat_keeps_images_and_assistant_tool_calls_and_names_unknown_parts
             {"type": "text", "text": {"value": "Here is the plot."}},
             {"type": "agent_update", "agent_update": {"agentId": "a1"}},
         ],
+        attachments=[
+            {"file_id": "f1", "filename": "plot.png", "type": "image/png"},
+            {"file_id": "f2", "filename": "data.csv", "type": "text/csv"},
+        ],
     )
     path = tmp_path / "librechat.json"
     path.write_text(
@@ -706,7 +710,7 @@ def test_librechat_keeps_images_and_assistant_tool_calls_and_names_unknown_parts
     assert "42" in output.text
     said = [t for t in conversation.turns if t.role == "assistant"]
     assert said[0].text == "Here is the plot."
-    assert [a.name for a in said[0].attachments] == ["plot.png"]
+    assert [a.name for a in said[0].attachments] == ["plot.png", "data.csv"]
     assert conversation.warnings == [
         '1 content block of a kind this importer does not show ("agent_update") left out'
     ]

@@ -133,7 +133,8 @@ def _turns(message: dict, unshown: Counter[str] | None = None) -> list[ImportedT
         # LibreChat's notice that the request failed, shown in place of a reply.
         errors.append(_hidden(Role.SYSTEM, _joined(texts), "Error", created))
         texts = []
-    attachments = _attachments(message) + files
+    # A tool's image is both a content part and one of the message's attachments: once.
+    attachments = list({a.name: a for a in [*_attachments(message), *files]}.values())
     text = _joined(texts)
     if user and not text and attachments:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
@@ -205,8 +206,10 @@ def _tool_call_turns(part: dict, created) -> list[ImportedTurn]:
 
 
 def _attachments(message: dict) -> list[ImportedAttachment]:
-    """The files a message names, as attachments by name and type."""
-    files = [f for f in message.get("files") or [] if isinstance(f, dict)]
+    """The files a message names, as attachments by name and type: `files` the user
+    uploaded, `attachments` a tool made (a chart, a generated file)."""
+    listed = [*(message.get("files") or []), *(message.get("attachments") or [])]
+    files = [f for f in listed if isinstance(f, dict)]
     return [
         ImportedAttachment(
             str(f.get("filename") or f.get("file_id") or "file"),
