@@ -315,3 +315,29 @@ def test_reasoning_custom_tool_calls_and_untokened_images_are_kept():
     assert "apply_patch" in conversation.turns[2].text
     assert "*** Begin Patch" in conversation.turns[2].text
     assert [a.name for a in conversation.turns[0].attachments] == ["shots/login.png"]
+
+
+def test_an_inline_file_declaring_a_made_up_type_is_kept_as_plain_bytes():
+    item = {
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "Look."},
+                    {
+                        "type": "input_image",
+                        "image_url": "data:image/png\n- [x](javascript:1);base64,QUJD",
+                    },
+                    {"type": "input_image", "image_url": "data:image/png;base64,not base64!"},
+                ],
+            },
+            {"role": "assistant", "content": "Seen."},
+        ]
+    }
+
+    (conversation,) = parse_openai_messages([item])
+
+    odd, broken = conversation.turns[0].attachments
+    assert (odd.mime_type, odd.data) == ("application/octet-stream", b"ABC")
+    # Bytes that are not base64 are not guessed at: the file is named, as not included.
+    assert (broken.name, broken.data) == ("image-2.png", None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
+import re
 from collections import Counter
 
 from blog.formats.base import ImportedAttachment, ImportedTurn
@@ -20,6 +21,7 @@ from blog.vocabulary import Role
 
 FILE_BLOCKS = {"input_image", "image_url", "input_file", "file"}
 IMAGE_TOKEN = "<image>"
+_MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 
 
 def place_image_paths(turns: list[ImportedTurn], paths: list[str]) -> None:
@@ -79,7 +81,8 @@ def _from_url(url: str, stem: str, keep_name: bool = False) -> ImportedAttachmen
         name = stem if keep_name else url
         return ImportedAttachment(name, guess_type(name))
     header, _, payload = url.partition(",")
-    mime = header[5:].split(";")[0] or "application/octet-stream"
+    declared = header[5:].split(";")[0].strip().lower()
+    mime = declared if _MIME.fullmatch(declared) else "application/octet-stream"
     try:
         data = base64.b64decode(payload, validate=True) if ";base64" in header else None
     except binascii.Error:
