@@ -27,6 +27,7 @@ SHORT = {
     "search_bench.py": ["--repeat", "10", "--postgres", "--pg-posts", "1000"],
     "load_test.py": ["--seconds", "20"],
     "dashboard_bench.py": ["--repeat", "10"],
+    "mirror_bench.py": ["--posts", "100", "--saves", "2"],
 }
 FULL = {
     "render_bench.py": ["--repeat", "5", "--rounds", "3"],
@@ -35,6 +36,7 @@ FULL = {
     "search_bench.py": ["--repeat", "30", "--postgres", "--pg-posts", "10000"],
     "load_test.py": ["--seconds", "60"],
     "dashboard_bench.py": ["--repeat", "30"],
+    "mirror_bench.py": ["--posts", "300", "--saves", "3"],
 }
 IMPORT_BENCH = common.BENCH / "import_bench.py"
 
@@ -118,6 +120,16 @@ def summary_rows(results: dict[str, dict]) -> list[tuple[str, str, str, str]]:
             rows.append(
                 ("search PostgreSQL seeding time", f"{search['postgres_seed_s']:.0f} s", "", "")
             )
+    if mirror := results.get("mirror"):
+        rows.append(
+            (
+                f"mirror: full rebuild in a settings save, {mirror['posts']} posts",
+                f"{mirror['settings_save_s']:.1f} s, "
+                f"{mirror['settings_save_ms_per_post']:.0f} ms per post",
+                "",
+                "",
+            )
+        )
     if dashboard := results.get("dashboard"):
         for size, figures in dashboard["sizes"].items():
             for name, row in figures.items():

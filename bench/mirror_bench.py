@@ -1,0 +1,95 @@
+"""The static mirror's work: a full build, and the rebuild a settings save runs in its request.
+
+A settings save (site title, disclosure, license) changes every page, and the mirror rewrites
+them all before the request returns: how long that takes per public post decides how large a
+site stays under gunicorn's timeout. Seeds 300 published posts of 8 turns (a chat of 4 prompts
+and replies, rendered once), then times the first build, and `save_settings` with the mirror
+on, three times (each a new title, so every page changes). Run from the project root:
+``.venv/bin/python bench/mirror_bench.py [--posts 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+TURNS_PER_POST = 8
+
+
+def seed(path: Path, posts: int) -> None:
+    path.unlink(missing_ok=True)
+    app = common.bench_app(common.sqlite_url(path))
+    common.migrate(app)
+    author = common.create_author(app)
+    maker = common.TextMaker(seed=posts, rare_words=2_000)
+    common.seed_posts(
+        app,
+        author,
+        posts=posts,
+        turns_per_post=TURNS_PER_POST,
+        make_turn=lambda index: common.chat_turn(maker, index),
+        render_pool=60,
+    )
+
+
+def measure(posts: int, saves: int) -> dict:
+    from blog.mirror import build
+    from blog.settings import save_settings
+
+    database = common.DATA / f"mirror_{posts}.sqlite3"
+    mirror = common.DATA / "mirror_bench"
+    common.DATA.mkdir(parents=True, exist_ok=True)
+    seed(database, posts)
+    shutil.rmtree(mirror, ignore_errors=True)
+    app = common.bench_app(
+        common.sqlite_url(database), SITE_URL="http://127.0.0.1", STATIC_MIRROR_DIR=str(mirror)
+    )
+    started = time.perf_counter()
+    files = build(app, mirror)
+    first_build = time.perf_counter() - started
+    timings = []
+    for number in range(saves):
+        with app.test_request_context():
+            started = time.perf_counter()
+            save_settings({"site_title": f"A blog renamed {number}"})
+            timings.append(time.perf_counter() - started)
+    twins = sum(1 for _ in mirror.rglob("*.gz"))
+    size = sum(p.stat().st_size for p in mirror.rglob("*") if p.is_file())
+    return {
+        "posts": posts,
+        "files": files,
+        "gzip_twins": twins,
+        "mirror_bytes": size,
+        "first_build_s": first_build,
+        "settings_save_s": min(timings),
+        "settings_save_ms_per_post": min(timings) / posts * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=300, help="published posts to seed")
+    parser.add_argument("--saves", type=int, default=3, help="settings saves timed (least)")
+    args = parser.parse_args()
+    figures = measure(args.posts, args.saves)
+    print(
+        f"{figures['posts']} posts of {TURNS_PER_POST} turns: {figures['files']:,} pages and "
+        f"images, {figures['gzip_twins']:,} gzip twins, {figures['mirror_bytes'] / 1e6:.1f} MB"
+    )
+    print(f"  first build                  {figures['first_build_s']:6.1f} s")
+    print(
+        f"  settings save (full rebuild) {figures['settings_save_s']:6.1f} s, "
+        f"{figures['settings_save_ms_per_post']:.0f} ms per post (least of {args.saves})"
+    )
+    common.emit_result("mirror", figures)
+
+
+if __name__ == "__main__":
+    main()
