@@ -213,6 +213,8 @@ def test_voice_transcriptions_are_the_text_and_untitled_gets_a_title():
 
     assert imported.title == "Hello, can you hear me?"
     assert [t.text for t in imported.turns] == ["Hello, can you hear me?", "Yes, loud and clear."]
+    # The recording itself is not shown; the report says so.
+    assert imported.warnings == ["1 voice recording left out: the words spoken are kept as text"]
 
 
 def conversation_by_id(source_id: str):
@@ -598,3 +600,26 @@ def test_a_message_of_an_unknown_kind_is_left_out_with_a_word_not_the_whole_file
     assert result.exit_code == 0, result.output
     assert "New kinds" in result.output and "Twice" in result.output
     assert 'kind this importer does not show ("super_widget") was left out' in result.output
+
+
+def test_a_part_of_an_unknown_kind_is_named_not_dropped_silently():
+    reply = _message("assistant", "Here is the map.")
+    reply["content"] = {
+        "content_type": "multimodal_text",
+        "parts": ["Here is the map.", {"content_type": "hologram_pointer", "asset_pointer": "x"}],
+    }
+    item = {
+        "title": "Parts",
+        "current_node": "a",
+        "mapping": {
+            "u": {"id": "u", "children": ["a"], "message": _message("user", "A map?")},
+            "a": {"id": "a", "parent": "u", "children": [], "message": reply},
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert [t.text for t in imported.turns] == ["A map?", "Here is the map."]
+    assert imported.warnings == [
+        '1 part of a kind this importer does not show ("hologram_pointer") left out'
+    ]

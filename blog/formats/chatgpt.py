@@ -16,7 +16,14 @@ from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.blocks import timestamp
 from blog.formats.chatgpt_html import extract_chat_html
-from blog.formats.chatgpt_parts import Piece, message_piece, model_name, unknown_kind
+from blog.formats.chatgpt_parts import (
+    Piece,
+    message_piece,
+    model_name,
+    parts_left_out,
+    parts_warning,
+    unknown_kind,
+)
 from blog.formats.chatgpt_turns import ConversationBuilder, TurnBuilder
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
@@ -56,11 +63,14 @@ def parse_conversation(
     path = tree.visible_path(item.get("current_node"))
     builder = ConversationBuilder(assets)
     unknown: Counter[str] = Counter()
+    left_out: Counter[str] = Counter()
     for node_id in path:
         message = tree.message(node_id)
         piece = message_piece(message, default_model)
         if piece is None and (kind := unknown_kind(message)):
             unknown[kind] += 1
+        elif piece is not None:
+            left_out.update(parts_left_out(message))
         builder.add(node_id, piece)
     turns, turn_of_node = builder.finish()
     _add_alternatives(tree, path, turns, turn_of_node, default_model)
@@ -77,7 +87,8 @@ def parse_conversation(
             f"{count} message{'s' if count > 1 else ''} of a kind this importer does not "
             f'show ("{kind}") {"were" if count > 1 else "was"} left out'
             for kind, count in sorted(unknown.items())
-        ],
+        ]
+        + [parts_warning(what, count) for what, count in sorted(left_out.items())],
     )
 
 

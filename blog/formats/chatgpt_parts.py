@@ -277,6 +277,38 @@ def _part_blocks(parts: object, role: object) -> list[str | ImageBlock]:
     return blocks
 
 
+_MEDIA_PARTS = {
+    "audio_asset_pointer": "voice recording",
+    "real_time_user_audio_video_asset_pointer": "voice recording",
+    "video_container_asset_pointer": "video",
+}
+_READ_PARTS = {"audio_transcription", "image_asset_pointer"}
+
+
+def parts_left_out(message: dict | None) -> list[str]:
+    """What a shown message's parts held that no rule here reads: its voice recordings and
+    videos (their spoken words come in `audio_transcription` parts and are kept), and any
+    part of an unknown kind."""
+    if message is None or content_kind(_dict(message.get("content"))) not in _SPOKEN_CONTENT:
+        return []
+    left: list[str] = []
+    for part in _dict(message.get("content")).get("parts") or []:
+        kind = part.get("content_type") if isinstance(part, dict) else None
+        if isinstance(part, dict) and kind not in _READ_PARTS:
+            left.append(_MEDIA_PARTS.get(kind, str(kind)))
+    return left
+
+
+def parts_warning(what: str, count: int) -> str:
+    """The import report's line for `count` parts of one kind left out."""
+    plural = "s" if count > 1 else ""
+    if what == "voice recording":
+        return f"{count} voice recording{plural} left out: the words spoken are kept as text"
+    if what == "video":
+        return f"{count} video{plural} left out"
+    return f'{count} part{plural} of a kind this importer does not show ("{what}") left out'
+
+
 def _image_alt(part: dict, role: object) -> str:
     dalle = _dict(_dict(part.get("metadata")).get("dalle"))
     prompt = dalle.get("prompt")
