@@ -97,7 +97,7 @@ def forget_changes(session: Session, _previous) -> None:
 def refresh(app: Flask, root: Path, found: changes.Changes) -> None:
     """Bring the mirror up to date with one committed transaction."""
     if found.everything:
-        build(app, root)
+        build(app, root, stale=True)
         return
     with locked(root):
         mirror = Mirror(app, root)
@@ -106,11 +106,16 @@ def refresh(app: Flask, root: Path, found: changes.Changes) -> None:
             mirror.write_redirects()
 
 
-def build(app: Flask, root: Path, progress: Progress | None = None) -> int:
-    """Write every public page and image into `root`, removing what is no longer public."""
+def build(app: Flask, root: Path, progress: Progress | None = None, *, stale: bool = False) -> int:
+    """Write every public page and image into `root`, removing what is no longer public.
+
+    `stale`: every page changed (the settings, the renderer), so each is removed before any
+    is rewritten. A rebuild cut short (a request's time limit) then leaves pages missing,
+    which the proxy asks the app for, never pages with the old wording.
+    """
     with locked(root):
         mirror = Mirror(app, root)
-        return mirror.build(progress)
+        return mirror.build(progress, stale=stale)
 
 
 class Mirror:
@@ -209,7 +214,7 @@ class Mirror:
                 if relative not in names:
                     remove(self.root, relative)
 
-    def build(self, progress: Progress | None) -> int:
+    def build(self, progress: Progress | None, *, stale: bool = False) -> int:
         if self.render("/") is None:
             raise MirrorError(
                 f"The home page did not render for {self.base_url}: check SITE_URL "
@@ -225,6 +230,8 @@ class Mirror:
             own = {post.id: post_paths(post) for post in reachable}
             images = {post.id: asset_files(post) for post in reachable}
             places = {post.id: placement(post) for post in reachable}
+        if stale:
+            self.remove_pages()
         written = self.pages(paths)
         for done, (post_id, post_own) in enumerate(own.items(), start=1):
             files = self.pages(post_own) | self.write_assets(images[post_id])
@@ -236,12 +243,21 @@ class Mirror:
         self.write_redirects()
         return len(written)
 
-    def sweep(self, written: set[str], post_ids: set[int]) -> None:
-        """Remove every owned file the build did not write, and records of gone posts."""
+    def remove_pages(self) -> None:
+        """Remove every page (images stay: no setting changes them)."""
+        for relative in self.owned_files():
+            if not relative.startswith("assets/"):
+                remove(self.root, relative)
+
+    def owned_files(self) -> set[str]:
         owned = [f for folder in OWNED_FOLDERS for f in files_under(self.root, folder)]
         owned += OWNED_FILES  # removing one that is not there is no error
         owned += [p.name.removesuffix(GZIP_TWIN) for p in self.root.glob("index*.html*")]
-        for relative in set(owned):
+        return set(owned)
+
+    def sweep(self, written: set[str], post_ids: set[int]) -> None:
+        """Remove every owned file the build did not write, and records of gone posts."""
+        for relative in self.owned_files():
             if relative not in written:
                 remove(self.root, relative)
         for record in (self.root / MANIFESTS).glob("*.json"):

@@ -341,3 +341,57 @@ def test_the_mirror_works_with_only_the_public_host_trusted(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_rebuild_cut_short_leaves_pages_missing_never_in_the_old_wording(site):
+    from blog.mirror import build
+
+    ids = [
+        site.make(f"Post {n}", tags="t", status=None if n == 0 else "published") for n in range(3)
+    ]
+    with site.app.app_context():
+        post = site.post(ids[0])
+        image = Asset(post_id=post.id, name="chart.png", mime_type="image/png", data=PNG)
+        db.session.add(image)
+        db.session.commit()
+        content.publish(post, confirmed=True, mark_reviewed=True)
+    assert any(name.startswith("assets/") for name in site.every_file())
+    # The settings saved, the mirror not yet rebuilt: every page holds the old title.
+    site.app.config["STATIC_MIRROR_DIR"] = ""
+    with site.app.test_request_context():
+        save_settings({"site_title": "A Renamed Blog"})
+    site.app.config["STATIC_MIRROR_DIR"] = str(site.mirror)
+    assert b"A Renamed Blog" not in site.file("index.html")
+    with site.app.app_context():
+        db.session.remove()
+    stop = RuntimeError("the request's time ran out")
+
+    def cut_short(done: int, total: int) -> None:
+        raise stop
+
+    with pytest.raises(RuntimeError):
+        build(site.app, site.mirror, cut_short, stale=True)
+
+    pages = {
+        name: body
+        for name, body in site.every_file().items()
+        if not name.startswith("assets/") and name != "redirects.map"
+    }
+    assert pages, "the listings and the first post were written before the cut"
+    old_wording = [
+        name
+        for name, body in pages.items()
+        if name.endswith((".html", ".html.gz", ".xml", ".xml.gz"))
+        and not name.startswith("sitemap")  # the one page that names no title
+        and b"A Renamed Blog" not in (gzip.decompress(body) if name.endswith(".gz") else body)
+    ]
+    assert old_wording == []
+    # Images are no page: they stay, whatever the settings.
+    assert any(name.startswith("assets/") for name in site.every_file())
+    with site.app.app_context():
+        missing = [
+            site.post(i).slug
+            for i in ids
+            if not (site.mirror / "posts" / site.post(i).slug).exists()
+        ]
+    assert len(missing) == 2  # asked of the app by the proxy until the next build
