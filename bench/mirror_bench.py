@@ -3,7 +3,7 @@
 A settings save (site title, disclosure, license) changes every page, and the mirror rewrites
 them all before the request returns: how long that takes per public post decides how large a
 site stays under gunicorn's timeout. Seeds 300 published posts of 8 turns (a chat of 4 prompts
-and replies, rendered once), then times the first build, and `save_settings` with the mirror
+and replies, rendered once; `--posts`, `--turns`), then times the first build, and `save_settings` with the mirror
 on, three times (each a new title, so every page changes). Run from the project root:
 ``.venv/bin/python bench/mirror_bench.py [--posts 300]``.
 """
@@ -20,10 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
-TURNS_PER_POST = 8
 
-
-def seed(path: Path, posts: int) -> None:
+def seed(path: Path, posts: int, turns: int) -> None:
     path.unlink(missing_ok=True)
     app = common.bench_app(common.sqlite_url(path))
     common.migrate(app)
@@ -33,20 +31,20 @@ def seed(path: Path, posts: int) -> None:
         app,
         author,
         posts=posts,
-        turns_per_post=TURNS_PER_POST,
+        turns_per_post=turns,
         make_turn=lambda index: common.chat_turn(maker, index),
         render_pool=60,
     )
 
 
-def measure(posts: int, saves: int) -> dict:
+def measure(posts: int, turns: int, saves: int) -> dict:
     from blog.mirror import build
     from blog.settings import save_settings
 
-    database = common.DATA / f"mirror_{posts}.sqlite3"
+    database = common.DATA / f"mirror_{posts}x{turns}.sqlite3"
     mirror = common.DATA / "mirror_bench"
     common.DATA.mkdir(parents=True, exist_ok=True)
-    seed(database, posts)
+    seed(database, posts, turns)
     shutil.rmtree(mirror, ignore_errors=True)
     app = common.bench_app(
         common.sqlite_url(database), SITE_URL="http://127.0.0.1", STATIC_MIRROR_DIR=str(mirror)
@@ -64,6 +62,7 @@ def measure(posts: int, saves: int) -> dict:
     size = sum(p.stat().st_size for p in mirror.rglob("*") if p.is_file())
     return {
         "posts": posts,
+        "turns_per_post": turns,
         "files": files,
         "gzip_twins": twins,
         "mirror_bytes": size,
@@ -76,11 +75,12 @@ def measure(posts: int, saves: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=300, help="published posts to seed")
+    parser.add_argument("--turns", type=int, default=8, help="turns per post")
     parser.add_argument("--saves", type=int, default=3, help="settings saves timed (least)")
     args = parser.parse_args()
-    figures = measure(args.posts, args.saves)
+    figures = measure(args.posts, args.turns, args.saves)
     print(
-        f"{figures['posts']} posts of {TURNS_PER_POST} turns: {figures['files']:,} pages and "
+        f"{figures['posts']} posts of {args.turns} turns: {figures['files']:,} pages and "
         f"images, {figures['gzip_twins']:,} gzip twins, {figures['mirror_bytes'] / 1e6:.1f} MB"
     )
     print(f"  first build                  {figures['first_build_s']:6.1f} s")
