@@ -300,6 +300,12 @@ def test_reasoning_custom_tool_calls_and_untokened_images_are_kept():
                 ],
             },
             {"role": "assistant", "content": "The form lacked its CSRF token."},
+            {"role": "user", "content": "Say it aloud."},
+            {
+                "role": "assistant",
+                "content": None,
+                "audio": {"id": "audio_1", "data": "UklGRg==", "transcript": "The token."},
+            },
         ],
     }
 
@@ -310,7 +316,10 @@ def test_reasoning_custom_tool_calls_and_untokened_images_are_kept():
         ("reasoning", True),
         ("tool", True),
         ("assistant", False),
+        ("user", False),
+        ("assistant", False),
     ]
+    assert conversation.turns[-1].text == "The token."
     assert conversation.turns[1].text == "The screenshot shows a CSRF error."
     assert "apply_patch" in conversation.turns[2].text
     assert "*** Begin Patch" in conversation.turns[2].text

@@ -83,6 +83,9 @@ def _turns(
     text, attachments = _content(message.get("content"), unshown, where)
     if not text and isinstance(message.get("refusal"), str):
         text = message["refusal"]
+    audio = message.get("audio") if isinstance(message.get("audio"), dict) else {}
+    if not text and isinstance(audio.get("transcript"), str):
+        text = audio["transcript"]  # a spoken reply (audio output): its words
     name = message.get("name") if isinstance(message.get("name"), str) else ""
     speaker = {
         Role.ASSISTANT: model or name or "Assistant",
