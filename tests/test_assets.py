@@ -144,3 +144,61 @@ def test_an_exported_site_holds_every_attachment_its_pages_link_to(app, owner, t
         "tool.exe": "tool.exe.bin",
         "chart.png": "chart.png",
     }
+
+
+def test_the_upgrade_renames_attachments_stored_before_the_naming_rule(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from blog import create_app
+    from blog.accounts import create_user
+    from tests.conftest import PASSWORD, app_settings
+
+    app = create_app(app_settings(tmp_path))
+    files = {
+        "page.html": ("text/html", b"<script>alert(1)</script>"),
+        "chart.png": ("image/png", PNG),
+    }
+    with app.app_context():
+        upgrade(revision="0007_search_prefix_index")
+        author = create_user("alice", PASSWORD, "Alice Author")
+        report = import_file(
+            colloquy_json_with_files("Old files", files).encode(), "files.json", author
+        )
+        post = db.session.get(Post, report.created[0].id)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        slug = post.slug
+        page_id = db.session.scalar(db.select(Asset.id).where(Asset.name == "page.html.bin"))
+        # As the code before the rule stored it: the tidied name, and links to it.
+        new, old = f"/assets/{page_id}/page.html.bin", f"/assets/{page_id}/page.html"
+        db.session.execute(
+            text("UPDATE assets SET name = 'page.html' WHERE id = :i"), {"i": page_id}
+        )
+        for table, column in (("turns", "source"), ("turns", "html"), ("revisions", "data")):
+            db.session.execute(
+                text(f"UPDATE {table} SET {column} = REPLACE({column}, :new, :old)"),
+                {"new": new, "old": old},
+            )
+        db.session.commit()
+        assert old in db.session.scalar(text("SELECT data FROM revisions"))
+
+        upgrade()
+
+        names = dict(db.session.execute(db.select(Asset.id, Asset.name)).all())
+        assert names[page_id] == "page.html.bin"
+        assert sorted(names.values()) == ["chart.png", "page.html.bin"]
+        revision_data = db.session.scalar(text("SELECT data FROM revisions"))
+        sources = " ".join(db.session.scalars(text("SELECT source || html FROM turns")))
+        for stored in (revision_data, sources):
+            assert new in stored and f"{old})" not in stored and f'{old}"' not in stored
+        db.session.remove()
+
+    site = tmp_path / "site"
+    result = app.test_cli_runner().invoke(args=["export", "--static", str(site)])
+    assert result.exit_code == 0, result.output
+    page = (site / "posts" / slug / "index.html").read_text()
+    linked = re.findall(r'href="(/assets/[^"]+)"', page)
+    assert new in linked
+    assert all((site / link.lstrip("/")).is_file() for link in linked)
+    with app.app_context():
+        db.engine.dispose()
