@@ -52,3 +52,31 @@ def test_a_refused_file_says_why(signed_in_page: Page, live_app, import_worker, 
     expect(page.get_by_text("Nothing from this file was saved")).to_be_visible()
     with live_app.app_context():
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_what_the_reader_left_out_is_reported_as_a_note(
+    signed_in_page: Page, live_app, import_worker, tmp_path
+):
+    import json
+
+    page = signed_in_page
+    export = tmp_path / "sharegpt.json"
+    item = {
+        "conversations": [
+            {"from": "human", "value": "What is in the recording?"},
+            {"from": "gpt", "value": [{"type": "text", "text": "A bird."}, {"type": "audio"}]},
+        ]
+    }
+    export.write_text(json.dumps([item]))
+    page.goto("/studio/import/")
+    page.locator("#file").set_input_files(str(export))
+    page.get_by_role("button", name="Upload and read").click()
+    expect(page.locator(".import-row")).to_have_count(1)
+    page.get_by_role("button", name="Import the chosen conversations").click()
+
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    expect(page.get_by_role("heading", name="Read with notes")).to_be_visible()
+    expect(
+        page.get_by_text('of a kind this importer does not show ("audio") left out')
+    ).to_be_visible()
+    expect(page.get_by_text("Private data or secrets found")).to_have_count(0)
