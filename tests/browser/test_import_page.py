@@ -80,3 +80,33 @@ def test_what_the_reader_left_out_is_reported_as_a_note(
         page.get_by_text('of a kind this importer does not show ("audio") left out')
     ).to_be_visible()
     expect(page.get_by_text("Private data or secrets found")).to_have_count(0)
+
+
+def test_a_markdown_export_with_raw_chatgpt_content_imports_through_the_page(
+    signed_in_page: Page, live_app, import_worker
+):
+    page = signed_in_page
+    page.goto("/studio/import/")
+    page.locator("#file").set_input_files(str(FIXTURES / "md_chatgpt_raw_content.md"))
+    page.get_by_role("button", name="Upload and read").click()
+    expect(page.locator(".import-row")).to_have_count(1)
+    page.get_by_role("button", name="Import the chosen conversations").click()
+
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    expect(
+        page.get_by_text("'thoughts' message written out as raw content left out")
+    ).to_be_visible()
+    page.get_by_role("link", name="Repotting a fern").click()
+    turns = page.locator("#turns article.studio-turn")
+    expect(turns.first).to_contain_text("Image not included in the export")
+    expect(page.locator("#turns")).not_to_contain_text("content_type")
+    with live_app.app_context():
+        post = db.session.scalar(db.select(Post))
+        kinds = [(t.role, t.excluded) for t in post.turns]
+    assert kinds == [
+        ("user", False),
+        ("reasoning", True),
+        ("reasoning", True),
+        ("assistant", False),
+        ("user", False),
+    ]
