@@ -142,6 +142,14 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
         assert "Accept-Encoding" in squeezed["vary"] and NGINX_ETAG.match(squeezed["etag"])
         assert squeezed["content-type"] == "text/html; charset=utf-8"
         assert len(stack.app_lines("/posts/conversation-0")) == asked
+        for feed, kind in (
+            ("/feed.xml", "application/rss+xml"),
+            ("/atom.xml", "application/atom+xml"),
+        ):
+            status, fed, packed = stack.get(feed, encoding="gzip")
+            assert status == 200 and fed["content-encoding"] == "gzip", feed
+            assert fed["content-type"].startswith(kind)
+            assert gzip.decompress(packed) == (stack.mirror / feed.lstrip("/")).read_bytes()
         assert stack.get("/feed.xml")[1]["content-type"].startswith("application/rss+xml")
         assert stack.get("/atom.xml")[1]["content-type"].startswith("application/atom+xml")
         assert stack.get("/posts/conversation-0.md")[1]["content-disposition"] == "attachment"
