@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from blog.formats.base import ImportFormatError
+from blog.formats.detect import read_conversations
 from blog.formats.markdown import parse_markdown
+from blog.formats.pasted import parse_pasted
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -258,3 +260,30 @@ def test_real_markdown_samples_import_with_their_structure(name):
     assert roles(conversation) == expected_roles
     assert conversation.title == title
     assert all(turn.text.strip() for turn in conversation.turns)
+
+
+TEXT_FIXTURES = sorted(
+    [p.name for p in FIXTURES.glob("md_*.md")] + [p.name for p in FIXTURES.glob("pasted_*.txt")]
+)
+
+
+@pytest.mark.parametrize("name", TEXT_FIXTURES)
+def test_each_text_fixture_imports_as_a_file_as_its_reader_reads_it(name):
+    """The path a user takes (a file, sniffed by its bytes and name) gives the same turns
+    as the reader: a `.md` starting with `[You]:` or with JSON front matter is no JSON, and
+    text copied from Claude's page is read as such when it is no Markdown conversation."""
+    path = FIXTURES / name
+    text = path.read_bytes().decode("utf-8")
+    direct = parse_markdown(text, name) if name.endswith(".md") else parse_pasted(text)
+
+    (imported,) = read_conversations(path)
+
+    assert [(t.role, t.text) for t in imported.turns] == [(t.role, t.text) for t in direct.turns]
+    assert imported.title == direct.title
+
+
+def test_a_json_file_that_is_broken_is_still_called_broken_json(tmp_path):
+    broken = tmp_path / "conversations.json"
+    broken.write_text('[{"mapping": ')
+    with pytest.raises(ImportFormatError, match="JSON"):
+        list(read_conversations(broken))

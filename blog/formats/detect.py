@@ -260,7 +260,7 @@ class Reader:
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:
-            yield parse_markdown(text, filename)
+            yield _markdown_or_pasted(text, filename)
 
     def decode(self, data: bytes, where: str) -> str:
         """The whole text of a file or archive member, refused past the byte limit."""
@@ -287,6 +287,18 @@ class Reader:
         if fmt in ITEM_FORMATS:
             return partial(JSON_PARSERS[fmt], skipped=skipped)
         return JSON_PARSERS[fmt]
+
+
+def _markdown_or_pasted(text: str, filename: str) -> ImportedConversation:
+    """Markdown; failing that, text copied from a chat page (`Human:` … `Claude:` with the
+    page's buttons), whose marks the sniffer may have taken for Markdown's."""
+    try:
+        return parse_markdown(text, filename)
+    except ImportFormatError as not_markdown:
+        try:
+            return parse_pasted(text)
+        except ImportFormatError:
+            raise not_markdown from None
 
 
 def _relocated(error: ImportFormatError, outer: str) -> ImportFormatError:

@@ -92,6 +92,9 @@ _IMAGE_NAMES = {
     "image/webp": "a WebP image",
 }
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+# A file named as text may start with "[" or "{" and be no JSON: `[You]: …` speaker lines,
+# or front matter written as JSON.
+TEXT_SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text"}
 _HTML_SUFFIXES = {".html", ".htm"}
 # Files in ChatGPT and Claude exports that hold account data, not conversations.
 _NOT_CONVERSATIONS = {
@@ -174,7 +177,11 @@ def sniff(
     if not stripped:
         raise ImportFormatError("the file is empty", where)
     if stripped[0] in "[{":
-        return _sniff_json(head, where, complete=complete, final=final)
+        try:
+            return _sniff_json(head, where, complete=complete, final=final)
+        except ImportFormatError:
+            if suffix not in TEXT_SUFFIXES:
+                raise
     if suffix in JSON_SUFFIXES:
         raise ImportFormatError("the file is named .json but does not contain JSON", where)
     if _CHAT_HTML.search(stripped[:HEAD_BYTES]):
