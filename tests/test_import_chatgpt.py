@@ -623,3 +623,28 @@ def test_a_part_of_an_unknown_kind_is_named_not_dropped_silently():
     assert imported.warnings == [
         '1 part of a kind this importer does not show ("hologram_pointer") left out'
     ]
+
+
+def test_a_voice_recording_without_its_words_is_not_said_to_keep_them():
+    spoken = _message("user", "")
+    spoken["content"] = {
+        "content_type": "multimodal_text",
+        "parts": ["Typed too.", {"content_type": "audio_asset_pointer", "asset_pointer": "x"}],
+    }
+    item = {
+        "title": "Voice",
+        "current_node": "a",
+        "mapping": {
+            "u": {"id": "u", "children": ["a"], "message": spoken},
+            "a": {
+                "id": "a",
+                "parent": "u",
+                "children": [],
+                "message": _message("assistant", "Ok."),
+            },
+        },
+    }
+
+    imported = parse_conversation(item)
+
+    assert imported.warnings == ["1 voice recording left out, with no transcript in the export"]

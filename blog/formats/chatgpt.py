@@ -18,6 +18,7 @@ from blog.formats.blocks import timestamp
 from blog.formats.chatgpt_html import extract_chat_html
 from blog.formats.chatgpt_parts import (
     Piece,
+    kind_warning,
     message_piece,
     model_name,
     parts_left_out,
@@ -83,11 +84,7 @@ def parse_conversation(
         created_at=timestamp(item.get("create_time")),
         updated_at=timestamp(item.get("update_time")),
         model=default_model or _most_common_model(turns),
-        warnings=[
-            f"{count} message{'s' if count > 1 else ''} of a kind this importer does not "
-            f'show ("{kind}") {"were" if count > 1 else "was"} left out'
-            for kind, count in sorted(unknown.items())
-        ]
+        warnings=[kind_warning(kind, count) for kind, count in sorted(unknown.items())]
         + [parts_warning(what, count) for what, count in sorted(left_out.items())],
     )
 

@@ -277,9 +277,11 @@ def _part_blocks(parts: object, role: object) -> list[str | ImageBlock]:
     return blocks
 
 
+VOICE = "voice recording"
+UNTRANSCRIBED = "untranscribed voice recording"
 _MEDIA_PARTS = {
-    "audio_asset_pointer": "voice recording",
-    "real_time_user_audio_video_asset_pointer": "voice recording",
+    "audio_asset_pointer": VOICE,
+    "real_time_user_audio_video_asset_pointer": VOICE,
     "video_container_asset_pointer": "video",
 }
 _READ_PARTS = {"audio_transcription", "image_asset_pointer"}
@@ -291,19 +293,36 @@ def parts_left_out(message: dict | None) -> list[str]:
     part of an unknown kind."""
     if message is None or content_kind(_dict(message.get("content"))) not in _SPOKEN_CONTENT:
         return []
+    parts = [p for p in _dict(message.get("content")).get("parts") or [] if isinstance(p, dict)]
+    transcribed = any(
+        p.get("content_type") == "audio_transcription" and _text_field(p, "text").strip()
+        for p in parts
+    )
     left: list[str] = []
-    for part in _dict(message.get("content")).get("parts") or []:
-        kind = part.get("content_type") if isinstance(part, dict) else None
-        if isinstance(part, dict) and kind not in _READ_PARTS:
-            left.append(_MEDIA_PARTS.get(kind, str(kind)))
+    for part in parts:
+        kind = part.get("content_type")
+        if kind not in _READ_PARTS:
+            what = _MEDIA_PARTS.get(kind, str(kind))
+            left.append(UNTRANSCRIBED if what == VOICE and not transcribed else what)
     return left
+
+
+def kind_warning(kind: str, count: int) -> str:
+    """The import report's line for `count` messages of a kind no rule here reads."""
+    many = count > 1
+    return (
+        f"{count} message{'s' if many else ''} of a kind this importer does not "
+        f'show ("{kind}") {"were" if many else "was"} left out'
+    )
 
 
 def parts_warning(what: str, count: int) -> str:
     """The import report's line for `count` parts of one kind left out."""
     plural = "s" if count > 1 else ""
-    if what == "voice recording":
+    if what == VOICE:
         return f"{count} voice recording{plural} left out: the words spoken are kept as text"
+    if what == UNTRANSCRIBED:
+        return f"{count} voice recording{plural} left out, with no transcript in the export"
     if what == "video":
         return f"{count} video{plural} left out"
     return f'{count} part{plural} of a kind this importer does not show ("{what}") left out'
