@@ -64,7 +64,14 @@ def test_what_the_reader_left_out_is_reported_as_a_note(
     item = {
         "conversations": [
             {"from": "human", "value": "What is in the recording?"},
-            {"from": "gpt", "value": [{"type": "text", "text": "A bird."}, {"type": "audio"}]},
+            {
+                "from": "gpt",
+                "value": [
+                    {"type": "text", "text": "A bird."},
+                    {"type": "audio"},
+                    {"type": "a-block-kind-whose-name-runs-on-without-a-single-space-" * 3},
+                ],
+            },
         ]
     }
     export.write_text(json.dumps([item]))
@@ -80,6 +87,8 @@ def test_what_the_reader_left_out_is_reported_as_a_note(
         page.get_by_text('of a kind this importer does not show ("audio") left out')
     ).to_be_visible()
     expect(page.get_by_text("Private data or secrets found")).to_have_count(0)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_markdown_export_with_raw_chatgpt_content_imports_through_the_page(
