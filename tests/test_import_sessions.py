@@ -839,3 +839,37 @@ def test_open_webui_replies_end_with_the_web_pages_they_cited(tmp_path):
     assert conversation.turns[-1].text == (
         "Lower pressure [1].\n\n**Sources**\n\n- [Boiling (point)](https://example.org/boiling)"
     )
+
+
+def test_librechat_reads_streamed_text_and_keeps_a_context_summary_hidden(tmp_path):
+    import json
+
+    reply = _librechat_message(
+        2,
+        1,
+        "",
+        False,
+        content=[
+            {
+                "type": "summary",
+                "content": [{"type": "text", "text": "Earlier: the user set up nginx."}],
+            },
+            {"type": "text_delta", "text_delta": "Reload nginx "},
+            {"type": "text_delta", "text": {"value": "after each change."}},
+        ],
+    )
+    path = tmp_path / "librechat.json"
+    path.write_text(
+        json.dumps(
+            {"conversationId": "c", "messages": [_librechat_message(1, 0, "How?", True), reply]}
+        )
+    )
+
+    (conversation,) = read_conversations(path)
+
+    assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
+        ("user", False, "How?"),
+        ("system", True, "Earlier: the user set up nginx."),
+        ("assistant", False, "Reload nginx after each change."),
+    ]
+    assert conversation.warnings == []

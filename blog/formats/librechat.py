@@ -3,7 +3,8 @@
 Messages form a tree by `parentMessageId` (an export made with "recursive" puts it in
 `messagesTree` instead, replies in `children`); the conversation is the chain that ends
 at the last message. A message's `content` parts, when present, say more than its `text`:
-`text`, `think` (hidden reasoning), `tool_call` (a hidden tool call and its output),
+`text` (or `text_delta`), `think` (hidden reasoning), `tool_call` (a hidden tool call and
+its output), `summary` (a hidden summary of earlier messages),
 `image_file` / `image_url` (images, kept as attachments) and `error`; a part of any other
 kind is named in a warning. A message flagged `error` is LibreChat's error notice, not a
 reply: it is kept hidden; one flagged `unfinished` was cut off, which a warning says.
@@ -160,17 +161,28 @@ def _content_parts(
     hidden: list[ImportedTurn] = []
     errors: list[ImportedTurn] = []
     texts: list[str] = []
+    streamed = False  # the part before was a streamed piece of the reply's text
     for part in content:
         if not isinstance(part, dict):
             continue
         kind = part.get("type")
-        if kind == "think":
+        if kind == "text_delta":  # the reply as it was streamed: its pieces join as sent
+            piece = block_text(part.get("text") or part.get("text_delta"))
+            if streamed and texts:
+                texts[-1] += piece
+            else:
+                texts.append(piece)
+        elif kind == "think":
             thought = block_text(part.get("think"))
             hidden.append(_hidden(Role.REASONING, thought, f"{speaker} (thinking)", created))
         elif kind == "tool_call":
             hidden.extend(_tool_call_turns(part, created))
         elif kind == "text":
             texts.append(block_text(part))
+        elif kind == "summary":
+            # What LibreChat wrote in place of earlier messages to keep the context short.
+            summary = block_text(part.get("content"))
+            hidden.append(_hidden(Role.SYSTEM, summary, "Summary of earlier messages", created))
         elif kind == "error":
             errors.append(_hidden(Role.SYSTEM, block_text(part.get("error")), "Error", created))
         elif kind == "image_file" and isinstance(part.get("image_file"), dict):
@@ -182,6 +194,7 @@ def _content_parts(
             files.append(found)
         else:
             unshown[str(kind)] += 1
+        streamed = kind == "text_delta"
     return hidden, errors, texts
 
 
