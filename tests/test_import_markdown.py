@@ -287,3 +287,10 @@ def test_a_json_file_that_is_broken_is_still_called_broken_json(tmp_path):
     broken.write_text('[{"mapping": ')
     with pytest.raises(ImportFormatError, match="JSON"):
         list(read_conversations(broken))
+
+
+def test_json_of_no_known_format_saved_as_text_is_still_called_json(tmp_path):
+    saved = tmp_path / "notes.txt"
+    saved.write_text('[{"name": "Alice", "email": "a@example.com"}]')
+    with pytest.raises(ImportFormatError, match="not a conversation format"):
+        list(read_conversations(saved))

@@ -9,6 +9,7 @@ uploads can be far larger than what it takes to recognise them.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -180,8 +181,8 @@ def sniff(
         try:
             return _sniff_json(head, where, complete=complete, final=final)
         except ImportFormatError:
-            if suffix not in TEXT_SUFFIXES:
-                raise
+            if suffix not in TEXT_SUFFIXES or (complete and _parses_as_json(stripped)):
+                raise  # JSON after all, of no format we know: its own message says so
     if suffix in JSON_SUFFIXES:
         raise ImportFormatError("the file is named .json but does not contain JSON", where)
     if _CHAT_HTML.search(stripped[:HEAD_BYTES]):
@@ -197,6 +198,14 @@ def sniff(
     if not _MARKDOWN_MARKS.search(text) and looks_pasted(text):
         return Sniffed("pasted")
     return Sniffed("markdown")
+
+
+def _parses_as_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _decode_head(head: bytes, where: str) -> str:
