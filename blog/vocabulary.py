@@ -59,6 +59,13 @@ HIDDEN_MATERIAL_NOUNS: dict[str, str] = {
     Role.ATTACHMENT: "attachments",
     Role.SYSTEM: "system messages",
 }
+# The same, for one of them ("1 tool call hidden"); the others read the same either way.
+HIDDEN_MATERIAL_NOUN_ONE: dict[str, str] = {
+    Role.CODE: "code cell",
+    Role.TOOL: "tool call",
+    Role.ATTACHMENT: "attachment",
+    Role.SYSTEM: "system message",
+}
 
 ROLE_LABELS: dict[str, str] = {
     Role.USER: "User",

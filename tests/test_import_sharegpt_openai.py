@@ -350,3 +350,19 @@ def test_an_inline_file_declaring_a_made_up_type_is_kept_as_plain_bytes():
     assert (odd.mime_type, odd.data) == ("application/octet-stream", b"ABC")
     # Bytes that are not base64 are not guessed at: the file is named, as not included.
     assert (broken.name, broken.data) == ("image-2.png", None)
+
+
+def test_what_an_import_hid_is_counted_in_words_that_agree():
+    from blog.formats.base import ImportedConversation, ImportedTurn
+    from blog.posts.bulk import hidden_summary
+
+    def hidden(role: str, n: int) -> list[ImportedTurn]:
+        return [ImportedTurn(role, "x", hidden=True) for _ in range(n)]
+
+    conversation = ImportedConversation(
+        title="t",
+        source_kind="sharegpt",
+        turns=[*hidden("tool", 1), *hidden("code", 2), *hidden("attachment", 1)],
+    )
+
+    assert hidden_summary(conversation) == "1 attachment, 2 code cells, 1 tool call hidden"

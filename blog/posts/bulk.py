@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..scan import Finding, scan_text
 from ..settings import bump_generation
-from ..vocabulary import HIDDEN_MATERIAL_NOUNS, Status
+from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status
 from .assets import store_attachments
 from .details import tags_named
 from .findings import select_fingerprints
@@ -388,11 +388,14 @@ def open_findings(post_id: int, fingerprints: list[str] | None) -> int | None:
     return sum(1 for fingerprint in fingerprints if fingerprint not in dismissed)
 
 
+def hidden_noun(role: str, count: int) -> str:
+    if count == 1:
+        return HIDDEN_MATERIAL_NOUN_ONE.get(role) or HIDDEN_MATERIAL_NOUNS.get(role, f"{role} turn")
+    return HIDDEN_MATERIAL_NOUNS.get(role, f"{role} turns")
+
+
 def hidden_summary(conversation: ImportedConversation) -> str:
     """What an import kept but hid, by kind: "3 reasoning, 2 code cells hidden"."""
     counts = Counter(turn.role for turn in conversation.turns if turn.hidden)
-    parts = [
-        f"{counts[role]} {HIDDEN_MATERIAL_NOUNS.get(role, str(role) + ' turns')}"
-        for role in sorted(counts)
-    ]
+    parts = [f"{counts[role]} {hidden_noun(role, counts[role])}" for role in sorted(counts)]
     return f"{', '.join(parts)} hidden" if parts else ""
