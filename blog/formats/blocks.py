@@ -31,6 +31,7 @@ TEXT_TYPES = {
 _TEXT_KEYS = ("text", "value", "content")
 _Node = TypeVar("_Node")
 _BACKTICK_RUNS = re.compile(r"`{3,}")
+_ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 
 
 def block_text(value: object, depth: int = 0) -> str:
@@ -166,14 +167,15 @@ def append_turn(
         )
 
 
-def missing_files_turn(turn: ImportedTurn, first: int = 0) -> ImportedTurn | None:
+def missing_files_turn(turn: ImportedTurn) -> ImportedTurn | None:
     """A folded turn naming the files a turn carried that the export does not include,
     so their names are not lost when only the files that exist are saved. A file the
     text points at (`](attachment:N)`) is shown there as "not included" already."""
+    shown = {int(number) for number in _ATTACHMENT_REF.findall(turn.text)}
     missing = [
         attachment
         for index, attachment in enumerate(turn.attachments)
-        if index >= first and attachment.data is None and f"](attachment:{index})" not in turn.text
+        if attachment.data is None and index not in shown
     ]
     if not missing:
         return None

@@ -150,7 +150,7 @@ class ConversationBuilder:
             moved[index] = len(turns)
             turn = builder.build(self.assets)
             turns.append(turn)
-            listed = missing_files_turn(turn, first=len(builder.images))
+            listed = missing_files_turn(turn)
             if listed is not None:
                 turns.append(listed)
         return turns, {node: moved[index] for node, index in self.turn_of_node.items()}
