@@ -31,7 +31,8 @@ TEXT_TYPES = {
 _TEXT_KEYS = ("text", "value", "content")
 _Node = TypeVar("_Node")
 _BACKTICK_RUNS = re.compile(r"`{3,}")
-_ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
+# Where a turn shows its N-th attachment; the posts service points it at the stored file.
+ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 
 
 def block_text(value: object, depth: int = 0) -> str:
@@ -171,7 +172,7 @@ def missing_files_turn(turn: ImportedTurn) -> ImportedTurn | None:
     """A folded turn naming the files a turn carried that the export does not include,
     so their names are not lost when only the files that exist are saved. A file the
     text points at (`](attachment:N)`) is shown there as "not included" already."""
-    shown = {int(number) for number in _ATTACHMENT_REF.findall(turn.text)}
+    shown = {int(number) for number in ATTACHMENT_REF.findall(turn.text)}
     missing = [
         attachment
         for index, attachment in enumerate(turn.attachments)

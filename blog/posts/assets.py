@@ -14,9 +14,9 @@ from sqlalchemy import insert
 from ..assets import HEAD_BYTES, asset_file_name
 from ..extensions import db
 from ..formats.base import ImportedTurn
+from ..formats.blocks import ATTACHMENT_REF
 from ..models import Asset, utcnow
 
-ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
 # What `placeholder` writes, read back where the editor offers to upload the missing image.
 PLACEHOLDER = re.compile(r"\*\[Image not included in the export(?:: ([^\]\n]*))?\]\*")
