@@ -109,7 +109,9 @@ def _add(
         elif role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
             append_turn(turns, Role.USER, text, "", created, attachments=files)
         else:
-            append_turn(turns, Role.SYSTEM, text, "Codex context", created, hidden=True)
+            append_turn(
+                turns, Role.SYSTEM, text, "Codex context", created, hidden=True, attachments=files
+            )
     elif kind == "reasoning":
         text = block_text(item.get("summary")) or block_text(item.get("content"))
         append_turn(turns, Role.REASONING, text, f"{SPEAKER} (reasoning)", created, hidden=True)
