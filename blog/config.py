@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -61,8 +62,15 @@ DEFAULTS: dict[str, object] = {
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
 
 
+# Files the app creates are its own alone: the database holds password hashes and sessions,
+# the instance folder the secret key, the queue and stored uploads. (The mirror sets its
+# own files' modes, for the proxy that reads them as another user.)
+PRIVATE_UMASK = 0o077
+
+
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply every layer in order; later layers win."""
+    os.umask(PRIVATE_UMASK)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -78,6 +86,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     ).startswith("sqlite"):
         # A server database may drop idle connections; a SQLite file never does.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    private_sqlite_file(str(app.config["SQLALCHEMY_DATABASE_URI"]), Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if (
@@ -117,9 +126,36 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def private_folder(folder: Path) -> None:
+    """Create the folder (mode 0700) if it is missing; an existing one keeps its mode."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Create an empty file (mode 0600) if it is missing, in a private folder if new.
+
+    SQLite takes an empty file as a new database, and gives its `-wal` and `-shm` files the
+    database's own mode, so creating it first is what keeps all three private.
+    """
+    private_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def private_sqlite_file(url: str, instance: Path) -> None:
+    """Create a SQLite database file privately before SQLite creates it world-readable."""
+    if not url.startswith("sqlite:///"):
+        return  # another database, or SQLite in memory
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if path and not path.startswith(("file:", ":memory:")):
+        # Flask-SQLAlchemy reads a relative path as relative to the instance folder.
+        private_file(instance / path)
+
+
 def instance_secret_key(instance: Path) -> str:
     """Read the generated secret key, creating it (mode 0600) on first run."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()

@@ -41,6 +41,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("dev", "serve"))
     mode = parser.parse_args().mode
+    # Before anything is created: the database, secret key and queue are the server's alone.
+    os.umask(0o077)
     os.chdir(ROOT)
     os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")
     os.environ.setdefault("FLASK_RUN_PORT", "5000")

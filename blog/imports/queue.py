@@ -19,6 +19,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import TaskTimeout
 
+from ..config import private_file
 from ..extensions import db
 from ..formats.base import ImportFormatError
 from . import jobs
@@ -82,7 +83,7 @@ def make_huey(app: Flask) -> Huey:
     path = app.config.get("HUEY_SQLITE_PATH") or str(
         Path(app.instance_path) / "import-queue.sqlite3"
     )
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(path))  # the queue names uploads and their authors
     return SqliteHuey(name, filename=path, results=False)
 
 
