@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -197,7 +199,11 @@ class Post(PostShape, db.Model):
     how_made: Mapped[str] = mapped_column(StorableString(40), default="")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     series_position: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change to the post or its turns (imports count updates by it).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped only when the details form's fields change, so a turn action on the same page
+    # never makes a Save details look stale.
+    details_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # The import that created the post (an import that only updated it leaves this alone).
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
@@ -301,6 +307,11 @@ search_entries = Table(
 )
 
 
+def new_asset_token() -> str:
+    """The unguessable part of an asset's address (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
 class Asset(db.Model):
     """A file carried in with an import (an image), stored with its post."""
 
@@ -308,6 +319,14 @@ class Asset(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    # An asset is addressed by this and its name, never by its id: ids count up, and would
+    # let anyone list the files of every post, unlisted ones included.
+    token: Mapped[str] = mapped_column(
+        StorableString(32), unique=True, index=True, default=new_asset_token
+    )
+    # Shown by the post's published revision: readers may fetch it while the post is public.
+    # Set at Publish and Update, so a file only a staged edit shows stays the author's.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     name: Mapped[str] = mapped_column(StorableString(300))
     mime_type: Mapped[str] = mapped_column(StorableString(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -31,13 +31,13 @@ sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks the SQLite file its
 
 
 def make_post(app, owner: int, sources: tuple[str, ...] = ("A question.", "An answer.")) -> tuple:
-    """A draft with one turn per source; returns (post id, first turn id, post version)."""
+    """A draft with one turn per source; returns (post id, first turn id, details version)."""
     with app.app_context():
         post = content.create_post(db.session.get(User, owner), "Original title")
         for index, source in enumerate(sources):
             turn = content.add_turn(post, "user" if index % 2 == 0 else "assistant")
             content.save_turn(turn, source, None)
-        return post.id, post.turns[0].id, post.version
+        return post.id, post.turns[0].id, post.details_version
 
 
 def stored(app, model, ident: int):
@@ -100,16 +100,15 @@ def test_a_stale_details_save_is_refused_with_a_message_and_nothing_overwritten(
     details = {"summary": "", "model_name": "", "license": "", "how_made": "", "tags": ""}
 
     first = author.post(url, {**details, "title": "Title from tab one", "version": version})
-    second = author.post(
-        url, {**details, "title": "Title from tab two", "version": version}, follow_redirects=True
-    )
+    second = author.post(url, {**details, "title": "Title from tab two", "version": version})
 
     assert first.status_code == 303
-    assert second.status_code == 200
+    assert second.status_code == 409
     assert "changed in another window" in second.get_data(as_text=True)
+    assert 'value="Title from tab two"' in second.get_data(as_text=True)
     post = stored(app, Post, post_id)
     assert post.title == "Title from tab one"
-    assert post.version == version + 1
+    assert post.details_version == version + 1
 
 
 def file_size(path: Path) -> int:

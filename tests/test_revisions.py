@@ -39,7 +39,7 @@ def stage_edit(app, author, post_id):
     """As the author in the studio: a new title and tag, and a half-finished AI turn."""
     slug, turns = load(app, post_id)
     with app.app_context():
-        version = db.session.get(Post, post_id).version
+        version = db.session.get(Post, post_id).details_version
     author.post(
         f"/studio/posts/{post_id}",
         {"title": "New title", "slug": slug, "tags": "beta", "version": version},

@@ -49,7 +49,7 @@ def test_the_publish_panel_warns_and_offers_the_first_prompts_title(app, author,
     assert "Use suggested title: “why are there two tides a day?”" in page
 
     with app.app_context():
-        version = db.session.get(Post, post_id).version
+        version = db.session.get(Post, post_id).details_version
     author.post(
         f"/studio/posts/{post_id}",
         data={"title": "why are there two tides a day?", "version": str(version)},

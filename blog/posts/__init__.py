@@ -17,6 +17,7 @@ from .details import (
     set_tags,
     tags_named,
     touch,
+    details_form_values,
     update_post,
 )
 from .editing import (
@@ -151,5 +152,6 @@ __all__ = [
     "unique_slug",
     "unpublish",
     "unreviewed_turns",
+    "details_form_values",
     "update_post",
 ]

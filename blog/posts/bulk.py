@@ -259,7 +259,11 @@ class ImportSave:
         connection.execute(delete(Turn).where(Turn.post_id == post_id))
         connection.execute(delete(Asset).where(Asset.post_id == post_id))
         connection.execute(
-            update(Post).where(Post.id == post_id).values(version=Post.version + 1, **values)
+            update(Post)
+            .where(Post.id == post_id)
+            .values(
+                version=Post.version + 1, details_version=Post.details_version + 1, **values
+            )
         )
         self.report.updated.append(SavedPost(post_id, slug, item.title))
         changes.post_changed(post_id)

@@ -40,26 +40,66 @@ def check_version(thing: Post | Turn, expected: int | str | None, what: str) -> 
     """Refuse a save made from a stale copy (another tab saved first)."""
     if expected in (None, ""):
         return
-    if int(expected) != thing.version:
+    try:
+        stale = int(expected) != thing.version
+    except ValueError:
+        stale = True
+    if stale:
         raise StaleEdit(
             f"This {what} was changed in another window since you opened it. "
             "Your text is kept below: copy it, reload, and apply your change again."
         )
 
 
-def touch(post: Post) -> None:
-    """Record a change to the post and, if readers can see it, invalidate caches."""
+def check_details_version(post: Post, expected: int | str | None) -> None:
+    """Refuse a details save made from a page older than another details save."""
+    if expected in (None, ""):
+        return
+    try:
+        stale = int(expected) != post.details_version
+    except ValueError:
+        stale = True
+    if stale:
+        raise StaleEdit(
+            "These details were changed in another window since you opened this page. "
+            "Your values are kept in the form: check them and press Save details again."
+        )
+
+
+def touch(post: Post, *, details: bool = False) -> None:
+    """Record a change to the post and, if readers can see it, invalidate caches.
+
+    `details` says the details form's fields changed too: only then is a Save details made
+    from an older page stale, so turn actions never refuse the author's typed title.
+    """
     post.updated_at = utcnow()
     post.version += 1
+    if details:
+        post.details_version += 1
     count_findings(post)
     changes.post_changed(post.id)
     if post.is_reachable:
         bump_generation()
 
 
+def details_form_values(post: Post) -> dict[str, str]:
+    """The details form's fields as the post holds them now."""
+    return {
+        "title": post.title,
+        "slug": post.slug,
+        "summary": post.summary or "",
+        "model_name": post.model_name or "",
+        "license": post.license or "",
+        "how_made": post.how_made or "",
+        "tags": ", ".join(tag.name for tag in post.tags),
+        "series": post.series.title if post.series else "",
+        "series_position": str(post.series_position or 0),
+    }
+
+
 def update_post(post: Post, fields: dict[str, str], expected_version: int | str | None) -> None:
     """Change the post's title, slug, summary, model, license or how it was made."""
-    check_version(post, expected_version, "post")
+    check_details_version(post, expected_version)
     title = fields.get("title", post.title).strip()
     if not title:
         raise ContentError("A post needs a title.")
@@ -81,7 +121,7 @@ def update_post(post: Post, fields: dict[str, str], expected_version: int | str 
     new_slug = slugify(fields.get("slug") or post.slug)
     if new_slug != post.slug:
         change_slug(post, new_slug)
-    touch(post)
+    touch(post, details=True)
     db.session.commit()
 
 

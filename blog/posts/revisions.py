@@ -211,7 +211,7 @@ def restore(post: Post, revision: Revision) -> None:
         # Rendered again at this save, as every write is: the renderer may have changed.
         render_turn(turn)
         post.turns.append(turn)
-    touch(post)
+    touch(post, details=True)
     db.session.commit()
 
 

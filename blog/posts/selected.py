@@ -102,7 +102,11 @@ def touch_many(posts: list[Listed]) -> None:
         db.session.execute(
             update(Post)
             .where(Post.id.in_(part))
-            .values(updated_at=utcnow(), version=Post.version + 1)
+            .values(
+                updated_at=utcnow(),
+                version=Post.version + 1,
+                details_version=Post.details_version + 1,
+            )
         )
     if any(post.is_reachable for post in posts):
         bump_generation()

@@ -81,12 +81,18 @@ def new_post():
 @bp.get("/posts/<int:post_id>")
 def edit_post(post_id: int):
     """The editor: the post's details and its turns, each editable in place."""
-    post = load_post(post_id)
+    return editor_page(load_post(post_id))
+
+
+def editor_page(post, typed: dict[str, str] | None = None, error: str = "") -> str:
+    """The editor page; `typed` puts the author's refused values back in the details form."""
     return render_template(
         "studio/edit.html",
         title_warning=content.title_warning(post),
         how_made=disclosure.how_made(post),
         how_made_choices=disclosure.STATED_KINDS,
+        details={**content.details_form_values(post), **(typed or {})},
+        details_error=error,
         **turn_context(post),
     )
 
@@ -95,7 +101,15 @@ def edit_post(post_id: int):
 def update_post(post_id: int):
     """Save the post's title, slug, summary, model, license and tags."""
     post = load_post(post_id)
-    content.update_post(post, request.form.to_dict(), request.form.get("version"))
+    typed = request.form.to_dict()
+    typed.pop("csrf_token", None)
+    try:
+        content.update_post(post, typed, request.form.get("version"))
+    except content.ContentError as exc:
+        # Refused (a stale page, a bad value): the page again with the author's values kept.
+        db.session.rollback()
+        status = 409 if isinstance(exc, content.StaleEdit) else 422
+        return editor_page(load_post(post_id), typed, str(exc)), status
     flash("Details saved.", "success")
     return redirect(editor_url(post), code=303)
 
