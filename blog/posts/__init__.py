@@ -13,11 +13,11 @@ from .details import (
     change_slug,
     check_version,
     create_post,
+    details_form_values,
     set_series,
     set_tags,
     tags_named,
     touch,
-    details_form_values,
     update_post,
 )
 from .editing import (
