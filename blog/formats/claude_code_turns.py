@@ -1,0 +1,150 @@
+"""Claude Code log entries become turns; the streamed pieces of one reply are joined."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+from datetime import datetime
+
+from blog.formats.base import ImportedAttachment, ImportedTurn
+from blog.formats.blocks import (
+    TEXT_TYPES,
+    append_turn,
+    block_text,
+    timestamp,
+    tool_call_text,
+    tool_result_text,
+)
+from blog.formats.claude_code_entries import SPEAKER, Entry
+from blog.vocabulary import Role
+
+SOURCE_KIND = "claude-code"
+
+
+class TurnBuilder:
+    """Turns from entries read in file order (`agent_file`: a sub-agent's own log)."""
+
+    def __init__(self, agent_file: bool = False) -> None:
+        self.turns: list[ImportedTurn] = []
+        self.model: str | None = None
+        self.typed = False  # whether the person typed anything: a prompt, a command
+        self.unshown: Counter[str] = Counter()  # blocks of a kind no rule here reads
+        self.unknown: Counter[str] = Counter()  # entries of a kind no rule here reads
+        self._agent_file = agent_file
+        self._reply_id: object = None
+
+    def add(self, entry: Entry, alternatives: list[str]) -> None:
+        kind = entry.kind
+        self.typed = self.typed or kind.typed
+        if kind.unknown:
+            self.unknown[kind.unknown] += 1
+        created = timestamp(entry.raw.get("timestamp"))
+        if kind.rule == "folded" and kind.aside is not None:
+            role, speaker = kind.aside
+            hidden = role != Role.USER
+            append_turn(self.turns, role, kind.text, speaker, created, hidden=hidden)
+            if not hidden:
+                self._reply_id = None
+            return
+        if kind.rule != "message":
+            return
+        message = entry.raw.get("message") if isinstance(entry.raw.get("message"), dict) else {}
+        content = message.get("content")
+        if entry.type == "user":
+            before = len(self.turns)
+            self._user(content, created, kind.aside)
+            shown = [t for t in self.turns[before:] if t.role == Role.USER]
+            if shown and alternatives:
+                shown[-1].alternatives = [a.strip("\n") for a in alternatives if a.strip()]
+        else:
+            self._assistant(message, content, created, kind.aside)
+
+    def notes(self) -> list[str]:
+        """A warning for each kind of entry no rule here reads, by count."""
+        return [
+            f"{n} {label.format('y' if n == 1 else 'ies')}"
+            for label, n in sorted(self.unknown.items())
+        ]
+
+    def _user(self, content: object, created: datetime | None, aside) -> None:
+        self._reply_id = None
+        role, speaker = aside or (Role.USER, "")
+        if aside is None and self._agent_file:
+            # In a sub-agent's log the prompts are the main agent's, not the person's.
+            speaker = f"{SPEAKER} (to the sub-agent)"
+        if isinstance(content, str):
+            append_turn(self.turns, role, content, speaker, created, hidden=aside is not None)
+            return
+        texts: list[str] = []
+        images: list[ImportedAttachment] = []
+        for block in content if isinstance(content, list) else []:
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "tool_result":
+                result = tool_result_text(block.get("content"))
+                label = "Tool error" if block.get("is_error") else "Tool result"
+                append_turn(self.turns, Role.TOOL, result, label, created, hidden=True)
+            elif kind in ("image", "document"):
+                images.append(_file(block, len(images) + 1))
+            elif isinstance(block, str) or (isinstance(block, dict) and kind in TEXT_TYPES):
+                texts.append(block_text(block))
+            else:
+                self.unshown[str(kind)] += 1
+        text = "\n\n".join(t for t in texts if t.strip())
+        if images and not text:
+            text = f"[Uploaded: {', '.join(image.name for image in images)}]"
+        append_turn(
+            self.turns, role, text, speaker, created, hidden=aside is not None, attachments=images
+        )
+
+    def _assistant(self, message: dict, content: object, created: datetime | None, aside) -> None:
+        speaker = f"{SPEAKER} (sub-agent)" if self._agent_file else SPEAKER
+        role, speaker = aside or (Role.ASSISTANT, speaker)
+        model = message.get("model") if isinstance(message.get("model"), str) else None
+        if model and not model.startswith("<") and aside is None:
+            self.model = self.model or model
+        same_reply = message.get("id") is not None and message.get("id") == self._reply_id
+        self._reply_id = message.get("id")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        for block in blocks if isinstance(blocks, list) else []:
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "thinking":
+                thought = block.get("thinking") if isinstance(block.get("thinking"), str) else ""
+                label = f"{SPEAKER} (thinking)"
+                append_turn(self.turns, Role.REASONING, thought, label, created, hidden=True)
+            elif kind in ("tool_use", "server_tool_use"):
+                call = tool_call_text(str(block.get("name") or "tool"), block.get("input"))
+                label = f"Tool call ({block.get('name')})"
+                append_turn(self.turns, Role.TOOL, call, label, created, hidden=True)
+            elif kind == "text":
+                text = block_text(block)
+                last = self.turns[-1] if self.turns else None
+                if same_reply and last is not None and last.role == role:
+                    last.text = f"{last.text}\n\n{text.strip()}" if text.strip() else last.text
+                    continue
+                hidden = aside is not None
+                append_turn(self.turns, role, text, speaker, created, hidden=hidden, model=model)
+            elif isinstance(kind, str) and kind.endswith("_tool_result"):
+                # A server tool's result (web search, web fetch) comes back inside the reply.
+                result = tool_result_text(block.get("content"))
+                append_turn(self.turns, Role.TOOL, result, "Tool result", created, hidden=True)
+            elif kind != "redacted_thinking":  # encrypted by the API: nothing readable in it
+                self.unshown[str(kind)] += 1
+
+
+def _file(block: dict, number: int) -> ImportedAttachment:
+    """A pasted image or document (a PDF) with its bytes when the log holds them."""
+    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    image = block.get("type") == "image"
+    mime = str(source.get("media_type") or ("image/png" if image else "application/pdf"))
+    data = None
+    if source.get("type") == "base64" and isinstance(source.get("data"), str):
+        try:
+            data = base64.b64decode(source["data"], validate=True)
+        except binascii.Error:
+            data = None
+    extension = mime.rsplit("/", 1)[-1]
+    if not image:
+        title = block.get("title") if isinstance(block.get("title"), str) else ""
+        return ImportedAttachment(title or f"document-{number}.{extension}", mime, data)
+    return ImportedAttachment(f"image-{number}.{extension}", mime, data, alt="Pasted image")
