@@ -94,7 +94,7 @@ def test_codex_rollout_skips_event_messages_that_repeat_items():
     turns = session.turns
     assert turns[2].text.startswith("**Looking for the formatting code**")
     assert turns[4].text == "src/money.rs:12:pub fn format_amount(cents: i64) -> String {"
-    assert turns[7].text.startswith("`apply_patch`\n\n```\n*** Begin Patch")
+    assert turns[7].text.startswith("`apply_patch`\n\n```diff\n*** Begin Patch")
     assert [t.text for t in turns if t.role == "assistant"] == [
         "`format_amount` divides by 100 as a float, and `-0.0` formats as `-0.00`. "
         "Round to integer cents and format the sign yourself.",

@@ -1,19 +1,49 @@
 """Codex CLI session logs: `~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, one entry a line.
 
-Current logs start with a `session_meta` entry, then `response_item` entries whose
-`payload.type` is `message` (role user / assistant / developer, content blocks
-`input_text` / `output_text`), `reasoning` (a `summary` list of `summary_text`),
-`function_call` (name, JSON `arguments`, `call_id`) or `function_call_output`. The
-`event_msg` entries repeat what the items already say and are not read again, except
-errors, said only there; a `compacted` entry holds the summary that replaced the turns
-before it (a hidden turn). Older logs start with a header object (`id`, `timestamp`,
-`instructions`) and put the items at the top level, without `payload`. Images in a message
-are kept (`input_image`); an item or block of a kind with no rule here is named in a warning.
+Three layouts, read by the same rules (the shapes are Codex's own `RolloutLine`,
+`ResponseItem` and `EventMsg`, in `codex-rs/protocol`):
+- current: `{timestamp, type, payload}` entries — `session_meta`, `response_item`,
+  `event_msg`, `turn_context`, `compacted`;
+- 0.3x: the same envelope, without `turn_context`;
+- older: a header object (`id`, `timestamp`, `instructions`), then the items at the top
+  level (no `payload`) between `{"record_type": "state"}` lines.
+
+Every kind is shown, folded (a hidden turn of its own role) or left out by a named rule;
+a kind no rule names is left out with a warning in the import report, never silently.
+
+| Entry / item / event | Rule |
+|---|---|
+| `session_meta`, old header line | read: the session's id and start time |
+| `turn_context` | read: the model |
+| `compacted` | folded: the summary that replaced the turns before it (system) |
+| `record_type: state` (old) | left out: Codex's resume bookmark, no content |
+| item `message`, role user | the prompt; text Codex writes in the user's place (environment, AGENTS.md, `<user_instructions>`, `<skill>`, `<user_shell_command>`, `<turn_aborted>`, the review's `<user_action>` …) folded as context |
+| item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded |
+| item `message`, role developer / system | folded: instructions |
+| item `reasoning` | folded: its summary (or raw content) |
+| item `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call`, `tool_search_call` | folded tool call; a patch (`apply_patch`) as a `diff` fence |
+| item `function_call_output`, `custom_tool_call_output`, `tool_search_output` | folded tool result |
+| item `ghost_snapshot` | left out: a git snapshot for `/undo`, nothing to read |
+| item `compaction` | left out: the summary, encrypted |
+| event `entered_review_mode` | the prompt: what `/review` was asked to look at |
+| event `exited_review_mode` | the reply: the findings (or a note that the review was cut short) |
+| event `turn_aborted` | shown in place: the turn was interrupted (system, not a reply) |
+| event `error`, `stream_error`, `warning` | folded: said only here |
+| event `thread_rolled_back` | folded: turns dropped from Codex's context |
+| event `undo_completed` | folded: the files were restored |
+| events repeating the items (`user_message`, `agent_message`, `agent_reasoning` …) | left out — except inside a review, whose work only they record: folded there |
+| bookkeeping events (`token_count`, `task_started`, `task_complete`, …) | left out: no content |
+
+Images in a message are kept (`input_image`). A post's title comes from the first prompt
+a person typed: not a review's target, nor a custom prompt's expansion (a text that opens
+with a heading, such as `## User Input`, whose typed arguments title it when nothing else
+does).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -22,119 +52,315 @@ from blog.formats.block_files import files_of
 from blog.formats.blocks import (
     append_turn,
     block_text,
+    fence,
     left_out_warnings,
     timestamp,
     tool_call_text,
     tool_result_text,
 )
-from blog.formats.naming import title_from_turns
+from blog.formats.codex_review import (
+    review_findings_text,
+    review_request_text,
+    review_was_typed,
+)
+from blog.formats.naming import UNTITLED, title_from_turns
 from blog.vocabulary import Role
 
 SOURCE_KIND = "codex"
 SPEAKER = "Codex"
-# Text Codex itself puts in the user's place: the environment and the project's instructions.
-_CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md")
-_CALLS = {"function_call", "custom_tool_call", "local_shell_call", "web_search_call"}
-_OUTPUTS = {"function_call_output", "custom_tool_call_output"}
-_ERRORS = {"error", "stream_error"}
-# Items with nothing for a reader: Codex's own snapshots of the working tree.
-_INTERNAL = {"ghost_snapshot"}
+# Text Codex itself puts in the user's place (`ContextualUserFragment`s and older markers).
+_CONTEXT_PREFIXES = (
+    "<environment_context>",
+    "<user_instructions>",
+    "# AGENTS.md",
+    "<INSTRUCTIONS>",
+    "<skill>",
+    "<user_shell_command>",
+    "<turn_aborted>",
+    "<subagent_notification>",
+    "<user_action>",
+)
+_CALLS = {
+    "function_call",
+    "custom_tool_call",
+    "local_shell_call",
+    "web_search_call",
+    "tool_search_call",
+}
+_OUTPUTS = {"function_call_output", "custom_tool_call_output", "tool_search_output"}
+_ITEMS = {"message", "reasoning", "ghost_snapshot", "compaction"} | _CALLS | _OUTPUTS
+# Items with nothing for a reader: working-tree snapshots, and encrypted summaries.
+_INTERNAL = {"ghost_snapshot", "compaction", "compaction_summary"}
+_NOTICES = {"error": "Error", "stream_error": "Error", "warning": "Warning"}
+# Events that say again what the items say (the items are read instead).
+_REPEATS = {
+    "user_message",
+    "agent_message",
+    "agent_message_delta",
+    "agent_reasoning",
+    "agent_reasoning_delta",
+    "agent_reasoning_raw_content",
+    "agent_reasoning_raw_content_delta",
+    "agent_reasoning_section_break",
+    "exec_command_begin",
+    "exec_command_output_delta",
+    "exec_command_end",
+    "terminal_interaction",
+    "patch_apply_begin",
+    "patch_apply_end",
+    "mcp_tool_call_begin",
+    "mcp_tool_call_end",
+    "web_search_begin",
+    "web_search_end",
+    "view_image_tool_call",
+    "image_generation_begin",
+    "image_generation_end",
+    "dynamic_tool_call_request",
+    "dynamic_tool_call_response",
+    "exec_approval_request",
+    "apply_patch_approval_request",
+    "request_user_input",
+    "elicitation_request",
+    "plan_update",
+    "turn_diff",
+    "item_started",
+    "item_completed",
+    "raw_response_item",
+    "collab_agent_spawn_begin",
+    "collab_agent_spawn_end",
+    "collab_agent_interaction_begin",
+    "collab_agent_interaction_end",
+    "collab_waiting_begin",
+    "collab_waiting_end",
+    "collab_close_begin",
+    "collab_close_end",
+    "collab_resume_begin",
+    "collab_resume_end",
+}
+# Events with no content: usage, lifecycle, settings, the client's own lists.
+_BOOKKEEPING = {
+    "token_count",
+    "task_started",
+    "task_complete",
+    "turn_started",
+    "turn_complete",
+    "context_compacted",
+    "session_configured",
+    "mcp_startup_update",
+    "mcp_startup_complete",
+    "mcp_list_tools_response",
+    "list_custom_prompts_response",
+    "list_skills_response",
+    "skills_update_available",
+    "get_history_entry_response",
+    "background_event",
+    "deprecation_notice",
+    "undo_started",
+    "shutdown_complete",
+    "thread_name_updated",
+    "thread_goal_updated",
+}
+_ABORTED = {
+    "interrupted": "Interrupted by the user.",
+    "replaced": "Stopped: a new request replaced this turn.",
+    "review_ended": "Stopped when the review ended.",
+}
+_REVIEW_CUT_SHORT = "The review was interrupted before it finished."
+_HEADING = re.compile(r"#{1,6}(\s|$)")
+_INPUT_HEADING = re.compile(r"#{1,6}\s+(user input|input|arguments)\s*$", re.IGNORECASE)
 
 
 def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
     """The session a Codex log holds, as one conversation."""
-    session: dict = {}
-    model: str | None = None
-    turns: list[ImportedTurn] = []
-    unshown: Counter[str] = Counter()
+    reader = _Reader()
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise ImportFormatError("each line must be a JSON object", f"line {number}")
-        kind = item.get("type")
-        payload = item.get("payload") if isinstance(item.get("payload"), dict) else None
-        if kind == "session_meta" and payload is not None:
-            session = payload
-        elif kind == "turn_context" and payload is not None:
-            model = model or (
-                payload.get("model") if isinstance(payload.get("model"), str) else None
-            )
-        elif kind == "response_item" and payload is not None:
-            _add(turns, payload, timestamp(item.get("timestamp")), model, unshown)
-        elif kind == "compacted" and payload is not None:
-            # The summary Codex wrote in place of the earlier turns: the model's, not a prompt.
-            summary = payload.get("message") if isinstance(payload.get("message"), str) else ""
-            created = timestamp(item.get("timestamp"))
-            append_turn(
-                turns, Role.SYSTEM, summary, "Codex (context compacted)", created, hidden=True
-            )
-        elif kind == "event_msg" and payload is not None and payload.get("type") in _ERRORS:
-            # An error is said only here, not in the items.
-            message = payload.get("message") if isinstance(payload.get("message"), str) else ""
-            created = timestamp(item.get("timestamp"))
-            append_turn(turns, Role.SYSTEM, message, "Error", created, hidden=True)
-        elif number == 1 and "instructions" in item and "id" in item:
-            session = item  # the header of an older log
-        elif payload is None and kind in {"message", "reasoning"} | _CALLS | _OUTPUTS:
-            _add(turns, item, timestamp(item.get("timestamp")), model, unshown)
+        reader.entry(item, number)
+    turns = reader.turns
     if not turns:
         return
     for turn in turns:
         if turn.role == Role.ASSISTANT and not turn.model:
-            turn.model = model
-    session_id = session.get("id")
+            turn.model = reader.model
+    session_id = reader.session.get("id")
     yield ImportedConversation(
-        title=title_from_turns([t for t in turns if not t.hidden]),
+        title=_title(turns, reader.chosen),
         turns=turns,
         source_kind=SOURCE_KIND,
         source_id=str(session_id) if session_id else None,
-        created_at=timestamp(session.get("timestamp")) or turns[0].created_at,
+        created_at=timestamp(reader.session.get("timestamp")) or turns[0].created_at,
         updated_at=turns[-1].created_at,
-        model=model,
-        warnings=left_out_warnings(unshown),
+        model=reader.model,
+        warnings=left_out_warnings(reader.unshown) + _unknown_warnings(reader.unknown),
     )
 
 
-def _add(
-    turns: list[ImportedTurn], item: dict, created, model: str | None, unshown: Counter[str]
-) -> None:
-    kind = item.get("type")
-    if kind == "message":
-        text = block_text(item.get("content")).strip("\n")
-        files = files_of(item.get("content"), unshown)
-        role = item.get("role")
-        if role == "assistant":
-            append_turn(
-                turns, Role.ASSISTANT, text, SPEAKER, created, model=model, attachments=files
-            )
-        elif role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
-            append_turn(turns, Role.USER, text, "", created, attachments=files)
+class _Reader:
+    """One log read entry by entry, with the little state a review needs."""
+
+    def __init__(self) -> None:
+        self.session: dict = {}
+        self.model: str | None = None
+        self.turns: list[ImportedTurn] = []
+        self.unshown: Counter[str] = Counter()  # items of a kind no rule here reads
+        self.unknown: Counter[str] = Counter()  # entries and events no rule here names
+        self.in_review = False
+        self.review_echo = False  # Codex's text copy of the findings is still to come
+        self.chosen: list[ImportedTurn] = []  # review requests picked from a menu, not typed
+
+    def entry(self, item: dict, number: int) -> None:
+        kind = item.get("type")
+        payload = item.get("payload") if isinstance(item.get("payload"), dict) else None
+        created = timestamp(item.get("timestamp"))
+        if kind == "session_meta" and payload is not None:
+            self.session = payload
+        elif kind == "turn_context" and payload is not None:
+            if not self.model and isinstance(payload.get("model"), str):
+                self.model = payload["model"]
+        elif kind == "response_item" and payload is not None:
+            self.item(payload, created)
+        elif kind == "event_msg" and payload is not None:
+            self.event(payload, created)
+        elif kind == "compacted" and payload is not None:
+            # The summary Codex wrote in place of the earlier turns: the model's, not a prompt.
+            summary = payload.get("message") if isinstance(payload.get("message"), str) else ""
+            self.fold(Role.SYSTEM, summary, "Codex (context compacted)", created)
+        elif number == 1 and "instructions" in item and "id" in item:
+            self.session = item  # the header of an older log
+        elif payload is None and kind in _ITEMS:
+            self.item(item, created)
+        elif "record_type" in item and kind is None:
+            pass  # an older log's resume bookmark
         else:
+            self.unknown[str(kind) if kind else "(no type)"] += 1
+
+    def item(self, item: dict, created) -> None:
+        kind = item.get("type")
+        if kind == "message":
+            self.message(item, created)
+        elif kind == "reasoning":
+            text = block_text(item.get("summary")) or block_text(item.get("content"))
+            self.fold(Role.REASONING, text, f"{SPEAKER} (reasoning)", created)
+        elif kind in _CALLS:
+            name = str(item.get("name") or kind.removesuffix("_call"))
+            self.fold(Role.TOOL, _call_text(name, item), f"Tool call ({name})", created)
+        elif kind in _OUTPUTS:
+            self.fold(Role.TOOL, _output_text(item), "Tool result", created)
+        elif kind not in _INTERNAL:
+            self.unshown[str(kind)] += 1
+
+    def message(self, item: dict, created) -> None:
+        content = item.get("content")
+        text = block_text(content).strip("\n")
+        files = files_of(content, self.unshown)
+        role = item.get("role")
+        if role == "user" and text.lstrip().startswith(_CONTEXT_PREFIXES):
+            self.fold(Role.SYSTEM, text, "Codex context", created, files)
+        elif role == "user" and self.in_review:
+            self.fold(Role.SYSTEM, text, "Codex (review prompt)", created, files)
+        elif role == "user":
+            self.review_echo = False
+            append_turn(self.turns, Role.USER, text, "", created, attachments=files)
+        elif role == "assistant" and (self.in_review or self.review_echo):
+            # The findings are the review's reply; this is Codex's copy of them as text.
+            self.review_echo = False
+            self.fold(Role.SYSTEM, text, "Codex (review as text)", created, files)
+        elif role == "assistant":
             append_turn(
-                turns, Role.SYSTEM, text, "Codex context", created, hidden=True, attachments=files
+                self.turns,
+                Role.ASSISTANT,
+                text,
+                SPEAKER,
+                created,
+                model=self.model,
+                attachments=files,
             )
-    elif kind == "reasoning":
-        text = block_text(item.get("summary")) or block_text(item.get("content"))
-        append_turn(turns, Role.REASONING, text, f"{SPEAKER} (reasoning)", created, hidden=True)
-    elif kind in _CALLS:
-        name = str(item.get("name") or kind.removesuffix("_call"))
-        arguments = item.get("arguments", item.get("input", item.get("action")))
-        append_turn(
-            turns,
-            Role.TOOL,
-            tool_call_text(name, arguments),
-            f"Tool call ({name})",
-            created,
-            hidden=True,
-        )
-    elif kind in _OUTPUTS:
-        output = item.get("output")
-        append_turn(turns, Role.TOOL, _output_text(output), "Tool result", created, hidden=True)
-    elif kind not in _INTERNAL:
-        unshown[str(kind)] += 1
+        else:
+            self.fold(Role.SYSTEM, text, "Codex context", created, files)
+
+    def event(self, payload: dict, created) -> None:
+        kind = payload.get("type")
+        message = payload.get("message") if isinstance(payload.get("message"), str) else ""
+        if kind == "entered_review_mode":
+            self.in_review = True
+            append_turn(self.turns, Role.USER, review_request_text(payload), "", created)
+            if not review_was_typed(payload):
+                self.chosen.append(self.turns[-1])
+        elif kind == "exited_review_mode":
+            self.exited_review(payload.get("review_output"), created)
+        elif kind == "turn_aborted":
+            reason = str(payload.get("reason") or "")
+            said = _ABORTED.get(reason, f"Stopped before it finished ({reason or 'no reason'}).")
+            append_turn(self.turns, Role.SYSTEM, said, SPEAKER, created)
+        elif kind in _NOTICES:
+            self.fold(Role.SYSTEM, message, _NOTICES[kind], created)
+        elif kind == "thread_rolled_back":
+            count = payload.get("num_turns")
+            said = f"Codex dropped the last {count} turn(s) from its context here."
+            self.fold(Role.SYSTEM, said, SPEAKER, created)
+        elif kind == "undo_completed":
+            said = message or "Codex restored the files changed by the last turn (/undo)."
+            self.fold(Role.SYSTEM, said, SPEAKER, created)
+        elif self.in_review and kind in {"user_message", "agent_message"}:
+            # The reviewer's own items are not in this log; these events are all there is.
+            speaker = "Codex (review prompt)" if kind == "user_message" else "Codex (reviewer)"
+            self.fold(Role.SYSTEM, message, speaker, created)
+        elif self.in_review and kind in {"agent_reasoning", "agent_reasoning_raw_content"}:
+            text = payload.get("text") if isinstance(payload.get("text"), str) else ""
+            self.fold(Role.REASONING, text, f"{SPEAKER} (reasoning)", created)
+        elif kind not in _REPEATS and kind not in _BOOKKEEPING:
+            self.unknown[f"event_msg {kind}"] += 1
+
+    def exited_review(self, output: object, created) -> None:
+        self.in_review = False
+        self.review_echo = True
+        if isinstance(output, dict):
+            cwd = self.session.get("cwd") if isinstance(self.session.get("cwd"), str) else ""
+            text = review_findings_text(output, cwd)
+            append_turn(self.turns, Role.ASSISTANT, text, SPEAKER, created, model=self.model)
+        elif not (self.turns and self.turns[-1].role == Role.SYSTEM and not self.turns[-1].hidden):
+            append_turn(self.turns, Role.SYSTEM, _REVIEW_CUT_SHORT, SPEAKER, created)
+
+    def fold(self, role: str, text: str, speaker: str, created, files=None) -> None:
+        append_turn(self.turns, role, text, speaker, created, hidden=True, attachments=files)
 
 
-def _output_text(output: object) -> str:
+def _call_text(name: str, item: dict) -> str:
+    """A call as Markdown; a patch in a `diff` fence, so it can be shown as one."""
+    arguments = item.get("arguments", item.get("input", item.get("action")))
+    patch = _patch(name, arguments)
+    if patch:
+        return f"`apply_patch`\n\n{fence(patch, 'diff')}"
+    return tool_call_text(name, arguments)
+
+
+def _patch(name: str, arguments: object) -> str:
+    """The patch text of an `apply_patch` call, in any of the shapes Codex sends it."""
+    if isinstance(arguments, str) and arguments.lstrip().startswith("*** Begin Patch"):
+        return arguments  # the freeform tool's `input`
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return ""
+    if not isinstance(arguments, dict):
+        return ""
+    if name == "apply_patch" and isinstance(arguments.get("input"), str):
+        return arguments["input"]
+    command = arguments.get("command")
+    if isinstance(command, list) and len(command) == 2 and command[0] == "apply_patch":
+        return command[1] if isinstance(command[1], str) else ""
+    return ""
+
+
+def _output_text(item: dict) -> str:
     """A call's output: plain text, or the `output` of the JSON Codex wraps it in."""
+    if item.get("type") == "tool_search_output":
+        tools = item.get("tools") if isinstance(item.get("tools"), list) else []
+        names = [str(t.get("name")) for t in tools if isinstance(t, dict) and t.get("name")]
+        return "Tools found: " + ", ".join(names) if names else tool_result_text(tools)
+    output = item.get("output")
     if isinstance(output, str):
         try:
             wrapped = json.loads(output)
@@ -146,3 +372,44 @@ def _output_text(output: object) -> str:
     if isinstance(output, dict) and "content" in output:
         return tool_result_text(output["content"])
     return tool_result_text(output)
+
+
+def _title(turns: list[ImportedTurn], chosen: list[ImportedTurn]) -> str:
+    """The first prompt a person typed; a custom prompt's arguments when there is none."""
+    prompts = [t for t in turns if t.role == Role.USER and not t.hidden]
+    typed = [
+        t
+        for t in prompts
+        if not _HEADING.match(t.text.lstrip()) and not any(t is c for c in chosen)
+    ]
+    title = title_from_turns(typed)
+    if title != UNTITLED:
+        return title
+    typed_in = [ImportedTurn(Role.USER, text) for t in prompts if (text := _arguments(t.text))]
+    title = title_from_turns(typed_in)
+    return title if title != UNTITLED else title_from_turns(prompts)
+
+
+def _arguments(expansion: str) -> str:
+    """What a person typed after a custom prompt's name: the text under its input heading."""
+    lines = expansion.splitlines()
+    for index, line in enumerate(lines):
+        if _INPUT_HEADING.match(line.strip()):
+            below: list[str] = []
+            for rest in lines[index + 1 :]:
+                if _HEADING.match(rest.strip()):
+                    break
+                below.append(rest)
+            body = "\n".join(below).strip()
+            fenced = re.match(r"(`{3,}|~{3,})[^\n]*\n(.*?)\n\1", body, re.DOTALL)
+            return fenced.group(2).strip() if fenced else body
+    return ""
+
+
+def _unknown_warnings(unknown: dict[str, int]) -> list[str]:
+    """The warning for each kind of log entry or event no rule here names, by count."""
+    return [
+        f"{count} Codex log entr{'ies' if count > 1 else 'y'} of a kind this importer does not "
+        f'know ("{kind}") left out'
+        for kind, count in sorted(unknown.items())
+    ]
