@@ -29,6 +29,7 @@ from blog.formats.base import (
 )
 from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
+from blog.formats.grok import parse_grok
 from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits
 from blog.formats.markdown import parse_markdown
@@ -278,12 +279,14 @@ class Reader:
     def parser(
         self, fmt: str, assets: AssetLookup | None, skipped: list[str] | None = None
     ) -> Callable[[Iterable[object]], Iterator[ImportedConversation]]:
-        """The parse function for a JSON format (ChatGPT's also finds the export's images).
+        """The parse function for a JSON format (ChatGPT's and Grok's also find the export's files).
 
         Formats of independent records name each record that is no conversation in `skipped`.
         """
         if fmt == "chatgpt":
             return lambda items: parse_chatgpt(items, assets)  # type: ignore[arg-type]
+        if fmt == "grok":
+            return lambda items: parse_grok(items, assets)
         if fmt in ITEM_FORMATS:
             return partial(JSON_PARSERS[fmt], skipped=skipped)
         return JSON_PARSERS[fmt]

@@ -19,12 +19,14 @@ from pathlib import PurePosixPath
 import ijson
 import re2
 
+from blog.formats.ai_studio import parse_ai_studio
 from blog.formats.archive import sniff_image_type
 from blog.formats.base import ImportedConversation, ImportFormatError, NotAConversationFile
 from blog.formats.claude import parse_claude
 from blog.formats.claude_code import parse_claude_code
 from blog.formats.codex import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
+from blog.formats.grok import parse_grok
 from blog.formats.json_stream import is_premature_end, json_problem
 from blog.formats.librechat import parse_librechat
 from blog.formats.limits import GuardedReader
@@ -41,6 +43,8 @@ FORMATS = (
     "codex",
     "open-webui",
     "librechat",
+    "grok",
+    "ai-studio",
     "sharegpt",
     "openai",
     "colloquy",
@@ -55,6 +59,8 @@ JSON_PARSERS: dict[str, Callable[[Iterable[object]], Iterator[ImportedConversati
     "codex": parse_codex,
     "open-webui": parse_open_webui,
     "librechat": parse_librechat,
+    "grok": parse_grok,
+    "ai-studio": parse_ai_studio,
     "sharegpt": parse_sharegpt,
     "openai": parse_openai_messages,
     "colloquy": parse_colloquy_json,
@@ -111,6 +117,8 @@ _NOT_CONVERSATIONS = {
     "group_chats.json",
     "sora.json",
     "shopping.json",
+    "prod-mc-auth-mgmt-api.json",
+    "prod-mc-billing.json",
 }
 # Keys that mark the account files of an export (users, memories, projects, settings).
 _ACCOUNT_KEYS = {
@@ -267,8 +275,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> Snif
             return Sniffed("json-unknown")
         raise ImportFormatError(
             "this JSON is not a conversation format we know (expected a ChatGPT or Claude "
-            "export, a Claude Code or Codex session log, an Open WebUI or LibreChat export, "
-            "ShareGPT, or OpenAI-style messages)",
+            "export, a Claude Code or Codex session log, an Open WebUI, LibreChat or Grok "
+            "export, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
             where,
         )
     if shape == "" and top_level_values > 1:
@@ -321,6 +329,10 @@ def _classify_object(
     """Which format an object with these keys belongs to, by the keys only that format uses."""
     own = keys.get(prefix, set())
     inner = f"{prefix}." if prefix else ""
+    if {"conversation", "responses"} <= own:
+        return "grok"
+    if "chunkedPrompt" in own:
+        return "ai-studio"
     if "mapping" in own:
         return "chatgpt"
     if "chat_messages" in own:

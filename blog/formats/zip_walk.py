@@ -1,6 +1,7 @@
 """Reading a zip's members: which hold conversations, and why each of the others was skipped.
 
-An export is read by its `conversations.json` files (ChatGPT, Claude) or its `chat.html`
+An export is read by its `conversations.json` files (ChatGPT, Claude), its
+`prod-grok-backend.json` (Grok, with the uploads beside it) or its `chat.html`
 (ChatGPT saved as a page); any other zip member by member, each sniffed like an upload of
 its own, one nested zip deep. A member left out is listed in the run's notes with the
 reason, so the person importing sees what was not read and why.
@@ -20,6 +21,7 @@ from blog.formats.base import (
     NotAConversationFile,
 )
 from blog.formats.chatgpt import extract_chat_html
+from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
     JSON_FORMATS,
@@ -46,8 +48,11 @@ class ZipWalk:
         """Every conversation in the archive; ImportFormatError when it holds none."""
         conversation_files = self.archive.conversation_files()
         chat_html = self.archive.find_file("chat.html")
+        grok_export = self.archive.find_file(EXPORT_FILE)
         if conversation_files:
             yield from self._read_export(conversation_files)
+        elif grok_export is not None:
+            yield from self._read_export([grok_export], self._grok_assets())
         elif chat_html is not None:
             yield from self._read_chat_html(chat_html)
         else:
@@ -59,12 +64,23 @@ class ZipWalk:
                     self.archive.where,
                 )
 
-    def _read_export(self, conversation_files: list[str]) -> Iterator[ImportedConversation]:
+    def _read_export(
+        self, conversation_files: list[str], assets: AssetLookup | None = None
+    ) -> Iterator[ImportedConversation]:
         """An export's conversation files, whose messages may point at the images beside them."""
-        assets = self.archive.assets()
+        assets = assets or self.archive.assets()
         for name in conversation_files:
             yield from self._read_member(name, assets)
         self._note_account_files()
+
+    def _grok_assets(self) -> AssetLookup:
+        """Grok's uploads, each kept as `prod-mc-asset-server/<asset id>/content`."""
+        named: dict[str, str] = {}
+        for name in self.archive.names():
+            parts = PurePosixPath(name).parts
+            if len(parts) >= 3 and parts[-3] == ASSET_FOLDER and parts[-1] == "content":
+                named[parts[-2]] = name
+        return self.archive.assets(named)
 
     def _read_chat_html(self, name: str) -> Iterator[ImportedConversation]:
         """A ChatGPT export saved as a page: the conversations are JSON inside the HTML."""
