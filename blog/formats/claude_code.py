@@ -94,19 +94,20 @@ class _Log:
         self.titles: dict[str, str] = {}
         self.unknown: Counter[str] = Counter()
         self.repeated = 0
-        self._seen: set[str] = set()
+        self.held: set[str] = set()  # every uuid in the file: progress lines sit in the chain too
 
     def add(self, item: dict) -> None:
         kind = item.get("type")
-        uuid = item.get("uuid")
+        uuid = item.get("uuid") if isinstance(item.get("uuid"), str) else None
+        if uuid is not None and uuid in self.held:
+            self.repeated += 1  # the same entry written again (a resumed session)
+            return
+        if uuid is not None:
+            self.held.add(uuid)
         if kind in _THREADED:
-            if isinstance(uuid, str) and uuid in self._seen:
-                self.repeated += 1  # the same entry written again (a resumed session)
-                return
-            if isinstance(uuid, str):
-                self._seen.add(uuid)
             self.entries.append(Entry(item, len(self.entries)))
-        elif kind == "summary" and isinstance(item.get("summary"), str):
+            return
+        if kind == "summary" and isinstance(item.get("summary"), str):
             self.summaries[str(item.get("leafUuid"))] = item["summary"]
         elif kind == "ai-title" and isinstance(item.get("aiTitle"), str):
             self.titles["ai"] = item["aiTitle"]
@@ -175,7 +176,7 @@ class _Log:
                 f"{_count(branches.entries, 'entry', 'entries')} that followed "
                 f"{'it' if branches.replaced == 1 else 'them'} left out"
             )
-        missing = _missing_parents(self.entries)
+        missing = _missing_parents(self.entries, self.held)
         if missing:
             warnings.append(
                 f"{_count(missing, 'entry', 'entries')} point to an earlier entry the log does "
@@ -253,9 +254,8 @@ def _drop_queued_sent_again(entries: list[Entry]) -> None:
             entry.kind = Kind("left out")
 
 
-def _missing_parents(entries: list[Entry]) -> int:
+def _missing_parents(entries: list[Entry], held: set[str]) -> int:
     """How many entries name a parent the log does not hold."""
-    held = {e.raw.get("uuid") for e in entries}
     return sum(
         1 for e in entries if isinstance(p := e.raw.get("parentUuid"), str) and p not in held
     )

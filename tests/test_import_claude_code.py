@@ -1,0 +1,484 @@
+"""Claude Code session logs imported whole, in the shapes real logs have: compactions that
+start a new root, parallel tool calls that fork the chain, parents missing from the file,
+sub-agent files, the newer entry types, API errors, and prompts rewound and sent again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from blog.formats.detect import detect_format, read_conversations
+
+SESSION = "7d3f0c52-9a41-4b8e-a6d2-3c5e8f1b2a90"
+MODEL = "claude-opus-4-5-20251101"
+
+
+class Log:
+    """A session log written entry by entry, each with the envelope Claude Code gives it;
+    an entry's parent is the entry before it unless said otherwise."""
+
+    def __init__(self, session: str = SESSION, **envelope) -> None:
+        self.lines: list[dict] = []
+        self.last: str | None = None
+        self.session = session
+        self.envelope = envelope
+        self.count = 0
+
+    def entry(self, kind: str, parent: str | None | bool = True, **fields) -> str:
+        self.count += 1
+        uuid = f"{kind[:2]}-{self.count:03d}"
+        self.lines.append(
+            {
+                "parentUuid": self.last if parent is True else parent,
+                "isSidechain": False,
+                "userType": "external",
+                "cwd": "/home/ana/src/ledger",
+                "sessionId": self.session,
+                "version": "2.1.229",
+                "gitBranch": "main",
+                "type": kind,
+                "uuid": uuid,
+                "timestamp": f"2026-08-24T10:{self.count // 60:02d}:{self.count % 60:02d}.000Z",
+                **self.envelope,
+                **fields,
+            }
+        )
+        self.last = uuid
+        return uuid
+
+    def prompt(self, content, parent: str | None | bool = True, **fields) -> str:
+        message = {"role": "user", "content": content}
+        return self.entry("user", parent, message=message, promptId="p", **fields)
+
+    def reply(self, block: dict | str, message_id: str, parent=True, **fields) -> str:
+        if isinstance(block, str):
+            block = {"type": "text", "text": block}
+        message = {
+            "model": fields.pop("model", MODEL),
+            "id": message_id,
+            "type": "message",
+            "role": "assistant",
+            "content": [block],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 9},
+        }
+        return self.entry("assistant", parent, message=message, requestId="req_1", **fields)
+
+    def call(self, tool_id: str, name: str, arguments: dict, message_id: str, parent=True) -> str:
+        block = {"type": "tool_use", "id": tool_id, "name": name, "input": arguments}
+        return self.reply(block, message_id, parent)
+
+    def result(self, tool_id: str, output, parent: str | bool = True, **fields) -> str:
+        block = {"tool_use_id": tool_id, "type": "tool_result", "content": output}
+        source = self.last if parent is True else parent
+        message = {"role": "user", "content": [block]}
+        return self.entry("user", parent, message=message, sourceToolAssistantUUID=source, **fields)
+
+    def flat(self, **fields) -> None:
+        """A sidecar line: no uuid, no place in the chain."""
+        self.lines.append({"sessionId": self.session, **fields})
+
+    def write(self, folder: Path, name: str = f"{SESSION}.jsonl") -> Path:
+        path = folder / name
+        path.write_text("".join(json.dumps(line) + "\n" for line in self.lines), "utf-8")
+        return path
+
+
+def read(path: Path):
+    (conversation,) = read_conversations(path)
+    return conversation
+
+
+def shown(conversation) -> list[tuple[str, str]]:
+    return [(t.role, t.text) for t in conversation.turns if not t.hidden]
+
+
+def hidden(conversation) -> list[tuple[str, str, str]]:
+    return [(t.role, t.speaker, t.text) for t in conversation.turns if t.hidden]
+
+
+def test_an_older_compaction_with_no_logical_parent_keeps_every_prompt(tmp_path):
+    log = Log()
+    log.prompt("Why does `ledger balance` print -0.00?")
+    log.reply("Because -0.0 formats with its sign.", "msg_1")
+    log.prompt("Fix it then.")
+    log.reply("Fixed in `format_amount`.", "msg_2")
+    # Older versions: the boundary and the summary each start a root, with no logicalParentUuid.
+    log.entry("system", None, subtype="compact_boundary", content="Conversation compacted")
+    log.prompt(
+        "This session is being continued from a previous conversation that ran out of "
+        "context. The conversation is summarized below: the sign of zero was fixed.",
+        None,
+        isCompactSummary=True,
+        isVisibleInTranscriptOnly=True,
+    )
+    log.prompt("Now add a test for it.")
+    log.reply("Added `test_zero_has_no_sign`.", "msg_3")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("user", "Why does `ledger balance` print -0.00?"),
+        ("assistant", "Because -0.0 formats with its sign."),
+        ("user", "Fix it then."),
+        ("assistant", "Fixed in `format_amount`."),
+        ("user", "Now add a test for it."),
+        ("assistant", "Added `test_zero_has_no_sign`."),
+    ]
+    # The compaction stays where it happened, folded.
+    assert [(t.role, t.hidden, t.speaker) for t in conversation.turns[4:6]] == [
+        ("system", True, "Claude Code"),
+        ("system", True, "Compaction summary"),
+    ]
+    assert conversation.turns[5].text.endswith("the sign of zero was fixed.")
+    assert conversation.warnings == []
+
+
+def test_parallel_tool_calls_keep_every_prompt_and_result(tmp_path):
+    log = Log()
+    log.prompt("Read both config files and tell me which port wins.")
+    log.reply("Reading both.", "msg_1")
+    first = log.call("toolu_1", "Read", {"file_path": "/app/a.toml"}, "msg_1")
+    second = log.call("toolu_2", "Read", {"file_path": "/app/b.toml"}, "msg_1")
+    # Each result hangs off its own call: the chain forks where the person never branched.
+    answered = log.result("toolu_1", "port = 8080", first)
+    log.result("toolu_2", "port = 9090", second)
+    log.reply("b.toml wins: 9090.", "msg_2", answered)
+    log.prompt("y")
+    log.reply("Done: 9090 everywhere.", "msg_3")
+    log.prompt("k")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("user", "Read both config files and tell me which port wins."),
+        ("assistant", "Reading both."),
+        ("assistant", "b.toml wins: 9090."),
+        ("user", "y"),
+        ("assistant", "Done: 9090 everywhere."),
+        ("user", "k"),
+    ]
+    assert [text for role, _, text in hidden(conversation) if role == "tool"][2:] == [
+        "port = 8080",
+        "port = 9090",
+    ]
+    assert conversation.warnings == []
+
+
+def test_a_parent_missing_from_the_file_loses_nothing_and_is_said(tmp_path):
+    log = Log()
+    log.last = "a-gone"  # the session began in an entry this file does not hold
+    log.prompt("Where is the rounding done?")
+    log.reply("In `src/money.rs`, line 12.", "msg_1")
+    log.prompt("Thanks.")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("user", "Where is the rounding done?"),
+        ("assistant", "In `src/money.rs`, line 12."),
+        ("user", "Thanks."),
+    ]
+    assert conversation.warnings == [
+        "1 entry point to an earlier entry the log does not hold (the session may go on "
+        "from another file); kept in file order"
+    ]
+
+
+def test_a_one_prompt_session_in_the_newer_shape(tmp_path):
+    log = Log()
+    log.flat(type="permission-mode", permissionMode="default")
+    log.flat(type="file-history-snapshot", messageId="m0", snapshot={}, isSnapshotUpdate=False)
+    log.prompt("What does `git rebase --onto` do?")
+    log.entry("attachment", attachment={"type": "skill_listing", "content": "x", "skillCount": 3})
+    log.reply({"type": "thinking", "thinking": "", "signature": "EqQB"}, "msg_1")
+    log.reply("It replays commits onto a new base.", "msg_1")
+    log.entry("system", subtype="turn_duration", durationMs=5210, messageCount=4, isMeta=False)
+    log.flat(type="last-prompt", lastPrompt="What does", leafUuid=log.last)
+    log.flat(type="ai-title", aiTitle="Explain git rebase --onto")
+
+    assert detect_format(log.write(tmp_path).read_bytes()) == "claude-code"
+    conversation = read(log.write(tmp_path))
+
+    assert conversation.title == "Explain git rebase --onto"
+    assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
+        ("user", False, "What does `git rebase --onto` do?"),
+        ("assistant", False, "It replays commits onto a new base."),
+    ]
+    assert conversation.model == MODEL
+    assert conversation.warnings == []
+
+
+def test_api_errors_and_interruptions_are_not_replies(tmp_path):
+    log = Log()
+    log.prompt("Summarise the changelog.")
+    log.entry("system", subtype="api_error", level="error", error={"status": 502}, retryAttempt=1)
+    log.reply(
+        "API Error: 502 Bad Gateway",
+        "msg_err1",
+        model="<synthetic>",
+        isApiErrorMessage=True,
+        apiErrorStatus=502,
+        error="server_error",
+    )
+    log.prompt("Try again.")
+    log.reply(
+        "API Error: 429 You've reached your daily limit · resets 9pm",
+        "msg_err2",
+        model="<synthetic>",
+        isApiErrorMessage=True,
+        error="rate_limit",
+    )
+    log.prompt("[Request interrupted by user]")
+    log.reply("No response requested.", "msg_syn", model="<synthetic>")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [("user", "Summarise the changelog."), ("user", "Try again.")]
+    assert hidden(conversation) == [
+        ("system", "API error", "API Error: 502 Bad Gateway"),
+        ("system", "API error", "API Error: 429 You've reached your daily limit · resets 9pm"),
+        ("system", "Interrupted", "[Request interrupted by user]"),
+        ("system", "Claude Code", "No response requested."),
+    ]
+    assert conversation.model is None
+    assert conversation.warnings == []
+
+
+def test_each_newer_entry_type_is_shown_folded_or_left_out_by_its_rule(tmp_path):
+    log = Log()
+    log.flat(type="mode", mode="normal")
+    log.flat(type="queue-operation", operation="enqueue", content="also the docs")
+    log.entry(
+        "attachment",
+        attachment={
+            "type": "hook_success",
+            "hookName": "SessionStart:startup",
+            "hookEvent": "SessionStart",
+            "content": "Branch: main, 2 files changed",
+            "stdout": "Branch: main, 2 files changed",
+            "exitCode": 0,
+        },
+    )
+    log.entry("attachment", attachment={"type": "hook_success", "hookName": "Stop", "content": ""})
+    log.prompt("Rename `total` to `sum_cents`.")
+    log.entry(
+        "attachment",
+        attachment={
+            "type": "file",
+            "filename": "/app/ledger.py",
+            "displayPath": "ledger.py",
+            "content": "total = 0",
+        },
+    )
+    log.entry("attachment", attachment={"type": "task_reminder", "content": [], "itemCount": 0})
+    log.entry("progress", data={"type": "bash_progress", "output": "..."}, toolUseID="toolu_1")
+    log.call("toolu_1", "Edit", {"file_path": "/app/ledger.py"}, "msg_1")
+    log.result("toolu_1", "The file has been updated.")
+    log.entry(
+        "attachment",
+        attachment={
+            "type": "queued_command",
+            "prompt": "also the docs",
+            "commandMode": "prompt",
+            "origin": {"kind": "human"},
+        },
+    )
+    log.reply("Renamed, and the docs too.", "msg_2")
+    log.entry("system", subtype="stop_hook_summary", hookCount=1, hookInfos=[], hookErrors=[])
+    log.prompt(
+        "<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>\n"
+        "<summary>Tests passed</summary>\n</task-notification>",
+        origin={"kind": "task-notification"},
+    )
+    log.entry(
+        "system",
+        subtype="local_command",
+        content="<command-name>/model</command-name>\n<command-args>opus</command-args>",
+        level="info",
+    )
+    log.entry("system", subtype="away_summary", content="Goal: rename. Next: release.")
+    log.entry("system", subtype="brand_new_notice", content="Something new")
+    log.entry("attachment", attachment={"type": "brand_new_reminder", "text": "x"})
+    log.flat(type="brand-new-sidecar", value=1)
+    log.flat(type="custom-title", customTitle="Rename total")
+    log.flat(type="ai-title", aiTitle="Rename a ledger field")
+
+    conversation = read(log.write(tmp_path))
+
+    assert conversation.title == "Rename total"
+    assert [(t.role, t.hidden, t.speaker, t.text) for t in conversation.turns] == [
+        ("system", True, "Hook (SessionStart:startup)", "Branch: main, 2 files changed"),
+        ("user", False, "", "Rename `total` to `sum_cents`."),
+        ("system", True, "File (ledger.py)", "total = 0"),
+        (
+            "tool",
+            True,
+            "Tool call (Edit)",
+            '`Edit`\n\n```json\n{\n  "file_path": "/app/ledger.py"\n}\n```',
+        ),
+        ("tool", True, "Tool result", "The file has been updated."),
+        ("user", False, "", "also the docs"),
+        ("assistant", False, "Claude Code", "Renamed, and the docs too."),
+        (
+            "system",
+            True,
+            "Background task",
+            "<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>\n"
+            "<summary>Tests passed</summary>\n</task-notification>",
+        ),
+        (
+            "system",
+            True,
+            "Claude Code",
+            "<command-name>/model</command-name>\n<command-args>opus</command-args>",
+        ),
+        ("system", True, "Recap", "Goal: rename. Next: release."),
+        ("system", True, "Claude Code", "Something new"),
+    ]
+    assert conversation.warnings == [
+        '1 entry of a type this importer does not read ("brand-new-sidecar") left out',
+        '1 attachment entry of a kind this importer does not read ("brand_new_reminder") left out',
+        '1 system entry of a subtype this importer does not know ("brand_new_notice") kept hidden',
+    ]
+
+
+def test_a_queued_message_also_logged_as_a_prompt_is_read_once(tmp_path):
+    log = Log()
+    log.prompt("Run the tests.")
+    log.call("toolu_1", "Bash", {"command": "pytest -q"}, "msg_1")
+    log.entry(
+        "attachment",
+        attachment={"type": "queued_command", "prompt": "and lint", "commandMode": "prompt"},
+    )
+    log.result("toolu_1", "3 passed")
+    log.prompt("and lint")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [("user", "Run the tests."), ("user", "and lint")]
+
+
+def test_a_prompt_rewound_and_sent_again_keeps_the_first_as_an_alternative(tmp_path):
+    log = Log()
+    log.prompt("Name the new module.")
+    answer = log.reply("`ledger.money`.", "msg_1")
+    first = log.prompt("Make it shorter")
+    log.reply("`money`.", "msg_2")
+    log.prompt("Shorter still")
+    log.reply("`m`.", "msg_3")
+    # Rewound to before "Make it shorter" and asked differently: same parent, a real branch.
+    log.prompt("Make it more descriptive", answer)
+    log.reply("`ledger.currency_amounts`.", "msg_4")
+
+    conversation = read(log.write(tmp_path))
+
+    assert [(t.role, t.text, t.alternatives) for t in conversation.turns] == [
+        ("user", "Name the new module.", []),
+        ("assistant", "`ledger.money`.", []),
+        ("user", "Make it more descriptive", ["Make it shorter"]),
+        ("assistant", "`ledger.currency_amounts`.", []),
+    ]
+    assert first == "us-003"
+    assert conversation.warnings == [
+        "1 earlier version of a prompt (rewound in Claude Code and sent again) kept as "
+        "alternatives of the prompt that replaced it; 3 entries that followed it left out"
+    ]
+
+
+def test_a_sub_agent_file_alone_imports_as_its_own_conversation(tmp_path):
+    agent = Log(isSidechain=True, agentId="a96cf8a57447af436")
+    agent.prompt("Find every call to `format_amount` and report file:line.", None)
+    agent.reply(
+        {"type": "thinking", "thinking": "Grep for it.", "signature": "x"},
+        "msg_s1",
+        attributionAgent="Explore",
+    )
+    agent.call("toolu_s1", "Grep", {"pattern": "format_amount"}, "msg_s1")
+    agent.result("toolu_s1", "src/money.rs:12\nsrc/report.rs:40")
+    agent.reply("Two calls: src/money.rs:12 and src/report.rs:40.", "msg_s2")
+    folder = tmp_path / SESSION / "subagents"
+    folder.mkdir(parents=True)
+
+    conversation = read(agent.write(folder, "agent-a96cf8a57447af436.jsonl"))
+
+    assert [(t.role, t.hidden, t.speaker) for t in conversation.turns] == [
+        ("user", False, "Claude Code (to the sub-agent)"),
+        ("reasoning", True, "Claude Code (thinking)"),
+        ("tool", True, "Tool call (Grep)"),
+        ("tool", True, "Tool result"),
+        ("assistant", False, "Claude Code (sub-agent)"),
+    ]
+    assert shown(conversation) == [
+        ("user", "Find every call to `format_amount` and report file:line."),
+        ("assistant", "Two calls: src/money.rs:12 and src/report.rs:40."),
+    ]
+    # Its entries carry the parent session's id: the agent's id keeps the two imports apart.
+    assert conversation.source_id == f"{SESSION}/agent-a96cf8a57447af436"
+    assert conversation.warnings == [
+        "this is a sub-agent's log (agent a96cf8a57447af436): its first prompt was written "
+        "by Claude Code for the sub-agent, not by you; import the session's folder to see it "
+        "under the call that started it"
+    ]
+
+
+def test_sidechain_entries_inside_a_session_stay_folded_where_they_ran(tmp_path):
+    log = Log()
+    log.prompt("Check the other callers too.")
+    log.call("toolu_t", "Task", {"prompt": "Search for callers.", "description": "d"}, "msg_1")
+    side = Log(isSidechain=True)
+    side.count = log.count
+    side.prompt("Search for callers.", None)
+    side.reply("One more in io.py.", "msg_s")
+    log.lines += side.lines
+    log.count = side.count
+    log.result("toolu_t", [{"type": "text", "text": "One more in io.py."}])
+    log.reply("There is one more caller, in io.py.", "msg_2")
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("user", "Check the other callers too."),
+        ("assistant", "There is one more caller, in io.py."),
+    ]
+    assert [(speaker, text) for _, speaker, text in hidden(conversation)][1:3] == [
+        ("Sub-agent", "Search for callers."),
+        ("Sub-agent", "One more in io.py."),
+    ]
+
+
+def test_the_no_prompt_note_is_given_only_when_nothing_was_typed(tmp_path):
+    commands = Log()
+    commands.prompt("<command-name>/compact</command-name>\n<command-args></command-args>")
+    commands.prompt("<local-command-stdout>Compacted</local-command-stdout>")
+
+    assert read(commands.write(tmp_path)).warnings == []
+
+
+def test_the_person_s_title_comes_before_claude_code_s_and_the_summary(tmp_path):
+    log = Log()
+    log.lines.append({"type": "summary", "summary": "Another session", "leafUuid": "elsewhere"})
+    log.prompt("Plan the release.")
+    leaf = log.reply("Tag, build, publish.", "msg_1")
+    log.lines.append({"type": "summary", "summary": "Release plan", "leafUuid": leaf})
+    path = log.write(tmp_path)
+    assert read(path).title == "Release plan"
+
+    log.flat(type="ai-title", aiTitle="Plan a release")
+    assert read(log.write(tmp_path)).title == "Plan a release"
+
+    log.flat(type="custom-title", customTitle="v2 release")
+    assert read(log.write(tmp_path)).title == "v2 release"
+
+
+def test_an_entry_written_twice_is_read_once(tmp_path):
+    log = Log()
+    log.prompt("Hello")
+    log.reply("Hi.", "msg_1")
+    log.lines += [dict(line) for line in log.lines]
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [("user", "Hello"), ("assistant", "Hi.")]
+    assert conversation.warnings == ["2 entries written twice in the log read once"]
