@@ -257,12 +257,11 @@ class _Reader:
         role = item.get("role")
         if role == "user" and text.lstrip().startswith(_CONTEXT_PREFIXES):
             self.fold(Role.SYSTEM, text, "Codex context", created, files)
-        elif role == "user" and self.in_review:
-            self.fold(Role.SYSTEM, text, "Codex (review prompt)", created, files)
         elif role == "user":
-            self.review_echo = False
+            # A review's own items are never in this log, so a prompt means it is over.
+            self.in_review = self.review_echo = False
             append_turn(self.turns, Role.USER, text, "", created, attachments=files)
-        elif role == "assistant" and (self.in_review or self.review_echo):
+        elif role == "assistant" and self.review_echo:
             # The findings are the review's reply; this is Codex's copy of them as text.
             self.review_echo = False
             self.fold(Role.SYSTEM, text, "Codex (review as text)", created, files)

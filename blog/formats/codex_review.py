@@ -16,7 +16,7 @@ import re
 
 from blog.formats.blocks import link_label
 
-_PRIORITY_TAG = re.compile(r"^\s*\[P\d\]")
+_PRIORITY_TAG = re.compile(r"\s*\[P(\d)\]\s*")
 
 
 def review_request_text(request: dict) -> str:
@@ -76,15 +76,17 @@ def review_findings_text(output: dict, cwd: str = "") -> str:
 
 
 def _finding(finding: dict, cwd: str) -> str:
-    title = link_label(_text(finding.get("title"))) or "Finding"
-    head = f"- **{title}**"
+    raw = _text(finding.get("title"))
+    # The reviewer is asked to open each title with its priority tag; it goes with the notes.
+    tag = _PRIORITY_TAG.match(raw)
+    priority = finding.get("priority")
+    if tag and not _is_number(priority):
+        priority = int(tag.group(1))
+    head = f"- **{link_label(raw[tag.end() :] if tag else raw) or 'Finding'}**"
     where = _location(finding.get("code_location"), cwd)
     if where:
         head += f" — `{where}`"
-    notes = []
-    priority = finding.get("priority")
-    if _is_number(priority) and not _PRIORITY_TAG.match(title):
-        notes.append(f"priority P{int(priority)}")
+    notes = [f"P{int(priority)}"] if _is_number(priority) else []
     score = finding.get("confidence_score")
     if _is_number(score):
         notes.append(f"confidence {round(score, 2):g}")
