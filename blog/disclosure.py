@@ -9,6 +9,14 @@ Decisions worth knowing:
   assistant and note turns.
 - The author's wording is filled in by plain substitution of `{kind}`, `{model}` and `{author}`
   in one pass, so a model or author name holding braces is printed, never interpreted.
+- A model is named as readers know it (`model_names`: `text-davinci-002-render-sha` is
+  "GPT-3.5") in the sentence, the card line, the headline, feed fields and the JSON-LD
+  name, here at display time, so posts published before a name was known get it without a
+  new revision. The id as recorded stays in "How it was made" (`facts_line`,
+  `model_in_full`) and in the JSON-LD `identifier`. A post written in the editor is named
+  exactly as the author typed it; an imported post's Model field cannot tell an id kept
+  from the import from a name the author typed later, so there a string is renamed only
+  when it looks like an id (no spaces, recognised by `model_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from .model_names import display_name, speaker_name
 from .vocabulary import AI_ROLES, FOLDED_ROLES, HIDDEN_MATERIAL_NOUNS, Role
 
 DEFAULT_WORDING = (
@@ -29,6 +38,8 @@ DEFAULT_WORDING = (
 PLACEHOLDERS = ("kind", "model", "author")
 UNNAMED_MODEL = "an AI model"
 UNNAMED_AUTHOR = "The author"
+# A post made in the editor: every model name in it is the author's own words.
+WRITTEN_HERE = "editor"
 
 # code → (the phrase in the sentence, the label shown as "How it was made")
 KINDS: dict[str, tuple[str, str]] = {
@@ -69,6 +80,7 @@ class DisclosedPost(Protocol):
     title: str
     how_made: str
     model_name: str
+    source_kind: str
     turns: Sequence[DisclosedTurn]
 
 
@@ -116,11 +128,29 @@ class PostDisclosure(Marked):
     sentence: str
     omitted_notes: dict[int, str] = field(default_factory=dict)
     fold_labels: dict[int, str] = field(default_factory=dict)
+    # Each name in `models` → the ids it stands for, as the source or the author recorded them.
+    model_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def model(self) -> str:
         """The model as named, or a plain statement that it was not recorded."""
         return self.models or UNNAMED_MODEL
+
+    @property
+    def model_in_full(self) -> str:
+        """The model as named, with the recorded id beside a name that differs from it."""
+        parts = []
+        for name, ids in self.model_ids.items():
+            other = [i for i in ids if i != name]
+            parts.append(f"{name} ({', '.join(other)})" if other else name)
+        return ", ".join(parts) or self.model
+
+    @property
+    def recorded_ids(self) -> str:
+        """The ids as recorded, when any differs from the name shown ("" when none does)."""
+        ids = [i for name, named in self.model_ids.items() for i in named]
+        renamed = any(i != name for name, named in self.model_ids.items() for i in named)
+        return ", ".join(ids) if renamed else ""
 
     @property
     def card_line(self) -> str:
@@ -133,7 +163,8 @@ class PostDisclosure(Marked):
 
     @property
     def facts_line(self) -> str:
-        return f"Model: {self.models or 'not recorded'} · {self.how_made.full_label}"
+        model = self.model_in_full if self.models else "not recorded"
+        return f"Model: {model} · {self.how_made.full_label}"
 
     @property
     def contributor(self) -> str:
@@ -142,15 +173,18 @@ class PostDisclosure(Marked):
 
     def json_ld(self) -> dict:
         """The schema.org fields that carry the disclosure."""
+        contributor = {
+            "@type": "SoftwareApplication",
+            "name": self.models or UNNAMED_MODEL,
+            "applicationCategory": "AI language model",
+        }
+        if self.recorded_ids:
+            contributor["identifier"] = self.recorded_ids
         return {
             "description": self.sentence,
             "creativeWorkStatus": self.how_made.full_label,
             "about": f"A conversation with {UNNAMED_MODEL}",
-            "contributor": {
-                "@type": "SoftwareApplication",
-                "name": self.models or UNNAMED_MODEL,
-                "applicationCategory": "AI language model",
-            },
+            "contributor": contributor,
         }
 
 
@@ -186,7 +220,8 @@ def for_site(author_name: str) -> SiteDisclosure:
 def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisclosure:
     """The disclosure of one post, from its turns and the site's wording."""
     facts = how_made(post)
-    models = post_models(post)
+    model_ids = named_models(post)
+    models = ", ".join(model_ids)
     author = author_name or UNNAMED_AUTHOR
     return PostDisclosure(
         kind=facts.code,
@@ -201,6 +236,7 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
         ),
         omitted_notes=omitted_notes(post.turns),
         fold_labels={t.id: fold_label(t) for t in post.turns if t.role in FOLDED_ROLES},
+        model_ids=model_ids,
     )
 
 
@@ -240,16 +276,27 @@ def hidden_material(turns: Iterable[DisclosedTurn]) -> tuple[str, ...]:
     return tuple(noun for role, noun in HIDDEN_MATERIAL_NOUNS.items() if role in present)
 
 
-def post_models(post: DisclosedPost) -> str:
-    """The AI model(s) that spoke in the post, as named by the author or the source."""
+def recorded_models(post: DisclosedPost) -> list[str]:
+    """The AI model(s) that spoke in the post, exactly as the author or the source named them."""
     if post.model_name:
-        return post.model_name
+        return [post.model_name]
     names: list[str] = []
     for turn in post.turns:
         label = turn.model or (turn.speaker if turn.role in AI_ROLES else "")
         if label and label not in names and not turn.excluded:
             names.append(label)
-    return ", ".join(names)
+    return names
+
+
+def named_models(post: DisclosedPost) -> dict[str, tuple[str, ...]]:
+    """Each model's name as readers know it → the ids recorded for it, in order of appearance."""
+    # A turn's speaker may name its model inside a label: "ChatGPT (gpt-4o)".
+    rename = display_name if post.model_name else speaker_name
+    named: dict[str, tuple[str, ...]] = {}
+    for recorded in recorded_models(post):
+        name = recorded if post.source_kind == WRITTEN_HERE else rename(recorded)
+        named[name] = (*named.get(name, ()), recorded)
+    return named
 
 
 def omitted_notes(turns: Sequence[DisclosedTurn]) -> dict[int, str]:

@@ -23,6 +23,7 @@ from werkzeug.routing import IntegerConverter
 from .accounts import load_user
 from .extensions import login_manager
 from .licenses import LICENSES, license_for
+from .model_names import speaker_name
 from .settings import load_settings
 from .vocabulary import ROLE_LABELS, ROLES, Role, Status
 
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.template_filter("date")(format_date)
     app.template_filter("isodate")(iso_date)
     app.template_filter("rfc822")(rfc822_date)
+    # A model id inside a turn's speaker label, named as readers know it: "ChatGPT (GPT-4o)".
+    app.template_filter("speaker_name")(speaker_name)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, server_error)

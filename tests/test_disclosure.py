@@ -41,12 +41,12 @@ def test_the_disclosure_wording_lives_in_one_module():
         assert holders == ["blog/disclosure.py"], phrase
 
 
-def turn(n, role, *, excluded=False, source="text", original=None, speaker=""):
+def turn(n, role, *, excluded=False, source="text", original=None, speaker="", model=""):
     return SimpleNamespace(
         id=n,
         role=role,
         speaker=speaker,
-        model="",
+        model=model,
         source=source,
         excluded=excluded,
         is_ai=role in disclosure.AI_ROLES,
@@ -54,8 +54,14 @@ def turn(n, role, *, excluded=False, source="text", original=None, speaker=""):
     )
 
 
-def post(*turns, how_made="", model_name="GPT-4o"):
-    return SimpleNamespace(title="T", how_made=how_made, model_name=model_name, turns=list(turns))
+def post(*turns, how_made="", model_name="GPT-4o", source_kind="editor"):
+    return SimpleNamespace(
+        title="T",
+        how_made=how_made,
+        model_name=model_name,
+        source_kind=source_kind,
+        turns=list(turns),
+    )
 
 
 def told(p):
@@ -207,3 +213,66 @@ def test_a_prompt_changed_since_the_import_is_not_verbatim():
     assert told(
         post(turn(1, "user", source="same", original="same"), turn(2, "assistant"))
     ).kind == ("verbatim")
+
+
+def test_an_imported_id_is_named_as_readers_know_it_and_kept_in_the_facts():
+    result = told(
+        post(
+            turn(1, "user"),
+            turn(2, "assistant"),
+            model_name="text-davinci-002-render-sha",
+            source_kind="chatgpt",
+        )
+    )
+    for said in (result.sentence, result.card_line, result.headline, result.contributor):
+        assert "GPT-3.5" in said and "text-davinci" not in said
+    assert result.facts_line.startswith("Model: GPT-3.5 (text-davinci-002-render-sha) · ")
+    assert result.model_in_full == "GPT-3.5 (text-davinci-002-render-sha)"
+    contributor = result.json_ld()["contributor"]
+    assert contributor["name"] == "GPT-3.5"
+    assert contributor["identifier"] == "text-davinci-002-render-sha"
+
+
+def test_a_name_written_in_the_editor_is_shown_as_typed():
+    result = told(post(turn(1, "user"), turn(2, "assistant"), model_name="gpt-4o"))
+    assert result.models == "gpt-4o" and "with gpt-4o," in result.sentence
+    assert result.facts_line.startswith("Model: gpt-4o · ")
+    assert "identifier" not in result.json_ld()["contributor"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["Claude 3.5 Sonnet, via the API", "ChatGPT (GPT-4, May 2023)", "my-finetune-v3"]
+)
+def test_a_name_typed_over_an_import_that_is_no_id_is_shown_as_typed(typed):
+    result = told(post(turn(1, "user"), model_name=typed, source_kind="chatgpt"))
+    assert result.models == typed and result.model_in_full == typed
+
+
+def test_models_from_the_turns_are_named_once_each_with_every_id_kept():
+    result = told(
+        post(
+            turn(1, "user"),
+            turn(2, "assistant", model="gpt-4o"),
+            turn(3, "assistant", model="gpt-4o-2024-08-06"),
+            turn(4, "assistant", model="o1"),
+            turn(5, "assistant", model="claude-3-opus-20240229", excluded=True),
+            model_name="",
+            source_kind="chatgpt",
+        )
+    )
+    assert result.models == "GPT-4o, o1"
+    assert result.model_in_full == "GPT-4o (gpt-4o, gpt-4o-2024-08-06), o1"
+    assert result.json_ld()["contributor"]["identifier"] == "gpt-4o, gpt-4o-2024-08-06, o1"
+
+
+def test_a_model_named_only_in_a_speaker_label_is_named_there_too():
+    result = told(
+        post(
+            turn(1, "user"),
+            turn(2, "assistant", speaker="ChatGPT (text-davinci-002-render-sha)"),
+            model_name="",
+            source_kind="markdown",
+        )
+    )
+    assert result.models == "ChatGPT (GPT-3.5)"
+    assert result.model_in_full == "ChatGPT (GPT-3.5) (ChatGPT (text-davinci-002-render-sha))"
