@@ -1,9 +1,10 @@
-"""Exports of other assistants: Grok's data export and Google AI Studio's saved prompts."""
+"""Exports of other assistants: Grok's and DeepSeek's data exports, Google AI Studio's prompts."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from blog.extensions import db
 from blog.formats.ai_studio import parse_ai_studio
 from blog.formats.base import ImportFormatError
+from blog.formats.deepseek import parse_deepseek
 from blog.formats.detect import detect_format, read_conversations
 from blog.formats.grok import parse_grok
 from blog.imports.files import import_file
@@ -21,6 +23,7 @@ from blog.models import Asset, Post, User
 FIXTURES = Path(__file__).parent / "fixtures"
 GROK = FIXTURES / "grok_export.json"
 AI_STUDIO = FIXTURES / "ai_studio_autumn_leaves"
+DEEPSEEK = FIXTURES / "deepseek_conversations.json"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 UPLOAD_ID = "7c1d9e2f-3a4b-4c5d-8e6f-0a1b2c3d4e5f"
 
@@ -334,6 +337,91 @@ def test_ai_studio_system_instructions_may_come_as_parts():
     (leaves,) = parse_ai_studio([prompt])
 
     assert hidden(leaves)[0] == ("system", "System instructions", "Be brief.\n\nCite sources.")
+
+
+# DeepSeek
+
+
+def deepseek_export() -> list:
+    return json.loads(DEEPSEEK.read_text(encoding="utf-8"))
+
+
+def test_deepseek_export_is_told_from_chatgpts_by_its_keys():
+    assert detect_format(DEEPSEEK.read_bytes()[:4096], "conversations.json") == "deepseek"
+    chatgpt = (FIXTURES / "chatgpt_conversations.json").read_bytes()[:4096]
+    assert detect_format(chatgpt, "conversations.json") == "chatgpt"
+
+
+def test_deepseek_shows_the_newest_branch_with_thinking_hidden_and_sources_linked():
+    mountain, french = parse_deepseek(deepseek_export())
+
+    assert mountain.source_kind == "deepseek"
+    assert mountain.source_id == "3f6a1c2e-8b4d-4e5f-9a0b-1c2d3e4f5a6b"
+    assert mountain.title == "Tallest mountain in Africa"
+    assert mountain.created_at == datetime(2025, 5, 10, 6, 0, 0, 125000, tzinfo=UTC)
+    assert shown(mountain) == [
+        ("user", "What is the tallest mountain in Africa?"),
+        (
+            "assistant",
+            "Mount Kilimanjaro, at 5,895 m [1](https://peaks.example/kilimanjaro), in Tanzania "
+            "[2](https://atlas.example/africa).\n\n**Sources**\n\n"
+            "- [Kilimanjaro facts](https://peaks.example/kilimanjaro)\n"
+            "- [Atlas of Africa](https://atlas.example/africa)",
+        ),
+        ("user", "How long does the climb take?"),
+        ("assistant", "Usually five to nine days, depending on the route."),
+    ]
+    assert hidden(mountain) == [
+        (
+            "reasoning",
+            "DeepSeek (thinking)",
+            "The user wants the highest peak. Kilimanjaro, in Tanzania.",
+        )
+    ]
+    first_reply = next(turn for turn in mountain.turns if turn.role == "assistant")
+    assert first_reply.alternatives == ["Kilimanjaro."]
+    assert [t.model for t in mountain.turns if t.role == "assistant"] == [
+        "deepseek-reasoner",
+        "deepseek-chat",
+    ]
+    assert mountain.turns[0].attachments[0].name == "africa-map.png"
+    assert mountain.warnings == [
+        '1 message fragment of a kind this importer does not show ("TIP") left out'
+    ]
+    assert french.title == "Translate 'good morning' into French."
+    assert shown(french)[1] == ("assistant", "Bonjour.")
+
+
+def test_deepseek_export_zip_reads_conversations_and_skips_the_account_file(tmp_path):
+    path = tmp_path / "deepseek.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("conversations.json", DEEPSEEK.read_bytes())
+        archive.writestr("user.json", '{"user_id": "u1", "mobile": {"mobile_number": "x"}}')
+    notes: list[str] = []
+
+    titles = [c.title for c in read_conversations(path, notes=notes)]
+
+    assert titles == ["Tallest mountain in Africa", "Translate 'good morning' into French."]
+    assert notes == ["deepseek.zip, entry user.json: skipped (account data, not a conversation)"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c.update(mapping=[]), "expected an object with a message tree ('mapping')"),
+        (
+            lambda c: c["mapping"]["3"]["message"].pop("fragments"),
+            "node '3' has a message without 'fragments'",
+        ),
+    ],
+)
+def test_broken_deepseek_conversations_are_refused_naming_the_format(change, message):
+    export = deepseek_export()
+    change(export[0])
+
+    with pytest.raises(ImportFormatError, match=re.escape(message)) as refused:
+        list(read_conversations(json.dumps(export).encode(), "conversations.json"))
+    assert "DeepSeek conversation 1" in str(refused.value)
 
 
 # Through the app's import

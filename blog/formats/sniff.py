@@ -26,6 +26,7 @@ from blog.formats.claude import parse_claude
 from blog.formats.claude_code import parse_claude_code
 from blog.formats.codex import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
+from blog.formats.deepseek import parse_deepseek
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import is_premature_end, json_problem
 from blog.formats.librechat import parse_librechat
@@ -45,6 +46,7 @@ FORMATS = (
     "librechat",
     "grok",
     "ai-studio",
+    "deepseek",
     "sharegpt",
     "openai",
     "colloquy",
@@ -61,6 +63,7 @@ JSON_PARSERS: dict[str, Callable[[Iterable[object]], Iterator[ImportedConversati
     "librechat": parse_librechat,
     "grok": parse_grok,
     "ai-studio": parse_ai_studio,
+    "deepseek": parse_deepseek,
     "sharegpt": parse_sharegpt,
     "openai": parse_openai_messages,
     "colloquy": parse_colloquy_json,
@@ -275,8 +278,8 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> Snif
             return Sniffed("json-unknown")
         raise ImportFormatError(
             "this JSON is not a conversation format we know (expected a ChatGPT or Claude "
-            "export, a Claude Code or Codex session log, an Open WebUI, LibreChat or Grok "
-            "export, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
+            "export, a Claude Code or Codex session log, an Open WebUI, LibreChat, Grok or "
+            "DeepSeek export, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
             where,
         )
     if shape == "" and top_level_values > 1:
@@ -333,6 +336,8 @@ def _classify_object(
         return "grok"
     if "chunkedPrompt" in own:
         return "ai-studio"
+    if "mapping" in own and "inserted_at" in own:
+        return "deepseek"
     if "mapping" in own:
         return "chatgpt"
     if "chat_messages" in own:
