@@ -202,6 +202,50 @@ def test_the_title_skips_a_review_picked_from_the_menu_and_a_custom_prompts_expa
     assert _read(only_review).title == "Review current changes"
 
 
+def test_a_reviewers_own_log_answers_with_its_findings(tmp_path):
+    answer = {
+        "findings": [
+            {
+                "title": "[P2] The cache is never invalidated",
+                "body": "Entries stay after the file changes.",
+                "confidence_score": 0.6,
+                "priority": 2,
+                "code_location": {
+                    "absolute_file_path": "/work/app/cache.py",
+                    "line_range": {"start": 10, "end": 12},
+                },
+            }
+        ],
+        "overall_correctness": "patch is incorrect",
+        "overall_explanation": "Stale entries are served.",
+        "overall_confidence_score": 0.6,
+    }
+    path = _log(
+        tmp_path,
+        [
+            {
+                **SESSION,
+                "payload": {"id": "s-2", "cwd": "/work/app", "source": {"subagent": "review"}},
+            },
+            _prompt("Review the current code changes and provide prioritized findings."),
+            _reply(json.dumps(answer)),
+        ],
+    )
+
+    turns = _read(path).turns
+
+    assert [(t.role, t.hidden, t.speaker) for t in turns] == [
+        ("user", False, ""),
+        ("system", True, "Codex (review as JSON)"),
+        ("assistant", False, "Codex"),
+    ]
+    assert turns[2].text == (
+        "**Verdict:** patch is incorrect (confidence 0.6)\n\nStale entries are served.\n\n"
+        "- **The cache is never invalidated** — `cache.py:10-12` (P2, confidence 0.6)\n\n"
+        "  Entries stay after the file changes."
+    )
+
+
 def test_text_codex_writes_in_the_users_place_is_folded_not_a_prompt(tmp_path):
     written = [
         "<user_shell_command>\n<command>\nls\n</command>\n</user_shell_command>",

@@ -18,7 +18,7 @@ a kind no rule names is left out with a warning in the import report, never sile
 | `compacted` | folded: the summary that replaced the turns before it (system) |
 | `record_type: state` (old) | left out: Codex's resume bookmark, no content |
 | item `message`, role user | the prompt; text Codex writes in the user's place (environment, AGENTS.md, `<user_instructions>`, `<skill>`, `<user_shell_command>`, `<turn_aborted>`, the review's `<user_action>` …) folded as context |
-| item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded |
+| item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded; in a reviewer's own log (`source: {subagent: review}`) its JSON answer, read as the findings (the JSON folded) |
 | item `message`, role developer / system | folded: instructions |
 | item `reasoning` | folded: its summary (or raw content) |
 | item `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call`, `tool_search_call` | folded tool call; a patch (`apply_patch`) as a `diff` fence |
@@ -46,8 +46,14 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
-from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    ImportFormatError,
+)
 from blog.formats.block_files import files_of
 from blog.formats.blocks import (
     append_turn,
@@ -235,7 +241,7 @@ class _Reader:
         else:
             self.unknown[str(kind) if kind else "(no type)"] += 1
 
-    def item(self, item: dict, created) -> None:
+    def item(self, item: dict, created: datetime | None) -> None:
         kind = item.get("type")
         if kind == "message":
             self.message(item, created)
@@ -250,7 +256,7 @@ class _Reader:
         elif kind not in _INTERNAL:
             self.unshown[str(kind)] += 1
 
-    def message(self, item: dict, created) -> None:
+    def message(self, item: dict, created: datetime | None) -> None:
         content = item.get("content")
         text = block_text(content).strip("\n")
         files = files_of(content, self.unshown)
@@ -261,6 +267,10 @@ class _Reader:
             # A review's own items are never in this log, so a prompt means it is over.
             self.in_review = self.review_echo = False
             append_turn(self.turns, Role.USER, text, "", created, attachments=files)
+        elif role == "assistant" and (findings := self.reviewer_output(text)) is not None:
+            # A reviewer's own log (a `/review` sub-agent): its answer is the findings as JSON.
+            self.fold(Role.SYSTEM, text, "Codex (review as JSON)", created, files)
+            append_turn(self.turns, Role.ASSISTANT, findings, SPEAKER, created, model=self.model)
         elif role == "assistant" and self.review_echo:
             # The findings are the review's reply; this is Codex's copy of them as text.
             self.review_echo = False
@@ -278,7 +288,7 @@ class _Reader:
         else:
             self.fold(Role.SYSTEM, text, "Codex context", created, files)
 
-    def event(self, payload: dict, created) -> None:
+    def event(self, payload: dict, created: datetime | None) -> None:
         kind = payload.get("type")
         message = payload.get("message") if isinstance(payload.get("message"), str) else ""
         if kind == "entered_review_mode":
@@ -311,17 +321,41 @@ class _Reader:
         elif kind not in _REPEATS and kind not in _BOOKKEEPING:
             self.unknown[f"event_msg {kind}"] += 1
 
-    def exited_review(self, output: object, created) -> None:
+    def exited_review(self, output: object, created: datetime | None) -> None:
         self.in_review = False
         self.review_echo = True
         if isinstance(output, dict):
-            cwd = self.session.get("cwd") if isinstance(self.session.get("cwd"), str) else ""
-            text = review_findings_text(output, cwd)
+            text = review_findings_text(output, self.cwd)
             append_turn(self.turns, Role.ASSISTANT, text, SPEAKER, created, model=self.model)
         elif not (self.turns and self.turns[-1].role == Role.SYSTEM and not self.turns[-1].hidden):
             append_turn(self.turns, Role.SYSTEM, _REVIEW_CUT_SHORT, SPEAKER, created)
 
-    def fold(self, role: str, text: str, speaker: str, created, files=None) -> None:
+    @property
+    def cwd(self) -> str:
+        cwd = self.session.get("cwd")
+        return cwd if isinstance(cwd, str) else ""
+
+    def reviewer_output(self, text: str) -> str | None:
+        """The findings as Markdown, when this is a reviewer's log and `text` its JSON answer."""
+        source = self.session.get("source")
+        if not isinstance(source, dict) or source.get("subagent") != "review":
+            return None
+        try:
+            output = json.loads(text[text.find("{") : text.rfind("}") + 1])
+        except ValueError:
+            return None
+        if not isinstance(output, dict) or "findings" not in output:
+            return None
+        return review_findings_text(output, self.cwd)
+
+    def fold(
+        self,
+        role: str,
+        text: str,
+        speaker: str,
+        created: datetime | None,
+        files: list[ImportedAttachment] | None = None,
+    ) -> None:
         append_turn(self.turns, role, text, speaker, created, hidden=True, attachments=files)
 
 
