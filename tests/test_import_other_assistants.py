@@ -161,6 +161,15 @@ def test_grok_without_parent_links_is_read_in_time_order():
     assert primes.model == "grok-3"
 
 
+def test_grok_responses_are_placed_by_their_links_and_times_not_their_order_in_the_file():
+    export = grok_export()
+    in_order = [shown(c) for c in parse_grok(export["conversations"])]
+    for conversation in export["conversations"]:
+        conversation["responses"].reverse()
+
+    assert [shown(c) for c in parse_grok(export["conversations"])] == in_order
+
+
 def test_grok_export_zip_reads_its_uploads_and_skips_the_account_files(tmp_path):
     notes: list[str] = []
     starter, _ = read_conversations(grok_zip(tmp_path), notes=notes)
