@@ -482,3 +482,88 @@ def test_an_entry_written_twice_is_read_once(tmp_path):
 
     assert shown(conversation) == [("user", "Hello"), ("assistant", "Hi.")]
     assert conversation.warnings == ["2 entries written twice in the log read once"]
+
+
+def test_a_zipped_project_folds_each_sub_agent_run_under_the_call_that_started_it(tmp_path):
+    import zipfile
+
+    log = Log()
+    log.prompt("Who calls `format_amount`, and is it tested?")
+    log.call("toolu_a", "Agent", {"prompt": "Find the callers.", "description": "c"}, "msg_1")
+    log.call("toolu_b", "Task", {"prompt": "Find the tests.", "description": "t"}, "msg_1")
+    log.result(
+        "toolu_a",
+        [{"type": "text", "text": "Two callers."}],
+        toolUseResult={"status": "completed", "prompt": "Find the callers.", "agentId": "aaa1"},
+    )
+    log.result(
+        "toolu_b",
+        [{"type": "text", "text": "One test."}],
+        toolUseResult={"status": "completed", "prompt": "Find the tests.", "agentId": "bbb2"},
+    )
+    log.reply("Two callers, and one test covers them.", "msg_2")
+    project = tmp_path / "-home-ana-src-ledger"
+    agents = project / SESSION / "subagents"
+    agents.mkdir(parents=True)
+    log.write(project)
+
+    def agent_log(agent_id: str, prompt: str, answer: str) -> Log:
+        agent = Log(isSidechain=True, agentId=agent_id)
+        agent.prompt(prompt, None)
+        agent.call(f"toolu_{agent_id}", "Grep", {"pattern": "format_amount"}, f"msg_{agent_id}")
+        agent.result(f"toolu_{agent_id}", "src/money.rs:12")
+        agent.reply(answer, f"msg_{agent_id}_2")
+        return agent
+
+    # Matched by its meta file's call id; the other by the call's prompt; a workflow's by neither.
+    agent_log("aaa1", "Find the callers.", "Two callers.").write(agents, "agent-aaa1.jsonl")
+    meta = {"agentType": "Explore", "description": "c", "toolUseId": "toolu_a"}
+    (agents / "agent-aaa1.meta.json").write_text(json.dumps(meta), "utf-8")
+    agent_log("bbb2", "Find the tests.", "One test.").write(agents, "agent-bbb2.jsonl")
+    workflow = agents / "workflows" / "wf_1"
+    workflow.mkdir(parents=True)
+    agent_log("ccc3", "Step one.", "Done.").write(workflow, "agent-ccc3.jsonl")
+    (workflow / "journal.jsonl").write_text('{"type":"started","agentId":"ccc3"}\n', "utf-8")
+    (project / SESSION / "tool-results").mkdir()
+    (project / SESSION / "tool-results" / "b1x2c3d4e.txt").write_text("long output", "utf-8")
+    archive = tmp_path / "ledger.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(project.rglob("*")):
+            if path.is_file():
+                zipped.write(path, path.relative_to(tmp_path).as_posix())
+    notes: list[str] = []
+
+    (conversation,) = read_conversations(archive, notes=notes)
+
+    assert shown(conversation) == [
+        ("user", "Who calls `format_amount`, and is it tested?"),
+        ("assistant", "Two callers, and one test covers them."),
+    ]
+    assert [(t.speaker, t.text) for t in conversation.turns if t.speaker.startswith("Sub")] == [
+        ("Sub-agent (Explore): prompt", "Find the callers."),
+        ("Sub-agent (Explore)", "Two callers."),
+        ("Sub-agent: prompt", "Find the tests."),
+        ("Sub-agent", "One test."),
+        ("Sub-agent: prompt", "Step one."),
+        ("Sub-agent", "Done."),
+    ]
+    speakers = [t.speaker for t in conversation.turns]
+    # Each run sits right under its call, before the call's result.
+    first_call = speakers.index("Tool call (Agent)")
+    assert speakers[first_call + 1 : first_call + 6] == [
+        "Sub-agent (Explore): prompt",
+        "Tool call (Grep)",
+        "Tool result",
+        "Sub-agent (Explore)",
+        "Tool call (Task)",
+    ]
+    assert conversation.warnings == [
+        "2 sub-agent runs folded under the calls that started them",
+        "1 sub-agent log (ccc3) matched no call in the session; added, folded, at its end",
+    ]
+    beside = "skipped (Claude Code's own record beside a session, not a conversation)"
+    assert notes == [
+        f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/subagents/workflows/wf_1/"
+        f"journal.jsonl: {beside}",
+        f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/tool-results/b1x2c3d4e.txt: {beside}",
+    ]

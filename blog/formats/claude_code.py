@@ -40,15 +40,15 @@ work), between an `init` entry and a `result` entry; its prompt is not in it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from blog.formats.base import ImportedConversation, ImportFormatError
 from blog.formats.blocks import left_out_warnings, timestamp
 from blog.formats.claude_code_entries import Entry, Kind, classify
-from blog.formats.claude_code_turns import SOURCE_KIND, TurnBuilder
+from blog.formats.claude_code_turns import SOURCE_KIND, SUB_AGENT_NOTE, SubAgentRun, TurnBuilder
 from blog.formats.naming import title_from_turns
 
-__all__ = ["SOURCE_KIND", "parse_claude_code"]
+__all__ = ["SOURCE_KIND", "SubAgentRun", "parse_claude_code"]
 
 # Entries that hold the conversation or what Claude Code folded into it.
 _THREADED = {"user", "assistant", "system", "attachment"}
@@ -73,8 +73,11 @@ _BOOKKEEPING = {
 }
 
 
-def parse_claude_code(items: Iterable[object]) -> Iterator[ImportedConversation]:
-    """The session a Claude Code log holds, as one conversation."""
+def parse_claude_code(
+    items: Iterable[object], runs: Sequence[SubAgentRun] = ()
+) -> Iterator[ImportedConversation]:
+    """The session a Claude Code log holds, as one conversation, with the runs of its
+    sub-agents (read from their own files) folded under the calls that started them."""
     log = _Log()
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
@@ -82,7 +85,7 @@ def parse_claude_code(items: Iterable[object]) -> Iterator[ImportedConversation]
         log.add(item)
     if not log.entries:
         return
-    yield log.conversation()
+    yield log.conversation(runs)
 
 
 class _Log:
@@ -116,7 +119,7 @@ class _Log:
         elif kind not in _BOOKKEEPING and kind not in _TITLES:
             self.unknown[str(kind)] += 1
 
-    def conversation(self) -> ImportedConversation:
+    def conversation(self, runs: Sequence[SubAgentRun]) -> ImportedConversation:
         messages = [e for e in self.entries if e.type in ("user", "assistant")]
         # A sub-agent's own file: every message is its work, and the first is its prompt.
         agent_file = bool(messages) and all(e.raw.get("isSidechain") is True for e in messages)
@@ -124,10 +127,11 @@ class _Log:
             entry.kind = classify(entry, agent_file)
         _drop_queued_sent_again(self.entries)
         branches = _Branches(self.entries)
-        turns = TurnBuilder(agent_file)
+        turns = TurnBuilder(agent_file, runs)
         for entry in self.entries:
             if entry.index not in branches.left_out:
                 turns.add(entry, branches.alternatives.get(entry.index, []))
+        folded = turns.finish()
         session = next((s for e in self.entries if isinstance(s := _session_id(e), str)), None)
         agent = next((a for e in messages if isinstance(a := e.raw.get("agentId"), str)), None)
         if agent_file and session:
@@ -141,7 +145,7 @@ class _Log:
             created_at=times[0] if times else None,
             updated_at=times[-1] if times else None,
             model=turns.model,
-            warnings=self._warnings(turns, branches, agent_file, agent),
+            warnings=self._warnings(turns, branches, agent_file, agent) + folded,
         )
 
     def _title(self) -> str:
@@ -162,7 +166,7 @@ class _Log:
         warnings: list[str] = []
         if agent_file:
             warnings.append(
-                f"this is a sub-agent's log (agent {agent or 'unknown'}): its first prompt was "
+                f"{SUB_AGENT_NOTE} (agent {agent or 'unknown'}): its first prompt was "
                 "written by Claude Code for the sub-agent, not by you; import the session's "
                 "folder to see it under the call that started it"
             )

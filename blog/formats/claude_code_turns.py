@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from blog.formats.base import ImportedAttachment, ImportedTurn
@@ -20,12 +22,51 @@ from blog.formats.claude_code_entries import SPEAKER, Entry
 from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"
+SUB_AGENT_NOTE = "this is a sub-agent's log"
+# The tools that start a sub-agent: `Task` in older versions, `Agent` in newer ones.
+AGENT_TOOLS = {"Task", "Agent"}
+
+
+@dataclass
+class SubAgentRun:
+    """A sub-agent's own log, read as a conversation, to be folded under the call that
+    started it: matched by that call's id (its `.meta.json`), its `agentId` (the call's
+    result), or its prompt (the call's `input.prompt`)."""
+
+    agent_id: str
+    turns: list[ImportedTurn]
+    tool_use_id: str | None = None
+    agent_type: str = ""
+    notes: list[str] = field(default_factory=list)  # what reading its own log had to say
+    placed: bool = field(default=False, compare=False)
+
+    @property
+    def prompt(self) -> str:
+        first = next((t for t in self.turns if t.role == Role.USER), None)
+        return first.text.strip() if first is not None else ""
+
+    def folded(self) -> list[ImportedTurn]:
+        """Its turns as hidden material of the session: prompt and replies as tool turns."""
+        label = f"Sub-agent ({self.agent_type})" if self.agent_type else "Sub-agent"
+        speakers = {Role.USER: f"{label}: prompt", Role.ASSISTANT: label}
+        return [
+            ImportedTurn(
+                Role.TOOL if t.role in speakers else t.role,
+                t.text,
+                speaker=speakers.get(t.role, t.speaker),
+                created_at=t.created_at,
+                attachments=t.attachments,
+                hidden=True,
+            )
+            for t in self.turns
+        ]
 
 
 class TurnBuilder:
-    """Turns from entries read in file order (`agent_file`: a sub-agent's own log)."""
+    """Turns from entries read in file order (`agent_file`: a sub-agent's own log), with
+    the sub-agent runs of the session folded in under the calls that started them."""
 
-    def __init__(self, agent_file: bool = False) -> None:
+    def __init__(self, agent_file: bool = False, runs: Sequence[SubAgentRun] = ()) -> None:
         self.turns: list[ImportedTurn] = []
         self.model: str | None = None
         self.typed = False  # whether the person typed anything: a prompt, a command
@@ -33,6 +74,7 @@ class TurnBuilder:
         self.unknown: Counter[str] = Counter()  # entries of a kind no rule here reads
         self._agent_file = agent_file
         self._reply_id: object = None
+        self._runs = list(runs)
 
     def add(self, entry: Entry, alternatives: list[str]) -> None:
         kind = entry.kind
@@ -52,6 +94,9 @@ class TurnBuilder:
         message = entry.raw.get("message") if isinstance(entry.raw.get("message"), dict) else {}
         content = message.get("content")
         if entry.type == "user":
+            result = entry.raw.get("toolUseResult")
+            if isinstance(result, dict) and isinstance(result.get("agentId"), str):
+                self._place(lambda run: run.agent_id == result["agentId"])
             before = len(self.turns)
             self._user(content, created, kind.aside)
             shown = [t for t in self.turns[before:] if t.role == Role.USER]
@@ -66,6 +111,33 @@ class TurnBuilder:
             f"{n} {label.format('y' if n == 1 else 'ies')}"
             for label, n in sorted(self.unknown.items())
         ]
+
+    def finish(self) -> list[str]:
+        """The sub-agent runs no call of the session started, added at its end; what was done."""
+        left = [run for run in self._runs if not run.placed]
+        for run in left:
+            self.turns.extend(run.folded())
+        placed = len(self._runs) - len(left)
+        told = [f"sub-agent {run.agent_id}: {note}" for run in self._runs for note in run.notes]
+        notes: list[str] = []
+        if placed:
+            runs = "1 sub-agent run" if placed == 1 else f"{placed} sub-agent runs"
+            calls = "the call that started it" if placed == 1 else "the calls that started them"
+            notes.append(f"{runs} folded under {calls}")
+        if left:
+            names = ", ".join(run.agent_id for run in left)
+            notes.append(
+                f"{len(left)} sub-agent log{'s' if len(left) != 1 else ''} ({names}) matched no "
+                "call in the session; added, folded, at its end"
+            )
+        return notes + told
+
+    def _place(self, matches) -> None:
+        """Fold the first run not yet placed that `matches` in at this point."""
+        run = next((r for r in self._runs if not r.placed and matches(r)), None)
+        if run is not None:
+            run.placed = True
+            self.turns.extend(run.folded())
 
     def _user(self, content: object, created: datetime | None, aside) -> None:
         self._reply_id = None
@@ -116,6 +188,8 @@ class TurnBuilder:
                 call = tool_call_text(str(block.get("name") or "tool"), block.get("input"))
                 label = f"Tool call ({block.get('name')})"
                 append_turn(self.turns, Role.TOOL, call, label, created, hidden=True)
+                if block.get("name") in AGENT_TOOLS:
+                    self._place_for_call(block)
             elif kind == "text":
                 text = block_text(block)
                 last = self.turns[-1] if self.turns else None
@@ -130,6 +204,16 @@ class TurnBuilder:
                 append_turn(self.turns, Role.TOOL, result, "Tool result", created, hidden=True)
             elif kind != "redacted_thinking":  # encrypted by the API: nothing readable in it
                 self.unshown[str(kind)] += 1
+
+    def _place_for_call(self, block: dict) -> None:
+        arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
+        prompt = arguments.get("prompt") if isinstance(arguments.get("prompt"), str) else None
+        self._place(
+            lambda run: (
+                (run.tool_use_id is not None and run.tool_use_id == block.get("id"))
+                or (run.tool_use_id is None and prompt is not None and run.prompt == prompt.strip())
+            )
+        )
 
 
 def _file(block: dict, number: int) -> ImportedAttachment:

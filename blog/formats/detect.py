@@ -225,8 +225,10 @@ class Reader:
         assets: AssetLookup | None = None,
         *,
         max_bytes: int,
+        parse: Callable[[Iterable[object]], Iterator[ImportedConversation]] | None = None,
     ) -> Iterator[ImportedConversation]:
-        """JSON streamed through its format's parser, held to the byte and depth limits.
+        """JSON streamed through its format's parser (or `parse`), held to the byte and
+        depth limits.
 
         A log's last line cut short is said on its conversation, or in the notes when
         no conversation came out of the file.
@@ -238,7 +240,7 @@ class Reader:
             skipped: list[str] = []
             items = json_items(buffered, sniffed.shape, sniffed.format, where, cut_short)
             told = False
-            for conversation in self.parser(sniffed.format, assets, skipped)(items):
+            for conversation in (parse or self.parser(sniffed.format, assets, skipped))(items):
                 # A session log is read to its end before its one conversation comes out.
                 told = told or bool(cut_short)
                 conversation.warnings.extend(cut_short)

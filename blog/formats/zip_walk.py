@@ -3,13 +3,15 @@
 An export is read by its `conversations.json` files (ChatGPT, Claude), its
 `prod-grok-backend.json` (Grok, with the uploads beside it) or its `chat.html`
 (ChatGPT saved as a page); any other zip member by member, each sniffed like an upload of
-its own, one nested zip deep. A member left out is listed in the run's notes with the
-reason, so the person importing sees what was not read and why.
+its own, one nested zip deep; a Claude Code session with the logs of its sub-agents beside
+it is read with them. A member left out is listed in the run's notes with the reason, so the
+person importing sees what was not read and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import partial
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,8 @@ from blog.formats.base import (
     NotAConversationFile,
 )
 from blog.formats.chatgpt import extract_chat_html
+from blog.formats.claude_code import parse_claude_code
+from blog.formats.claude_code_project import BESIDE, Layout, Session, sub_agent_run
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
@@ -94,8 +98,15 @@ class ZipWalk:
     def _read_loose_files(self) -> Generator[ImportedConversation, None, bool]:
         """Each member that could hold conversations, read on its own; whether any did."""
         found = False
+        projects = Layout.of(self.archive.names())
         for name in self.archive.names():
-            if is_account_file(name):
+            session = projects.sessions.get(name)
+            if session is not None and session.agents:
+                found = (yield from self._read_session(session)) or found
+            elif name in projects.beside:
+                if projects.beside[name] == BESIDE:
+                    self._skip(name, BESIDE)
+            elif is_account_file(name):
                 self._skip(name, ACCOUNT_DATA)
             elif _worth_reading(name):
                 found = (yield from self._read_loose_file(name)) or found
@@ -103,11 +114,15 @@ class ZipWalk:
                 self._skip(name, "not a conversation file")
         return found
 
-    def _read_loose_file(self, name: str) -> Generator[ImportedConversation, None, bool]:
+    def _read_loose_file(
+        self,
+        name: str,
+        parse: Callable[[Iterable[object]], Iterator[ImportedConversation]] | None = None,
+    ) -> Generator[ImportedConversation, None, bool]:
         """One member's conversations, or a note saying why it gave none; whether it gave any."""
         yielded = 0
         try:
-            for conversation in self._read_member(name, None):
+            for conversation in self._read_member(name, None, parse):
                 yielded += 1
                 yield conversation
         except NotAConversationFile as skipped:
@@ -117,8 +132,25 @@ class ZipWalk:
             self._skip(name, "no conversations in it")
         return yielded > 0
 
-    def _read_member(self, name: str, assets: AssetLookup | None) -> Iterator[ImportedConversation]:
-        """One member, sniffed like an upload: a nested zip, JSON or text."""
+    def _read_session(self, session: Session) -> Generator[ImportedConversation, None, bool]:
+        """A Claude Code session, each sub-agent's own log folded under the call that started it."""
+        runs = []
+        for agent_id, name in session.agents.items():
+            meta = session.metas.get(agent_id)
+            for conversation in self._read_member(name, None):
+                data = self.archive.read(meta) if meta is not None else None
+                runs.append(sub_agent_run(agent_id, conversation, data))
+        parse = partial(parse_claude_code, runs=runs)
+        return (yield from self._read_loose_file(session.name, parse))
+
+    def _read_member(
+        self,
+        name: str,
+        assets: AssetLookup | None,
+        parse: Callable[[Iterable[object]], Iterator[ImportedConversation]] | None = None,
+    ) -> Iterator[ImportedConversation]:
+        """One member, sniffed like an upload: a nested zip, JSON or text (through `parse`
+        when given)."""
         archive, reader = self.archive, self.reader
         where = archive.describe(name)
         with archive.open(name) as entry:
@@ -140,7 +172,12 @@ class ZipWalk:
         if sniffed.format in JSON_FORMATS:
             with archive.open(name) as entry:
                 conversations = reader.read_json(
-                    entry, sniffed, where, assets, max_bytes=reader.limits.max_uncompressed_bytes
+                    entry,
+                    sniffed,
+                    where,
+                    assets,
+                    max_bytes=reader.limits.max_uncompressed_bytes,
+                    parse=parse if sniffed.format == "claude-code" else None,
                 )
                 yield from reader.guard(conversations, where)
         else:

@@ -1,0 +1,100 @@
+"""A Claude Code project folder in a zip: each session beside the folder of its sub-agents.
+
+`~/.claude/projects/<project>/` holds `<session>.jsonl` and, for a session that started
+sub-agents, `<session>/subagents/agent-<id>.jsonl` (at any depth below `subagents/`, e.g.
+`workflows/wf_<run>/`) with `agent-<id>.meta.json` beside it (`toolUseId`: the call that
+started it; `agentType`). The same folder may hold `tool-results/` (tool output too long to
+keep in the log, whose start the log keeps) and workflow bookkeeping. Names only: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from blog.formats.base import ImportedConversation
+from blog.formats.claude_code_turns import SUB_AGENT_NOTE, SubAgentRun
+
+_AGENT = re.compile(r"agent-([A-Za-z0-9_-]+)\.jsonl")
+_META = re.compile(r"agent-([A-Za-z0-9_-]+)\.meta\.json")
+BESIDE = "Claude Code's own record beside a session, not a conversation"
+READ_WITH_SESSION = "a sub-agent's log, read with its session"
+
+
+@dataclass
+class Session:
+    """A session log and the sub-agent logs (with their meta files) under its folder."""
+
+    name: str
+    agents: dict[str, str] = field(default_factory=dict)  # agent id -> member name
+    metas: dict[str, str] = field(default_factory=dict)  # agent id -> meta file name
+
+
+@dataclass
+class Layout:
+    """The sessions of the project folders in an archive, and the members read with them."""
+
+    sessions: dict[str, Session] = field(default_factory=dict)  # by the session log's name
+    beside: dict[str, str] = field(default_factory=dict)  # member name -> why it is not read
+
+    @classmethod
+    def of(cls, names: list[str]) -> Layout:
+        """The layout of these archive members; empty when no session has a folder."""
+        layout = cls()
+        present = set(names)
+        for name in names:
+            path = PurePosixPath(name)
+            session_dir = _session_folder(path)
+            if session_dir is None:
+                continue
+            log = f"{session_dir}.jsonl"
+            if log not in present:
+                continue
+            session = layout.sessions.setdefault(log, Session(log))
+            if "subagents" in path.relative_to(session_dir).parts and (
+                found := _AGENT.fullmatch(path.name)
+            ):
+                session.agents[found[1]] = name
+                layout.beside[name] = READ_WITH_SESSION
+            elif found := _META.fullmatch(path.name):
+                session.metas[found[1]] = name
+                layout.beside[name] = READ_WITH_SESSION
+            else:
+                layout.beside[name] = BESIDE
+        return layout
+
+
+def _session_folder(path: PurePosixPath) -> PurePosixPath | None:
+    """The `<session>` folder a member sits in, if it is one (`<session>/subagents/…`,
+    `<session>/tool-results/…`, `<session>/workflows/…`)."""
+    parts = path.parts
+    for depth in range(len(parts) - 1):
+        if parts[depth + 1] in ("subagents", "tool-results", "workflows"):
+            return PurePosixPath(*parts[: depth + 1])
+    return None
+
+
+def sub_agent_run(
+    agent_id: str, conversation: ImportedConversation, meta: bytes | None
+) -> SubAgentRun:
+    """A sub-agent's conversation and what its meta file says of the call that started it."""
+    described: object = {}
+    if meta is not None:
+        try:
+            described = json.loads(meta)
+        except ValueError:
+            described = {}
+    described = described if isinstance(described, dict) else {}
+    tool_use = described.get("toolUseId")
+    # The note that the log is a sub-agent's is answered by folding it under its call.
+    notes = [w for w in conversation.warnings if not w.startswith(SUB_AGENT_NOTE)]
+    kind = described.get("agentType")
+    return SubAgentRun(
+        agent_id,
+        conversation.turns,
+        tool_use_id=tool_use if isinstance(tool_use, str) else None,
+        agent_type=kind if isinstance(kind, str) else "",
+        notes=notes,
+    )
