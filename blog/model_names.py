@@ -133,7 +133,9 @@ WORDS: dict[str, str] = {
 # Release words kept as a note after the name.
 RELEASES = {"preview": "preview", "exp": "experimental", "beta": "beta"}
 # Words that name a way of serving an open-weights model, not the model.
-SERVING = {"instruct", "chat", "it", "hf", "fp8", "versatile", "instant", "turbo", "latest"}
+SERVING = frozenset({"instruct", "chat", "it", "hf", "fp8", "versatile", "instant", "turbo"})
+# OpenRouter's variants of one model (`:free`, `:beta` self-moderated…): ways of serving it.
+_ROUTER_VARIANT = re.compile(r":(?:free|beta|online|nitro|extended|floor|exacto)$")
 
 _SPACE = re.compile(r"\s")
 _CLOUD_PREFIX = re.compile(
@@ -167,6 +169,7 @@ def known_name(model_id: str) -> str | None:
         return TABLE[key]
     if key.startswith("claude"):
         key = re.sub(r"-v\d+$", "", key)  # Vertex's and Bedrock's revision of one model
+    key = _ROUTER_VARIANT.sub("", key)
     key = re.sub(r"-v\d+[:.]\d+$", "", key).replace(":", "-")
     notes: list[str] = []
     while True:
@@ -202,14 +205,14 @@ def _with_notes(name: str, notes: list[str]) -> str:
     return f"{name} ({', '.join(notes)})" if notes else name
 
 
-def _words(rest: str, *, serving: bool = False) -> list[str] | None:
+def _words(rest: str, *, serving: frozenset[str] = frozenset()) -> list[str] | None:
     """The words after a family's name, written as in names; None if one is unknown."""
     # Two words that are one word of a name, kept together while the rest is split.
     rest = rest.replace("flash-lite", "flash~lite").replace("non-reasoning", "non~reasoning")
     out: list[str] = []
     for word in filter(None, rest.split("-")):
         word = word.replace("~", "-")
-        if serving and (word in SERVING or _QUANTISED.fullmatch(word)):
+        if word in serving or (serving and _QUANTISED.fullmatch(word)):
             continue
         if word == "flash-lite":
             out.append("Flash-Lite")
@@ -219,7 +222,7 @@ def _words(rest: str, *, serving: bool = False) -> list[str] | None:
             out.append(word.upper().replace("X", "x"))
         elif _ACTIVE.fullmatch(word) and out and _SIZE.fullmatch(out[-1].lower()):
             out[-1] += "-" + word.upper()
-        elif re.fullmatch(r"\d+(?:\.\d+)?", word):
+        elif re.fullmatch(r"\d{1,2}(?:\.\d+)?", word):  # a version, never a context length
             out.append(word)
         else:
             return None
@@ -277,7 +280,7 @@ def _gemini(key: str) -> str | None:
 
 def _llama(key: str) -> str | None:
     m = re.fullmatch(r"(?:meta-)?llama-?(\d)(?:[.-](\d)(?![\d.]*b))?((?:-[a-z0-9._]+)*)", key)
-    if not m or (words := _words(m[3], serving=True)) is None:
+    if not m or (words := _words(m[3], serving=SERVING)) is None:
         return None
     return " ".join(["Llama", _version(m[1], m[2]), *words])
 
@@ -285,7 +288,7 @@ def _llama(key: str) -> str | None:
 def _mistral(key: str) -> str | None:
     names = "mistral|mixtral|codestral|pixtral|ministral|magistral|devstral|mathstral"
     m = re.fullmatch(rf"(?:open-)?({names})((?:-[a-z0-9._]+)*)", key)
-    if not m or (words := _words(m[2], serving=True)) is None:
+    if not m or (words := _words(m[2], serving=SERVING)) is None:
         return None
     return " ".join([m[1].title(), *words])
 
@@ -302,14 +305,15 @@ def _deepseek(key: str) -> str | None:
                 [name, "Distill", *(w.title() if w.isalpha() else w.upper() for w in tail)]
             )
         return None
-    words = _words(m[2], serving=True)
+    words = _words(m[2], serving=SERVING)
     return None if words is None else "-".join([name, *words])
 
 
 def _qwen(key: str) -> str | None:
     # Qwen's own names join every part with hyphens: "Qwen3-235B-A22B", "Qwen2.5-VL-72B".
     m = re.fullmatch(r"(qwen|qwq|qvq)(\d(?:\.\d)?)?((?:-[a-z0-9._]+)*)", key)
-    if not m or (words := _words(m[3], serving=True)) is None:
+    # "Qwen-Turbo" is a model of its own, not a way of serving one.
+    if not m or (words := _words(m[3], serving=SERVING - {"turbo"})) is None:
         return None
     name = {"qwen": "Qwen", "qwq": "QwQ", "qvq": "QVQ"}[m[1]] + (m[2] or "")
     return "-".join([name, *words])

@@ -89,6 +89,7 @@ from blog.model_names import display_name, known_name, speaker_name
         ("claude-3-5-sonnet@20240620", "Claude 3.5 Sonnet"),
         ("claude-3-5-sonnet-v2@20241022", "Claude 3.5 Sonnet"),
         ("anthropic/claude-3.5-sonnet", "Claude 3.5 Sonnet"),
+        ("anthropic/claude-3.5-sonnet:beta", "Claude 3.5 Sonnet"),  # OpenRouter's variant
         # Google
         ("gemini-pro", "Gemini 1.0 Pro"),
         ("models/gemini-1.5-pro-002", "Gemini 1.5 Pro"),
@@ -103,6 +104,7 @@ from blog.model_names import display_name, known_name, speaker_name
         ("google/gemini-2.5-flash", "Gemini 2.5 Flash"),
         # Meta
         ("meta-llama/Llama-3.1-8B-Instruct", "Llama 3.1 8B"),
+        ("meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "Llama 3.1 70B"),
         ("meta-llama/Meta-Llama-3-70B-Instruct", "Llama 3 70B"),
         ("llama-3.3-70b-versatile", "Llama 3.3 70B"),
         ("llama3-70b-8192", "Llama 3 70B"),
@@ -136,6 +138,7 @@ from blog.model_names import display_name, known_name, speaker_name
         ("deepseek-v3.1-terminus", "DeepSeek-V3.1-Terminus"),
         # Qwen
         ("qwen-max", "Qwen-Max"),
+        ("qwen-turbo", "Qwen-Turbo"),
         ("qwen-plus-2025-01-25", "Qwen-Plus"),
         ("Qwen/Qwen2.5-72B-Instruct", "Qwen2.5-72B"),
         ("qwen3-235b-a22b", "Qwen3-235B-A22B"),
@@ -167,6 +170,11 @@ def test_an_id_is_named_as_readers_know_it(model_id, name):
         "amazon.nova-pro-v1:0",
         "<synthetic>",
         "my-local-model",
+        "mixtral-8x7b-32768",  # a context length is no version: better the id than a wrong name
+        "llama-guard-3-8b",
+        "gpt-image-1",
+        "ChatGPT",
+        "claude",
         "",
         "  ",
     ],
