@@ -365,7 +365,8 @@ def test_a_prompt_rewound_and_sent_again_keeps_the_first_as_an_alternative(tmp_p
     log.prompt("Name the new module.")
     answer = log.reply("`ledger.money`.", "msg_1")
     first = log.prompt("Make it shorter")
-    log.reply("`money`.", "msg_2")
+    log.entry("progress", data={"type": "hook_progress", "hookEvent": "UserPromptSubmit"})
+    log.reply("`money`.", "msg_2")  # its parent is the progress line
     log.prompt("Shorter still")
     log.reply("`m`.", "msg_3")
     # Rewound to before "Make it shorter" and asked differently: same parent, a real branch.
@@ -383,7 +384,7 @@ def test_a_prompt_rewound_and_sent_again_keeps_the_first_as_an_alternative(tmp_p
     assert first == "us-003"
     assert conversation.warnings == [
         "1 earlier version of a prompt (rewound in Claude Code and sent again) kept as "
-        "alternatives of the prompt that replaced it; 3 entries that followed it left out"
+        "alternatives of the prompt that replaced it; 4 entries that followed it left out"
     ]
 
 
@@ -566,4 +567,24 @@ def test_a_zipped_project_folds_each_sub_agent_run_under_the_call_that_started_i
         f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/subagents/workflows/wf_1/"
         f"journal.jsonl: {beside}",
         f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/tool-results/b1x2c3d4e.txt: {beside}",
+    ]
+
+
+def test_a_resumed_session_is_known_by_its_own_id_not_the_one_it_copied(tmp_path):
+    copied = Log(session="0aa1-earlier")
+    copied.prompt("Start the migration.")
+    copied.reply("Started.", "msg_1")
+    log = Log()
+    log.lines, log.last, log.count = copied.lines, copied.last, copied.count
+    log.prompt("Carry on.")
+    log.reply("Done.", "msg_2")
+
+    conversation = read(log.write(tmp_path))
+
+    assert conversation.source_id == SESSION
+    assert [text for _, text in shown(conversation)] == [
+        "Start the migration.",
+        "Started.",
+        "Carry on.",
+        "Done.",
     ]

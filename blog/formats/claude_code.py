@@ -50,12 +50,12 @@ from blog.formats.naming import title_from_turns
 
 __all__ = ["SOURCE_KIND", "SubAgentRun", "parse_claude_code"]
 
-# Entries that hold the conversation or what Claude Code folded into it.
-_THREADED = {"user", "assistant", "system", "attachment"}
+# Entries that hold the conversation or what Claude Code folded into it, and the progress
+# lines that sit in the parent chain between them (read for the chain only).
+_THREADED = {"user", "assistant", "system", "attachment", "progress"}
 _TITLES = {"summary", "ai-title", "custom-title"}
 # Entry types left out on purpose: each says nothing a reader of the conversation needs.
 _BOOKKEEPING = {
-    "progress",  # a running tool's or sub-agent's live output; its result comes as an entry
     "last-prompt",
     "mode",
     "permission-mode",
@@ -132,7 +132,10 @@ class _Log:
             if entry.index not in branches.left_out:
                 turns.add(entry, branches.alternatives.get(entry.index, []))
         folded = turns.finish()
-        session = next((s for e in self.entries if isinstance(s := _session_id(e), str)), None)
+        # A resumed session's file may open with entries copied from the one it resumed:
+        # the file's own session is the one its last entries belong to.
+        ids = (s for e in reversed(self.entries) if isinstance(s := _session_id(e), str))
+        session = next(ids, None)
         agent = next((a for e in messages if isinstance(a := e.raw.get("agentId"), str)), None)
         if agent_file and session:
             session = f"{session}/agent-{agent or 'unknown'}"

@@ -124,6 +124,9 @@ def classify(entry: Entry, agent_file: bool) -> Kind:
         return _assistant(raw, agent_file)
     if entry.type == "system":
         return _system(raw)
+    if entry.type == "progress":
+        # A running tool's or sub-agent's live output: what came of it arrives as an entry.
+        return Kind("left out")
     return _attachment(raw.get("attachment") if isinstance(raw.get("attachment"), dict) else {})
 
 
