@@ -262,6 +262,33 @@ def test_text_codex_writes_in_the_users_place_is_folded_not_a_prompt(tmp_path):
     assert conversation.title == "Summarise report.pdf."
 
 
+def test_a_user_item_is_a_prompt_when_codex_logged_that_the_person_sent_it(tmp_path):
+    def said(text: str) -> dict:
+        return _event({"type": "user_message", "message": text, "images": []})
+
+    handoff = "Another language model started to solve this problem; here is its summary."
+    path = _log(
+        tmp_path,
+        [
+            _prompt(handoff),  # written by Codex after a compaction: no event
+            said("Where were we?"),  # an event written before its item
+            _prompt("Where were we?"),
+            _prompt("What does this show?\n\n<image>"),
+            said("What does this show?"),  # the same input, told without the image tag
+            _reply("A chart."),
+        ],
+    )
+
+    turns = _read(path).turns
+
+    assert [(t.role, t.hidden, t.text) for t in turns] == [
+        ("system", True, handoff),
+        ("user", False, "Where were we?"),
+        ("user", False, "What does this show?\n\n<image>"),
+        ("assistant", False, "A chart."),
+    ]
+
+
 def test_snapshots_are_left_out_by_rule_and_unknown_kinds_are_named(tmp_path):
     path = _log(
         tmp_path,

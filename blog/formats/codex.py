@@ -17,7 +17,7 @@ a kind no rule names is left out with a warning in the import report, never sile
 | `turn_context` | read: the model |
 | `compacted` | folded: the summary that replaced the turns before it (system) |
 | `record_type: state` (old) | left out: Codex's resume bookmark, no content |
-| item `message`, role user | the prompt; text Codex writes in the user's place (environment, AGENTS.md, `<user_instructions>`, `<skill>`, `<user_shell_command>`, `<turn_aborted>`, the review's `<user_action>` …) folded as context |
+| item `message`, role user | the prompt, when a `user_message` event says the person sent it (or, in logs without those events, unless it opens with a marker of text Codex writes in the user's place: environment, AGENTS.md, `<user_instructions>`, `<skill>`, `<user_shell_command>`, `<turn_aborted>`, the review's `<user_action>` …); otherwise folded as context |
 | item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded; in a reviewer's own log (`source: {subagent: review}`) its JSON answer, read as the findings (the JSON folded) |
 | item `message`, role developer / system | folded: instructions |
 | item `reasoning` | folded: its summary (or raw content) |
@@ -183,6 +183,7 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
         if not isinstance(item, dict):
             raise ImportFormatError("each line must be a JSON object", f"line {number}")
         reader.entry(item, number)
+    reader.context_left()
     turns = reader.turns
     if not turns:
         return
@@ -214,6 +215,9 @@ class _Reader:
         self.in_review = False
         self.review_echo = False  # Codex's text copy of the findings is still to come
         self.chosen: list[ImportedTurn] = []  # review requests picked from a menu, not typed
+        self.user_events = False  # whether this log has `user_message` events at all
+        self.unconfirmed: list[ImportedTurn] = []  # user items no event has confirmed yet
+        self.unmatched: list[tuple[str, int]] = []  # events no item's text matched (yet)
 
     def entry(self, item: dict, number: int) -> None:
         kind = item.get("type")
@@ -266,7 +270,10 @@ class _Reader:
         elif role == "user":
             # A review's own items are never in this log, so a prompt means it is over.
             self.in_review = self.review_echo = False
+            count = len(self.turns)
             append_turn(self.turns, Role.USER, text, "", created, attachments=files)
+            if len(self.turns) > count:
+                self.sent(self.turns[-1])
         elif role == "assistant" and (findings := self.reviewer_output(text)) is not None:
             # A reviewer's own log (a `/review` sub-agent): its answer is the findings as JSON.
             self.fold(Role.SYSTEM, text, "Codex (review as JSON)", created, files)
@@ -311,6 +318,8 @@ class _Reader:
         elif kind == "undo_completed":
             said = message or "Codex restored the files changed by the last turn (/undo)."
             self.fold(Role.SYSTEM, said, SPEAKER, created)
+        elif kind == "user_message" and not self.in_review:
+            self.said(message, payload.get("kind"))
         elif self.in_review and kind in {"user_message", "agent_message"}:
             # The reviewer's own items are not in this log; these events are all there is.
             speaker = "Codex (review prompt)" if kind == "user_message" else "Codex (reviewer)"
@@ -320,6 +329,40 @@ class _Reader:
             self.fold(Role.REASONING, text, f"{SPEAKER} (reasoning)", created)
         elif kind not in _REPEATS and kind not in _BOOKKEEPING:
             self.unknown[f"event_msg {kind}"] += 1
+
+    def sent(self, prompt: ImportedTurn) -> None:
+        """A user item: a prompt once a `user_message` event says the person sent it."""
+        said = prompt.text.strip()
+        early = [event for event in self.unmatched if event[0] == said]
+        if early:
+            self.unmatched.remove(early[0])  # its event came first
+        else:
+            self.unconfirmed.append(prompt)
+
+    def said(self, message: str, kind: object) -> None:
+        """A `user_message` event: Codex writes one for each input a person sends."""
+        if kind not in (None, "plain"):
+            return  # an older client's event for its own context ("environment_context")
+        self.user_events = True
+        said = message.strip()
+        for prompt in self.unconfirmed:
+            if prompt.text.strip() == said:
+                self.unconfirmed.remove(prompt)
+                return
+        self.unmatched.append((said, len(self.turns)))
+
+    def context_left(self) -> None:
+        """User items no event confirms are text Codex wrote itself, in a log that has events."""
+        if not self.user_events:
+            return  # older logs have no such events: only the prefixes tell
+        place = {id(turn): index for index, turn in enumerate(self.turns)}
+        for _, at in self.unmatched:
+            # The same input told in other words (images, tags): the item just before it.
+            before = [t for t in self.unconfirmed if place[id(t)] < at]
+            if before:
+                self.unconfirmed.remove(before[-1])
+        for turn in self.unconfirmed:
+            turn.role, turn.hidden, turn.speaker = Role.SYSTEM, True, "Codex context"
 
     def exited_review(self, output: object, created: datetime | None) -> None:
         self.in_review = False
