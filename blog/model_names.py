@@ -42,9 +42,6 @@ TABLE: dict[str, str] = {
     "gpt-5-t-mini": "GPT-5 Thinking mini",
     "gpt-5-a-t-mini": "GPT-5 Thinking mini",
     "gpt-5-auto-thinking": "GPT-5 Thinking",
-    "auto": "ChatGPT (Auto)",
-    "research": "ChatGPT deep research",
-    "agent-mode": "ChatGPT agent",
     # OpenAI's API names
     "gpt-3.5-turbo": "GPT-3.5 Turbo",
     "gpt-35-turbo": "GPT-3.5 Turbo",  # Azure's spelling
@@ -78,10 +75,20 @@ TABLE: dict[str, str] = {
     "deepseek-reasoner": "DeepSeek-R1",
     "deepseek-coder": "DeepSeek-Coder",
     "deepseek-coder-v2": "DeepSeek-Coder-V2",
+    "deepseek-chat-v3": "DeepSeek-V3",  # OpenRouter's names
+    "deepseek-chat-v3.1": "DeepSeek-V3.1",
     # xAI
     "grok-beta": "Grok (beta)",
     "grok-vision-beta": "Grok Vision (beta)",
     "grok-code-fast-1": "Grok Code Fast 1",
+}
+
+# ChatGPT's modes, named by a bare word: only ever read as such when nothing wraps the word
+# (OpenRouter's `openrouter/auto` is no ChatGPT).
+CHATGPT_MODES: dict[str, str] = {
+    "auto": "ChatGPT (Auto)",
+    "research": "ChatGPT deep research",
+    "agent-mode": "ChatGPT agent",
 }
 
 # How a word of an id is written in a name; a word missing here stops a family rule.
@@ -164,6 +171,8 @@ def known_name(model_id: str) -> str | None:
     text = model_id.strip()
     if not text or _SPACE.search(text):
         return None
+    if text in CHATGPT_MODES:
+        return CHATGPT_MODES[text]
     key = _CLOUD_PREFIX.sub("", text.lower().rsplit("/", 1)[-1].split("@", 1)[0])
     if key in TABLE:
         return TABLE[key]
@@ -273,9 +282,12 @@ def _claude(key: str) -> str | None:
 
 def _gemini(key: str) -> str | None:
     m = re.fullmatch(r"gemini-(\d(?:\.\d)?)((?:-[a-z0-9]+)*)", key)
-    if not m or not (words := _words(m[2])):
-        return None
-    return " ".join(["Gemini", m[1], *words])
+    if m and (words := _words(m[2])):
+        return " ".join(["Gemini", m[1], *words])
+    m = re.fullmatch(r"gemini-(pro|flash)-(\d\.\d)((?:-[a-z0-9]+)*)", key)  # OpenRouter's order
+    if m and (words := _words(m[3])) is not None:
+        return " ".join(["Gemini", m[2], WORDS[m[1]], *words])
+    return None
 
 
 def _llama(key: str) -> str | None:
@@ -311,12 +323,19 @@ def _deepseek(key: str) -> str | None:
 
 def _qwen(key: str) -> str | None:
     # Qwen's own names join every part with hyphens: "Qwen3-235B-A22B", "Qwen2.5-VL-72B".
-    m = re.fullmatch(r"(qwen|qwq|qvq)(\d(?:\.\d)?)?((?:-[a-z0-9._]+)*)", key)
+    m = re.fullmatch(r"(qwen|qwq|qvq)-?(\d(?:\.\d)?)?((?:-[a-z0-9._]+)*)", key)
     # "Qwen-Turbo" is a model of its own, not a way of serving one.
     if not m or (words := _words(m[3], serving=SERVING - {"turbo"})) is None:
         return None
     name = {"qwen": "Qwen", "qwq": "QwQ", "qvq": "QVQ"}[m[1]] + (m[2] or "")
     return "-".join([name, *words])
+
+
+def _gemma(key: str) -> str | None:
+    m = re.fullmatch(r"gemma-?(\d)(?:[.-](\d)(?![\d.]*b))?((?:-[a-z0-9._]+)*)", key)
+    if not m or (words := _words(m[3], serving=SERVING)) is None:
+        return None
+    return " ".join(["Gemma", _version(m[1], m[2]), *words])
 
 
 def _grok(key: str) -> str | None:
@@ -335,5 +354,6 @@ FAMILY_RULES: tuple[Callable[[str], str | None], ...] = (
     _mistral,
     _deepseek,
     _qwen,
+    _gemma,
     _grok,
 )

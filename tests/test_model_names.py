@@ -102,6 +102,9 @@ from blog.model_names import display_name, known_name, speaker_name
         ("gemini-2.5-flash-image-preview", "Gemini 2.5 Flash Image (preview)"),
         ("gemini-3-pro-preview", "Gemini 3 Pro (preview)"),
         ("google/gemini-2.5-flash", "Gemini 2.5 Flash"),
+        ("google/gemini-flash-1.5", "Gemini 1.5 Flash"),  # OpenRouter's order
+        ("google/gemma-3-27b-it", "Gemma 3 27B"),
+        ("gemma3:27b", "Gemma 3 27B"),
         # Meta
         ("meta-llama/Llama-3.1-8B-Instruct", "Llama 3.1 8B"),
         ("meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "Llama 3.1 70B"),
@@ -136,9 +139,11 @@ from blog.model_names import display_name, known_name, speaker_name
         ("deepseek-r1:14b", "DeepSeek-R1-14B"),
         ("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", "DeepSeek-R1-Distill-Qwen-32B"),
         ("deepseek-v3.1-terminus", "DeepSeek-V3.1-Terminus"),
+        ("deepseek/deepseek-chat-v3-0324", "DeepSeek-V3"),
         # Qwen
         ("qwen-max", "Qwen-Max"),
         ("qwen-turbo", "Qwen-Turbo"),
+        ("qwen/qwen-2.5-72b-instruct", "Qwen2.5-72B"),
         ("qwen-plus-2025-01-25", "Qwen-Plus"),
         ("Qwen/Qwen2.5-72B-Instruct", "Qwen2.5-72B"),
         ("qwen3-235b-a22b", "Qwen3-235B-A22B"),
@@ -173,6 +178,11 @@ def test_an_id_is_named_as_readers_know_it(model_id, name):
         "mixtral-8x7b-32768",  # a context length is no version: better the id than a wrong name
         "llama-guard-3-8b",
         "gpt-image-1",
+        "openrouter/auto",  # OpenRouter's router, not ChatGPT's Auto
+        # Models built on another are not named as the one they were built on.
+        "nousresearch/hermes-3-llama-3.1-70b",
+        "cognitivecomputations/dolphin-mixtral-8x22b",
+        "nvidia/llama-3.3-nemotron-super-49b-v1",
         "ChatGPT",
         "claude",
         "",
