@@ -15,6 +15,7 @@ from . import (
     mirror,
     pages,
     public,
+    request_limits,
     security,
     studio,
 )
@@ -39,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = pages.DatabaseInt
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # Before CSRF: its check reads the form, so an oversized body must be refused first.
+    request_limits.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     # The page cache answers inside ProxyFix, so it sees the client's real host and scheme.

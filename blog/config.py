@@ -18,8 +18,11 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_LICENSE": "cc-by-nc-sa-4.0",
     "POSTS_PER_PAGE": 10,
     "FEED_ITEMS": 20,
-    # Uploads: the whole request, then per-turn source size.
+    # Request bodies (blog/request_limits.py): an upload (import file, image), a route that takes
+    # text (a turn, a paste), any other form. Then per-turn source size.
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
+    "FORM_TEXT_MAX_BYTES": 8 * 1024 * 1024,
+    "FORM_MAX_BYTES": 64 * 1024,
     "MAX_TURN_CHARS": 200_000,
     # Files carried in with an import: each, and all of one import together.
     "ASSET_MAX_BYTES": 20 * 1024 * 1024,

@@ -334,7 +334,7 @@ def test_an_oversized_upload_is_refused_with_413(app, author):
     )
 
     assert response.status_code == 413
-    assert "too large" in response.get_data(as_text=True)
+    assert "The file is larger than an import may be (4 kB)" in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
 
 

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from .. import posts as content
 from ..extensions import db
+from ..request_limits import body_limit
 from . import studio_blueprint
 
 bp = studio_blueprint("studio_bulk", __name__, "/studio")
@@ -65,6 +66,7 @@ def confirm():
 
 
 @bp.post("/bulk")
+@body_limit("text")
 def apply():
     """Do the confirmed bulk action through the posts service."""
     posts = content.listed(int(v) for v in request.form.getlist("post") if v.isdigit())

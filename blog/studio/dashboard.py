@@ -20,6 +20,7 @@ from .. import disclosure
 from .. import posts as content
 from ..exports import export_zip
 from ..extensions import db
+from ..request_limits import body_limit
 from ..settings import SettingsError, load_settings, save_settings
 from ..vocabulary import ROLES, Role, Status
 from . import studio_blueprint
@@ -135,6 +136,7 @@ def edit_turn(post_id: int, turn_id: int):
 
 
 @bp.post("/posts/<int:post_id>/turns/<int:turn_id>")
+@body_limit("text")
 def save_turn(post_id: int, turn_id: int):
     """Save a turn's text; a stale save is refused with both texts shown."""
     post = load_post(post_id)
@@ -186,6 +188,7 @@ def turn_diff(post_id: int, turn_id: int):
 
 
 @bp.post("/preview")
+@body_limit("text")
 def preview():
     """Live preview of Markdown as it will be published (nothing is saved)."""
     return render_template(

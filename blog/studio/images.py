@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from .. import posts as content
 from ..extensions import db
+from ..request_limits import body_limit
 from . import studio_blueprint
 from .editor import load_post
 
@@ -19,6 +20,7 @@ def image_placeholders(source: str) -> list[tuple[str, str]]:
 
 
 @bp.post("/<int:post_id>/images")
+@body_limit("image")
 def upload_image(post_id: int):
     """Store one image for the post (re-encoded, metadata removed); its Markdown reference."""
     post = load_post(post_id)

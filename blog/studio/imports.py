@@ -17,6 +17,7 @@ from ..imports.jobs import (
     start_saving,
     start_text_job,
 )
+from ..request_limits import body_limit
 from . import studio_blueprint
 
 bp = studio_blueprint("studio_import", __name__, "/studio/import")
@@ -36,6 +37,7 @@ def import_page():
 
 
 @bp.post("/")
+@body_limit("upload")
 def upload():
     """Store the upload and start reading it."""
     try:
@@ -75,6 +77,7 @@ def job(token: str):
 
 
 @bp.post("/<token>")
+@body_limit("text")
 def choose(token: str):
     """Save the chosen conversations as drafts."""
     found = load_job(token)

@@ -1,0 +1,228 @@
+"""Request bodies bounded per route: refused with 413 before anything parses them."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from blog.extensions import db
+from blog.models import Post
+from tests import nginx
+from tests.servers import PASSWORD, Browser, free_port, running_gunicorn
+
+FORM_BOMB = b"a=b&" * (1024 * 1024)  # 4 MB of fields, as in the report's 40 MB body
+
+
+def test_an_anonymous_form_bomb_is_refused_before_it_is_parsed(client):
+    response = client.post(
+        "/login",
+        data=FORM_BOMB,
+        content_type="application/x-www-form-urlencoded",
+        base_url="https://blog.test",
+    )
+    assert response.status_code == 413
+    assert "larger than this form accepts (64 kB)" in response.get_data(as_text=True)
+
+
+def test_a_small_form_still_works_and_one_byte_too_many_is_refused(app, client, owner):
+    limit = app.config["FORM_MAX_BYTES"]
+    body = b"username=alice&password=x&pad=" + b"p" * (limit - 30)
+    assert len(body) == limit
+    at_limit = client.post(
+        "/login",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        base_url="https://blog.test",
+    )
+    assert at_limit.status_code == 400  # parsed, then refused by CSRF: the form was read
+    over = client.post(
+        "/login",
+        data=body + b"p",
+        content_type="application/x-www-form-urlencoded",
+        base_url="https://blog.test",
+    )
+    assert over.status_code == 413
+
+
+def test_signed_out_nobody_gets_the_upload_or_text_room(client):
+    body = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\n\r\n'
+    body += b"[" + b" " * (256 * 1024) + b"]\r\n--x--\r\n"
+    for path in ("/studio/import/", "/studio/preview", "/studio/posts/1/turns/1"):
+        response = client.post(
+            path,
+            data=body,
+            content_type="multipart/form-data; boundary=x",
+            base_url="https://blog.test",
+        )
+        assert response.status_code == 413, path
+
+
+def test_the_author_saves_a_long_turn_and_previews_it(app, author, make_post):
+    post_id = make_post()
+    with app.app_context():
+        turn = db.session.get(Post, post_id).turns[1]
+        turn_id, version = turn.id, turn.version
+    long_text = "Ünïcödé words, " * 12_000  # 180,000 characters: over 64 kB as a form
+    saved = author.post(
+        f"/studio/posts/{post_id}/turns/{turn_id}", {"source": long_text, "version": version}
+    )
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert db.session.get(Post, post_id).turns[1].source == long_text
+    preview = author.post("/studio/preview", {"source": long_text})
+    assert preview.status_code == 200
+
+
+def test_a_text_route_refuses_more_than_its_room(app, author, make_post):
+    post_id = make_post()
+    response = author.post(
+        "/studio/preview", {"source": "x" * (app.config["FORM_TEXT_MAX_BYTES"] + 1)}
+    )
+    assert response.status_code == 413
+    assert "The text is longer than this form accepts (8 MB)" in response.get_data(as_text=True)
+    details = author.post(f"/studio/posts/{post_id}", {"summary": "x" * 70_000})
+    assert details.status_code == 413
+
+
+def test_the_author_uploads_an_import_larger_than_a_text_form(app, author, tmp_path):
+    conversations = [
+        {
+            "title": "Big one",
+            "create_time": 1717200000.0,
+            "mapping": {
+                "a": {
+                    "id": "a",
+                    "parent": None,
+                    "children": ["b"],
+                    "message": {
+                        "id": "a",
+                        "author": {"role": "user"},
+                        "content": {"content_type": "text", "parts": ["Hello? " + "x" * 9_000_000]},
+                    },
+                },
+                "b": {
+                    "id": "b",
+                    "parent": "a",
+                    "children": [],
+                    "message": {
+                        "id": "b",
+                        "author": {"role": "assistant"},
+                        "content": {"content_type": "text", "parts": ["Hi."]},
+                    },
+                },
+            },
+            "current_node": "b",
+        }
+    ]
+    data = json.dumps(conversations).encode()
+    assert len(data) > app.config["FORM_TEXT_MAX_BYTES"]
+    response = author.post(
+        "/studio/import/",
+        {"file": (io.BytesIO(data), "conversations.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+
+
+def send_body(port: int, path: str, chunks, *, chunked: bool, length: int = 0) -> str:
+    """POST a body piece by piece over a raw socket; the status line, or "closed".
+
+    A server that refuses a body answers before reading it and closes the connection, so the
+    rest of the body meets a closed socket: that is the refusal working, not a failure.
+    """
+    head = [
+        f"POST {path} HTTP/1.1",
+        "Host: blog.example",
+        "X-Forwarded-Proto: https",
+        "Content-Type: application/x-www-form-urlencoded",
+        "Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}",
+    ]
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        try:
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+            for chunk in chunks:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            if chunked:
+                sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            answer = sock.recv(4096)
+        except ConnectionResetError:
+            return "closed"
+        return answer.split(b"\r\n", 1)[0].decode() or "closed"
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def test_gunicorn_refuses_form_bombs_without_growing_a_worker(tmp_path):
+    with running_gunicorn(tmp_path) as server:
+        reader = server.browser()
+        assert reader.get("/").status == 200
+        before = {pid: rss_kb(pid) for pid in worker_pids(server.process.pid)}
+        bomb = FORM_BOMB * 10  # 40 MB
+        started = time.monotonic()
+        pieces = [bomb[i : i + 65536] for i in range(0, len(bomb), 65536)]
+        answers = {
+            send_body(server.port, "/login", pieces, chunked=False, length=len(bomb)),
+            send_body(server.port, "/login", pieces, chunked=True),
+        }
+        assert answers <= {"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", "closed"}, answers
+        elapsed = time.monotonic() - started
+        after = {pid: rss_kb(pid) for pid in worker_pids(server.process.pid)}
+        grown = max(after[pid] - before.get(pid, after[pid]) for pid in after)
+        assert grown < 100 * 1024, f"a worker grew by {grown} kB"
+        assert elapsed < 30
+        # The server still answers, and signing in still works.
+        author = Browser(server.port)
+        author.login("alice", PASSWORD)
+        assert author.get("/studio/").status == 200
+
+
+def test_nginx_refuses_an_oversized_form_before_the_app_sees_it(tmp_path):
+    if not nginx.available():
+        pytest.skip("nginx is not installed")
+    with running_gunicorn(tmp_path) as server:
+        port = free_port()
+        with nginx.running(
+            tmp_path / "nginx",
+            port=port,
+            upstream=server.port,
+            mirror=tmp_path / "mirror",
+            host="blog.example",
+        ):
+            through_proxy = Browser(port)
+            refused = through_proxy.request(
+                "POST",
+                "/login",
+                body=b"a=b&" * 32 * 1024,
+                content_type="application/x-www-form-urlencoded",
+            )
+            assert refused.status == 413
+            assert "nginx" in refused.body  # nginx's own page: the app never saw it
+            author = Browser(port)
+            author.login("alice", PASSWORD)
+            dashboard = author.get("/studio/")
+            assert dashboard.status == 200
+            # A long turn passes the proxy on its route, within the text room.
+            turn_page = author.get("/studio/")
+            assert turn_page.status == 200
+            preview = author.post(
+                "/studio/preview", {"source": "word " * 40_000}, "/studio/posts/new"
+            )
+            assert preview.status == 200, preview.body[:300]
