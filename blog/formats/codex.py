@@ -31,8 +31,9 @@ a kind no rule names is left out with a warning in the import report, never sile
 | event `error`, `stream_error`, `warning` | folded: said only here |
 | event `thread_rolled_back` | folded: turns dropped from Codex's context |
 | event `undo_completed` | folded: the files were restored |
-| events repeating the items (`user_message`, `agent_message`, `agent_reasoning` …) | left out — except inside a review, whose work only they record: folded there |
-| bookkeeping events (`token_count`, `task_started`, `task_complete`, …) | left out: no content |
+| event `user_message` | read as the mark of a prompt a person sent (above); inside a review, the reviewer's prompt, folded |
+| other events repeating the items (`agent_message`, `agent_reasoning`, `exec_command_end` …, the set `_REPEATS`) | left out — except inside a review, whose work only they record: folded there |
+| bookkeeping events (`token_count`, `task_started`, `task_complete` …, the set `_BOOKKEEPING`) | left out: no content |
 
 Images in a message are kept (`input_image`). A post's title comes from the first prompt
 a person typed: not a review's target, nor a custom prompt's expansion (a text that opens
