@@ -142,7 +142,14 @@ class PostDisclosure(Marked):
         parts = []
         for name, ids in self.model_ids.items():
             other = [i for i in ids if i != name]
-            parts.append(f"{name} ({', '.join(other)})" if other else name)
+            listed = ", ".join(other)
+            if not other:
+                parts.append(name)
+            elif any(" " in i for i in other):
+                # A speaker label holds brackets of its own: "ChatGPT (GPT-3.5), recorded as …".
+                parts.append(f"{name}, recorded as {listed}")
+            else:
+                parts.append(f"{name} ({listed})")
         return ", ".join(parts) or self.model
 
     @property

@@ -6,13 +6,16 @@ Decisions worth knowing:
   author typed such as "Claude 3.5 Sonnet") comes back exactly as given, so a wrong guess
   is never printed.
 - An id is read in steps: the provider's wrapping is taken off (a path such as `models/`
-  or `openrouter/anthropic/`, Bedrock's `anthropic.` and `-v1:0`, Vertex's `@20240620`,
-  an Ollama tag's `:`), then the table is asked, then trailing dates and release words
+  or `openrouter/anthropic/`, OpenRouter's `:free` or `:beta`, Bedrock's `anthropic.` and
+  `-v1:0`, Vertex's `@20240620`, an Ollama tag's `:`), then the table is asked, then trailing dates and release words
   (`-20241022`, `-2024-08-06`, `-0613`, `-002`, `-latest`, `-preview`, `-exp`) are taken
   off one at a time, asking the table after each, and last the family rules are tried.
   A preview or experimental release keeps that word in brackets: "Gemini 3 Pro (preview)".
 - A family rule names a model only when it knows every word of the id; `gpt-4o-jawbone`
-  stays as it is rather than become a half-true "GPT-4o".
+  stays as it is rather than become a half-true "GPT-4o", and a model built on another
+  (`hermes-3-llama-3.1-70b`) is never named as the one it was built on.
+- ChatGPT's modes are bare words (`auto`, `research`, `agent-mode`): named only when the
+  id is that word alone, since `openrouter/auto` is another product.
 """
 
 from __future__ import annotations

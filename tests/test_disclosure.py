@@ -275,4 +275,6 @@ def test_a_model_named_only_in_a_speaker_label_is_named_there_too():
         )
     )
     assert result.models == "ChatGPT (GPT-3.5)"
-    assert result.model_in_full == "ChatGPT (GPT-3.5) (ChatGPT (text-davinci-002-render-sha))"
+    assert result.model_in_full == (
+        "ChatGPT (GPT-3.5), recorded as ChatGPT (text-davinci-002-render-sha)"
+    )
