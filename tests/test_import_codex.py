@@ -196,10 +196,13 @@ def test_the_title_skips_a_review_picked_from_the_menu_and_a_custom_prompts_expa
     typed_later = _log(tmp_path, [*review, _prompt(expansion), _prompt("Why is it slow?")], "a")
     only_expansion = _log(tmp_path, [_prompt(expansion)], "b")
     only_review = _log(tmp_path, review, "c")
+    template = "# Review\n\nLook for unchecked errors in the diff.\n\n## Output\n\nA list."
+    only_template = _log(tmp_path, [_prompt(template), _reply("None found.")], "d")
 
     assert _read(typed_later).title == "Why is it slow?"
     assert _read(only_expansion).title == "Speed up the import"
     assert _read(only_review).title == "Review current changes"
+    assert _read(only_template).title == "Look for unchecked errors in the diff."
 
 
 def test_a_reviewers_own_log_answers_with_its_findings(tmp_path):

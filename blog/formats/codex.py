@@ -174,6 +174,8 @@ _ABORTED = {
 }
 _REVIEW_CUT_SHORT = "The review was interrupted before it finished."
 _HEADING = re.compile(r"#{1,6}(\s|$)")
+# How an expanded template opens: a heading (a custom prompt), or a command tag.
+_TEMPLATE = re.compile(r"#{1,6}(\s|$)|<command-")
 _INPUT_HEADING = re.compile(r"#{1,6}\s+(user input|input|arguments)\s*$", re.IGNORECASE)
 
 
@@ -452,19 +454,22 @@ def _output_text(item: dict) -> str:
 
 
 def _title(turns: list[ImportedTurn], chosen: list[ImportedTurn]) -> str:
-    """The first prompt a person typed; a custom prompt's arguments when there is none."""
-    prompts = [t for t in turns if t.role == Role.USER and not t.hidden]
-    typed = [
-        t
-        for t in prompts
-        if not _HEADING.match(t.text.lstrip()) and not any(t is c for c in chosen)
-    ]
-    title = title_from_turns(typed)
-    if title != UNTITLED:
-        return title
+    """The first prompt a person typed; else a custom prompt's arguments, else its prose."""
+    picked = {id(turn) for turn in chosen}
+    prompts = [t for t in turns if t.role == Role.USER and not t.hidden and id(t) not in picked]
+    typed = [t for t in prompts if not _TEMPLATE.match(t.text.lstrip())]
     typed_in = [ImportedTurn(Role.USER, text) for t in prompts if (text := _arguments(t.text))]
-    title = title_from_turns(typed_in)
-    return title if title != UNTITLED else title_from_turns(prompts)
+    # A template's headings ("## User Input") name the template, not the conversation.
+    prose = [ImportedTurn(Role.USER, "\n".join(_unheaded(t.text))) for t in prompts]
+    for candidates in (typed, typed_in, prose, chosen):
+        title = title_from_turns(candidates)
+        if title != UNTITLED:
+            return title
+    return UNTITLED
+
+
+def _unheaded(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not _HEADING.match(line.lstrip())]
 
 
 def _arguments(expansion: str) -> str:
