@@ -116,6 +116,7 @@ WORDS: dict[str, str] = {
     "haiku": "Haiku",
     "flash": "Flash",
     "lite": "Lite",
+    "flash-lite": "Flash-Lite",
     "ultra": "Ultra",
     "image": "Image",
     "live": "Live",
@@ -226,9 +227,7 @@ def _words(rest: str, *, serving: frozenset[str] = frozenset()) -> list[str] | N
         word = word.replace("~", "-")
         if word in serving or (serving and _QUANTISED.fullmatch(word)):
             continue
-        if word == "flash-lite":
-            out.append("Flash-Lite")
-        elif word in WORDS:
+        if word in WORDS:
             out.append(WORDS[word])
         elif _SIZE.fullmatch(word) or re.fullmatch(r"\d+k", word):
             out.append(word.upper().replace("X", "x"))
