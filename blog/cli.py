@@ -18,6 +18,7 @@ from .exports import export_posts, export_static
 from .extensions import db
 from .formats.base import ImportFormatError, NotAConversationFile
 from .imports.files import CountingReader, ImportReport, import_file
+from .imports.folders import claude_code_sessions, session_zip
 from .mirror import MirrorError
 from .models import Post, User
 from .privacy import open_findings
@@ -202,11 +203,17 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
     """Import conversation files (any supported format) or folders of them as drafts."""
     author = find_author(username)
     files = list(expand_paths(paths))
+    # A Claude Code session and the folder of its sub-agents are read as one.
+    sessions = claude_code_sessions(files)
+    read_with_session = {member for members in sessions.values() for member in members}
     failures = 0
     totals = ImportReport()
     for path in files:
+        if path in read_with_session:
+            continue
         try:
-            report = import_with_progress(path, author, "update" if update else "skip")
+            on_duplicate = "update" if update else "skip"
+            report = import_with_progress(path, author, on_duplicate, sessions.get(path))
         except NotAConversationFile as exc:
             if path in paths:  # named on its own, it was meant to hold conversations
                 failures += 1
@@ -273,8 +280,14 @@ def expand_paths(paths: tuple[Path, ...]):
             yield path
 
 
-def import_with_progress(path: Path, author: User | None, on_duplicate: str) -> ImportReport:
-    """Import one file, with a progress bar over its bytes when it is large."""
+def import_with_progress(
+    path: Path, author: User | None, on_duplicate: str, folder: list[Path] | None = None
+) -> ImportReport:
+    """Import one file, with a progress bar over its bytes when it is large; a Claude Code
+    session with the files of its own `folder`, read as the zip of them would be."""
+    if folder:
+        with session_zip(path, folder) as zipped:
+            return import_file(zipped, path.name, author, on_duplicate=on_duplicate)
     size = path.stat().st_size
     if size < 5 * 1024 * 1024:
         return import_file(path, path.name, author, on_duplicate=on_duplicate)

@@ -588,3 +588,47 @@ def test_a_resumed_session_is_known_by_its_own_id_not_the_one_it_copied(tmp_path
         "Carry on.",
         "Done.",
     ]
+
+
+def test_importing_a_project_folder_reads_each_session_with_its_sub_agents(
+    app, runner, owner, tmp_path
+):
+    from blog.extensions import db
+    from blog.models import Post, Turn
+
+    log = Log()
+    log.prompt("Who calls `format_amount`?")
+    log.call("toolu_a", "Agent", {"prompt": "Find the callers.", "description": "c"}, "msg_1")
+    log.result("toolu_a", [{"type": "text", "text": "Two callers."}])
+    log.reply("Two callers: money.rs and report.rs.", "msg_2")
+    project = tmp_path / "projects" / "-home-ana-src-ledger"
+    agents = project / SESSION / "subagents"
+    agents.mkdir(parents=True)
+    log.write(project)
+    agent = Log(isSidechain=True, agentId="aaa1")
+    agent.prompt("Find the callers.", None)
+    agent.reply("Two callers.", "msg_s")
+    agent.write(agents, "agent-aaa1.jsonl")
+    meta = {"agentType": "Explore", "description": "c", "toolUseId": "toolu_a"}
+    (agents / "agent-aaa1.meta.json").write_text(json.dumps(meta), "utf-8")
+    other = Log(session="0bb2c3d4-other")
+    other.prompt("Rename the crate.")
+    other.reply("Renamed.", "msg_o")
+    other.write(project, "0bb2c3d4-other.jsonl")
+
+    result = runner.invoke(args=["import", str(tmp_path / "projects")])
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 new" in result.output
+    with app.app_context():
+        posts = db.session.scalars(db.select(Post).order_by(Post.title)).all()
+        assert [p.title for p in posts] == ["Rename the crate.", "Who calls format_amount?"]
+        speakers = db.session.scalars(
+            db.select(Turn.speaker).where(Turn.post_id == posts[1].id).order_by(Turn.position)
+        ).all()
+    assert speakers[:4] == [
+        "",
+        "Tool call (Agent)",
+        "Sub-agent (Explore): prompt",
+        "Sub-agent (Explore)",
+    ]
