@@ -344,3 +344,17 @@ def test_the_import_report_names_what_was_left_out(app, runner, owner, tmp_path)
 
     assert result.exit_code == 0, result.output
     assert "brand_new_event" in result.output
+
+
+def test_prompts_are_matched_to_their_events_in_linear_time():
+    from blog.formats.codex import parse_codex
+    from tests.complexity import growth
+
+    def make(n: int) -> list[dict]:
+        # Items no event names, events no item matches, and one prompt sent over and over.
+        notes = [_prompt(f"note {i}") for i in range(n)]
+        unmatched = [_event({"type": "user_message", "message": f"m {i}"}) for i in range(n)]
+        again = [_event({"type": "user_message", "message": "go on"}) for _ in range(n)]
+        return notes + unmatched + again + [_prompt("go on") for _ in range(n)]
+
+    assert growth(lambda entries: list(parse_codex(entries)), make, 300) < 30

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -219,8 +219,12 @@ class _Reader:
         self.review_echo = False  # Codex's text copy of the findings is still to come
         self.chosen: list[ImportedTurn] = []  # review requests picked from a menu, not typed
         self.user_events = False  # whether this log has `user_message` events at all
-        self.unconfirmed: list[ImportedTurn] = []  # user items no event has confirmed yet
-        self.unmatched: list[tuple[str, int]] = []  # events no item's text matched (yet)
+        # User items no event has confirmed yet (with their place), and by their text.
+        self.unconfirmed: dict[int, tuple[ImportedTurn, int]] = {}
+        self.by_text: dict[str, deque[int]] = {}
+        # Events no item's text matched: [text, place, still unmatched], and by their text.
+        self.unmatched: list[list] = []
+        self.early: dict[str, deque[list]] = {}
 
     def entry(self, item: dict, number: int) -> None:
         kind = item.get("type")
@@ -336,11 +340,12 @@ class _Reader:
     def sent(self, prompt: ImportedTurn) -> None:
         """A user item: a prompt once a `user_message` event says the person sent it."""
         said = prompt.text.strip()
-        early = [event for event in self.unmatched if event[0] == said]
+        early = self.early.get(said)
         if early:
-            self.unmatched.remove(early[0])  # its event came first
+            early.popleft()[2] = False  # its event came first, and names it
         else:
-            self.unconfirmed.append(prompt)
+            self.unconfirmed[id(prompt)] = (prompt, len(self.turns) - 1)
+            self.by_text.setdefault(said, deque()).append(id(prompt))
 
     def said(self, message: str, kind: object) -> None:
         """A `user_message` event: Codex writes one for each input a person sends."""
@@ -348,23 +353,28 @@ class _Reader:
             return  # an older client's event for its own context ("environment_context")
         self.user_events = True
         said = message.strip()
-        for prompt in self.unconfirmed:
-            if prompt.text.strip() == said:
-                self.unconfirmed.remove(prompt)
+        waiting = self.by_text.get(said, deque())
+        while waiting:
+            if self.unconfirmed.pop(waiting.popleft(), None):
                 return
-        self.unmatched.append((said, len(self.turns)))
+        event = [said, len(self.turns), True]
+        self.unmatched.append(event)
+        self.early.setdefault(said, deque()).append(event)
 
     def context_left(self) -> None:
         """User items no event confirms are text Codex wrote itself, in a log that has events."""
         if not self.user_events:
             return  # older logs have no such events: only the prefixes tell
-        place = {id(turn): index for index, turn in enumerate(self.turns)}
-        for _, at in self.unmatched:
-            # The same input told in other words (images, tags): the item just before it.
-            before = [t for t in self.unconfirmed if place[id(t)] < at]
-            if before:
-                self.unconfirmed.remove(before[-1])
-        for turn in self.unconfirmed:
+        # An event no item's text matched tells the same input in other words (images,
+        # tags): it confirms the nearest unconfirmed item before it.
+        waiting = deque(self.unconfirmed.values())  # in the order they came
+        before: list[ImportedTurn] = []
+        for _, at, live in self.unmatched:
+            while waiting and waiting[0][1] < at:
+                before.append(waiting.popleft()[0])
+            if live and before:
+                self.unconfirmed.pop(id(before.pop()))
+        for turn, _ in self.unconfirmed.values():
             turn.role, turn.hidden, turn.speaker = Role.SYSTEM, True, "Codex context"
 
     def exited_review(self, output: object, created: datetime | None) -> None:
