@@ -202,6 +202,10 @@ def test_a_one_prompt_session_in_the_newer_shape(tmp_path):
     conversation = read(log.write(tmp_path))
 
     assert conversation.title == "Explain git rebase --onto"
+    assert (conversation.created_at.isoformat(), conversation.updated_at.isoformat()) == (
+        "2026-08-24T10:00:01+00:00",
+        "2026-08-24T10:00:05+00:00",
+    )
     assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
         ("user", False, "What does `git rebase --onto` do?"),
         ("assistant", False, "It replays commits onto a new base."),

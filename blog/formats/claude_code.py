@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from blog.formats.base import ImportedConversation, ImportFormatError
 from blog.formats.blocks import left_out_warnings, timestamp
@@ -139,14 +140,14 @@ class _Log:
         agent = next((a for e in messages if isinstance(a := e.raw.get("agentId"), str)), None)
         if agent_file and session:
             session = f"{session}/agent-{agent or 'unknown'}"
-        times = [t for e in self.entries if (t := timestamp(e.raw.get("timestamp")))]
+        times = [_first_time(self.entries), _first_time(reversed(self.entries))]
         return ImportedConversation(
             title=self._title() or title_from_turns(turns.turns),
             turns=turns.turns,
             source_kind=SOURCE_KIND,
             source_id=session,
-            created_at=times[0] if times else None,
-            updated_at=times[-1] if times else None,
+            created_at=times[0],
+            updated_at=times[1],
             model=turns.model,
             warnings=self._warnings(turns, branches, agent_file, agent) + folded,
         )
@@ -266,6 +267,10 @@ def _missing_parents(entries: list[Entry], held: set[str]) -> int:
     return sum(
         1 for e in entries if isinstance(p := e.raw.get("parentUuid"), str) and p not in held
     )
+
+
+def _first_time(entries: Iterable[Entry]) -> datetime | None:
+    return next((t for e in entries if (t := timestamp(e.raw.get("timestamp")))), None)
 
 
 def _session_id(entry: Entry) -> object:

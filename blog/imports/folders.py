@@ -20,12 +20,13 @@ from ..formats.claude_code_project import Layout
 def claude_code_sessions(files: Iterable[Path]) -> dict[Path, list[Path]]:
     """Each session log among `files` that has a folder of its own, with the files in it."""
     files = list(files)
-    by_name = {path.as_posix(): path for path in files}
-    layout = Layout.of(list(by_name))
+    layout = Layout.of([path.as_posix() for path in files])
+    folders = {Path(name).with_suffix(""): Path(name) for name in layout.sessions}
     sessions: dict[Path, list[Path]] = {}
-    for name in layout.sessions:
-        folder = name.removesuffix(".jsonl") + "/"
-        sessions[by_name[name]] = [by_name[n] for n in by_name if n.startswith(folder)]
+    for path in files:
+        session = next((folders[p] for p in path.parents if p in folders), None)
+        if session is not None:
+            sessions.setdefault(session, []).append(path)
     return sessions
 
 
