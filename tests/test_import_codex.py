@@ -358,3 +358,22 @@ def test_prompts_are_matched_to_their_events_in_linear_time():
         return notes + unmatched + again + [_prompt("go on") for _ in range(n)]
 
     assert growth(lambda entries: list(parse_codex(entries)), make, 300) < 30
+
+
+def test_a_review_session_saves_with_its_interruption_shown_and_its_work_folded(app, runner, owner):
+    from blog.extensions import db
+    from blog.models import Post, Turn
+
+    result = runner.invoke(args=["import", str(FIXTURES / "codex_review_session.jsonl")])
+
+    assert result.exit_code == 0, result.output
+    expected = [(t.role, t.hidden) for t in _read(FIXTURES / "codex_review_session.jsonl").turns]
+    with app.app_context():
+        (title,) = db.session.execute(db.select(Post.title)).scalars().all()
+        rows = db.session.execute(
+            db.select(Turn.role, Turn.excluded, Turn.text).order_by(Turn.position)
+        ).all()
+    assert title == "Fix the first finding, please."
+    assert [(role, excluded) for role, excluded, _ in rows] == expected
+    shown = [(role, text) for role, excluded, text in rows if not excluded and role == "system"]
+    assert shown == [("system", "Interrupted by the user.")]
