@@ -270,10 +270,13 @@ def test_a_user_item_is_a_prompt_when_codex_logged_that_the_person_sent_it(tmp_p
         return _event({"type": "user_message", "message": text, "images": []})
 
     handoff = "Another language model started to solve this problem; here is its summary."
+    agents = "# AGENTS.md instructions for /work/app\n\n<INSTRUCTIONS>\nBe brief.\n</INSTRUCTIONS>"
     path = _log(
         tmp_path,
         [
             _prompt(handoff),  # written by Codex after a compaction: no event
+            _prompt(agents),
+            said(agents),  # an older client's event for its own context confirms nothing
             said("Where were we?"),  # an event written before its item
             _prompt("Where were we?"),
             _prompt("What does this show?\n\n<image>"),
@@ -286,6 +289,7 @@ def test_a_user_item_is_a_prompt_when_codex_logged_that_the_person_sent_it(tmp_p
 
     assert [(t.role, t.hidden, t.text) for t in turns] == [
         ("system", True, handoff),
+        ("system", True, agents),
         ("user", False, "Where were we?"),
         ("user", False, "What does this show?\n\n<image>"),
         ("assistant", False, "A chart."),

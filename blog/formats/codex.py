@@ -349,10 +349,10 @@ class _Reader:
 
     def said(self, message: str, kind: object) -> None:
         """A `user_message` event: Codex writes one for each input a person sends."""
-        if kind not in (None, "plain"):
+        said = message.strip()
+        if kind not in (None, "plain") or said.startswith(_CONTEXT_PREFIXES):
             return  # an older client's event for its own context ("environment_context")
         self.user_events = True
-        said = message.strip()
         waiting = self.by_text.get(said, deque())
         while waiting:
             if self.unconfirmed.pop(waiting.popleft(), None):
