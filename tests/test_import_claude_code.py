@@ -636,3 +636,49 @@ def test_importing_a_project_folder_reads_each_session_with_its_sub_agents(
         "Sub-agent (Explore): prompt",
         "Sub-agent (Explore)",
     ]
+
+
+def test_a_prompt_rewound_twice_keeps_both_earlier_versions_oldest_first(tmp_path):
+    log = Log()
+    start = log.prompt("Pick a name.")
+    answer = log.reply("`ledger`.", "msg_1", start)
+    log.prompt("Shorter", answer)
+    log.reply("`ldg`.", "msg_2")
+    log.prompt("Friendlier", answer)
+    log.reply("`pennywise`.", "msg_3")
+    log.prompt("Plainer", answer)
+    log.reply("`accounts`.", "msg_4")
+
+    conversation = read(log.write(tmp_path))
+
+    assert [(t.text, t.alternatives) for t in conversation.turns] == [
+        ("Pick a name.", []),
+        ("`ledger`.", []),
+        ("Plainer", ["Shorter", "Friendlier"]),
+        ("`accounts`.", []),
+    ]
+
+
+def test_two_prompts_with_one_parent_are_no_branch_when_the_first_goes_on_after_the_second(
+    tmp_path,
+):
+    log = Log()
+    asked = log.reply("Which file should I start with?", "msg_0")
+    first = log.prompt("a.py", asked)
+    working = log.reply("Starting with a.py.", "msg_1", first)
+    # Sent while Claude worked, logged under the question it answered: no rewind, since the
+    # first prompt's thread goes on after it.
+    log.prompt("then b.py", asked)
+    log.reply("a.py done; b.py next.", "msg_2", working)
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("assistant", "Which file should I start with?"),
+        ("user", "a.py"),
+        ("assistant", "Starting with a.py."),
+        ("user", "then b.py"),
+        ("assistant", "a.py done; b.py next."),
+    ]
+    assert all(not t.alternatives for t in conversation.turns)
+    assert conversation.warnings == []

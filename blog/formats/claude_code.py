@@ -223,20 +223,30 @@ class _Branches:
                 children.setdefault(parent, []).append(entry)
                 if entry.kind.prompt and entry.type == "user":
                     prompts.setdefault(parent, []).append(entry)
-        for siblings in prompts.values():
+        # Outer branches first: a branch inside one left out goes with it.
+        for siblings in sorted(prompts.values(), key=lambda group: group[0].index):
             if len(siblings) > 1:
                 self._place(siblings, children)
         self.entries = len(self.left_out) - self.replaced
 
     def _place(self, siblings: list[Entry], children: dict[str, list[Entry]]) -> None:
-        kept = siblings[-1]
+        abandoned: list[Entry] = []
         for earlier, after in zip(siblings, siblings[1:], strict=False):
-            branch = _descendants(earlier, children)
-            if max(e.index for e in branch) > after.index or earlier.index in self.left_out:
+            if earlier.index in self.left_out:
                 continue
-            self.left_out.update(e.index for e in branch)
-            self.alternatives.setdefault(kept.index, []).append(earlier.kind.text)
-            self.replaced += 1
+            branch = _descendants(earlier, children)
+            if max(e.index for e in branch) < after.index:
+                self.left_out.update(e.index for e in branch)
+                abandoned.append(earlier)
+        for earlier in abandoned:
+            # The prompt that replaced it: the next of its siblings still in the conversation.
+            kept = next(
+                (s for s in siblings if s.index > earlier.index and s.index not in self.left_out),
+                None,
+            )
+            if kept is not None:
+                self.alternatives.setdefault(kept.index, []).append(earlier.kind.text)
+                self.replaced += 1
 
 
 def _descendants(root: Entry, children: dict[str, list[Entry]]) -> list[Entry]:
