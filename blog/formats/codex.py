@@ -15,7 +15,7 @@ a kind no rule names is left out with a warning in the import report, never sile
 |---|---|
 | `session_meta`, old header line | read: the session's id and start time |
 | `turn_context` | read: the model |
-| `compacted` | folded: the summary that replaced the turns before it (system) |
+| `compacted` | folded: the summary that replaced the turns before it (system); its `replacement_history` repeats items already read |
 | `record_type: state` (old) | left out: Codex's resume bookmark, no content |
 | item `message`, role user | the prompt, when a `user_message` event says the person sent it (or, in logs without those events, unless it opens with a marker of text Codex writes in the user's place: environment, AGENTS.md, `<user_instructions>`, `<skill>`, `<user_shell_command>`, `<turn_aborted>`, the review's `<user_action>` …); otherwise folded as context |
 | item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded; in a reviewer's own log (`source: {subagent: review}`) its JSON answer, read as the findings (the JSON folded) |
