@@ -313,17 +313,23 @@ def post_paths(post: Post) -> list[str]:
 
 
 def asset_files(post: Post) -> dict[str, Iterator[bytes]]:
-    """The post's files under their mirrored names (real images only keep theirs), each as
-    chunks read when written: the blobs are never all in memory, nor any one whole."""
+    """The files the post's published revision shows, under their unguessable addresses and
+    mirrored names (real images only keep theirs), each as chunks read when written: the
+    blobs are never all in memory, nor any one whole. A file only a staged edit shows is
+    not public, so it is not written."""
     found: dict[str, Iterator[bytes]] = {}
     rows = db.session.execute(
         select(
-            Asset.id, Asset.name, func.substr(Asset.data, 1, HEAD_BYTES), func.length(Asset.data)
-        ).where(Asset.post_id == post.id)
+            Asset.id,
+            Asset.token,
+            Asset.name,
+            func.substr(Asset.data, 1, HEAD_BYTES),
+            func.length(Asset.data),
+        ).where(Asset.post_id == post.id, Asset.published)
     )
-    for asset_id, name, head, size in rows:
+    for asset_id, token, name, head, size in rows:
         try:
-            relative = target(f"/assets/{asset_id}/{asset_file_name(name, bytes(head or b''))}")
+            relative = target(f"/assets/{token}/{asset_file_name(name, bytes(head or b''))}")
         except UnsafePath:
             continue  # the app still serves it; the mirror only skips what it cannot name
         found[relative] = asset_chunks(asset_id, size or 0)

@@ -308,22 +308,32 @@ def license_page():
     return render_template("public/license.html")
 
 
-@bp.get("/assets/<int:asset_id>/<path:name>")
-def asset(asset_id: int, name: str):
-    """An image carried in with an import, served only while its post is reachable.
+@bp.get("/assets/<token>/<name>")
+def asset(token: str, name: str):
+    """A file kept with a post, by its unguessable address: for readers once the post's
+    published revision shows it and while the post is public; for a signed-in author always.
 
     The bytes are streamed from the database in slices (SQL `substr`, which SQLite and
     PostgreSQL both apply to blobs), so a worker holds one slice at a time whatever the
     file's size or the number of readers.
     """
     found = db.session.execute(
-        select(Asset.post_id, Asset.mime_type, func.length(Asset.data)).where(Asset.id == asset_id)
+        select(
+            Asset.id,
+            Asset.post_id,
+            Asset.name,
+            Asset.mime_type,
+            Asset.published,
+            func.length(Asset.data),
+        ).where(Asset.token == token)
     ).first()
-    if found is None:
+    # The name is part of the address: a right token under another name is not found.
+    if found is None or found.name != name:
         abort(404)
-    post_id, mime_type, size = found
+    asset_id, post_id, _, mime_type, published, size = found
     owner = db.session.get(Post, post_id)
-    if owner is None or not (owner.is_reachable or current_user.is_authenticated):
+    public = owner is not None and owner.is_reachable and published
+    if not (public or current_user.is_authenticated):
         abort(404)
     body = asset_chunks(asset_id, size or 0)
     if mime_type in INLINE_IMAGE_TYPES:
@@ -334,7 +344,7 @@ def asset(asset_id: int, name: str):
         response = Response(body, mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = "attachment"
     response.headers["Content-Length"] = str(size or 0)
-    if owner.is_reachable:
+    if public:
         # Short: an unpublished post's images must leave caches soon after it does.
         response.headers["Cache-Control"] = "public, max-age=300"
     else:

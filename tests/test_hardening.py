@@ -56,8 +56,8 @@ def test_a_drafts_assets_are_never_stored_by_caches(app, author, owner):
         asset = Asset(post_id=post_id, name="a.png", mime_type="image/png", data=b"\x89PNG")
         db.session.add(asset)
         db.session.commit()
-        asset_id = asset.id
-    response = author.get(f"/assets/{asset_id}/a.png")
+        url = f"/assets/{asset.token}/a.png"
+    response = author.get(url)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
 

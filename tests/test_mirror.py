@@ -77,6 +77,16 @@ class Site:
         }
 
 
+def linked_asset(post: Post, name: str, mime_type: str, data: bytes) -> Asset:
+    """A file kept with the post and shown by a new turn of it (published at the next Update)."""
+    asset = Asset(post_id=post.id, name=name, mime_type=mime_type, data=data)
+    db.session.add(asset)
+    db.session.commit()
+    turn = content.add_turn(post, "user")
+    content.save_turn(turn, f"[{name}](/assets/{asset.token}/{asset_file_name(name, data)})", None)
+    return asset
+
+
 def test_target_maps_urls_to_files_and_refuses_dot_names():
     assert target("/") == "index.html"
     assert target("/?page=3") == "index.page-3.html"
@@ -132,9 +142,7 @@ def test_every_page_has_a_gzip_twin_that_comes_and_goes_with_it(site):
     post_id = site.make("Squeezed", tags="zip")
     with site.app.app_context():
         post = site.post(post_id)
-        image = Asset(post_id=post_id, name="chart.png", mime_type="image/png", data=PNG)
-        db.session.add(image)
-        db.session.commit()
+        linked_asset(post, "chart.png", "image/png", PNG)
         content.update_post(post, {"title": "Squeezed again"}, None)
         content.publish(post, confirmed=True, mark_reviewed=True)
         slug = post.slug
@@ -245,13 +253,15 @@ def test_assets_of_public_posts_only_and_never_as_html(site):
     post_id = site.make("With files", status=None)
     with site.app.app_context():
         post = site.post(post_id)
-        image = Asset(post_id=post_id, name="chart.png", mime_type="image/png", data=PNG)
+        image = linked_asset(post, "chart.png", "image/png", PNG)
+        # Stored as the code before the naming rule did: the mirror still writes `.bin`.
         page = Asset(post_id=post_id, name="x.html", mime_type="text/html", data=b"<script>")
-        db.session.add_all([image, page])
+        db.session.add(page)
         db.session.commit()
+        content.save_turn(post.turns[0], f"[x](/assets/{page.token}/x.html)", None)
         assert not (site.mirror / "assets").exists()
         content.publish(post, confirmed=True, mark_reviewed=True)
-        image_id, page_id = image.id, page.id
+        image_id, page_id = image.token, page.token
     assert site.file(f"assets/{image_id}/chart.png") == PNG
     assert site.file(f"assets/{page_id}/x.html.bin") == b"<script>"
     assert site.file(f"assets/{page_id}/x.html") is None
@@ -292,11 +302,9 @@ def test_a_large_image_is_mirrored_in_slices_and_left_alone_when_unchanged(site)
     post_id = site.make("Large image", status=None)
     data = PNG + bytes(range(256)) * (3 * ASSET_SLICE // 256)
     with site.app.app_context():
-        image = Asset(post_id=post_id, name="big.png", mime_type="image/png", data=data)
-        db.session.add(image)
-        db.session.commit()
+        image = linked_asset(site.post(post_id), "big.png", "image/png", data)
         content.publish(site.post(post_id), confirmed=True, mark_reviewed=True)
-        image_id = image.id
+        image_id = image.token
     path = site.mirror / "assets" / str(image_id) / "big.png"
     assert path.read_bytes() == data
     before = path.stat().st_ino
@@ -351,9 +359,7 @@ def test_a_rebuild_cut_short_leaves_pages_missing_never_in_the_old_wording(site)
     ]
     with site.app.app_context():
         post = site.post(ids[0])
-        image = Asset(post_id=post.id, name="chart.png", mime_type="image/png", data=PNG)
-        db.session.add(image)
-        db.session.commit()
+        linked_asset(post, "chart.png", "image/png", PNG)
         content.publish(post, confirmed=True, mark_reviewed=True)
     assert any(name.startswith("assets/") for name in site.every_file())
     # The settings saved, the mirror not yet rebuilt: every page holds the old title.
@@ -395,3 +401,19 @@ def test_a_rebuild_cut_short_leaves_pages_missing_never_in_the_old_wording(site)
             if not (site.mirror / "posts" / site.post(i).slug).exists()
         ]
     assert len(missing) == 2  # asked of the app by the proxy until the next build
+
+
+def test_a_staged_edits_file_reaches_the_mirror_only_at_update(site):
+    post_id = site.make("Public already")
+    with site.app.app_context():
+        post = site.post(post_id)
+        image = linked_asset(post, "chart.png", "image/png", PNG)
+        token, asset_id = image.token, image.id
+        content.update_post(post, {"title": "Public already, retitled"}, None)
+    # The edit is saved and the mirror refreshed, but readers still see the last Update.
+    assert not [name for name in site.every_file() if name.startswith("assets/")]
+    with site.app.app_context():
+        content.publish(site.post(post_id), confirmed=True, mark_reviewed=True)
+    assets = [name for name in site.every_file() if name.startswith("assets/")]
+    assert assets == [f"assets/{token}/chart.png"]
+    assert not (site.mirror / "assets" / str(asset_id)).exists()

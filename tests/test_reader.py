@@ -203,9 +203,10 @@ def test_quoted_phrase_matches_only_the_phrase(app, client, make_post):
 
 
 def test_only_plain_images_are_served_inline(app, client, make_post):
-    from blog.models import Asset
+    from blog import posts as content
+    from blog.models import Asset, Post
 
-    post_id = make_post("With files", publish=True)
+    post_id = make_post("With files")
     with app.app_context():
         png = Asset(post_id=post_id, name="a.png", mime_type="image/png", data=b"\x89PNG\r\n\x1a\n")
         page = Asset(
@@ -213,10 +214,13 @@ def test_only_plain_images_are_served_inline(app, client, make_post):
         )
         db.session.add_all([png, page])
         db.session.commit()
-        png_id, page_id = png.id, page.id
-    image = client.get(f"/assets/{png_id}/a.png")
+        png_url, page_url = f"/assets/{png.token}/a.png", f"/assets/{page.token}/x.html"
+        post = db.session.get(Post, post_id)
+        content.save_turn(post.turns[0], f"![a]({png_url}) [x]({page_url})", None)
+        content.publish(post, status="published", confirmed=True, mark_reviewed=True)
+    image = client.get(png_url)
     assert image.mimetype == "image/png" and image.headers["Content-Disposition"] == "inline"
-    other = client.get(f"/assets/{page_id}/x.html")
+    other = client.get(page_url)
     assert other.mimetype == "application/octet-stream"
     assert other.headers["Content-Disposition"] == "attachment"
     assert "sandbox" in other.headers["Content-Security-Policy"]

@@ -9,15 +9,17 @@ import re
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from ..assets import HEAD_BYTES, asset_file_name
 from ..extensions import db
 from ..formats.base import ImportedTurn
 from ..formats.blocks import ATTACHMENT_REF
-from ..models import Asset, utcnow
+from ..models import Asset, Post, new_asset_token, utcnow
 
 MISSING_IMAGE = re.compile(r"!\[([^\]]*)\]\(#image-not-included\)")
+# The token of an asset link, in a turn's Markdown or HTML (tokens are URL-safe base64).
+ASSET_TOKEN = re.compile(r"/assets/([A-Za-z0-9_-]{16,})/")
 # What `placeholder` writes, read back where the editor offers to upload the missing image.
 PLACEHOLDER = re.compile(r"\*\[Image not included in the export(?:: ([^\]\n]*))?\]\*")
 
@@ -40,22 +42,18 @@ def store_attachments(post_id: int, turn: ImportedTurn) -> str:
             urls.append(None)
             continue
         name = safe_asset_name(attachment.name, attachment.mime_type, attachment.data)
-        asset_id = (
-            db.session.connection()
-            .execute(
-                insert(Asset)
-                .values(
-                    post_id=post_id,
-                    name=name,
-                    mime_type=attachment.mime_type,
-                    data=attachment.data,
-                    created_at=utcnow(),
-                )
-                .returning(Asset.id)
+        token = new_asset_token()
+        db.session.connection().execute(
+            insert(Asset).values(
+                post_id=post_id,
+                token=token,
+                name=name,
+                mime_type=attachment.mime_type,
+                data=attachment.data,
+                created_at=utcnow(),
             )
-            .scalar_one()
         )
-        urls.append(asset_path(asset_id, name))
+        urls.append(asset_path(token, name))
 
     def point(m: re.Match[str]) -> str:
         index = int(m.group(1))
@@ -67,10 +65,30 @@ def store_attachments(post_id: int, turn: ImportedTurn) -> str:
     return MISSING_IMAGE.sub(lambda m: placeholder(m.group(1)), text)
 
 
-def asset_path(asset_id: int, name: str) -> str:
+def asset_path(token: str, name: str) -> str:
     """The reader's URL of a stored asset, as a path (imports also run outside any request)."""
     urls = current_app.url_map.bind("")
-    return urls.build("public.asset", {"asset_id": asset_id, "name": name})
+    return urls.build("public.asset", {"token": token, "name": name})
+
+
+def publish_assets(post: Post) -> None:
+    """Let readers fetch exactly the post's assets its visible turns show, as they are being
+    published (caller commits): a file only a later edit shows stays the author's until the
+    Update that publishes that edit."""
+    shown: set[str] = set()
+    for turn in post.turns:
+        if not turn.excluded:
+            shown.update(ASSET_TOKEN.findall(turn.source or ""))
+            shown.update(ASSET_TOKEN.findall(turn.html or ""))
+    owned = list(db.session.scalars(select(Asset.token).where(Asset.post_id == post.id)))
+    if not owned:
+        return
+    db.session.execute(
+        update(Asset)
+        .where(Asset.post_id == post.id)
+        .values(published=Asset.token.in_(sorted(shown & set(owned))))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def safe_asset_name(name: str, mime_type: str, data: bytes) -> str:

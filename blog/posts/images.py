@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..extensions import db
-from ..models import Asset, Post, utcnow
+from ..models import Asset, Post, new_asset_token, utcnow
 from .assets import asset_path, safe_asset_name
 from .errors import ContentError
 
@@ -150,11 +150,17 @@ def store_image(
     image = clean_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
     name = safe_asset_name(Path(filename or "image").stem, image.mime_type, image.data)
     asset = Asset(
-        post_id=post.id, name=name, mime_type=image.mime_type, data=image.data, created_at=utcnow()
+        post_id=post.id,
+        token=new_asset_token(),
+        name=name,
+        mime_type=image.mime_type,
+        data=image.data,
+        created_at=utcnow(),
     )
     db.session.add(asset)
     db.session.commit()
-    url = asset_path(asset.id, name)
+    # Private until an Update (or Publish) shows it: the post may already be public.
+    url = asset_path(asset.token, name)
     alt = " ".join((alt or Path(filename or "").stem or "Image").split())[:200]
     escaped = ALT_SPECIALS.sub(r"\\\1", alt)
     return StoredImage(asset.id, url, f"![{escaped}]({url})")

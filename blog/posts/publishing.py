@@ -12,6 +12,7 @@ from ..models import Post, Revision, utcnow
 from ..privacy import TurnFinding, open_findings
 from ..settings import bump_generation
 from ..vocabulary import Status
+from .assets import publish_assets
 from .details import touch
 from .errors import ContentError, PublishBlocked
 from .published import reindex
@@ -80,6 +81,7 @@ def publish(
     post.status = status
     touch(post)
     revision = record(post, note or ("Updated" if updating else "Published"))
+    publish_assets(post)
     bump_generation()
     db.session.commit()
     return revision

@@ -17,7 +17,7 @@ from tests.browser import import_draft
 pytestmark = pytest.mark.browser
 
 GPS_IFD = 0x8825
-ASSET_URL = re.compile(r"!\[([^\]]*)\]\((/assets/(\d+)/[^)]+)\)")
+ASSET_URL = re.compile(r"!\[([^\]]*)\]\((/assets/([\w-]+)/[^)]+)\)")
 
 CHART_CONVERSATION = b"""---
 title: Plotting rainfall
@@ -56,9 +56,9 @@ def turn_ids(app, post_id: int) -> list[int]:
         return [turn.id for turn in db.session.get(Post, post_id).turns]
 
 
-def stored_image(app, asset_id: int) -> Image.Image:
+def stored_image(app, token: str) -> Image.Image:
     with app.app_context():
-        asset = db.session.get(Asset, asset_id)
+        asset = db.session.scalar(db.select(Asset).where(Asset.token == token))
         return Image.open(io.BytesIO(asset.data))
 
 
@@ -84,7 +84,7 @@ def test_a_photo_picked_in_the_editor_is_stored_without_location(
         {"name": "harbour.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg()}
     )
     textarea = turn.locator("textarea.turn-source")
-    expect(textarea).to_have_value(re.compile(r"!\[harbour\]\(/assets/\d+/harbour\.jpg\)"))
+    expect(textarea).to_have_value(re.compile(r"!\[harbour\]\(/assets/[\w-]+/harbour\.jpg\)"))
     expect(turn.locator(".image-upload__status")).to_contain_text("Location and camera data")
     expect(turn.locator(".preview__body img")).to_have_count(1)
     turn.locator("button.save-turn").click()
@@ -93,12 +93,14 @@ def test_a_photo_picked_in_the_editor_is_stored_without_location(
 
     with live_app.app_context():
         source = db.session.get(Post, draft).turns[0].source
-    asset_id = int(ASSET_URL.search(source)[3])
-    image = stored_image(live_app, asset_id)
+    token = ASSET_URL.search(source)[3]
+    image = stored_image(live_app, token)
     assert image.format == "JPEG" and image.size == (48, 32)
     assert len(image.getexif()) == 0 and not image.getexif().get_ifd(GPS_IFD)
     with live_app.app_context():
-        assert b"PocketCam" not in db.session.get(Asset, asset_id).data
+        assert b"PocketCam" not in db.session.scalar(
+            db.select(Asset.data).where(Asset.token == token)
+        )
 
 
 def test_a_placeholder_is_replaced_by_the_uploaded_image(signed_in_page: Page, live_app, draft):
@@ -115,7 +117,7 @@ def test_a_placeholder_is_replaced_by_the_uploaded_image(signed_in_page: Page, l
     replace.set_input_files({"name": "rain.png", "mimeType": "image/png", "buffer": out.getvalue()})
 
     textarea = turn.locator("textarea.turn-source")
-    expect(textarea).to_have_value(re.compile(r"!\[Plot\]\(/assets/\d+/rain\.png\)"))
+    expect(textarea).to_have_value(re.compile(r"!\[Plot\]\(/assets/[\w-]+/rain\.png\)"))
     assert "Image not included" not in textarea.input_value()
     expect(replace).to_have_count(0)
     turn.locator("button.save-turn").click()
@@ -125,7 +127,7 @@ def test_a_placeholder_is_replaced_by_the_uploaded_image(signed_in_page: Page, l
     with live_app.app_context():
         source = db.session.get(Post, draft).turns[1].source
     assert source.startswith("Here is the plot:\n\n![Plot](/assets/")
-    assert stored_image(live_app, int(ASSET_URL.search(source)[3])).format == "PNG"
+    assert stored_image(live_app, ASSET_URL.search(source)[3]).format == "PNG"
 
 
 def drop_file(page: Page, selector: str, name: str, mime_type: str, data: bytes) -> None:
@@ -151,7 +153,7 @@ def test_dropping_an_image_on_the_text_uploads_it(signed_in_page: Page, live_app
     drop_file(page, f"#source-{prompt_id}", "dropped.jpg", "image/jpeg", gps_jpeg())
 
     expect(turn.locator("textarea.turn-source")).to_have_value(
-        re.compile(r"rainfall\?\n\n!\[dropped\]\(/assets/\d+/dropped\.jpg\)")
+        re.compile(r"rainfall\?\n\n!\[dropped\]\(/assets/[\w-]+/dropped\.jpg\)")
     )
 
 
