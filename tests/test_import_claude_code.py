@@ -291,6 +291,15 @@ def test_each_newer_entry_type_is_shown_folded_or_left_out_by_its_rule(tmp_path)
     )
     log.reply("Renamed, and the docs too.", "msg_2")
     log.entry("system", subtype="stop_hook_summary", hookCount=1, hookInfos=[], hookErrors=[])
+    log.entry(
+        "attachment",
+        attachment={
+            "type": "queued_command",
+            "prompt": "<task-notification>\n<task-id>b0</task-id>\n</task-notification>",
+            "commandMode": "task-notification",
+            "origin": {"kind": "task-notification"},
+        },
+    )
     log.prompt(
         "<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>\n"
         "<summary>Tests passed</summary>\n</task-notification>",
@@ -325,6 +334,12 @@ def test_each_newer_entry_type_is_shown_folded_or_left_out_by_its_rule(tmp_path)
         ("tool", True, "Tool result", "The file has been updated."),
         ("user", False, "", "also the docs"),
         ("assistant", False, "Claude Code", "Renamed, and the docs too."),
+        (
+            "system",
+            True,
+            "Background task",
+            "<task-notification>\n<task-id>b0</task-id>\n</task-notification>",
+        ),
         (
             "system",
             True,

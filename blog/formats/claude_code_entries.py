@@ -204,9 +204,10 @@ def _queued(payload: dict) -> Kind:
     origin = payload.get("origin") if isinstance(payload.get("origin"), dict) else {}
     mode = payload.get("commandMode", "prompt")
     by_you = origin.get("kind", "human") == "human" and mode == "prompt"
-    if by_you and text.strip() and not text.lstrip().startswith("<task-notification>"):
+    notice = mode == "task-notification" or text.lstrip().startswith("<task-notification>")
+    if by_you and text.strip() and not notice:
         return Kind("folded", (Role.USER, ""), text, prompt=True, typed=True)
-    return Kind("folded", (Role.SYSTEM, "Background task"), text)
+    return Kind("folded", (Role.SYSTEM, "Background task" if notice else SPEAKER), text)
 
 
 def _attachment_text(payload: dict) -> str:
