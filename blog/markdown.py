@@ -10,14 +10,19 @@ Decisions worth knowing:
 - MathML is generated while rendering and passes the same nh3 allowlist as everything else.
 - A turn the parser cannot finish (too long, over its CPU time, or any error at all, including
   RecursionError) is shown as escaped text: a page never fails because of what a turn holds.
+- Code is highlighted inside the same deadline. Some Pygments lexers are quadratic on some
+  input (C# on many short lines took 8 s for 8 kB), so the lexer's tokens are checked against
+  the clock and a block longer than MAX_HIGHLIGHT_CHARS is never highlighted; a block that
+  runs short of time, and every block after it, is shown as plain escaped code.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -27,7 +32,6 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
@@ -40,6 +44,11 @@ MAX_CHARS = 200_000
 # Measured CPU time: the 84 kB code-heavy reply of bench/render_bench.py takes 0.12 s, a
 # 180 kB list of 6,000 items 0.9 s; "[" * 20000 would take longer than its deadline.
 TIMEOUT_SECONDS = 1.0
+# Highlighting stops this share of the timeout before the deadline, leaving the rest of the
+# turn time to render with its code plain.
+HIGHLIGHT_RESERVE = 0.25
+# Longer blocks are shown plain: a lexer's slowest regex rescans up to the end of the block.
+MAX_HIGHLIGHT_CHARS = 50_000
 TITLE_LENGTH = 72
 MAX_NESTING = 40
 
@@ -75,8 +84,9 @@ def render_markdown(
     """Render Markdown to sanitised HTML; oversized, too slow or unparseable input becomes escaped text."""
     if len(source) > max_chars:
         return escaped_text(source)
+    env = {"highlight_reserve": timeout * HIGHLIGHT_RESERVE}
     try:
-        return deadline.within(lambda: sanitize(_parser().render(source)).strip(), timeout)
+        return deadline.within(lambda: sanitize(_parser().render(source, env)).strip(), timeout)
     except Exception:  # DeadlineExceeded, RecursionError, or a parser bug: never a failed page
         return escaped_text(source)
 
@@ -299,7 +309,26 @@ def _lexer(lang: str):
             lexers[lang] = get_lexer_by_name(lang, stripnl=False) if lang != "text" else None
         except ClassNotFound:
             lexers[lang] = None
+        if lexers[lang] is not None:
+            _check_delegates(lexers[lang])
     return lexers[lang]
+
+
+def _check_delegates(lexer) -> None:
+    """Check the clock inside the lexers a lexer delegates to (`html+ng2`, `jinja`…).
+
+    A DelegatingLexer reads the whole block with its inner lexer before it yields a token,
+    so checks between its own tokens would come too late (1.7 s for 8 kB of `([`).
+    """
+    for name in ("root_lexer", "language_lexer"):
+        inner = getattr(lexer, name, None)
+        if inner is None:
+            continue
+        _check_delegates(inner)
+        unchecked = inner.get_tokens_unprocessed
+        inner.get_tokens_unprocessed = lambda *args, _unchecked=unchecked: _on_time(
+            _unchecked(*args), _local.reserve
+        )
 
 
 def _render_code(renderer, tokens, idx, options, env) -> str:
@@ -308,7 +337,11 @@ def _render_code(renderer, tokens, idx, options, env) -> str:
     lang = words[0] if words and LANGUAGE.match(words[0]) else "text"
     lexer = _lexer(lang)
     # Plain text skips Pygments: it would only escape it, at some cost.
-    body = _highlighted(token.content, lexer) if lexer else html.escape(token.content, quote=False)
+    body = (
+        _highlighted(token.content, lexer, env)
+        if lexer
+        else html.escape(token.content, quote=False)
+    )
     return (
         f'<div class="highlight" data-lang="{lang}"><pre><code class="language-{lang}">'
         f"{body}</code></pre></div>\n"
@@ -397,10 +430,29 @@ def _checked(fn):
     return rule
 
 
-def _highlighted(code: str, lexer) -> str:
-    """Pygments' HTML for the code, after a look at the clock."""
-    deadline.check_now()
-    # Pygments' lexers are regular expressions run once over the text: linear in its size,
-    # which the size limit bounds.
+class _OutOfTime(Exception):
+    """Highlighting reached the time it may use."""
+
+
+def _highlighted(code: str, lexer, env: dict) -> str:
+    """Pygments' HTML for the code, or the code plain when it is too long or time runs short."""
+    if len(code) > MAX_HIGHLIGHT_CHARS or env.get("plain_code"):
+        return html.escape(code, quote=False)
     formatter = _local.__dict__.setdefault("formatter", HtmlFormatter(nowrap=True))
-    return highlight(code, lexer, formatter)
+    out = io.StringIO()
+    _local.reserve = env.get("highlight_reserve", 0.0)
+    try:
+        formatter.format(_on_time(lexer.get_tokens(code), _local.reserve), out)
+    except _OutOfTime:
+        env["plain_code"] = True  # later blocks would find no more time
+        return html.escape(code, quote=False)
+    return out.getvalue()
+
+
+def _on_time(tokens: Iterable, reserve: float) -> Iterator:
+    """The lexer's tokens, until less than `reserve` seconds are left before the deadline."""
+    for count, token in enumerate(tokens):
+        # A slow lexer spends its time between tokens, each a rescan of the rest of the block.
+        if not count & 7 and deadline.left() < reserve:
+            raise _OutOfTime
+        yield token
