@@ -4,12 +4,13 @@ are served under (the editor's uploads, `images.py`, are stored under the same r
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from ..assets import HEAD_BYTES, asset_file_name
 from ..extensions import db
@@ -72,21 +73,20 @@ def asset_path(token: str, name: str) -> str:
 
 
 def publish_assets(post: Post) -> None:
-    """Let readers fetch exactly the post's assets its visible turns show, as they are being
-    published (caller commits): a file only a later edit shows stays the author's until the
-    Update that publishes that edit."""
+    """Let readers fetch exactly the post's assets that its published revision shows in a
+    visible turn (caller commits): a file only the working copy shows stays the author's
+    until the Update that publishes it."""
+    revision = post.published_revision
+    turns = json.loads(revision.data).get("turns", []) if revision is not None else []
     shown: set[str] = set()
-    for turn in post.turns:
-        if not turn.excluded:
-            shown.update(ASSET_TOKEN.findall(turn.source or ""))
-            shown.update(ASSET_TOKEN.findall(turn.html or ""))
-    owned = list(db.session.scalars(select(Asset.token).where(Asset.post_id == post.id)))
-    if not owned:
-        return
+    for turn in turns:
+        if not turn.get("excluded"):
+            shown.update(ASSET_TOKEN.findall(turn.get("source") or ""))
+            shown.update(ASSET_TOKEN.findall(turn.get("html") or ""))
     db.session.execute(
         update(Asset)
         .where(Asset.post_id == post.id)
-        .values(published=Asset.token.in_(sorted(shown & set(owned))))
+        .values(published=Asset.token.in_(sorted(shown)))
         .execution_options(synchronize_session=False)
     )
 
