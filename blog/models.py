@@ -241,6 +241,10 @@ class Turn(TurnShape, db.Model):
     speaker: Mapped[str] = mapped_column(StorableString(200), default="")
     model: Mapped[str] = mapped_column(StorableString(200), default="")
     source: Mapped[str] = mapped_column(StorableText, default="")
+    # How the source is shown: Markdown, or plain text as typed (vocabulary.TextFormat).
+    text_format: Mapped[str] = mapped_column(
+        StorableString(10), default="markdown", server_default="markdown"
+    )
     # Rendered when the turn is saved (editor or import); readers only ever read it.
     html: Mapped[str | None] = mapped_column(StorableText)
     # What a reader sees, as plain text and its word count, kept with the HTML at each render.
@@ -397,3 +401,7 @@ class ImportJob(db.Model):
     report_json: Mapped[str] = mapped_column(StorableText, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the worker running the current step last said it was alive; empty while the step
+    # waits in the queue. (On SQLite the worker beats on a file beside the upload instead:
+    # its import's write transaction would keep it from writing this row.)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -25,6 +25,16 @@ class Role(StrEnum):
     ATTACHMENT = "attachment"
 
 
+class TextFormat(StrEnum):
+    """How a turn's text is shown: as Markdown, or as typed (the chat app showed it so)."""
+
+    MARKDOWN = "markdown"
+    PLAIN = "plain"
+
+
+TEXT_FORMATS: tuple[str, ...] = tuple(form.value for form in TextFormat)
+
+
 class Status(StrEnum):
     """Who can see a post."""
 

@@ -7,9 +7,23 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..vocabulary import ROLES
+from ..vocabulary import ROLES, Role, TextFormat
 
 __all__ = ["ROLES"]
+
+# Apps that show the person's message as typed (plain text, every line kept) and the model's
+# reply as Markdown. Other sources (datasets, Markdown files, web UIs that render both) are
+# Markdown throughout.
+TYPED_PROMPTS = frozenset(
+    {"chatgpt", "claude", "claude-code", "codex", "grok", "ai-studio", "deepseek"}
+)
+
+
+def display_form(source_kind: str, role: str) -> str:
+    """How a turn from this source is shown, as its app showed it."""
+    if role == Role.USER and source_kind in TYPED_PROMPTS:
+        return TextFormat.PLAIN
+    return TextFormat.MARKDOWN
 
 
 class ImportFormatError(ValueError):
@@ -54,6 +68,8 @@ class ImportedTurn:
     alternatives: list[str] = field(default_factory=list)
     # Kept but left out of publication by default (reasoning, tool output).
     hidden: bool = False
+    # "markdown" or "plain" (shown as typed); empty: as `display_form` says for the source.
+    text_format: str = ""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.naming import title_from_turns
+from blog.vocabulary import TEXT_FORMATS
 
 COLLOQUY_FORMAT = "colloquy"
 SUPPORTED_VERSIONS = (1,)
@@ -64,6 +65,8 @@ def _turn(turn: object, where: str) -> ImportedTurn:
         model=_text(turn.get("model"), where, "model") or None,
         created_at=_date(turn.get("created_at"), where, "created_at"),
         hidden=bool(turn.get("hidden", False)),
+        # Files written before turns had a display form were Markdown throughout.
+        text_format=_text_format(turn.get("text_format", "markdown"), where),
         alternatives=[
             _text(text, where, "alternatives")
             for text in _list(turn.get("alternatives"), where, "alternatives")
@@ -73,6 +76,14 @@ def _turn(turn: object, where: str) -> ImportedTurn:
             for item in _list(turn.get("attachments"), where, "attachments")
         ],
     )
+
+
+def _text_format(value: object, where: str) -> str:
+    if value not in TEXT_FORMATS:
+        raise ImportFormatError(
+            f"unknown text_format {value!r}; expected one of {', '.join(TEXT_FORMATS)}", where
+        )
+    return str(value)
 
 
 def _attachment(item: object, where: str) -> ImportedAttachment:

@@ -117,6 +117,7 @@ def _turn_document(turn: ImportedTurn) -> dict[str, object]:
         "speaker": turn.speaker,
         "model": turn.model,
         "text": turn.text,
+        "text_format": turn.text_format or "markdown",
         "created_at": _iso(turn.created_at),
         "hidden": turn.hidden,
         "alternatives": list(turn.alternatives),

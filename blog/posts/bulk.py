@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select, update
 
 from .. import changes
 from ..extensions import db
-from ..formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from ..formats.base import ImportedConversation, ImportedTurn, ImportFormatError, display_form
 from ..models import (
     Asset,
     ImportBatch,
@@ -168,7 +168,10 @@ class ImportSave:
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
         self.check_asset_sizes(conversation)
-        rows = [turn_row(position, turn) for position, turn in enumerate(conversation.turns)]
+        rows = [
+            turn_row(position, turn, conversation.source_kind)
+            for position, turn in enumerate(conversation.turns)
+        ]
         self.report.turns += visible_count(rows)
         self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
@@ -261,9 +264,7 @@ class ImportSave:
         connection.execute(
             update(Post)
             .where(Post.id == post_id)
-            .values(
-                version=Post.version + 1, details_version=Post.details_version + 1, **values
-            )
+            .values(version=Post.version + 1, details_version=Post.details_version + 1, **values)
         )
         self.report.updated.append(SavedPost(post_id, slug, item.title))
         changes.post_changed(post_id)
@@ -314,7 +315,10 @@ class ImportSave:
             tag_post(post_id, conversation.tags)
         for index, turn in item.with_files.items():
             source = store_attachments(post_id, turn)
-            item.turns[index].update(source=source, original_source=source, **rendered(source))
+            row = item.turns[index]
+            row.update(
+                source=source, original_source=source, **rendered(source, row["text_format"])
+            )
         write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
@@ -347,16 +351,20 @@ def tag_post(post_id: int, names: list[str]) -> None:
     connection.execute(insert(post_tags), [{"post_id": post_id, "tag_id": tag.id} for tag in tags])
 
 
-def turn_row(position: int, turn: ImportedTurn) -> dict:
+def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
     """A turn's row, rendered now (a turn with files is rendered once they are stored)."""
+    text_format = turn.text_format or display_form(source_kind, turn.role)
     return {
         "position": position,
         "role": turn.role,
         "speaker": fit(Turn.speaker, turn.speaker),
         "model": fit(Turn.model, turn.model),
         "source": turn.text,
+        "text_format": text_format,
         **(
-            {"html": None, "text": None, "words": None} if turn.attachments else rendered(turn.text)
+            {"html": None, "text": None, "words": None}
+            if turn.attachments
+            else rendered(turn.text, text_format)
         ),
         "original_source": turn.text,
         "alternatives_json": (

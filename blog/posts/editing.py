@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..extensions import db
 from ..models import Post, Turn
 from ..scan import redact, scan_text
-from ..vocabulary import ROLES
+from ..vocabulary import ROLES, TEXT_FORMATS
 from .details import check_version, touch
 from .errors import ContentError
 from .rules import check_turn_size, default_speaker, fit, needs_review, render_turn
@@ -23,12 +23,20 @@ def get_turn(post: Post, turn_id: int) -> Turn:
 
 
 def save_turn(
-    turn: Turn, source: str, expected_version: int | str | None, speaker: str | None = None
+    turn: Turn,
+    source: str,
+    expected_version: int | str | None,
+    speaker: str | None = None,
+    text_format: str | None = None,
 ) -> None:
-    """Store the author's new text (and speaker label) for a turn and render it."""
+    """Store the author's new text (speaker label, display form) for a turn and render it."""
     check_version(turn, expected_version, "turn")
     source = source.replace("\r\n", "\n")
     check_turn_size(source)
+    if text_format:
+        if text_format not in TEXT_FORMATS:
+            raise ContentError("Choose how the turn is shown from the list.")
+        turn.text_format = text_format
     if speaker is not None:
         turn.speaker = fit(Turn.speaker, speaker.strip())
     if turn.original_source is None and turn.is_ai and turn.source:

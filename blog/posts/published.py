@@ -29,6 +29,7 @@ class PublishedTurn(TurnShape):
     speaker: str = ""
     model: str = ""
     source: str = ""
+    text_format: str = "markdown"
     html: str = ""
     text: str = ""
     words: int = 0
@@ -118,6 +119,7 @@ def turn_from(item: dict) -> PublishedTurn:
         speaker=item.get("speaker", ""),
         model=item.get("model", ""),
         source=item.get("source", ""),
+        text_format=item.get("text_format") or "markdown",
         html=item.get("html") or "",
         text=item.get("text") or "",
         words=item.get("words") or 0,

@@ -126,6 +126,7 @@ def as_conversation(
                 created_at=turn.created_at,
                 alternatives=turn.alternatives if include_hidden else [],
                 hidden=turn.excluded,
+                text_format=turn.text_format or "markdown",
             )
             for turn in turns
         ],

@@ -12,11 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, plain_text, render_markdown
+from ..typed_text import as_typed, render_typed
+from ..vocabulary import TextFormat
 
 turns = sa.table(
     "turns",
     sa.column("id", sa.Integer),
     sa.column("source", sa.Text),
+    sa.column("text_format", sa.String),
     sa.column("html", sa.Text),
     sa.column("text", sa.Text),
     sa.column("words", sa.Integer),
@@ -24,9 +27,17 @@ turns = sa.table(
 
 
 def rendered_fields(
-    source: str, *, max_chars: int = MAX_CHARS, timeout: float = TIMEOUT_SECONDS
+    source: str,
+    text_format: str = TextFormat.MARKDOWN,
+    *,
+    max_chars: int = MAX_CHARS,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> dict[str, str | int]:
     """The stored forms of one turn's source: sanitised HTML, plain text, word count."""
+    if text_format == TextFormat.PLAIN:
+        source = source[:max_chars]
+        text = as_typed(source)
+        return {"html": render_typed(source), "text": text, "words": len(text.split())}
     text = plain_text(source, max_chars=max_chars)
     return {
         "html": render_markdown(source, max_chars=max_chars, timeout=timeout),
@@ -44,21 +55,26 @@ def rerender_turns(
 ) -> int:
     """Render every turn again in batches, calling `progress(done, total)`; returns the count."""
     total = connection.execute(sa.select(sa.func.count()).select_from(turns)).scalar_one()
+    # Run by an early migration too, before turns had a display form: all Markdown then.
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("turns")}
+    text_format = (
+        turns.c.text_format if "text_format" in columns else sa.literal(TextFormat.MARKDOWN)
+    )
     done, last_id = 0, 0
     while True:
         rows = connection.execute(
-            sa.select(turns.c.id, turns.c.source)
+            sa.select(turns.c.id, turns.c.source, text_format)
             .where(turns.c.id > last_id)
             .order_by(turns.c.id)
             .limit(batch)
         ).all()
         if not rows:
             return done
-        for turn_id, source in rows:
+        for turn_id, source, form in rows:
             connection.execute(
                 turns.update()
                 .where(turns.c.id == turn_id)
-                .values(**rendered_fields(source or "", **limits))
+                .values(**rendered_fields(source or "", form or TextFormat.MARKDOWN, **limits))
             )
         done += len(rows)
         last_id = rows[-1][0]

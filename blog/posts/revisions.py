@@ -57,6 +57,8 @@ def snapshot_data(post, turns: Iterable, tags: Iterable, series) -> dict:
             "speaker": t.speaker or "",
             "model": t.model or "",
             "source": t.source or "",
+            # Rows read by an early migration have no display form yet: Markdown then.
+            "text_format": getattr(t, "text_format", None) or "markdown",
             "html": t.html or "",
             "text": t.text or "",
             "words": t.words or 0,
@@ -119,7 +121,11 @@ def record(post: Post, note: str = "") -> Revision:
 def reader_content(data: dict) -> dict:
     """The parts of a snapshot readers see (review marks and provenance are the author's)."""
     hidden = {"reviewed", "alternatives_json", "original_source", "id", "created_at"}
-    turns = [{k: v for k, v in t.items() if k not in hidden} for t in data["turns"]]
+    # Revisions recorded before turns had a display form were all Markdown.
+    turns = [
+        {"text_format": "markdown"} | {k: v for k, v in t.items() if k not in hidden}
+        for t in data["turns"]
+    ]
     return data | {"turns": turns}
 
 
@@ -200,6 +206,7 @@ def restore(post: Post, revision: Revision) -> None:
             speaker=item["speaker"],
             model=item["model"],
             source=item["source"],
+            text_format=item.get("text_format") or "markdown",
             original_source=item["original_source"],
             alternatives_json=item["alternatives_json"],
             reviewed=item["reviewed"],

@@ -19,6 +19,7 @@ TURN_COLUMNS = (
     "speaker",
     "model",
     "source",
+    "text_format",
     "html",
     "text",
     "words",

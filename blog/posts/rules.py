@@ -7,31 +7,34 @@ from flask import current_app
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..models import Turn
-from ..vocabulary import AI_ROLES, Role
+from ..vocabulary import AI_ROLES, Role, TextFormat
 from .errors import ContentError
 from .rerender import rendered_fields
 
 UNTITLED = "Untitled conversation"
 
 
-def rendered(source: str) -> dict[str, str | int]:
+def rendered(source: str, text_format: str = TextFormat.MARKDOWN) -> dict[str, str | int]:
     """A turn's stored forms (sanitised HTML, plain text, word count): the one call to the renderer."""
     config = current_app.config
     return rendered_fields(
         source,
+        text_format,
         max_chars=config["MAX_TURN_CHARS"],
         timeout=config["RENDER_TIMEOUT_SECONDS"],
     )
 
 
-def render_html(source: str) -> str:
-    """Markdown source → sanitised HTML, for a preview that is not stored."""
-    return rendered(source)["html"]
+def render_html(source: str, text_format: str = TextFormat.MARKDOWN) -> str:
+    """A turn's source → sanitised HTML, for a preview that is not stored."""
+    if text_format not in (TextFormat.MARKDOWN, TextFormat.PLAIN):
+        text_format = TextFormat.MARKDOWN
+    return rendered(source, text_format)["html"]
 
 
 def render_turn(turn: Turn) -> None:
     """Render the turn's source into its stored HTML, plain text and word count."""
-    fields = rendered(turn.source)
+    fields = rendered(turn.source, turn.text_format or TextFormat.MARKDOWN)
     turn.html, turn.text, turn.words = fields["html"], fields["text"], fields["words"]
 
 
