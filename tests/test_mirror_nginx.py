@@ -174,7 +174,9 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
         # Unpublishing in the studio: the very next request is a 404.
         number = post_id(stack.env, "conversation-0")
         token = author.csrf_token(f"/studio/posts/{number}")
-        answer = author.request("POST", f"/studio/posts/{number}/unpublish", {"csrf_token": token})
+        answer = author.request(
+            "POST", f"/studio/posts/{number}/unpublish", {"csrf_token": token, "confirm": "yes"}
+        )
         assert answer.status == 303
         assert stack.get("/posts/conversation-0")[0] == 404
         assert stack.get("/posts/conversation-0", encoding="gzip")[0] == 404

@@ -117,3 +117,42 @@ def test_a_version_that_is_not_a_number_is_refused_not_a_server_error(author, ma
     post_id = make_post("Old title")
     refused = author.post(f"/studio/posts/{post_id}", {"title": "x", "version": "abc"})
     assert refused.status_code == 409
+
+
+def test_unpublish_asks_first_and_is_undone_in_one_click(app, author, make_post, client):
+    post_id = make_post("On the site", publish=True)
+    with app.app_context():
+        slug = db.session.get(Post, post_id).slug
+    page = author.get(f"/studio/posts/{post_id}").get_data(as_text=True)
+    assert 'name="confirm" value="yes" required' in page[page.index("Unpublish…") :]
+
+    unconfirmed = author.post(f"/studio/posts/{post_id}/unpublish", follow_redirects=True)
+    assert "Tick the box to confirm" in unconfirmed.get_data(as_text=True)
+    assert client.get(f"/posts/{slug}", base_url="https://blog.test").status_code == 200
+
+    author.post(f"/studio/posts/{post_id}/unpublish", {"confirm": "yes"})
+    assert client.get(f"/posts/{slug}", base_url="https://blog.test").status_code == 404
+    editor = author.get(f"/studio/posts/{post_id}").get_data(as_text=True)
+    assert "Put it back on the site" in editor
+
+    back = author.post(f"/studio/posts/{post_id}/restore-on-site", follow_redirects=True)
+    assert "Back on the site: readers see revision 1 again." in back.get_data(as_text=True)
+    reader = client.get(f"/posts/{slug}", base_url="https://blog.test")
+    assert reader.status_code == 200 and "On the site" in reader.get_data(as_text=True)
+    again = author.post(f"/studio/posts/{post_id}/restore-on-site", follow_redirects=True)
+    assert "already on the site" in again.get_data(as_text=True)
+
+
+def test_the_editor_header_says_a_published_post_has_staged_changes(app, author, make_post):
+    post_id = make_post("On the site", publish=True)
+    assert "Staged changes" not in author.get(f"/studio/posts/{post_id}").get_data(as_text=True)
+    with app.app_context():
+        turn = db.session.get(Post, post_id).turns[0]
+        turn_id, version = turn.id, turn.version
+    author.post(
+        f"/studio/posts/{post_id}/turns/{turn_id}", {"source": "Hello again?", "version": version}
+    )
+    page = author.get(f"/studio/posts/{post_id}").get_data(as_text=True)
+    header = page[: page.index('id="details-title"')]
+    assert "Staged changes</strong> — readers still see the published version" in header
+    assert '<a href="#publish">Update</a>' in page

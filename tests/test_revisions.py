@@ -234,7 +234,7 @@ def test_revisions_are_kept_on_publish_update_and_unpublish(app, author, publish
     update(author, published, note="Fixed the answer")
     listed, pointer = revisions()
     assert listed == [(2, "Fixed the answer"), (1, "Published")] and pointer is not None
-    author.post(f"/studio/posts/{published}/unpublish")
+    author.post(f"/studio/posts/{published}/unpublish", {"confirm": "yes"})
     listed, pointer = revisions()
     assert len(listed) == 2 and pointer is None
     with app.app_context():

@@ -37,7 +37,14 @@ from .findings import count_findings, keep_finding
 from .images import ImageRefused, store_image
 from .listing import Filters, PageNotFound, dashboard_page, filter_choices
 from .published import PublishedPost, PublishedTurn, published_view
-from .publishing import delete_post, publish, publish_problems, rerender_all, unpublish
+from .publishing import (
+    delete_post,
+    publish,
+    publish_problems,
+    rerender_all,
+    restore_on_site,
+    unpublish,
+)
 from .queries import (
     as_conversation,
     get_reachable_post,
@@ -150,6 +157,7 @@ __all__ = [
     "undo_import",
     "undo_plan",
     "unique_slug",
+    "restore_on_site",
     "unpublish",
     "unreviewed_turns",
     "details_form_values",

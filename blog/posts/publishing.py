@@ -87,6 +87,28 @@ def publish(
     return revision
 
 
+def restore_on_site(post: Post) -> Revision:
+    """Undo an Unpublish: the revision readers last saw is on the site again, as it was."""
+    if post.is_reachable:
+        raise ContentError("The post is already on the site.")
+    revision = db.session.scalar(
+        db.select(Revision)
+        .where(Revision.post_id == post.id, Revision.status.in_(REACHABLE))
+        .order_by(Revision.number.desc())
+        .limit(1)
+    )
+    if revision is None:
+        raise ContentError("This post was never published, so there is nothing to put back.")
+    post.status = revision.status
+    post.published_revision = revision
+    reindex(post, revision)
+    publish_assets(post)
+    touch(post)
+    bump_generation()
+    db.session.commit()
+    return revision
+
+
 def unpublish(post: Post) -> None:
     """Take the post off every public surface; it becomes a draft again."""
     was_reachable = post.is_reachable

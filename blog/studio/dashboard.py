@@ -143,7 +143,13 @@ def save_turn(post_id: int, turn_id: int):
     turn = load_turn(post, turn_id)
     source = request.form.get("source", "")
     try:
-        content.save_turn(turn, source, request.form.get("version"), request.form.get("speaker"))
+        content.save_turn(
+            turn,
+            source,
+            request.form.get("version"),
+            request.form.get("speaker"),
+            request.form.get("text_format"),
+        )
     except content.StaleEdit as exc:
         db.session.rollback()
         context = {"post": post, "turn": turn, "source": source, "error": str(exc), "stale": True}
@@ -192,7 +198,10 @@ def turn_diff(post_id: int, turn_id: int):
 def preview():
     """Live preview of Markdown as it will be published (nothing is saved)."""
     return render_template(
-        "partials/preview.html", html=content.render_html(request.form.get("source", ""))
+        "partials/preview.html",
+        html=content.render_html(
+            request.form.get("source", ""), request.form.get("text_format") or "markdown"
+        ),
     )
 
 
@@ -229,11 +238,27 @@ def publish(post_id: int):
 
 @bp.post("/posts/<int:post_id>/unpublish")
 def unpublish(post_id: int):
-    """Take the post off the public site."""
+    """Take the post off the public site, once the author confirms it."""
     post = load_post(post_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm you want to take this post off the site.", "error")
+        return redirect(editor_url(post, anchor="publish"), code=303)
     content.unpublish(post)
-    flash("Unpublished: the post is a draft again and gone from every public page.", "success")
-    return redirect(editor_url(post), code=303)
+    flash(
+        "Unpublished: the post is a draft again and gone from every public page. "
+        "“Put it back on the site” below undoes this.",
+        "success",
+    )
+    return redirect(editor_url(post, anchor="publish"), code=303)
+
+
+@bp.post("/posts/<int:post_id>/restore-on-site")
+def restore_on_site(post_id: int):
+    """Undo Unpublish: readers see the revision they saw before, as it was."""
+    post = load_post(post_id)
+    revision = content.restore_on_site(post)
+    flash(f"Back on the site: readers see revision {revision.number} again.", "success")
+    return redirect(editor_url(post, anchor="publish"), code=303)
 
 
 @bp.post("/posts/<int:post_id>/delete")
