@@ -128,13 +128,30 @@ def test_a_patch_is_kept_as_a_diff_fence_in_every_shape_codex_sends_it(tmp_path)
                     "call_id": "c3",
                 }
             ),
+            _item(
+                {
+                    "type": "function_call",
+                    "name": "shell_command",
+                    "arguments": json.dumps({"command": f"apply_patch <<'EOF'\n{patch}\nEOF"}),
+                    "call_id": "c4",
+                }
+            ),
         ],
     )
 
     tools = [t for t in _read(path).turns if t.role == "tool"]
 
-    expected = f"`apply_patch`\n\n```diff\n{patch}\n```"
-    assert [t.text for t in tools] == [expected, "Done!", expected, expected]
+    diff = f"```diff\n{patch}\n```"
+    assert [t.text for t in tools] == [
+        f"`apply_patch`\n\n{diff}",
+        "Done!",
+        f"`shell`\n\n{diff}\n\n```json\n"
+        '{\n  "command": [\n    "apply_patch",\n    "(the patch above)"\n  ],\n'
+        '  "workdir": "/w"\n}\n```',
+        f"`apply_patch`\n\n{diff}",
+        f"`shell_command`\n\n{diff}\n\n```json\n"
+        '{\n  "command": "apply_patch <<\'EOF\'\\n(the patch above)\\nEOF"\n}\n```',
+    ]
     assert all(t.hidden for t in tools)
 
 

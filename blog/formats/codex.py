@@ -21,7 +21,7 @@ a kind no rule names is left out with a warning in the import report, never sile
 | item `message`, role assistant | the reply; right after a review, Codex's text copy of the findings, folded; in a reviewer's own log (`source: {subagent: review}`) its JSON answer, read as the findings (the JSON folded) |
 | item `message`, role developer / system | folded: instructions |
 | item `reasoning` | folded: its summary (or raw content) |
-| item `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call`, `tool_search_call` | folded tool call; a patch (`apply_patch`) as a `diff` fence |
+| item `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call`, `tool_search_call` | folded tool call; a patch (`apply_patch`, also run through a shell command) as a `diff` fence, the call's other arguments beside it |
 | item `function_call_output`, `custom_tool_call_output`, `tool_search_output` | folded tool result |
 | item `ghost_snapshot` | left out: a git snapshot for `/undo`, nothing to read |
 | item `compaction` | left out: the summary, encrypted |
@@ -172,6 +172,8 @@ _ABORTED = {
     "replaced": "Stopped: a new request replaced this turn.",
     "review_ended": "Stopped when the review ended.",
 }
+_PATCH_START, _PATCH_END = "*** Begin Patch", "*** End Patch"
+_PATCH_MENTION = "(the patch above)"
 _REVIEW_CUT_SHORT = "The review was interrupted before it finished."
 _HEADING = re.compile(r"#{1,6}(\s|$)")
 # How an expanded template opens: a heading (a custom prompt), or a command tag.
@@ -418,29 +420,45 @@ class _Reader:
 def _call_text(name: str, item: dict) -> str:
     """A call as Markdown; a patch in a `diff` fence, so it can be shown as one."""
     arguments = item.get("arguments", item.get("input", item.get("action")))
-    patch = _patch(name, arguments)
-    if patch:
-        return f"`apply_patch`\n\n{fence(patch, 'diff')}"
-    return tool_call_text(name, arguments)
-
-
-def _patch(name: str, arguments: object) -> str:
-    """The patch text of an `apply_patch` call, in any of the shapes Codex sends it."""
-    if isinstance(arguments, str) and arguments.lstrip().startswith("*** Begin Patch"):
-        return arguments  # the freeform tool's `input`
+    if isinstance(arguments, str) and arguments.lstrip().startswith(_PATCH_START):
+        return f"`{name}`\n\n{fence(arguments, 'diff')}"  # the freeform tool's `input`
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments)
         except ValueError:
-            return ""
+            return tool_call_text(name, arguments)
+    patch, rest = _patch(arguments)
+    if not patch:
+        return tool_call_text(name, arguments)
+    text = f"`{name}`\n\n{fence(patch, 'diff')}"
+    if rest == {"input": _PATCH_MENTION}:
+        return text
+    # The call's other arguments stay, with the patch named where it was.
+    return f"{text}\n\n{fence(json.dumps(rest, ensure_ascii=False, indent=2), 'json')}"
+
+
+def _patch(arguments: object) -> tuple[str, object]:
+    """The patch inside a call's arguments (`input`, or a shell command running
+    `apply_patch`), and the arguments with the patch replaced by a mention of it."""
     if not isinstance(arguments, dict):
-        return ""
-    if name == "apply_patch" and isinstance(arguments.get("input"), str):
-        return arguments["input"]
-    command = arguments.get("command")
-    if isinstance(command, list) and len(command) == 2 and command[0] == "apply_patch":
-        return command[1] if isinstance(command[1], str) else ""
-    return ""
+        return "", arguments
+    for key in ("input", "command", "cmd"):
+        value = arguments.get(key)
+        strings = value if isinstance(value, list) else [value]
+        for index, string in enumerate(strings):
+            if not isinstance(string, str) or _PATCH_START not in string:
+                continue
+            start = string.index(_PATCH_START)
+            end = string.find(_PATCH_END, start)
+            if end < 0 or (key != "input" and "apply_patch" not in " ".join(map(str, strings))):
+                continue
+            end += len(_PATCH_END)
+            mentioned = string[:start] + _PATCH_MENTION + string[end:]
+            rest = {**arguments, key: mentioned}
+            if isinstance(value, list):
+                rest[key] = [*value[:index], mentioned, *value[index + 1 :]]
+            return string[start:end], rest
+    return "", arguments
 
 
 def _output_text(item: dict) -> str:
