@@ -26,6 +26,7 @@ from .licenses import LICENSES, license_for
 from .model_names import speaker_name
 from .settings import load_settings
 from .vocabulary import ROLE_LABELS, ROLES, Role, Status
+from .wording import counted
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.template_filter("date")(format_date)
     app.template_filter("isodate")(iso_date)
     app.template_filter("rfc822")(rfc822_date)
+    app.template_filter("counted")(counted)
     # A model id inside a turn's speaker label, named as readers know it: "ChatGPT (GPT-4o)".
     app.template_filter("speaker_name")(speaker_name)
     app.register_error_handler(CSRFError, csrf_error)

@@ -194,3 +194,21 @@ def test_what_the_reader_left_out_is_a_note_not_a_privacy_finding(app, author):
     note = 'of a kind this importer does not show ("audio") left out'
     assert "Read with notes" in page and note.replace('"', "&#34;") in page
     assert "Private data or secrets found" not in page
+
+
+def test_the_report_leads_with_the_outcome_and_the_reasons_for_skips(app, author):
+    data = (FIXTURES / "md_seed_layout.md").read_bytes()
+    for _ in range(2):
+        token = job_token(upload(author, "post.md", data))
+        item = json.loads(finish(app, token).listing_json)[0]
+        author.post(f"/studio/import/{token}", {"chosen": item["key"], "on_duplicate": "skip"})
+        finish(app, token)
+    page = author.get(f"/studio/import/{token}").get_data(as_text=True)
+    report = page[page.index('class="panel import-report"') :]
+    outcome = report[report.index("import-report__outcome") :]
+    assert "<strong>0 new drafts</strong>" in outcome and "<strong>1 skipped</strong>" in outcome
+    assert "(s)" not in report
+    skipped = report.index("Skipped, and why")
+    assert "already imported as" in report[skipped:]
+    # The reasons come before the list of saved posts (none here).
+    assert "import-report__posts" not in report[:skipped]
