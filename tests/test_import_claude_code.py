@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from blog.formats.detect import detect_format, read_conversations
 
 SESSION = "7d3f0c52-9a41-4b8e-a6d2-3c5e8f1b2a90"
@@ -634,11 +636,18 @@ def test_importing_a_project_folder_reads_each_session_with_its_sub_agents(
     other.prompt("Rename the crate.")
     other.reply("Renamed.", "msg_o")
     other.write(project, "0bb2c3d4-other.jsonl")
+    # Older versions wrote files of session summaries alone beside the sessions.
+    summaries = {"type": "summary", "summary": "Ledger rounding", "leafUuid": "elsewhere"}
+    (project / "0cc3-summaries.jsonl").write_text(json.dumps(summaries) + "\n", "utf-8")
 
     result = runner.invoke(args=["import", str(tmp_path / "projects")])
 
     assert result.exit_code == 0, result.output
     assert "Imported 2 new" in result.output
+    assert (
+        "skipped  0cc3-summaries.jsonl: a Claude Code log with no messages in it, only "
+        "Claude Code's own records"
+    ) in result.output
     with app.app_context():
         posts = db.session.scalars(db.select(Post).order_by(Post.title)).all()
         assert [p.title for p in posts] == ["Rename the crate.", "Who calls format_amount?"]
@@ -697,3 +706,15 @@ def test_two_prompts_with_one_parent_are_no_branch_when_the_first_goes_on_after_
     ]
     assert all(not t.alternatives for t in conversation.turns)
     assert conversation.warnings == []
+
+
+def test_a_log_of_records_alone_is_no_conversation_and_says_so(tmp_path):
+    from blog.formats.base import NotAConversationFile
+
+    log = Log()
+    log.lines.append({"type": "summary", "summary": "Ledger rounding", "leafUuid": "x"})
+    log.flat(type="file-history-snapshot", messageId="m0", snapshot={}, isSnapshotUpdate=False)
+    log.entry("attachment", attachment={"type": "task_reminder", "content": [], "itemCount": 0})
+
+    with pytest.raises(NotAConversationFile, match="no messages in it"):
+        read(log.write(tmp_path))

@@ -43,13 +43,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from blog.formats.base import ImportedConversation, ImportFormatError
+from blog.formats.base import ImportedConversation, ImportFormatError, NotAConversationFile
 from blog.formats.blocks import left_out_warnings, timestamp
 from blog.formats.claude_code_entries import Entry, Kind, classify
 from blog.formats.claude_code_turns import SOURCE_KIND, SUB_AGENT_NOTE, SubAgentRun, TurnBuilder
 from blog.formats.naming import title_from_turns
 
-__all__ = ["SOURCE_KIND", "SubAgentRun", "parse_claude_code"]
+__all__ = ["NO_MESSAGES", "SOURCE_KIND", "SubAgentRun", "parse_claude_code"]
+
+NO_MESSAGES = "a Claude Code log with no messages in it, only Claude Code's own records"
 
 # Entries that hold the conversation or what Claude Code folded into it, and the progress
 # lines that sit in the parent chain between them (read for the chain only).
@@ -84,9 +86,11 @@ def parse_claude_code(
         if not isinstance(item, dict):
             raise ImportFormatError("each line must be a JSON object", f"line {number}")
         log.add(item)
-    if not log.entries:
-        return
-    yield log.conversation(runs)
+    conversation = log.conversation(runs) if log.entries else None
+    if conversation is None or not conversation.turns:
+        # Older versions write files of session summaries alone; a log may hold only records.
+        raise NotAConversationFile(NO_MESSAGES)
+    yield conversation
 
 
 class _Log:

@@ -137,9 +137,12 @@ class ZipWalk:
         runs = []
         for agent_id, name in session.agents.items():
             meta = session.metas.get(agent_id)
-            for conversation in self._read_member(name, None):
-                data = self.archive.read(meta) if meta is not None else None
-                runs.append(sub_agent_run(agent_id, conversation, data))
+            try:
+                for conversation in self._read_member(name, None):
+                    data = self.archive.read(meta) if meta is not None else None
+                    runs.append(sub_agent_run(agent_id, conversation, data))
+            except NotAConversationFile as skipped:
+                self._skip(name, skipped.reason)
         parse = partial(parse_claude_code, runs=runs)
         return (yield from self._read_loose_file(session.name, parse))
 
