@@ -718,3 +718,16 @@ def test_a_log_of_records_alone_is_no_conversation_and_says_so(tmp_path):
 
     with pytest.raises(NotAConversationFile, match="no messages in it"):
         read(log.write(tmp_path))
+
+
+def test_a_log_that_opens_with_a_long_run_of_records_is_recognised(tmp_path):
+    log = Log()
+    log.flat(type="permission-mode", permissionMode="default")
+    listing = {"type": "skill_listing", "content": "skill " * 20_000, "skillCount": 400}
+    for _ in range(3):
+        log.entry("attachment", attachment=listing)
+    log.prompt("Hello")
+    head = log.write(tmp_path).read_bytes()[:65536]
+
+    assert b'"type": "user"' not in head
+    assert detect_format(head) == "claude-code"

@@ -73,7 +73,18 @@ JSON_FORMATS = ("chatgpt", *JSON_PARSERS)
 ITEM_FORMATS = {"sharegpt", "openai"}
 # Session logs: every line of the file belongs to one conversation.
 _LOG_TYPES = {
-    "claude-code": {"user", "assistant", "summary", "system"},
+    "claude-code": {
+        "user",
+        "assistant",
+        "summary",
+        "system",
+        # A newer log may open with many of these before its first prompt.
+        "attachment",
+        "progress",
+        "file-history-snapshot",
+        "queue-operation",
+        "permission-mode",
+    },
     "codex": {"session_meta", "response_item", "event_msg", "turn_context", "compacted"},
 }
 HEAD_BYTES = 64 * 1024
