@@ -20,17 +20,23 @@ How each entry is read (`type`, then `subtype` / `attachment.type` / content):
 | `assistant`: text / thinking / `tool_use` | a reply, hidden reasoning, hidden tool call |
 | `assistant`: `isApiErrorMessage`, model `<synthetic>` | hidden system turn "API error" / "Claude Code" (never a reply) |
 | `isSidechain` entries inside a session | hidden tool turns "Sub-agent" |
-| `system` `compact_boundary`, `local_command`, `informational`, `away_summary`, none | hidden system turn |
+| `system` `compact_boundary`, `local_command`, `informational`, `away_summary`, `scheduled_task_fire`, none | hidden system turn |
 | `system` `api_error` (a retry), `turn_duration`, `stop_hook_summary`, `init` | left out: bookkeeping |
 | `attachment` `queued_command` typed while Claude worked | a user turn (unless sent again as a prompt) |
 | `attachment` `hook_*` with output, `file`, `nested_memory`, `edited_text_file`, … | hidden system turn |
-| `attachment` reminders and listings (`task_reminder`, `skill_listing`, …) | left out: context Claude Code gives the model |
+| `attachment` `queued_command` Claude Code queued (a task notice, a command) | hidden system turn |
+| `attachment` reminders and listings (`task_reminder`, `skill_listing`, …), `hook_*` with no output | left out: context Claude Code gives the model |
 | `summary`, `ai-title`, `custom-title` | the title (the person's own name first) |
 | `progress`, `last-prompt`, `mode`, `permission-mode`, `queue-operation`, `file-history-*`, … | left out: bookkeeping |
-| any other type, subtype or attachment kind | left out, named in the import's warnings |
+| an entry whose `uuid` came before (copied again) | read once, said in the warnings |
+| a `system` entry of another subtype | a hidden system turn if it has text, else left out; named in the warnings |
+| any other type or attachment kind | left out, named in the import's warnings |
 
 A sub-agent's own file (`<session>/subagents/agent-<id>.jsonl`, every entry `isSidechain`)
 reads as a conversation of its own: the prompt Claude Code wrote for the agent, then its work.
+Read with its session (a zip or folder of the project: `claude_code_project`), each such run
+is folded under the `Agent` / `Task` call that started it. A log with no message at all (older
+versions' files of session summaries) is no conversation, said as such.
 
 `claude -p --output-format stream-json` writes the same user and assistant entries
 without `uuid` (`session_id` instead of `sessionId`, `parent_tool_use_id` for sub-agent
