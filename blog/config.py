@@ -58,6 +58,9 @@ DEFAULTS: dict[str, object] = {
     "HUEY_REDIS_URL": "",
     "IMPORT_WORKERS": 1,
     "IMPORT_TIME_LIMIT_SECONDS": 600,
+    # A running import step says it is alive this often; silent for the timeout, it has died.
+    "IMPORT_HEARTBEAT_SECONDS": 10,
+    "IMPORT_HEARTBEAT_TIMEOUT_SECONDS": 60,
     # Public pages written as files for the proxy to serve; empty: the app serves them all.
     "STATIC_MIRROR_DIR": "",
 }

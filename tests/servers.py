@@ -252,11 +252,14 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 @contextmanager
-def running_gunicorn(folder: Path, conversations: int = 2) -> Iterator[Server]:
-    """gunicorn with the production configuration, two workers, on a free loopback port."""
+def running_gunicorn(
+    folder: Path, conversations: int = 2, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """gunicorn with the production configuration, two workers, on a free loopback port
+    (`settings`: more environment, e.g. `FLASK_*` settings, for it and the workers after)."""
     _, env = seeded_database(folder, conversations)
     port = free_port()
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", **(settings or {}))
     log = folder / "gunicorn.log"
     process = start_gunicorn(env, log)
     try:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import stat
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from blog.extensions import db
-from blog.imports import jobs
+from blog.imports import heartbeat, jobs
 from blog.models import ImportJob, Post, utcnow
 from tests.conftest import FIXTURES, run_queued
 
@@ -109,3 +112,71 @@ def test_the_command_line_import_runs_in_process_not_through_the_queue(app, runn
     assert app.extensions["import_queue"].huey.pending_count() == 0
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
+
+
+def beat_age(app, token: str, seconds: float) -> None:
+    """Make the job's last beat `seconds` old, as a worker killed that long ago leaves it."""
+    with app.app_context():
+        found = db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
+        found.heartbeat_at = utcnow() - timedelta(seconds=seconds)
+        db.session.commit()
+        beat = heartbeat.beat_file(Path(found.path))
+        if beat.exists():
+            moment = found.heartbeat_at.timestamp()
+            os.utime(beat, (moment, moment))
+
+
+def test_a_step_whose_worker_stopped_beating_fails_and_a_queued_one_waits(app, author):
+    timeout = app.config["IMPORT_HEARTBEAT_TIMEOUT_SECONDS"]
+    running, queued = token_of(upload(author)), token_of(upload(author))
+    with app.app_context():
+        assert jobs.start_step(job(app, running).id, "reading")  # as the worker claims it
+    assert job(app, running).heartbeat_at is not None
+    beat_age(app, running, timeout - 5)
+    age(app, queued, timeout * 2)  # waiting long, but no worker has taken it yet
+    assert "Reading" in author.get(f"/studio/import/{running}").get_data(as_text=True)
+
+    beat_age(app, running, timeout + 1)
+    page = author.get(f"/studio/import/{running}").get_data(as_text=True)
+    assert "The import worker stopped while reading this file. Upload it again." in page
+    assert 'hx-trigger="every 1s"' not in page
+    stopped = job(app, running)
+    assert stopped.status == "failed" and not Path(stopped.path).exists()
+    assert "Reading" in author.get(f"/studio/import/{queued}").get_data(as_text=True)
+    assert job(app, queued).status == "reading"
+
+
+def test_the_sweep_fails_a_stopped_save_and_choosing_waits_for_a_new_beat(app, author):
+    token = token_of(upload(author))
+    run_queued(app)
+    listed = job(app, token)
+    assert listed.status == "listed"
+    keys = [item["key"] for item in json.loads(listed.listing_json)]
+    author.post(f"/studio/import/{token}", {"chosen": keys, "on_duplicate": "skip"})
+    # Chosen and queued again: the reading step's beat says nothing about the save.
+    assert job(app, token).status == "saving" and job(app, token).heartbeat_at is None
+    with app.app_context():
+        assert jobs.start_step(job(app, token).id, "saving")
+    beat_age(app, token, app.config["IMPORT_HEARTBEAT_TIMEOUT_SECONDS"] + 1)
+    with app.app_context():
+        app.extensions["import_queue"].sweep.call_local()
+    swept = job(app, token)
+    assert swept.status == "failed"
+    assert swept.message == jobs.STOPPED_MESSAGES["saving"]
+
+
+def test_a_running_step_beats_from_its_own_thread(app, author):
+    app.config["IMPORT_HEARTBEAT_SECONDS"] = 0.05
+    token = token_of(upload(author))
+    with app.app_context():
+        found = db.session.scalar(db.select(ImportJob).where(ImportJob.token == token))
+        assert jobs.start_step(found.id, "reading")
+        beat = heartbeat.beat_file(Path(found.path))
+        with heartbeat.Heartbeat(app, found):
+            assert beat.exists()  # at once, before the step does anything
+            os.utime(beat, (0, 0))
+            deadline = time.monotonic() + 10
+            while beat.stat().st_mtime == 0:  # the step's thread is elsewhere; the beat goes on
+                assert time.monotonic() < deadline, "no beat within 10 s"
+                time.sleep(0.01)
+        assert not heartbeat.has_stopped(found)

@@ -140,3 +140,53 @@ def test_a_job_over_its_time_limit_is_reported_failed_with_the_reason(tmp_path, 
         page = author.get(f"/studio/import/{token}").body
         assert "time limit" in page and "Nothing from this file was saved" in page
         assert not Path(row["path"]).exists()
+
+
+def consumer_and_its_workers(process) -> list[int]:
+    """The worker command's process, then the processes it forked to run the tasks."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [process.pid, *map(int, children)]
+
+
+def test_a_killed_worker_is_reported_on_the_page_once_its_heartbeat_stops(tmp_path, large_export):
+    timeout = 3
+    settings = {
+        "FLASK_IMPORT_HEARTBEAT_SECONDS": "0.2",
+        "FLASK_IMPORT_HEARTBEAT_TIMEOUT_SECONDS": str(timeout),
+    }
+    with (
+        running_gunicorn(tmp_path, settings=settings) as server,
+        running_worker(server.env, tmp_path / "worker.log") as worker,
+    ):
+        author = server.browser()
+        author.login()
+        token = upload(author, "conversations.json", large_export)
+        deadline = time.monotonic() + 60
+        while not (row := job_row(server, token))["heartbeat_at"]:
+            assert time.monotonic() < deadline, "the worker never took the job"
+            time.sleep(0.05)
+        beat = Path(row["path"]).with_suffix(".alive")
+        while not beat.exists():
+            assert time.monotonic() < deadline, "the worker never beat"
+            time.sleep(0.05)
+
+        # As the kernel's OOM killer would: no handler runs, nothing is cleaned up.
+        for pid in consumer_and_its_workers(worker):
+            os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        assert job_row(server, token)["status"] == "reading", "the worker finished too soon"
+
+        deadline = killed + timeout + 30
+        while "The import worker stopped" not in (
+            page := author.get(f"/studio/import/{token}").body
+        ):
+            assert "Reading" in page
+            assert time.monotonic() < deadline, "the page never noticed the worker was gone"
+            time.sleep(0.2)
+        noticed = time.monotonic() - killed
+    assert "The import worker stopped while reading this file. Upload it again." in page
+    assert "Nothing from this file was saved" in page
+    assert 'hx-trigger="every 1s"' not in page  # the page stops polling
+    assert noticed >= timeout - 1  # not before the beat was overdue
+    row = job_row(server, token)
+    assert row["status"] == "failed" and not Path(row["path"]).exists() and not beat.exists()

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..formats.base import ImportFormatError
 from ..formats.detect import read_conversations
 from ..models import ImportJob, User, utcnow
+from . import heartbeat
 from .files import (
     CountingReader,
     ImportReport,
@@ -108,7 +109,7 @@ def start_step(job_id: int, expected: str) -> bool:
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status != expected:
         return False
-    job.updated_at = utcnow()
+    job.updated_at = job.heartbeat_at = utcnow()
     db.session.commit()
     return True
 
@@ -130,6 +131,7 @@ def fail(job_id: int, message: str) -> None:
 def remove_upload(upload: Path) -> None:
     upload.unlink(missing_ok=True)
     progress_file(upload).unlink(missing_ok=True)
+    heartbeat.beat_file(upload).unlink(missing_ok=True)
 
 
 def stale_before() -> object:
@@ -146,6 +148,14 @@ def stale_message() -> str:
     )
 
 
+# Said on the job's page when the worker running its step stopped beating.
+STOPPED_MESSAGES = {
+    "reading": "The import worker stopped while reading this file. Upload it again.",
+    "saving": "The import worker stopped while saving the chosen conversations. "
+    "Upload the file again.",
+}
+
+
 def unchosen_before() -> object:
     return utcnow() - timedelta(seconds=CHOICE_WAIT_SECONDS)
 
@@ -156,13 +166,27 @@ UNCHOSEN_MESSAGE = (
 )
 
 
+def fail_stopped() -> int:
+    """Fail every job whose step started and whose worker stopped beating; how many."""
+    running = db.session.scalars(
+        select(ImportJob).where(ImportJob.status.in_(ACTIVE), ImportJob.heartbeat_at.is_not(None))
+    )
+    stopped = [(job.id, job.status) for job in running if heartbeat.has_stopped(job)]
+    for job_id, status in stopped:
+        fail(job_id, STOPPED_MESSAGES[status])
+    return len(stopped)
+
+
 def sweep_stale() -> int:
-    """Fail every job that has shown no sign of life for longer than its limit, and every
-    upload left unchosen past a day; how many."""
+    """Fail every job whose worker stopped, every job that waited in the queue for longer
+    than its limit, and every upload left unchosen past a day; how many."""
+    stopped = fail_stopped()
     stale = list(
         db.session.scalars(
             select(ImportJob.id).where(
-                ImportJob.status.in_(ACTIVE), ImportJob.updated_at < stale_before()
+                ImportJob.status.in_(ACTIVE),
+                ImportJob.heartbeat_at.is_(None),
+                ImportJob.updated_at < stale_before(),
             )
         )
     )
@@ -177,13 +201,15 @@ def sweep_stale() -> int:
     )
     for job_id in unchosen:
         fail(job_id, UNCHOSEN_MESSAGE)
-    return len(stale) + len(unchosen)
+    return stopped + len(stale) + len(unchosen)
 
 
 def fail_if_stale(job: ImportJob) -> None:
     """The page's own check, so a job never shows as running after its worker is gone, nor
     offers a choice from an upload the sweep is about to delete."""
-    if job.status in ACTIVE and job.updated_at < stale_before():
+    if job.status in ACTIVE and heartbeat.has_stopped(job):
+        fail(job.id, STOPPED_MESSAGES[job.status])
+    elif job.status in ACTIVE and job.heartbeat_at is None and job.updated_at < stale_before():
         fail(job.id, stale_message())
     elif job.status == "listed" and job.updated_at < unchosen_before():
         fail(job.id, UNCHOSEN_MESSAGE)
@@ -241,6 +267,7 @@ def start_saving(job: ImportJob, chosen: list[str], on_duplicate: str, author: U
     if not chosen:
         raise UploadError("Choose at least one conversation to import.")
     job.status = "saving"
+    job.heartbeat_at = None  # waiting in the queue again: no step runs yet
     job.saved = 0
     job.report_json = json.dumps(
         {"chosen": chosen, "on_duplicate": on_duplicate, "author": author.id}

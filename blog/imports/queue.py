@@ -22,7 +22,9 @@ from huey.exceptions import TaskTimeout
 from ..config import private_file
 from ..extensions import db
 from ..formats.base import ImportFormatError
+from ..models import ImportJob
 from . import jobs
+from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,11 @@ def init_app(app: Flask) -> None:
         # Worker processes are forked: never reuse a connection opened before the fork.
         with app.app_context():
             db.engine.dispose(close=False)
+            try:
+                # A job left by a worker that was killed says so now, not at the next sweep.
+                jobs.fail_stopped()
+            finally:
+                db.session.remove()
 
     read = job_task("read_upload", jobs.list_conversations, "reading")
     save = job_task("save_chosen", jobs.save_chosen, "saving")
@@ -99,7 +106,8 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
                 log.info("Import job %s is no longer %s; skipped", job_id, expected)
                 return
             log.info("Import job %s: %s started", job_id, expected)
-            work(job_id)
+            with Heartbeat(app, db.session.get(ImportJob, job_id)):
+                work(job_id)
             log.info("Import job %s: %s finished", job_id, expected)
         except TaskTimeout:
             limit = app.config["IMPORT_TIME_LIMIT_SECONDS"]
