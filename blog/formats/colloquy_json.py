@@ -65,8 +65,8 @@ def _turn(turn: object, where: str) -> ImportedTurn:
         model=_text(turn.get("model"), where, "model") or None,
         created_at=_date(turn.get("created_at"), where, "created_at"),
         hidden=bool(turn.get("hidden", False)),
-        # Files written before turns had a display form were Markdown throughout.
-        text_format=_text_format(turn.get("text_format", "markdown"), where),
+        # Absent: decided by the conversation's source, as for any import.
+        text_format=_text_format(turn.get("text_format", ""), where),
         alternatives=[
             _text(text, where, "alternatives")
             for text in _list(turn.get("alternatives"), where, "alternatives")
@@ -79,7 +79,7 @@ def _turn(turn: object, where: str) -> ImportedTurn:
 
 
 def _text_format(value: object, where: str) -> str:
-    if value not in TEXT_FORMATS:
+    if value != "" and value not in TEXT_FORMATS:
         raise ImportFormatError(
             f"unknown text_format {value!r}; expected one of {', '.join(TEXT_FORMATS)}", where
         )

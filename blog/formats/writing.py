@@ -117,11 +117,12 @@ def _turn_document(turn: ImportedTurn) -> dict[str, object]:
         "speaker": turn.speaker,
         "model": turn.model,
         "text": turn.text,
-        "text_format": turn.text_format or "markdown",
         "created_at": _iso(turn.created_at),
         "hidden": turn.hidden,
         "alternatives": list(turn.alternatives),
         "attachments": [_attachment_document(item) for item in turn.attachments],
+        # Written when decided; without it, the reader decides by the source, as on import.
+        **({"text_format": turn.text_format} if turn.text_format else {}),
     }
 
 
