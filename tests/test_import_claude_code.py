@@ -731,3 +731,17 @@ def test_a_log_that_opens_with_a_long_run_of_records_is_recognised(tmp_path):
 
     assert b'"type": "user"' not in head
     assert detect_format(head) == "claude-code"
+
+
+def test_braces_in_an_unknown_kind_s_name_are_reported_as_written(tmp_path):
+    log = Log()
+    log.prompt("Hi")
+    log.entry("system", subtype="{0}{x}", content="")
+    log.entry("attachment", attachment={"type": "{}", "text": "x"})
+
+    conversation = read(log.write(tmp_path))
+
+    assert conversation.warnings == [
+        '1 attachment entry of a kind this importer does not read ("{}") left out',
+        '1 system entry of a subtype this importer does not know ("{0}{x}") left out',
+    ]

@@ -94,7 +94,8 @@ class Kind:
     text: str = ""  # a folded entry's text; a prompt's text
     prompt: bool = False  # a prompt the person typed, shown as a user turn
     typed: bool = False  # something the person typed: a prompt or a command
-    unknown: str = ""  # the name of a kind no rule here reads, for the warnings
+    # A kind no rule here reads, for the warnings: what entry it is, and what was done.
+    unknown: tuple[str, str] | None = None
 
 
 @dataclass
@@ -171,10 +172,11 @@ def _system(raw: dict) -> Kind:
         return Kind("folded", (Role.SYSTEM, _SYSTEM_SHOWN.get(subtype, SPEAKER)), text, typed=typed)
     if subtype in _SYSTEM_LEFT_OUT:
         return Kind("left out")
-    unknown = f'system entr{{}} of a subtype this importer does not know ("{subtype}")'
+    unknown = f'of a subtype this importer does not know ("{subtype}")'
     if text.strip():
-        return Kind("folded", (Role.SYSTEM, SPEAKER), text, unknown=unknown + " kept hidden")
-    return Kind("left out", unknown=unknown + " left out")
+        kept = ("system", f"{unknown} kept hidden")
+        return Kind("folded", (Role.SYSTEM, SPEAKER), text, unknown=kept)
+    return Kind("left out", unknown=("system", f"{unknown} left out"))
 
 
 def _attachment(payload: dict) -> Kind:
@@ -194,7 +196,7 @@ def _attachment(payload: dict) -> Kind:
         return Kind("left out")
     return Kind(
         "left out",
-        unknown=f'attachment entr{{}} of a kind this importer does not read ("{kind}") left out',
+        unknown=("attachment", f'of a kind this importer does not read ("{kind}") left out'),
     )
 
 

@@ -71,7 +71,7 @@ class TurnBuilder:
         self.model: str | None = None
         self.typed = False  # whether the person typed anything: a prompt, a command
         self.unshown: Counter[str] = Counter()  # blocks of a kind no rule here reads
-        self.unknown: Counter[str] = Counter()  # entries of a kind no rule here reads
+        self.unknown: Counter[tuple[str, str]] = Counter()  # entries no rule here reads
         self._agent_file = agent_file
         self._reply_id: object = None
         self._runs = list(runs)
@@ -108,8 +108,8 @@ class TurnBuilder:
     def notes(self) -> list[str]:
         """A warning for each kind of entry no rule here reads, by count."""
         return [
-            f"{n} {label.format('y' if n == 1 else 'ies')}"
-            for label, n in sorted(self.unknown.items())
+            f"{n} {what} {'entry' if n == 1 else 'entries'} {done}"
+            for (what, done), n in sorted(self.unknown.items())
         ]
 
     def finish(self) -> list[str]:
