@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +22,8 @@ from blog.formats.claude_code_entries import SPEAKER, Entry
 from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"
+# The (role, speaker) of a message shown as something other than itself, or None.
+Aside = tuple[str, str] | None
 SUB_AGENT_NOTE = "this is a sub-agent's log"
 # The tools that start a sub-agent: `Task` in older versions, `Agent` in newer ones.
 AGENT_TOOLS = {"Task", "Agent"}
@@ -132,14 +134,14 @@ class TurnBuilder:
             )
         return notes + told
 
-    def _place(self, matches) -> None:
+    def _place(self, matches: Callable[[SubAgentRun], bool]) -> None:
         """Fold the first run not yet placed that `matches` in at this point."""
         run = next((r for r in self._runs if not r.placed and matches(r)), None)
         if run is not None:
             run.placed = True
             self.turns.extend(run.folded())
 
-    def _user(self, content: object, created: datetime | None, aside) -> None:
+    def _user(self, content: object, created: datetime | None, aside: Aside) -> None:
         self._reply_id = None
         role, speaker = aside or (Role.USER, "")
         if aside is None and self._agent_file:
@@ -169,7 +171,9 @@ class TurnBuilder:
             self.turns, role, text, speaker, created, hidden=aside is not None, attachments=images
         )
 
-    def _assistant(self, message: dict, content: object, created: datetime | None, aside) -> None:
+    def _assistant(
+        self, message: dict, content: object, created: datetime | None, aside: Aside
+    ) -> None:
         speaker = f"{SPEAKER} (sub-agent)" if self._agent_file else SPEAKER
         role, speaker = aside or (Role.ASSISTANT, speaker)
         model = message.get("model") if isinstance(message.get("model"), str) else None
