@@ -58,6 +58,8 @@ DEFAULTS: dict[str, object] = {
     "HUEY_REDIS_URL": "",
     "IMPORT_WORKERS": 1,
     "IMPORT_TIME_LIMIT_SECONDS": 600,
+    # Rendering time one import may use in all; later turns are kept as escaped text.
+    "IMPORT_RENDER_BUDGET_SECONDS": 300,
     # A running import step says it is alive this often; silent for the timeout, it has died.
     "IMPORT_HEARTBEAT_SECONDS": 10,
     "IMPORT_HEARTBEAT_TIMEOUT_SECONDS": 60,

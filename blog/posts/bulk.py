@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import pickle
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -35,12 +36,12 @@ from ..models import (
 )
 from ..scan import Finding, scan_text
 from ..settings import bump_generation
-from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status
+from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status, TextFormat
 from .assets import store_attachments
 from .details import tags_named
 from .findings import select_fingerprints
 from .rows import write_turn_rows
-from .rules import UNTITLED, fit, needs_review, rendered
+from .rules import UNTITLED, fit, needs_review, rendered, turn_size_problem, unrendered
 from .slugs import SlugBook, slugify
 
 DUPLICATE_CHOICES = ("skip", "update")
@@ -146,6 +147,11 @@ class ImportSave:
         self.report = ImportReport()
         self.asset_bytes = 0
         self.turns_read = 0  # hidden ones too, for the scan budget
+        # Each turn's rendering is bounded, but a file of many hostile turns is not: past this
+        # much rendering time the rest are kept as escaped text, before the job's time limit.
+        self.render_budget = float(current_app.config["IMPORT_RENDER_BUDGET_SECONDS"])
+        self.render_spent = 0.0
+        self.unrendered = 0
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
         # HTML is never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
@@ -167,11 +173,23 @@ class ImportSave:
         if existing is not None and self.on_duplicate == "skip":
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
+        title = fit(Post.title, conversation.title or UNTITLED)
+        too_long = oversized_turn(conversation)
+        if too_long:
+            self.report.skipped.append(f"{title} (not imported: {too_long})")
+            return
+        if len(conversation.title) > len(title):
+            conversation.warnings.append(
+                f"the title is {len(conversation.title):,} characters long; "
+                f"only its first {len(title):,} are kept"
+            )
         self.check_asset_sizes(conversation)
+        before = self.unrendered
         rows = [
-            turn_row(position, turn, conversation.source_kind)
+            turn_row(position, turn, conversation.source_kind, self.render)
             for position, turn in enumerate(conversation.turns)
         ]
+        self.note_unrendered(conversation, before)
         self.report.turns += visible_count(rows)
         self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
@@ -180,7 +198,7 @@ class ImportSave:
             Prepared(
                 conversation=conversation,
                 digest=digest,
-                title=fit(Post.title, conversation.title or UNTITLED),
+                title=title,
                 turns=rows,
                 with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
                 findings=summarise_findings(found or []),
@@ -189,6 +207,29 @@ class ImportSave:
             self.spool,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
+
+    def render(self, source: str, text_format: str) -> dict[str, str | int]:
+        """A turn rendered, or kept as escaped text once the import's rendering time is spent."""
+        if text_format == TextFormat.MARKDOWN and self.render_spent >= self.render_budget:
+            self.unrendered += 1
+            return unrendered(source)
+        # Wall time: the job's time limit, which this budget keeps the import under, is too.
+        started = time.monotonic()
+        try:
+            return rendered(source, text_format)
+        finally:
+            self.render_spent += time.monotonic() - started
+
+    def note_unrendered(self, conversation: ImportedConversation, before: int) -> None:
+        """Say on the conversation how many of its turns were kept unrendered since `before`."""
+        count = self.unrendered - before
+        if count:
+            conversation.warnings.append(
+                f"{count} turn{'s' if count > 1 else ''} kept as plain text, not rendered: the "
+                f"import had used its {self.render_budget:g} s for rendering "
+                "(IMPORT_RENDER_BUDGET_SECONDS); saving a turn in the editor, or "
+                "`flask --app app rerender`, renders it"
+            )
 
     def check_asset_sizes(self, conversation: ImportedConversation) -> None:
         """Refuse the file when one attachment, or all of them together, is too large."""
@@ -313,12 +354,14 @@ class ImportSave:
         self.written.add(post_id)
         if conversation.tags:
             tag_post(post_id, conversation.tags)
+        before = self.unrendered
         for index, turn in item.with_files.items():
             source = store_attachments(post_id, turn)
             row = item.turns[index]
             row.update(
-                source=source, original_source=source, **rendered(source, row["text_format"])
+                source=source, original_source=source, **self.render(source, row["text_format"])
             )
+        self.note_unrendered(conversation, before)
         write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
@@ -351,7 +394,21 @@ def tag_post(post_id: int, names: list[str]) -> None:
     connection.execute(insert(post_tags), [{"post_id": post_id, "tag_id": tag.id} for tag in tags])
 
 
-def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
+def oversized_turn(conversation: ImportedConversation) -> str:
+    """Which turn (or other version of one) is past the turn size limit ("" when none is)."""
+    for number, turn in enumerate(conversation.turns, 1):
+        for version, text in enumerate([turn.text, *turn.alternatives]):
+            problem = turn_size_problem(text)
+            if problem:
+                which = f"turn {number} ({turn.role})"
+                which += f", its other version {version}," if version else ""
+                return f"{which} is {problem}"
+    return ""
+
+
+def turn_row(
+    position: int, turn: ImportedTurn, source_kind: str, render: Callable = rendered
+) -> dict:
     """A turn's row, rendered now (a turn with files is rendered once they are stored)."""
     text_format = turn.text_format or display_form(source_kind, turn.role)
     return {
@@ -364,7 +421,7 @@ def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
         **(
             {"html": None, "text": None, "words": None}
             if turn.attachments
-            else rendered(turn.text, text_format)
+            else render(turn.text, text_format)
         ),
         "original_source": turn.text,
         "alternatives_json": (

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, plain_text, render_markdown
+from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, escaped_text, plain_text, render_markdown
 from ..typed_text import as_typed, render_typed
 from ..vocabulary import TextFormat
 
@@ -44,6 +44,12 @@ def rendered_fields(
         "text": text,
         "words": len(text.split()),
     }
+
+
+def unrendered_fields(source: str) -> dict[str, str | int]:
+    """The stored forms of a turn not rendered: its source as escaped text, which is what the
+    renderer shows of a turn it cannot finish in time."""
+    return {"html": escaped_text(source), "text": source, "words": len(source.split())}
 
 
 def rerender_turns(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..models import Turn
 from ..vocabulary import AI_ROLES, Role, TextFormat
 from .errors import ContentError
-from .rerender import rendered_fields
+from .rerender import rendered_fields, unrendered_fields
 
 UNTITLED = "Untitled conversation"
 
@@ -23,6 +23,11 @@ def rendered(source: str, text_format: str = TextFormat.MARKDOWN) -> dict[str, s
         max_chars=config["MAX_TURN_CHARS"],
         timeout=config["RENDER_TIMEOUT_SECONDS"],
     )
+
+
+def unrendered(source: str) -> dict[str, str | int]:
+    """A turn's stored forms without reading its Markdown (the source as escaped text)."""
+    return unrendered_fields(source)
 
 
 def render_html(source: str, text_format: str = TextFormat.MARKDOWN) -> str:
@@ -55,11 +60,16 @@ def fit(column: InstrumentedAttribute, value: str | None) -> str:
     return text[:length] if length else text
 
 
-def check_turn_size(source: str) -> None:
-    """Refuse a turn longer than the configured limit."""
+def turn_size_problem(source: str) -> str:
+    """Why a turn's text is too long to keep ("" when it fits the configured limit)."""
     limit = current_app.config["MAX_TURN_CHARS"]
     if len(source) > limit:
-        raise ContentError(
-            f"This turn is {len(source):,} characters long; the limit is {limit:,}. "
-            "Split it into several turns."
-        )
+        return f"{len(source):,} characters long; the limit is {limit:,}"
+    return ""
+
+
+def check_turn_size(source: str) -> None:
+    """Refuse a turn longer than the configured limit."""
+    problem = turn_size_problem(source)
+    if problem:
+        raise ContentError(f"This turn is {problem}. Split it into several turns.")
