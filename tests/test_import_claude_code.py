@@ -542,6 +542,7 @@ def test_a_zipped_project_folds_each_sub_agent_run_under_the_call_that_started_i
     meta = {"agentType": "Explore", "description": "c", "toolUseId": "toolu_a"}
     (agents / "agent-aaa1.meta.json").write_text(json.dumps(meta), "utf-8")
     agent_log("bbb2", "Find the tests.", "One test.").write(agents, "agent-bbb2.jsonl")
+    (agents / "agent-ddd4.meta.json").write_text('{"agentType": "Plan"}', "utf-8")
     workflow = agents / "workflows" / "wf_1"
     workflow.mkdir(parents=True)
     agent_log("ccc3", "Step one.", "Done.").write(workflow, "agent-ccc3.jsonl")
@@ -585,6 +586,8 @@ def test_a_zipped_project_folds_each_sub_agent_run_under_the_call_that_started_i
     ]
     beside = "skipped (Claude Code's own record beside a session, not a conversation)"
     assert notes == [
+        f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/subagents/agent-ddd4.meta.json: "
+        "skipped (a sub-agent's description, whose log is not beside it)",
         f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/subagents/workflows/wf_1/"
         f"journal.jsonl: {beside}",
         f"ledger.zip, entry -home-ana-src-ledger/{SESSION}/tool-results/b1x2c3d4e.txt: {beside}",

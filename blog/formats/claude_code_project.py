@@ -21,6 +21,7 @@ _AGENT = re.compile(r"agent-([A-Za-z0-9_-]+)\.jsonl")
 _META = re.compile(r"agent-([A-Za-z0-9_-]+)\.meta\.json")
 BESIDE = "Claude Code's own record beside a session, not a conversation"
 READ_WITH_SESSION = "a sub-agent's log, read with its session"
+NO_LOG = "a sub-agent's description, whose log is not beside it"
 
 
 @dataclass
@@ -63,6 +64,9 @@ class Layout:
                 layout.beside[name] = READ_WITH_SESSION
             else:
                 layout.beside[name] = BESIDE
+        for session in layout.sessions.values():
+            for agent_id in session.metas.keys() - session.agents.keys():
+                layout.beside[session.metas.pop(agent_id)] = NO_LOG
         return layout
 
 

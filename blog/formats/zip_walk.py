@@ -24,7 +24,7 @@ from blog.formats.base import (
 )
 from blog.formats.chatgpt import extract_chat_html
 from blog.formats.claude_code import parse_claude_code
-from blog.formats.claude_code_project import BESIDE, Layout, Session, sub_agent_run
+from blog.formats.claude_code_project import READ_WITH_SESSION, Layout, Session, sub_agent_run
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
@@ -104,8 +104,8 @@ class ZipWalk:
             if session is not None and session.agents:
                 found = (yield from self._read_session(session)) or found
             elif name in projects.beside:
-                if projects.beside[name] == BESIDE:
-                    self._skip(name, BESIDE)
+                if projects.beside[name] != READ_WITH_SESSION:
+                    self._skip(name, projects.beside[name])
             elif is_account_file(name):
                 self._skip(name, ACCOUNT_DATA)
             elif _worth_reading(name):
