@@ -74,3 +74,18 @@ def test_the_generated_secret_key_and_its_folder_are_private(tmp_path, open_umas
     assert oct(mode(instance / "secret_key")) == "0o600"
     assert oct(mode(instance)) == "0o700"
     assert instance_secret_key(instance) == key
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite files only")
+def test_the_commands_a_server_starts_with_create_private_files(tmp_path, open_umask):
+    from tests.servers import flask, server_env
+
+    database = tmp_path / "new" / "colloquy.sqlite3"
+    env = server_env(database)
+    flask(env, "db", "upgrade")  # as `make serve` and the container do before starting
+    queue = Path(env["FLASK_HUEY_SQLITE_PATH"])
+    assert {p.name: oct(mode(p)) for p in (database, queue)} == {
+        database.name: "0o600",
+        queue.name: "0o600",
+    }
+    assert oct(mode(database.parent)) == "0o700"
