@@ -13,6 +13,7 @@ from blog.formats.detect import detect_format, read_conversations
 
 SESSION = "7d3f0c52-9a41-4b8e-a6d2-3c5e8f1b2a90"
 MODEL = "claude-opus-4-5-20251101"
+NEWER = "claude_code_newer_session.jsonl"  # written in Claude Code 2.1's shapes
 
 
 class Log:
@@ -98,6 +99,47 @@ def shown(conversation) -> list[tuple[str, str]]:
 
 def hidden(conversation) -> list[tuple[str, str, str]]:
     return [(t.role, t.speaker, t.text) for t in conversation.turns if t.hidden]
+
+
+def test_a_newer_session_keeps_every_prompt_and_reply_in_the_order_it_was_written():
+    (session,) = read_conversations(Path(__file__).parent / "fixtures" / NEWER)
+
+    assert session.title == "Fix -0.00 for empty ledger accounts"
+    assert session.source_id == "3b9d2f6e-8c41-4a7e-9f05-1d2c3b4a5e6f"
+    assert session.model == MODEL
+    assert shown(session) == [
+        ("user", "Why does `ledger balance` print -0.00 for an empty account?"),
+        ("assistant", "Let me look at the formatting code and its callers."),
+        (
+            "assistant",
+            "`format_amount` divides by 100 as a float, and `-0.0` formats as `-0.00`. "
+            "Shall I format whole cents instead?",
+        ),
+        ("user", "y"),
+        ("user", "try again"),
+        ("assistant", "Fixed: an empty account now prints `0.00`."),
+        ("user", "Add a test, and check report.rs uses it right."),
+        ("assistant", "Added `tests/zero.rs`; report.rs already passes cents."),
+    ]
+    assert [speaker for _, speaker, _ in hidden(session)] == [
+        "Hook (SessionStart:startup)",
+        "Claude Code (thinking)",
+        "Tool call (Read)",
+        "Tool call (Grep)",
+        "Tool result",
+        "Tool result",
+        "API error",
+        "Tool call (Edit)",
+        "Tool result",
+        "Claude Code",  # Conversation compacted
+        "Compaction summary",
+        "Tool call (Agent)",
+        "Tool result",
+        "Tool call (Write)",
+        "Tool result",
+        "Recap",
+    ]
+    assert session.warnings == []
 
 
 def test_an_older_compaction_with_no_logical_parent_keeps_every_prompt(tmp_path):

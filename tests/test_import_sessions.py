@@ -24,6 +24,7 @@ def kinds(conversation) -> list[tuple[str, bool]]:
     ("name", "fmt"),
     [
         ("claude_code_session.jsonl", "claude-code"),
+        ("claude_code_newer_session.jsonl", "claude-code"),
         ("codex_rollout.jsonl", "codex"),
         ("codex_rollout_legacy.jsonl", "codex"),
         ("open_webui_export.json", "open-webui"),
@@ -183,6 +184,7 @@ def test_librechat_follows_the_branch_to_the_last_message():
     "name",
     [
         "claude_code_session.jsonl",
+        "claude_code_newer_session.jsonl",
         "codex_rollout.jsonl",
         "open_webui_export.json",
         "librechat_export.json",
