@@ -409,5 +409,9 @@ def echo_progress(done: int, total: int) -> None:
 def export_site(app: Flask, directory: Path) -> int:
     """The public site as static files: a full mirror build plus the stylesheets and scripts."""
     count = build(app, directory)
+    # The mirror's own records and nginx's redirect map are for the proxy, not for readers: a
+    # static host would serve them, and they name unlisted posts.
+    shutil.rmtree(directory / RECORDS, ignore_errors=True)
+    (directory / REDIRECTS).unlink(missing_ok=True)
     shutil.copytree(app.static_folder, directory / "static", dirs_exist_ok=True)
     return count

@@ -202,6 +202,10 @@ def test_nginx_serves_published_pages_from_the_mirror_and_the_rest_from_the_app(
                 break  # answered by nginx's map alone, once the reloaded workers took over
             assert time.monotonic() < deadline, "nginx never answered the 301 itself"
         assert headers["location"].endswith("/posts/renamed")
+        # The map itself, and the mirror's records, are nobody's to read: they list posts.
+        assert (stack.mirror / "redirects.map").read_text().count("/posts/renamed") == 1
+        assert stack.get("/redirects.map")[0] == 404
+        assert stack.get(f"/.mirror/posts/{number}.json")[0] == 404
 
 
 def test_nginx_serves_imported_attachments_from_the_mirror_as_downloads(tmp_path):
