@@ -31,7 +31,7 @@ from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import first_error_line, json_items, json_problem
-from blog.formats.limits import GuardedReader, ImportLimits
+from blog.formats.limits import GuardedReader, ImportLimits, RepairNotes
 from blog.formats.markdown import parse_markdown
 from blog.formats.pasted import parse_pasted
 from blog.formats.sniff import (
@@ -52,7 +52,7 @@ __all__ = ["FORMATS", "ImportLimits", "detect_format", "read_conversations"]
 
 def detect_format(head: bytes, filename: str = "") -> str:
     """The format of a file from its first bytes: one of FORMATS, else ImportFormatError."""
-    sniffed = sniff(head, filename or "the file", complete=False)
+    sniffed = sniff(head, filename or "the file", complete=False, final=True)
     if sniffed.format == "account":
         raise NotAConversationFile(ACCOUNT_DATA, filename or "the file")
     if sniffed.format not in FORMATS:
@@ -240,13 +240,16 @@ class Reader:
             skipped: list[str] = []
             items = json_items(buffered, sniffed.shape, sniffed.format, where, cut_short)
             told = False
+            repaired = RepairNotes(guard)
             for conversation in (parse or self.parser(sniffed.format, assets, skipped))(items):
                 # A session log is read to its end before its one conversation comes out.
                 told = told or bool(cut_short)
                 conversation.warnings.extend(cut_short)
+                repaired.tell(conversation)
                 yield conversation
             if cut_short and not told:
                 self.notes.extend(f"{where}: {warning}" for warning in cut_short)
+            self.notes.extend(f"{where}: {note}" for note in repaired.untold())
             self.notes.extend(f"{where}, {note}" for note in skipped)
         except ijson.JSONError as exc:
             raise ImportFormatError(

@@ -170,9 +170,13 @@ def is_account_file(name: str) -> bool:
 
 
 def sniff(
-    head: bytes, where: str, *, complete: bool, filename: str = "", final: bool = True
+    head: bytes, where: str, *, complete: bool, filename: str = "", final: bool = False
 ) -> Sniffed:
-    """Classify the first bytes of a file (`complete` when they are the whole file)."""
+    """Classify the first bytes of a file (`complete` when they are the whole file).
+
+    JSON that a first head cannot place is "json-unknown" unless `final`: the caller then
+    sniffs a longer head (a ChatGPT export whose first title is 100k characters long).
+    """
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return Sniffed("zip")
     image = sniff_image_type(head)
@@ -287,8 +291,10 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> Snif
     if fmt is None:
         if not final and not complete:
             return Sniffed("json-unknown")
+        # Judged from a head only: a long value at the start may hide the keys that would tell.
+        judged = "" if complete else f", judging by its first {len(head):,} bytes"
         raise ImportFormatError(
-            "this JSON is not a conversation format we know (expected a ChatGPT or Claude "
+            f"this JSON is not a conversation format we know{judged} (expected a ChatGPT or Claude "
             "export, a Claude Code or Codex session log, an Open WebUI, LibreChat, Grok or "
             "DeepSeek export, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
             where,
