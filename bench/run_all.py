@@ -28,6 +28,7 @@ SHORT = {
     "load_test.py": ["--seconds", "20"],
     "dashboard_bench.py": ["--repeat", "10"],
     "mirror_bench.py": ["--posts", "100", "--saves", "2"],
+    "hostile_bench.py": ["--seconds", "15"],
 }
 FULL = {
     "render_bench.py": ["--repeat", "5", "--rounds", "3"],
@@ -37,6 +38,7 @@ FULL = {
     "load_test.py": ["--seconds", "60"],
     "dashboard_bench.py": ["--repeat", "30"],
     "mirror_bench.py": ["--posts", "300", "--saves", "3"],
+    "hostile_bench.py": ["--seconds", "45"],
 }
 IMPORT_BENCH = common.BENCH / "import_bench.py"
 
@@ -185,6 +187,24 @@ def summary_rows(results: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                         "yes" if ok else "no",
                     )
                 )
+    if hostile := results.get("hostile"):
+        refused = hostile["hostile refused (413 or closed)"] == hostile["hostile requests"]
+        rows.append(
+            (
+                f"readers' p99 during hostile requests and 40 MB uploads ({hostile['seconds']:.0f} s)",
+                f"{hostile['reader p99 ms']:.0f} ms ({hostile['hostile requests']} refused bodies)",
+                "< 1000 ms",
+                "yes" if hostile["reader p99 ms"] < 1000 and refused else "no",
+            )
+        )
+        rows.append(
+            (
+                "largest worker memory growth under hostile requests",
+                f"{hostile['largest worker growth MB']:.0f} MB",
+                "< 100 MB",
+                "yes" if hostile["largest worker growth MB"] < 100 else "no",
+            )
+        )
     return rows
 
 
