@@ -790,3 +790,55 @@ def test_braces_in_an_unknown_kind_s_name_are_reported_as_written(tmp_path):
         '1 attachment entry of a kind this importer does not read ("{}") left out',
         '1 system entry of a subtype this importer does not know ("{0}{x}") left out',
     ]
+
+
+def test_a_sub_agent_started_by_a_sub_agent_is_folded_inside_the_run_that_started_it(tmp_path):
+    import zipfile
+
+    log = Log()
+    log.prompt("Audit the money code.")
+    log.call("toolu_a", "Agent", {"prompt": "Audit src/.", "description": "a"}, "msg_1")
+    log.result("toolu_a", "Audited.")
+    log.reply("The audit found nothing.", "msg_2")
+    project = tmp_path / "-home-ana-src-ledger"
+    agents = project / SESSION / "subagents"
+    agents.mkdir(parents=True)
+    log.write(project)
+    outer = Log(isSidechain=True, agentId="aaa1")
+    outer.prompt("Audit src/.", None)
+    outer.call("toolu_n", "Agent", {"prompt": "Audit src/money.rs.", "description": "n"}, "m1")
+    outer.result("toolu_n", "money.rs is fine.")
+    outer.reply("Audited.", "m2")
+    outer.write(agents, "agent-aaa1.jsonl")
+    inner = Log(isSidechain=True, agentId="nnn2")
+    inner.prompt("Audit src/money.rs.", None)
+    inner.reply("money.rs is fine.", "m3")
+    inner.write(agents, "agent-nnn2.jsonl")
+    metas = {
+        "aaa1": {"agentType": "general-purpose", "toolUseId": "toolu_a", "spawnDepth": 1},
+        "nnn2": {
+            "agentType": "Explore",
+            "toolUseId": "toolu_n",
+            "parentAgentId": "aaa1",
+            "spawnDepth": 2,
+        },
+    }
+    for agent, meta in metas.items():
+        (agents / f"agent-{agent}.meta.json").write_text(json.dumps(meta), "utf-8")
+    archive = tmp_path / "ledger.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(project.rglob("*")):
+            zipped.write(path, path.relative_to(tmp_path).as_posix())
+
+    (conversation,) = read_conversations(archive)
+
+    assert [(t.speaker, t.text) for t in conversation.turns if t.speaker.startswith("Sub")] == [
+        ("Sub-agent (general-purpose): prompt", "Audit src/."),
+        ("Sub-agent (Explore): prompt", "Audit src/money.rs."),
+        ("Sub-agent (Explore)", "money.rs is fine."),
+        ("Sub-agent (general-purpose)", "Audited."),
+    ]
+    assert conversation.warnings == [
+        "1 sub-agent run folded under the call that started it",
+        "sub-agent aaa1: 1 sub-agent run folded under the call that started it",
+    ]

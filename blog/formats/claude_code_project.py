@@ -80,25 +80,47 @@ def _session_folder(path: PurePosixPath) -> PurePosixPath | None:
     return None
 
 
+@dataclass
+class AgentMeta:
+    """What `agent-<id>.meta.json` says: the call that started the agent, its type, and the
+    agent that started it when it is a sub-agent's sub-agent."""
+
+    tool_use_id: str | None = None
+    agent_type: str = ""
+    parent_agent: str | None = None
+    depth: int = 1
+
+    @classmethod
+    def read(cls, data: bytes | None) -> AgentMeta:
+        """The meta file's fields; defaults for a file that is missing or not an object."""
+        try:
+            found = json.loads(data) if data is not None else {}
+        except ValueError:
+            found = {}
+        found = found if isinstance(found, dict) else {}
+
+        def text(key: str) -> str | None:
+            return found[key] if isinstance(found.get(key), str) else None
+
+        depth = found.get("spawnDepth")
+        return cls(
+            text("toolUseId"),
+            text("agentType") or "",
+            text("parentAgentId"),
+            depth if isinstance(depth, int) and not isinstance(depth, bool) else 1,
+        )
+
+
 def sub_agent_run(
-    agent_id: str, conversation: ImportedConversation, meta: bytes | None
+    agent_id: str, conversation: ImportedConversation, meta: AgentMeta
 ) -> SubAgentRun:
     """A sub-agent's conversation and what its meta file says of the call that started it."""
-    described: object = {}
-    if meta is not None:
-        try:
-            described = json.loads(meta)
-        except ValueError:
-            described = {}
-    described = described if isinstance(described, dict) else {}
-    tool_use = described.get("toolUseId")
     # The note that the log is a sub-agent's is answered by folding it under its call.
     notes = [w for w in conversation.warnings if not w.startswith(SUB_AGENT_NOTE)]
-    kind = described.get("agentType")
     return SubAgentRun(
         agent_id,
         conversation.turns,
-        tool_use_id=tool_use if isinstance(tool_use, str) else None,
-        agent_type=kind if isinstance(kind, str) else "",
+        tool_use_id=meta.tool_use_id,
+        agent_type=meta.agent_type,
         notes=notes,
     )

@@ -23,8 +23,14 @@ from blog.formats.base import (
     NotAConversationFile,
 )
 from blog.formats.chatgpt import extract_chat_html
-from blog.formats.claude_code import parse_claude_code
-from blog.formats.claude_code_project import READ_WITH_SESSION, Layout, Session, sub_agent_run
+from blog.formats.claude_code import SubAgentRun, parse_claude_code
+from blog.formats.claude_code_project import (
+    READ_WITH_SESSION,
+    AgentMeta,
+    Layout,
+    Session,
+    sub_agent_run,
+)
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
@@ -133,18 +139,33 @@ class ZipWalk:
         return yielded > 0
 
     def _read_session(self, session: Session) -> Generator[ImportedConversation, None, bool]:
-        """A Claude Code session, each sub-agent's own log folded under the call that started it."""
-        runs = []
-        for agent_id, name in session.agents.items():
-            meta = session.metas.get(agent_id)
+        """A Claude Code session, each sub-agent's own log folded under the call that started
+        it: in the session, or in the log of the sub-agent that started it."""
+        metas = {
+            agent: AgentMeta.read(
+                self.archive.read(meta) if (meta := session.metas.get(agent)) else None
+            )
+            for agent in session.agents
+        }
+        runs: dict[str, SubAgentRun] = {}
+        # The deepest first, so that each agent's log is read with the runs it started.
+        for agent in sorted(session.agents, key=lambda a: -metas[a].depth):
+            started = [runs.pop(a) for a in list(runs) if metas[a].parent_agent == agent]
+            name = session.agents[agent]
             try:
-                for conversation in self._read_member(name, None):
-                    data = self.archive.read(meta) if meta is not None else None
-                    runs.append(sub_agent_run(agent_id, conversation, data))
+                parse = partial(parse_claude_code, runs=started)
+                for conversation in self._read_member(name, None, parse):
+                    runs[agent] = sub_agent_run(agent, conversation, metas[agent])
             except NotAConversationFile as skipped:
                 self._skip(name, skipped.reason)
-        parse = partial(parse_claude_code, runs=runs)
-        return (yield from self._read_loose_file(session.name, parse))
+            if agent not in runs:  # its log held nothing: the runs it started stay the session's
+                runs.update((run.agent_id, run) for run in started)
+        in_order = [runs[agent] for agent in session.agents if agent in runs]
+        return (
+            yield from self._read_loose_file(
+                session.name, partial(parse_claude_code, runs=in_order)
+            )
+        )
 
     def _read_member(
         self,
