@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 
 from .accounts import load_user
 from .extensions import login_manager
+from .formats.speakers import person_name
 from .licenses import LICENSES, license_for
 from .model_names import speaker_name
 from .settings import load_settings
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.template_filter("counted")(counted)
     # A model id inside a turn's speaker label, named as readers know it: "ChatGPT (GPT-4o)".
     app.template_filter("speaker_name")(speaker_name)
+    app.template_filter("person_name")(person_name)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, server_error)

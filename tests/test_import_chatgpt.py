@@ -79,7 +79,7 @@ def test_conversation_metadata_model_and_times():
     assert reply.speaker == "ChatGPT (gpt-4o-mini)"
     assert reply.created_at == datetime.fromtimestamp(T0.timestamp() + 90, UTC)
     assert reply.created_at.tzinfo is not None
-    assert imported.turns[0].speaker == "You"
+    assert imported.turns[0].speaker == ""  # the author's name on pages, never "You"
     assert imported.turns[0].model is None
 
 

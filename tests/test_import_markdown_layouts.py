@@ -46,9 +46,9 @@ def test_the_users_own_name_as_heading_is_learned_from_the_alternation():
     conversation = load("md_learned_names.md")
 
     assert [(t.role, t.speaker) for t in conversation.turns] == [
-        ("user", ""),
+        ("user", "kekyo"),
         ("assistant", "chatgpt"),
-        ("user", ""),
+        ("user", "kekyo"),
         ("assistant", "chatgpt"),
     ]
     assert conversation.turns[2].text == "Can I undo it?"
@@ -62,10 +62,11 @@ def test_two_unknown_names_alternating_twice_are_speakers_the_first_being_the_pe
 
     conversation = parse_markdown(text)
 
+    # The person keeps the name the log gives them, not the author's.
     assert turns(conversation) == [
-        ("user", "Hi?", ""),
+        ("user", "Hi?", "kekyo"),
         ("assistant", "Hello.", "Sage"),
-        ("user", "Bye?", ""),
+        ("user", "Bye?", "kekyo"),
         ("assistant", "Bye.", "Sage"),
     ]
 

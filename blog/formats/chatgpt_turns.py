@@ -13,7 +13,9 @@ from blog.formats.blocks import link_label, missing_files_turn, sources_block
 from blog.formats.chatgpt_parts import ImageBlock, Piece
 from blog.vocabulary import Role
 
-USER_SPEAKER = "You"
+# The export says "You" for the person; a reader takes that as themselves, so the person's
+# turns carry no label here and are shown under the author's name.
+USER_SPEAKER = ""
 ASSISTANT_NAME = "ChatGPT"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from blog.formats.blocks import timestamp
-from blog.formats.speakers import Speaker, speaker_for
+from blog.formats.speakers import Speaker, person_name, speaker_for
 from blog.vocabulary import Role
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
@@ -229,13 +229,17 @@ def _learned_markers(lines: list[str], outside: list[bool]) -> list[tuple[int, M
         if roles is None:
             continue
         labels = {name.lower(): name for _, name in found}
+        # The person keeps the name the file gives them (`## kekyo`); a word such as
+        # "You" leaves them to be shown under the author's name.
         return [
             (
                 index,
                 Marker(
                     Speaker(
                         roles[name.lower()],
-                        "" if roles[name.lower()] == Role.USER else labels[name.lower()],
+                        person_name(labels[name.lower()])
+                        if roles[name.lower()] == Role.USER
+                        else labels[name.lower()],
                     )
                 ),
             )

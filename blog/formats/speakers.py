@@ -39,6 +39,12 @@ class Speaker:
     label: str = ""
 
 
+def person_name(name: str) -> str:
+    """The name a source gives the person, or "" when it is only a word for them ("You", "User")."""
+    label = name.strip()
+    return "" if label.lower() in _USER_NAMES else label
+
+
 def speaker_for(name: str) -> Speaker | None:
     """The role behind a speaker name such as "You", "ChatGPT" or "Plugin (x)", or None."""
     label = name.strip()

@@ -7,8 +7,9 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from ..extensions import db
 from ..formats.base import ImportedConversation, ImportedTurn
+from ..formats.speakers import person_name
 from ..models import Post, Revision, Series, SlugRedirect, Turn, revision_tags
-from ..vocabulary import Status
+from ..vocabulary import Role, Status
 from .published import PublishedPost, published_view
 
 REACHABLE = (Status.PUBLISHED, Status.UNLISTED)
@@ -121,7 +122,7 @@ def as_conversation(
             ImportedTurn(
                 role=turn.role,
                 text=turn.source,
-                speaker=turn.speaker,
+                speaker=person_name(turn.speaker) if turn.role == Role.USER else turn.speaker,
                 model=turn.model or None,
                 created_at=turn.created_at,
                 alternatives=turn.alternatives if include_hidden else [],
