@@ -36,8 +36,8 @@ from .security import HSTS, add_security_headers
 
 cache = Cache()
 
-# Paths that are never cached pages: the studio, sign-in and static files.
-UNCACHED_PREFIXES = ("/studio", "/login", "/logout", "/setup", "/static/")
+# Paths that are never cached pages: the studio, sign-in, static files and private previews.
+UNCACHED_PREFIXES = ("/studio", "/login", "/logout", "/setup", "/static/", "/preview/")
 BODY_HEADERS = ("Content-Type", "Content-Length")
 GENERATION_SQL = text("SELECT key, value FROM settings WHERE key IN ('generation', 'changed_at')")
 
@@ -211,7 +211,8 @@ def public_page(view: Callable) -> Callable:
             response = make_response(view(*args, **kwargs))
             if session or session.modified or "Set-Cookie" in response.headers:
                 return personal_page(response)
-            if response.status_code != 200:
+            # A page its view marked no-store (a private preview) is for this reader alone.
+            if response.status_code != 200 or "no-store" in response.cache_control:
                 return response
             body = response.get_data()
             entry = {

@@ -141,7 +141,9 @@ class Mirror:
         # A fresh application context per page: its own session and `g`, never the caller's.
         with self.app.app_context():
             response = self.client.get(path, base_url=self.base_url)
-        if response.status_code != 200 or "Set-Cookie" in response.headers:
+        # A page marked no-store (a private preview link) is never written where nginx serves it.
+        private = "no-store" in response.cache_control
+        if response.status_code != 200 or "Set-Cookie" in response.headers or private:
             return None
         return response.get_data()
 

@@ -337,6 +337,26 @@ class Asset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+def new_preview_token() -> str:
+    """The unguessable part of a preview link's address (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+class PreviewLink(db.Model):
+    """A private address at which anyone holding it sees a post's working copy, until revoked."""
+
+    __tablename__ = "preview_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(
+        StorableString(64), unique=True, index=True, default=new_preview_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    post: Mapped[Post] = relationship()
+
+
 class SlugRedirect(db.Model):
     """An old slug that keeps working after a post's slug changes."""
 

@@ -71,8 +71,11 @@ def prompts(post: content.PublishedPost, turns: list) -> dict:
     }
 
 
-def render_post_page(post: content.PublishedPost, *, preview: bool = False) -> str:
-    """The public template for `post`; a preview is marked as such and never indexed."""
+def render_post_page(
+    post: content.PublishedPost, *, preview: bool = False, shared: bool = False
+) -> str:
+    """The public template for `post`; a preview is marked as such and never indexed, and a
+    `shared` one (at a private link) leaves out the author's links and the source files."""
     view = post_view_model(post)
     series = post.revision.series if post.series_id else None
     return render_template(
@@ -81,7 +84,8 @@ def render_post_page(post: content.PublishedPost, *, preview: bool = False) -> s
         view=view,
         json_ld=json_ld(view),
         prompts=prompts(post, view["turns"]),
-        preview=preview,
+        preview=preview or shared,
+        shared=shared,
         series_posts=content.series_posts(series) if series else [],
         **({"previous": None, "next": None} if preview else content.neighbours(post.post)),
     )

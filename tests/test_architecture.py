@@ -76,8 +76,9 @@ def test_an_import_stores_rendered_html(app, owner):
     with app.app_context():
         report = import_file(chatgpt_export(), "conversations.json", db.session.get(User, owner))
         post = db.session.get(Post, report.created[0].id)
+        # ChatGPT shows the person's message as typed and the reply as Markdown.
         assert [t.html for t in post.turns] == [
-            "<p>What is a <em>monad</em>?</p>",
+            '<div class="typed">What is a *monad*?</div>',
             "<p>A monad is a <strong>pattern</strong> for chaining.</p>",
         ]
 

@@ -76,6 +76,12 @@ from .selected import (
     listed_by_slug,
     tag_posts,
 )
+from .sharing import (
+    create_preview_link,
+    post_for_preview,
+    preview_links,
+    revoke_preview_link,
+)
 from .slugs import slugify, unique_slug
 from .titles import TitleWarning, title_warning
 
@@ -85,6 +91,10 @@ __all__ = [
     "PublishedPost",
     "PublishedTurn",
     "compare",
+    "create_preview_link",
+    "post_for_preview",
+    "preview_links",
+    "revoke_preview_link",
     "get_revision",
     "has_staged_changes",
     "published_view",

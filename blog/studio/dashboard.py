@@ -94,6 +94,7 @@ def editor_page(post, typed: dict[str, str] | None = None, error: str = "") -> s
         how_made_choices=disclosure.STATED_KINDS,
         details={**content.details_form_values(post), **(typed or {})},
         details_error=error,
+        preview_links=content.preview_links(post),
         **turn_context(post),
     )
 
