@@ -842,3 +842,21 @@ def test_a_sub_agent_started_by_a_sub_agent_is_folded_inside_the_run_that_starte
         "1 sub-agent run folded under the call that started it",
         "sub-agent aaa1: 1 sub-agent run folded under the call that started it",
     ]
+
+
+def test_reminders_claude_code_adds_to_a_user_message_are_not_the_person_s_words(tmp_path):
+    reminder = "<system-reminder>\nThe task tools haven't been used recently.\n</system-reminder>"
+    log = Log()
+    log.prompt([{"type": "text", "text": reminder}])
+    log.prompt([{"type": "text", "text": reminder}, {"type": "text", "text": "read HANDOFF.md"}])
+    log.reply("Reading it.", "msg_1")
+
+    conversation = read(log.write(tmp_path))
+
+    assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
+        ("system", True, reminder),
+        ("system", True, reminder),
+        ("user", False, "read HANDOFF.md"),
+        ("assistant", False, "Reading it."),
+    ]
+    assert conversation.title == "read HANDOFF.md"

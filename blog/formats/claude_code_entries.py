@@ -11,6 +11,8 @@ from blog.formats.blocks import block_text
 from blog.vocabulary import Role
 
 SPEAKER = "Claude Code"
+# What Claude Code adds to a user message for the model: a block of its own, never a prompt.
+REMINDER = "<system-reminder>"
 # Text Claude Code writes in the user's place, by how it starts, and the speaker it is shown as.
 _WRITTEN_FOR_YOU: tuple[tuple[str, str], ...] = (
     ("<command-name>", SPEAKER),
@@ -25,6 +27,7 @@ _WRITTEN_FOR_YOU: tuple[tuple[str, str], ...] = (
     ("<bash-stderr>", "Shell command"),
     ("[Request interrupted by user", "Interrupted"),
     ("<task-notification>", "Background task"),
+    (REMINDER, SPEAKER),
     ("This session is being continued from a previous conversation", "Compaction summary"),
 )
 # What the person typed among those: a slash command, a `!` shell command.
@@ -131,9 +134,21 @@ def classify(entry: Entry, agent_file: bool) -> Kind:
     return _attachment(raw.get("attachment") if isinstance(raw.get("attachment"), dict) else {})
 
 
+def is_reminder(text: str) -> bool:
+    return text.lstrip().startswith(REMINDER)
+
+
+def own_text(content: object) -> str:
+    """A user message's text without the reminders Claude Code added to it."""
+    if not isinstance(content, list):
+        return block_text(content)
+    texts = (block_text(block) for block in content)
+    return "\n\n".join(text for text in texts if text and not is_reminder(text))
+
+
 def _user(raw: dict, agent_file: bool) -> Kind:
     message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
-    text = block_text(message.get("content"))
+    text = own_text(message.get("content"))
     if is_sidechain(raw) and not agent_file:
         return Kind("message", (Role.TOOL, "Sub-agent"))
     if raw.get("isCompactSummary"):

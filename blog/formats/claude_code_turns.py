@@ -18,7 +18,7 @@ from blog.formats.blocks import (
     tool_call_text,
     tool_result_text,
 )
-from blog.formats.claude_code_entries import SPEAKER, Entry
+from blog.formats.claude_code_entries import SPEAKER, Entry, is_reminder
 from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"
@@ -161,7 +161,11 @@ class TurnBuilder:
             elif kind in ("image", "document"):
                 images.append(_file(block, len(images) + 1))
             elif isinstance(block, str) or (isinstance(block, dict) and kind in TEXT_TYPES):
-                texts.append(block_text(block))
+                text = block_text(block)
+                if aside is None and is_reminder(text):
+                    append_turn(self.turns, Role.SYSTEM, text, SPEAKER, created, hidden=True)
+                else:
+                    texts.append(text)
             else:
                 self.unshown[str(kind)] += 1
         text = "\n\n".join(t for t in texts if t.strip())
