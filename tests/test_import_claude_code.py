@@ -850,6 +850,9 @@ def test_reminders_claude_code_adds_to_a_user_message_are_not_the_person_s_words
     log.prompt([{"type": "text", "text": reminder}])
     log.prompt([{"type": "text", "text": reminder}, {"type": "text", "text": "read HANDOFF.md"}])
     log.reply("Reading it.", "msg_1")
+    opened = "<ide_opened_file>The user opened src/money.rs in the IDE.</ide_opened_file>"
+    log.prompt([{"type": "text", "text": opened}, {"type": "text", "text": "and this one"}])
+    log.prompt("<user-memory-input>Amounts are in cents</user-memory-input>")
 
     conversation = read(log.write(tmp_path))
 
@@ -858,5 +861,8 @@ def test_reminders_claude_code_adds_to_a_user_message_are_not_the_person_s_words
         ("system", True, reminder),
         ("user", False, "read HANDOFF.md"),
         ("assistant", False, "Reading it."),
+        ("system", True, opened),
+        ("user", False, "and this one"),
+        ("system", True, "<user-memory-input>Amounts are in cents</user-memory-input>"),
     ]
     assert conversation.title == "read HANDOFF.md"

@@ -17,7 +17,8 @@ How each entry is read (`type`, then `subtype` / `attachment.type` / content):
 | `user`: `isMeta`, a slash command or its output, `!` shell input/output | hidden system turn |
 | `user`: "[Request interrupted by user…]" | hidden system turn "Interrupted" |
 | `user`: `<task-notification>` (a background task ended) | hidden system turn |
-| `user`: a `<system-reminder>` block Claude Code added to a message | hidden system turn |
+| `user`: a block Claude Code added to a message (`<system-reminder>`, `<ide_selection>`, …) | hidden system turn |
+| `user`: `<user-memory-input>` (a `#` note to memory) | hidden system turn "Memory note" |
 | `assistant`: text / thinking / `tool_use` | a reply, hidden reasoning, hidden tool call |
 | `assistant`: `isApiErrorMessage`, model `<synthetic>` | hidden system turn "API error" / "Claude Code" (never a reply) |
 | `isSidechain` entries inside a session | hidden tool turns "Sub-agent" |

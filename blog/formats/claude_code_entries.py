@@ -11,8 +11,16 @@ from blog.formats.blocks import block_text
 from blog.vocabulary import Role
 
 SPEAKER = "Claude Code"
-# What Claude Code adds to a user message for the model: a block of its own, never a prompt.
-REMINDER = "<system-reminder>"
+# What Claude Code adds to a user message for the model (reminders, what the editor shows,
+# resource updates): blocks of its own, never the person's words.
+ADDED = (
+    "<system-reminder>",
+    "<ide_opened_file>",
+    "<ide_selection>",
+    "<ide_diagnostics>",
+    "<mcp-resource-update",
+    "<mcp-polling-update",
+)
 # Text Claude Code writes in the user's place, by how it starts, and the speaker it is shown as.
 _WRITTEN_FOR_YOU: tuple[tuple[str, str], ...] = (
     ("<command-name>", SPEAKER),
@@ -27,11 +35,12 @@ _WRITTEN_FOR_YOU: tuple[tuple[str, str], ...] = (
     ("<bash-stderr>", "Shell command"),
     ("[Request interrupted by user", "Interrupted"),
     ("<task-notification>", "Background task"),
-    (REMINDER, SPEAKER),
+    *((added, SPEAKER) for added in ADDED),
+    ("<user-memory-input>", "Memory note"),
     ("This session is being continued from a previous conversation", "Compaction summary"),
 )
 # What the person typed among those: a slash command, a `!` shell command.
-_TYPED = ("<command-name>", "<command-message>", "<bash-input>")
+_TYPED = ("<command-name>", "<command-message>", "<bash-input>", "<user-memory-input>")
 _SYSTEM_SHOWN = {
     "compact_boundary": SPEAKER,
     "local_command": SPEAKER,
@@ -135,11 +144,11 @@ def classify(entry: Entry, agent_file: bool) -> Kind:
 
 
 def is_reminder(text: str) -> bool:
-    return text.lstrip().startswith(REMINDER)
+    return text.lstrip().startswith(ADDED)
 
 
 def own_text(content: object) -> str:
-    """A user message's text without the reminders Claude Code added to it."""
+    """A user message's text without the blocks Claude Code added to it."""
     if not isinstance(content, list):
         return block_text(content)
     texts = (block_text(block) for block in content)
