@@ -23,6 +23,7 @@ from .caching import public_page
 from .extensions import db
 from .formats.writing import to_json, to_markdown
 from .models import Asset, Post, Series, Tag, revision_tags
+from .pages import as_utc
 from .post_page import post_view_model, render_post_page
 from .search import search_posts
 from .settings import load_about_html
@@ -192,11 +193,18 @@ def series(slug: str):
 @bp.get("/archive")
 @public_page
 def archive():
-    """Every published post, grouped by year."""
+    """Every published post, grouped by year: of publication, or (?by=conversation) of the
+    conversation itself, newest first."""
+    by_conversation = request.args.get("by") == "conversation"
+    views = [content.published_view(p) for p in db.session.scalars(content.published_posts())]
+    if by_conversation:
+        # A post with no recorded conversation date (written here) goes by its publish date.
+        views.sort(key=lambda view: as_utc(view.conversation_at or view.published_at), reverse=True)
     years: dict[int, list[content.PublishedPost]] = {}
-    for p in db.session.scalars(content.published_posts()):
-        years.setdefault(p.published_at.year, []).append(content.published_view(p))
-    return render_template("public/archive.html", years=years)
+    for view in views:
+        when = (view.conversation_at or view.published_at) if by_conversation else view.published_at
+        years.setdefault(when.year, []).append(view)
+    return render_template("public/archive.html", years=years, by_conversation=by_conversation)
 
 
 # Turn HTML carried in full per feed item, measured as escaped into the feed (code blocks
