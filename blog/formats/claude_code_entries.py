@@ -117,10 +117,10 @@ class Entry:
     raw: dict
     index: int
     kind: Kind = field(default_factory=lambda: Kind("left out"))
+    type: object = field(init=False)
 
-    @property
-    def type(self) -> object:
-        return self.raw.get("type")
+    def __post_init__(self) -> None:
+        self.type = self.raw.get("type")
 
 
 def is_sidechain(entry: dict) -> bool:
