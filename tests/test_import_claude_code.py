@@ -866,3 +866,28 @@ def test_reminders_claude_code_adds_to_a_user_message_are_not_the_person_s_words
         ("system", True, "<user-memory-input>Amounts are in cents</user-memory-input>"),
     ]
     assert conversation.title == "read HANDOFF.md"
+
+
+def test_a_zip_of_sub_agent_logs_without_their_session_reads_each_on_its_own(tmp_path):
+    import zipfile
+
+    agent = Log(isSidechain=True, agentId="aaa1")
+    agent.prompt("Find the callers.", None)
+    agent.reply("Two callers.", "msg_s")
+    archive = tmp_path / "subagents.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(
+            "subagents/agent-aaa1.jsonl", "".join(json.dumps(line) + "\n" for line in agent.lines)
+        )
+        zipped.writestr(
+            "subagents/agent-aaa1.meta.json", '{"agentType": "Explore", "toolUseId": "t"}'
+        )
+    notes: list[str] = []
+
+    (conversation,) = read_conversations(archive, notes=notes)
+
+    assert shown(conversation) == [("user", "Find the callers."), ("assistant", "Two callers.")]
+    assert notes == [
+        "subagents.zip, entry subagents/agent-aaa1.meta.json: skipped (a sub-agent's "
+        "description, read only with the session that started the agent)"
+    ]

@@ -22,6 +22,7 @@ _META = re.compile(r"agent-([A-Za-z0-9_-]+)\.meta\.json")
 BESIDE = "Claude Code's own record beside a session, not a conversation"
 READ_WITH_SESSION = "a sub-agent's log, read with its session"
 NO_LOG = "a sub-agent's description, whose log is not beside it"
+NO_SESSION = "a sub-agent's description, read only with the session that started the agent"
 
 
 @dataclass
@@ -48,10 +49,10 @@ class Layout:
         for name in names:
             path = PurePosixPath(name)
             session_dir = _session_folder(path)
-            if session_dir is None:
-                continue
-            log = f"{session_dir}.jsonl"
+            log = f"{session_dir}.jsonl" if session_dir is not None else ""
             if log not in present:
+                if "subagents" in path.parts and _META.fullmatch(path.name):
+                    layout.beside[name] = NO_SESSION
                 continue
             session = layout.sessions.setdefault(log, Session(log))
             if "subagents" in path.relative_to(session_dir).parts and (
