@@ -68,6 +68,7 @@
     const box = root.querySelector && root.querySelector("input.select-page");
     if (!box) { return; }
     box.hidden = false;
+    if (box.closest("label")) { box.closest("label").hidden = false; }
     box.addEventListener("change", function () {
       box.closest("form").querySelectorAll("input[name=post]").forEach(function (item) {
         item.checked = box.checked;
@@ -125,6 +126,9 @@
       active.scrollIntoView({ block: "nearest" });
     } else if (!(kept.active && kept.active.isConnected)) {
       const control = kept.key && anchor.querySelector('[data-focus-key="' + kept.key + '"]');
+      // A control from the turn's menu comes back in a closed menu: open it to focus it.
+      const menu = control && control.closest("details.turn-menu");
+      if (menu) { menu.open = true; }
       (control || anchor).focus({ preventScroll: true });
     }
   });
@@ -182,5 +186,24 @@
       event.preventDefault();
       goTo(nextUnreviewed(turn));
     }
+  });
+})();
+
+// A turn's menu: one open at a time, and Escape closes it with focus back on its button.
+(function () {
+  "use strict";
+  document.addEventListener("toggle", function (event) {
+    const menu = event.target;
+    if (!menu.matches || !menu.matches("details.turn-menu") || !menu.open) { return; }
+    document.querySelectorAll("details.turn-menu[open]").forEach(function (other) {
+      if (other !== menu) { other.open = false; }
+    });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) { return; }
+    const menu = event.target.closest("details.turn-menu[open]");
+    if (!menu || event.target.closest(".turn-form")) { return; }
+    menu.open = false;
+    menu.querySelector("summary").focus();
   });
 })();

@@ -20,7 +20,8 @@ HTMX = {"HX-Request": "true", "HX-Target": "post-list"}
 def listed_titles(response) -> list[str]:
     """The post titles of the list, in order."""
     return re.findall(
-        r'<td><a href="/studio/posts/\d+">([^<]*)</a>', response.get_data(as_text=True)
+        r'<h2 class="post-card__title"><a href="/studio/posts/\d+"[^>]*>([^<]*)</a>',
+        response.get_data(as_text=True),
     )
 
 

@@ -80,7 +80,11 @@ def test_mark_reviewed_sends_the_turn_and_the_counts_out_of_band(app, author, co
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     assert swapped(html) == [f"t{ids[3]}"]
-    assert out_of_band(html) == {"review-progress": "innerHTML", "publish-status": "true"}
+    assert out_of_band(html) == {
+        "review-progress": "innerHTML",
+        "publish-status": "true",
+        "privacy": "true",
+    }
     assert "2 AI turns left to review" in html
     assert "2 AI turn(s) not yet reviewed (turn 2, 6)" in html
     assert 'id="turns"' not in html and html.count("<article") == 1

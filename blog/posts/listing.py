@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import and_, case, exists, func, not_, select
 
 from ..extensions import db
 from ..models import ImportBatch, Post, Tag, Turn, post_tags
+from ..scan import LABELS
 from ..vocabulary import AI_ROLES, STATUSES
 from .errors import ContentError
+from .finding_kinds import kind_counts
 
 PAGE_SIZE = 50
 MAX_QUERY = 200
@@ -46,6 +48,7 @@ class Filters:
     tag: str = ""
     unreviewed: bool = False
     findings: bool = False
+    finding: str = ""  # a kind of privacy finding (scan.LABELS): posts with one still open
     batch: int | None = None
     sort: str = "updated"
     order: str = "desc"
@@ -70,6 +73,7 @@ class Filters:
             tag=args.get("tag", "")[:80],
             unreviewed=args.get("unreviewed") == "1",
             findings=args.get("findings") == "1",
+            finding=args.get("finding", "") if args.get("finding", "") in LABELS else "",
             batch=int(batch) if batch.isdigit() else None,
             sort=sort if sort in SORTS else "updated",
             order=order if order in ("asc", "desc") else default_order,
@@ -99,6 +103,7 @@ class Filters:
             or self.tag
             or self.unreviewed
             or self.findings
+            or self.finding
             or self.batch
         )
 
@@ -119,6 +124,7 @@ class Page:
     number: int
     pages: int
     filters: Filters
+    kind_counts: dict[int, int] = field(default_factory=dict)  # open findings of `finding`
 
     @property
     def ids(self) -> list[int]:
@@ -180,8 +186,17 @@ def ordering(filters: Filters) -> list:
 
 
 def dashboard_page(filters: Filters, size: int = PAGE_SIZE) -> Page:
-    """One page of the filtered, sorted list: three statements, whatever the number of posts."""
+    """One page of the filtered, sorted list: three statements, whatever the number of posts.
+
+    A kind of finding is not stored per post (only the count of open findings is), so that
+    filter scans the text of the posts the other filters leave with open findings.
+    """
     where = conditions(filters)
+    counted: dict[int, int] = {}
+    if filters.finding:
+        candidates = db.session.scalars(select(Post.id).where(*where, Post.findings > 0)).all()
+        counted = kind_counts(list(candidates), filters.finding)
+        where.append(Post.id.in_(sorted(counted)))
     total = db.session.scalar(select(func.count(Post.id)).where(*where)) or 0
     pages = max(1, math.ceil(total / size))
     if filters.page > pages:
@@ -195,7 +210,14 @@ def dashboard_page(filters: Filters, size: int = PAGE_SIZE) -> Page:
     ).all()
     counts = turn_counts([post.id for post in posts])
     rows = [Row(post, *counts.get(post.id, (0, 0))) for post in posts]
-    return Page(rows=rows, total=total, number=filters.page, pages=pages, filters=filters)
+    return Page(
+        rows=rows,
+        total=total,
+        number=filters.page,
+        pages=pages,
+        filters=filters,
+        kind_counts={post.id: counted[post.id] for post in posts if post.id in counted},
+    )
 
 
 def turn_counts(post_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -222,6 +244,7 @@ class Choices:
     models: list[str]
     tags: list[tuple[str, str]]
     batches: list[ImportBatch]
+    finding_kinds: list[tuple[str, str]] = field(default_factory=list)
 
 
 def filter_choices() -> Choices:
@@ -240,4 +263,11 @@ def filter_choices() -> Choices:
     batches = db.session.scalars(
         select(ImportBatch).order_by(ImportBatch.id.desc()).limit(CHOICES_LIMIT)
     ).all()
-    return Choices(list(sources), list(models), [tuple(row) for row in tags], list(batches))
+    return Choices(
+        list(sources), list(models), [tuple(row) for row in tags], list(batches), kinds_of_finding()
+    )
+
+
+def kinds_of_finding() -> list[tuple[str, str]]:
+    """Every kind of privacy finding and its label, in the label's order."""
+    return sorted(LABELS.items(), key=lambda item: item[1])

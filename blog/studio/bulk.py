@@ -8,11 +8,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from .. import posts as content
 from ..extensions import db
 from ..request_limits import body_limit
+from ..scan import LABELS
 from . import studio_blueprint
 
 bp = studio_blueprint("studio_bulk", __name__, "/studio")
 
-VERBS = {"delete": "Delete", "tag": "Add the tag", "series": "Add to the series"}
+VERBS = {
+    "delete": "Delete",
+    "tag": "Add the tag",
+    "series": "Add to the series",
+    "redact": "Redact",
+    "keep": "Keep",
+}
+# Actions over one kind of privacy finding in every chosen post.
+FINDING_ACTIONS = ("redact", "keep")
+PREVIEW_LIMIT = 500  # occurrences shown on the confirmation page; the count says the rest
 
 
 @bp.errorhandler(content.ContentError)
@@ -44,13 +54,15 @@ def chosen_ids() -> list[int]:
 def confirm():
     """What the chosen bulk action will do, to confirm (nothing changes here)."""
     action = request.args.get("action", "")
-    if action not in content.ACTIONS:
+    if action not in content.ACTIONS + FINDING_ACTIONS:
         abort(400)
     posts = content.listed(chosen_ids())
     if not posts:
         flash("Tick at least one post first.", "error")
         return redirect(back_url(), code=303)
     value = request.args.get("value", "").strip()
+    if action in FINDING_ACTIONS:
+        return confirm_findings(action, posts, value)
     if action != "delete" and not value:
         flash(f"Name the {action} to add the posts to.", "error")
         return redirect(back_url(), code=303)
@@ -65,18 +77,61 @@ def confirm():
     )
 
 
+def confirm_findings(action: str, posts: list, value: str):
+    """The confirmation of redacting or keeping one kind of finding in the chosen posts."""
+    kind = request.args.get("kind", "")
+    if kind not in LABELS:
+        flash("Choose a kind of finding from the list.", "error")
+        return redirect(back_url(), code=303)
+    if action == "keep" and not value:
+        flash("Write the reason these findings may stay in “Tag, series or reason”.", "error")
+        return redirect(back_url(), code=303)
+    chosen = content.posts_with_ids(post.id for post in posts)
+    plan = content.redaction_plan(chosen, kind)
+    counts: dict[int, int] = {}
+    for item in plan:
+        counts[item.post.id] = counts.get(item.post.id, 0) + 1
+    return render_template(
+        "studio/bulk_confirm.html",
+        action=action,
+        verb=VERBS[action],
+        value=value,
+        kind=kind,
+        kind_plural=content.plural_label(kind),
+        kind_label=LABELS[kind],
+        kind_count=content.counted(len(plan), kind),
+        posts=[post for post in posts if post.id in counts],
+        without=[post for post in posts if post.id not in counts],
+        counts=counts,
+        plan=plan[:PREVIEW_LIMIT],
+        total=len(plan),
+        published=[post for post in posts if post.is_reachable and post.id in counts],
+        back=back_url(),
+    )
+
+
 @bp.post("/bulk")
 @body_limit("text")
 def apply():
     """Do the confirmed bulk action through the posts service."""
     posts = content.listed(int(v) for v in request.form.getlist("post") if v.isdigit())
     action = request.form.get("action", "")
-    if action not in content.ACTIONS or not posts:
+    if action not in content.ACTIONS + FINDING_ACTIONS or not posts:
         abort(400)
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm.", "error")
         return redirect(back_url(), code=303)
     value = request.form.get("value", "")
+    if action in FINDING_ACTIONS:
+        chosen = content.posts_with_ids(post.id for post in posts)
+        kind = request.form.get("kind", "")
+        if action == "redact":
+            count = content.redact_kind(chosen, kind)
+            flash(f"Redacted {content.counted(count, kind)}.", "success")
+        else:
+            count = content.keep_kind(chosen, kind, value)
+            flash(f"Kept {content.counted(count, kind)}, with your reason.", "success")
+        return redirect(back_url(), code=303)
     if action == "delete":
         count = content.delete_posts(
             posts, include_published=request.form.get("include_published") == "yes"

@@ -55,6 +55,7 @@ def turn_context(post: Post, findings: list | None = None) -> dict:
     return {
         "post": post,
         "findings_by_turn": by_turn,
+        "finding_groups": content.group_by_kind(findings),
         "numbers": {turn.id: n for n, turn in enumerate(post.visible_turns, start=1)},
         "problems": content.publish_problems(post, findings),
         "unreviewed": content.unreviewed_turns(post),
