@@ -33,9 +33,21 @@ from .editing import (
     set_role,
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
+from .finding_kinds import (
+    KindGroup,
+    Occurrence,
+    counted,
+    group_by_kind,
+    keep_kind,
+    kind_counts,
+    plural_label,
+    posts_with_ids,
+    redact_kind,
+    redaction_plan,
+)
 from .findings import count_findings, keep_finding
 from .images import ImageRefused, store_image
-from .listing import Filters, PageNotFound, dashboard_page, filter_choices
+from .listing import Filters, PageNotFound, dashboard_page, filter_choices, kinds_of_finding
 from .published import PublishedPost, PublishedTurn, published_view
 from .publishing import (
     delete_post,
@@ -86,6 +98,17 @@ from .slugs import slugify, unique_slug
 from .titles import TitleWarning, title_warning
 
 __all__ = [
+    "KindGroup",
+    "kinds_of_finding",
+    "Occurrence",
+    "counted",
+    "group_by_kind",
+    "keep_kind",
+    "kind_counts",
+    "plural_label",
+    "posts_with_ids",
+    "redact_kind",
+    "redaction_plan",
     "ACTIONS",
     "Comparison",
     "PublishedPost",

@@ -51,16 +51,18 @@ def dashboard():
         page = content.dashboard_page(filters)
     except content.PageNotFound:
         abort(404)
+    lists = {
+        "page": page,
+        "filters": filters,
+        "finding_kinds": content.kinds_of_finding(),
+        "finding_plural": content.plural_label(filters.finding) if filters.finding else "",
+    }
     if is_htmx() and request.headers.get("HX-Target") == "post-list":
-        response = make_response(
-            render_template("partials/dashboard_list.html", page=page, filters=filters)
-        )
+        response = make_response(render_template("partials/dashboard_list.html", **lists))
         # The address bar gets the short form of the filters (no empty fields), to bookmark.
         response.headers["HX-Push-Url"] = url_for("studio.dashboard", **filters.args())
         return response
-    return render_template(
-        "studio/dashboard.html", page=page, filters=filters, choices=content.filter_choices()
-    )
+    return render_template("studio/dashboard.html", choices=content.filter_choices(), **lists)
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
