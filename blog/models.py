@@ -211,6 +211,12 @@ class Post(PostShape, db.Model):
     # Open privacy findings in the visible turns, counted when turns are saved, so lists
     # never scan; None when no scan has run (an import past its scan budget).
     findings: Mapped[int | None] = mapped_column(Integer)
+    # Published by the worker at this time as `scheduled_status` (a draft's plan; Publish,
+    # Cancel or a gate failing at that time ends it). The checklist was confirmed when it was set.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    scheduled_status: Mapped[str] = mapped_column(StorableString(20), default="", server_default="")
+    # Why the scheduled publish did not happen at its time, shown until the author acts.
+    schedule_problem: Mapped[str] = mapped_column(StorableText, default="", server_default="")
     # What readers see: the revision recorded by the last Publish or Update (None when a draft).
     published_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("revisions.id", use_alter=True)

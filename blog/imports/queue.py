@@ -19,6 +19,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import TaskTimeout
 
+from .. import posts
 from ..config import private_file
 from ..extensions import db
 from ..formats.base import ImportFormatError
@@ -37,6 +38,8 @@ class ImportQueue:
     read: Callable[[int], object]
     save: Callable[[int], object]
     sweep: Callable[[], object]
+    # Publishes scheduled posts whose time has come (`.call_local()` runs it here, as a test does).
+    publish_due: Callable[[], object] | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +57,20 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             try:
                 jobs.sweep_stale()
+            finally:
+                db.session.remove()
+
+    @huey.periodic_task(crontab(minute="*"), name="publish_due_posts")
+    def publish_due() -> None:
+        # Every minute (the finest a datetime-local field chooses): scheduled drafts whose
+        # time has come go through Publish and its gates, in this worker, not a cron job.
+        with app.app_context():
+            try:
+                report = posts.publish_due()
+                for post_id in report.published:
+                    log.info("Scheduled post %s published", post_id)
+                for post_id, reason in report.blocked.items():
+                    log.warning("Scheduled post %s held back: %s", post_id, reason)
             finally:
                 db.session.remove()
 
@@ -77,7 +94,9 @@ def init_app(app: Flask) -> None:
         if isinstance(task, (read.task_class, save.task_class)):
             task.timeout = app.config["IMPORT_TIME_LIMIT_SECONDS"]
 
-    app.extensions["import_queue"] = ImportQueue(huey=huey, read=read, save=save, sweep=sweep)
+    app.extensions["import_queue"] = ImportQueue(
+        huey=huey, read=read, save=save, sweep=sweep, publish_due=publish_due
+    )
     app.cli.add_command(worker_command)
 
 
@@ -138,7 +157,7 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
     help="Imports run at once (default: the IMPORT_WORKERS setting).",
 )
 def worker_command(workers: int | None) -> None:
-    """Run the import queue's consumer: reads and saves uploads from the import page."""
+    """Run the import queue's consumer: reads and saves uploads, publishes scheduled posts."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # Huey announces every poll and periodic sweep; the jobs' own lines say what matters.
     logging.getLogger("huey").setLevel(logging.WARNING)

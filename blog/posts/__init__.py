@@ -79,6 +79,13 @@ from .revisions import (
     working_view,
 )
 from .rules import check_turn_size, needs_review, render_html, render_turn
+from .scheduling import (
+    DueReport,
+    cancel_schedule,
+    parse_schedule_time,
+    publish_due,
+    schedule_publish,
+)
 from .selected import (
     ACTIONS,
     Listed,
@@ -114,6 +121,11 @@ __all__ = [
     "PublishedPost",
     "PublishedTurn",
     "compare",
+    "DueReport",
+    "cancel_schedule",
+    "parse_schedule_time",
+    "publish_due",
+    "schedule_publish",
     "create_preview_link",
     "post_for_preview",
     "preview_links",

@@ -79,6 +79,10 @@ def publish(
     if post.published_at is None:
         post.published_at = now
     post.status = status
+    # Published now, by hand or by the worker at its time: no schedule is left to run.
+    post.scheduled_at = None
+    post.scheduled_status = ""
+    post.schedule_problem = ""
     touch(post)
     revision = record(post, note or ("Updated" if updating else "Published"))
     publish_assets(post)

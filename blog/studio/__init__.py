@@ -33,9 +33,9 @@ def studio_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
 
 def register(app: Flask) -> None:
     """Register every studio blueprint (imported here: each module builds its own with the above)."""
-    from . import bulk, dashboard, findings, images, imports, revisions, sharing, turns
+    from . import bulk, dashboard, findings, images, imports, revisions, schedule, sharing, turns
 
-    for module in (dashboard, imports, images, bulk, revisions, turns, sharing, findings):
+    for module in (dashboard, imports, images, bulk, revisions, turns, sharing, schedule, findings):
         app.register_blueprint(module.bp)
     # The one page outside sign-in: a draft read at the private link its author shared.
     app.register_blueprint(sharing.link_bp)

@@ -20,6 +20,7 @@ from .. import disclosure
 from .. import posts as content
 from ..exports import export_zip
 from ..extensions import db
+from ..models import utcnow
 from ..request_limits import body_limit
 from ..settings import SettingsError, load_settings, save_settings
 from ..vocabulary import ROLES, Role, Status
@@ -97,6 +98,7 @@ def editor_page(post, typed: dict[str, str] | None = None, error: str = "") -> s
         details={**content.details_form_values(post), **(typed or {})},
         details_error=error,
         preview_links=content.preview_links(post),
+        schedule_now=utcnow(),
         **turn_context(post),
     )
 
