@@ -100,6 +100,32 @@ class PublishedPost(PostShape):
     def turns(self) -> list[PublishedTurn]:
         return [turn_from(t) for t in self.data.get("turns", [])]
 
+    @cached_property
+    def session(self) -> SessionView | None:
+        """A coding agent's session as its revision laid it out (see `blog/sessions.py`);
+        None for other posts and for revisions recorded before the layout existed."""
+        layout = self.data.get("session")
+        if not isinstance(layout, dict):
+            return None
+        summary = dict(layout.get("summary") or {})
+        for key in ("started", "ended"):
+            summary[key] = datetime.fromisoformat(summary[key]) if summary.get(key) else None
+        return SessionView(
+            summary=summary,
+            blocks={int(k): v for k, v in (layout.get("blocks") or {}).items()},
+            inside=frozenset(layout.get("inside") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What a session page prints: its facts, each run of shown tool turns (by the id of the
+    run's first turn), and the turns a run shows after its first (skipped where they stand)."""
+
+    summary: dict
+    blocks: dict[int, dict]
+    inside: frozenset[int]
+
 
 CONTENT_FIELDS = {
     "summary": "",

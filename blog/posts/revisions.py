@@ -28,10 +28,11 @@ from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Post, Revision, Turn, is_edited
+from ..sessions import session_layout
 from ..vocabulary import ROLE_LABELS
 from .details import set_series, tags_named, touch
 from .errors import ContentError
-from .published import PublishedPost, reindex
+from .published import PublishedPost, reindex, turn_from
 from .rules import render_turn
 
 # Fields of the working copy that Update publishes; the slug is the post's address and
@@ -85,6 +86,17 @@ def snapshot(post: Post) -> dict:
     return snapshot_data(post, post.turns, post.tags, post.series)
 
 
+def with_session(data: dict) -> dict:
+    """A snapshot with its session layout (a coding agent's session: see `sessions`), which
+    is worked out from its turns once, when the revision is recorded."""
+    data.pop("session", None)
+    turns = [turn_from(item) for item in data["turns"]]
+    layout = session_layout(turns, data.get("source_kind") or "")
+    if layout is not None:
+        data["session"] = layout
+    return data
+
+
 def working_view(post: Post) -> PublishedPost:
     """The working copy shown as readers would see it after Update (nothing is written)."""
     draft = Revision(
@@ -93,12 +105,12 @@ def working_view(post: Post) -> PublishedPost:
         series_id=post.series_id,
         series_position=post.series_position,
     )
-    return PublishedPost(post, draft, snapshot(post))
+    return PublishedPost(post, draft, with_session(snapshot(post)))
 
 
 def record(post: Post, note: str = "") -> Revision:
     """Keep the working copy as a new revision and make it what readers see (caller commits)."""
-    data = snapshot(post)
+    data = with_session(snapshot(post))
     count = db.session.scalar(select(db.func.count()).where(Revision.post_id == post.id))
     revision = Revision(
         post_id=post.id,
@@ -126,7 +138,8 @@ def reader_content(data: dict) -> dict:
         {"text_format": "markdown"} | {k: v for k, v in t.items() if k not in hidden}
         for t in data["turns"]
     ]
-    return data | {"turns": turns}
+    # The session layout is worked out from the turns, so it differs only when they do.
+    return {k: v for k, v in data.items() if k != "session"} | {"turns": turns}
 
 
 def has_staged_changes(post: Post) -> bool:
@@ -232,7 +245,7 @@ def rerender_revisions() -> int:
             render_turn(turn)
             item["html"], item["text"], item["words"] = turn.html, turn.text, turn.words
             count += 1
-        revision.data = json.dumps(data, ensure_ascii=False)
+        revision.data = json.dumps(with_session(data), ensure_ascii=False)
     for post in db.session.scalars(select(Post).where(Post.published_revision_id.is_not(None))):
         reindex(post, post.published_revision)
     return count
