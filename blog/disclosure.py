@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from .model_names import display_name, speaker_name
-from .vocabulary import AI_ROLES, FOLDED_ROLES, HIDDEN_MATERIAL_NOUNS, Role
+from .vocabulary import (
+    AI_ROLES,
+    FOLDED_ROLES,
+    HIDDEN_MATERIAL_NOUN_ONE,
+    HIDDEN_MATERIAL_NOUNS,
+    Role,
+)
 
 DEFAULT_WORDING = (
     "This post is {kind} of a conversation with {model}, an AI language model. "
@@ -127,6 +133,8 @@ class PostDisclosure(Marked):
     author: str
     sentence: str
     omitted_notes: dict[int, str] = field(default_factory=dict)
+    # Where material the import kept is not shown, a marker in its place (-1: at the end).
+    hidden_notes: dict[int, str] = field(default_factory=dict)
     fold_labels: dict[int, str] = field(default_factory=dict)
     # Each name in `models` → the ids it stands for, as the source or the author recorded them.
     model_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -242,6 +250,7 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
             author=author,
         ),
         omitted_notes=omitted_notes(post.turns),
+        hidden_notes=hidden_notes(post.turns),
         fold_labels={t.id: fold_label(t) for t in post.turns if t.role in FOLDED_ROLES},
         model_ids=model_ids,
     )
@@ -319,6 +328,45 @@ def omitted_notes(turns: Sequence[DisclosedTurn]) -> dict[int, str]:
     if pending:
         notes[-1] = omitted_note(pending)
     return notes
+
+
+def hidden_notes(turns: Sequence[DisclosedTurn]) -> dict[int, str]:
+    """Before each shown turn, the material kept but not shown just before it, one marker
+    for each run of such turns (-1: at the end): "Code cell and its output not shown"."""
+    notes: dict[int, str] = {}
+    pending: dict[str, int] = {}
+    for turn in turns:
+        if turn.excluded:
+            if turn.role in HIDDEN_MATERIAL_NOUNS:
+                pending[turn.role] = pending.get(turn.role, 0) + 1
+        elif pending:
+            notes[turn.id] = hidden_note(pending)
+            pending = {}
+    if pending:
+        notes[-1] = hidden_note(pending)
+    return notes
+
+
+def hidden_note(counts: dict[str, int]) -> str:
+    """One marker for a run of hidden turns, by kind in order of appearance: "Reasoning and
+    2 tool calls not shown"; code cells are told together with their output."""
+    parts = []
+    for role, count in counts.items():
+        if role == Role.OUTPUT and Role.CODE in counts:
+            continue
+        part = _counted_material(role, count)
+        if role == Role.CODE and Role.OUTPUT in counts:
+            part += " and its output" if count == 1 else " and their output"
+        parts.append(part)
+    return sentence_case(and_list(parts)) + " not shown"
+
+
+def _counted_material(role: str, count: int) -> str:
+    if role not in HIDDEN_MATERIAL_NOUN_ONE:
+        return HIDDEN_MATERIAL_NOUNS[role]  # reasoning, code output: no count
+    return (
+        HIDDEN_MATERIAL_NOUN_ONE[role] if count == 1 else f"{count} {HIDDEN_MATERIAL_NOUNS[role]}"
+    )
 
 
 def omitted_note(count: int) -> str:

@@ -7,16 +7,23 @@ which turn, and give each image and uploaded file its attachment.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
 from blog.formats.archive import AssetLookup, asset_id
 from blog.formats.base import ImportedAttachment, ImportedTurn
 from blog.formats.blocks import link_label, missing_files_turn, sources_block
 from blog.formats.chatgpt_parts import ImageBlock, Piece
+from blog.formats.speaker_layout import outside_fences
 from blog.vocabulary import Role
 
 # The export says "You" for the person; a reader takes that as themselves, so the person's
 # turns carry no label here and are shown under the author's name.
 USER_SPEAKER = ""
 ASSISTANT_NAME = "ChatGPT"
+# A link to a file the model wrote in its sandbox: `[report.csv](sandbox:/mnt/data/report.csv)`.
+_SANDBOX_LINK = re.compile(r"!?\[(?P<label>[^\]\n]*)\]\(sandbox:(?P<path>[^)\s]+)\)")
 
 
 class TurnBuilder:
@@ -58,9 +65,12 @@ class TurnBuilder:
         blocks = [block for block in blocks if block.strip()]
         if self.sources:
             blocks.append(sources_block(self.sources))
+        text = "\n\n".join(blocks)
+        if self.role in (Role.USER, Role.ASSISTANT):
+            text = sandbox_links_as_text(text)
         return ImportedTurn(
             role=self.role,
-            text="\n\n".join(blocks),
+            text=text,
             speaker=self._speaker(),
             model=self.model if self.role != Role.USER else None,
             created_at=self.created_at,
@@ -156,6 +166,27 @@ class ConversationBuilder:
             if listed is not None:
                 turns.append(listed)
         return turns, {node: moved[index] for node, index in self.turn_of_node.items()}
+
+
+def sandbox_links_as_text(text: str) -> str:
+    """Links to files in ChatGPT's sandbox as their text, with a note that the file is not in
+    the export: the sandbox is gone and the export never holds its files, so the link led
+    nowhere (and the allowlist would have dropped its address without a word)."""
+    lines = text.split("\n")
+    outside = outside_fences(lines)
+    return "\n".join(
+        _SANDBOX_LINK.sub(_sandbox_file, line) if out else line
+        for line, out in zip(lines, outside, strict=True)
+    )
+
+
+def _sandbox_file(link: re.Match[str]) -> str:
+    name = unquote(PurePosixPath(link["path"]).name or link["path"])
+    label = link["label"].strip()
+    where = "a file in ChatGPT's sandbox, not included in the export"
+    if label and name not in label:
+        return f"{label} ({name}: {where})"
+    return f"{label or name} ({where})"
 
 
 def _attachment(image: ImageBlock, assets: AssetLookup | None) -> ImportedAttachment:

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import import_draft, publish_post
+from tests.browser import import_draft, publish_post, turn_control
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def how_made(page: Page):
 def show_and_review(page: Page, role: str) -> None:
     turn = page.locator(f"#turns article[data-role={role}]")
     expect(turn.locator(".badge", has_text="left out")).to_be_visible()
-    turn.get_by_role("button", name="Include").click()
+    turn_control(turn, "button.exclude-turn").click()
     turn = page.locator(f"#turns article[data-role={role}]")
     expect(turn.locator(".badge", has_text="not reviewed")).to_be_visible()
     turn.locator("button.review-turn").click()
@@ -65,6 +65,8 @@ def test_code_and_output_hidden_then_shown_folded(live_app, page: Page):
     expect(how_made(page)).to_have_text("Transcript; code cells and code output not shown")
     expect(page.locator("details.turn__fold")).to_have_count(0)
     expect(page.locator(".omitted")).to_have_count(0)
+    # Told in place as material not shown, never as the author's omission.
+    expect(page.locator(".hidden-material")).to_have_text(["Code cell and its output not shown"])
     assert "code cells and code output not shown" in feed_item_body(page)
 
     sign_in(page)
@@ -91,6 +93,7 @@ def test_code_and_output_hidden_then_shown_folded(live_app, page: Page):
     output = page.locator('#turn-3[data-role="output"] details.turn__fold')
     expect(output.locator("summary")).to_have_text("Output")
     expect(page.locator(".conversation article.turn")).to_have_count(4)
+    expect(page.locator(".hidden-material")).to_have_count(0)
 
     body = feed_item_body(page)
     assert "<summary>Code</summary>" in body and "<summary>Output</summary>" in body
