@@ -130,3 +130,21 @@ def test_real_paste_gives_seven_turns_without_the_canvas_or_footer():
         conversation.turns[-1].text
         == "make it look pretty with background colors and the buttons in boxes"
     )
+
+
+def test_the_page_footer_copied_between_two_selections_is_dropped_from_the_turn():
+    conversation = load("pasted_chatgpt_two_copies.txt")
+
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant"] * 2
+    assert conversation.turns[1].text.endswith("Keep watering light: low light means slow growth.")
+    assert not any("can make mistakes" in turn.text for turn in conversation.turns)
+    assert conversation.turns[3].text.endswith("a cat-safe choice for low light.")
+
+
+def test_a_sentence_that_mentions_the_footer_inside_a_line_is_kept():
+    conversation = parse_pasted(
+        "You said:\nWhat does the grey line say?\nChatGPT said:\n"
+        'It says "ChatGPT can make mistakes. Check important info." as a reminder.\n'
+    )
+
+    assert "as a reminder" in conversation.turns[1].text

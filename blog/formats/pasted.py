@@ -4,7 +4,8 @@ Turns start at role lines: `You said:` / `ChatGPT said:` (also as `#####` headin
 a rich-text paste turns them into), or `You:` / `ChatGPT:` / `Human:` / `Claude:` lines.
 The page's own words that ride along with a copy (buttons such as "Copy code" and
 "Edit", branch counters like "2/2", model labels like "4o", the footer "ChatGPT can make
-mistakes. Check important info." and everything after it) are dropped. Markdown
+mistakes. Check important info." wherever it stands on a line of its own, and everything
+after it at the end) are dropped. Markdown
 formatting lost by the copy cannot be recovered; the author fixes it in the preview.
 """
 
@@ -31,6 +32,9 @@ _ROLES = {
     "claude": (Role.ASSISTANT, "Claude"),
 }
 _INLINE_NAMES = {"You", "ChatGPT", "Human", "Claude"}
+# The page's footer, in its versions: "ChatGPT can make mistakes. Check important info.",
+# "… See Cookie Preferences.". Copied in the middle when a page is pasted in two selections.
+_FOOTER = re.compile(r"^(?:ChatGPT|Claude) can make mistakes\.(?: [^\n]{0,120})?$")
 # Lines after which nothing belongs to the conversation any more.
 _TRAILING_CHROME = {
     "Answer in chat instead",
@@ -142,7 +146,7 @@ def _cut_trailing_chrome(lines: list[str]) -> list[str]:
         (index for index, line in enumerate(lines) if _role_line(line, "")), default=0
     )
     for index in range(last_role_line, len(lines)):
-        if lines[index].strip() in _TRAILING_CHROME:
+        if lines[index].strip() in _TRAILING_CHROME or _FOOTER.match(lines[index].strip()):
             return lines[:index]
     return lines
 
@@ -152,7 +156,7 @@ def _finish(turn: _Turn) -> ImportedTurn:
     kept: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if stripped in _CHROME_LINES or _GLUED_CAPTION.match(stripped):
+        if stripped in _CHROME_LINES or _GLUED_CAPTION.match(stripped) or _FOOTER.match(stripped):
             continue
         if _LANGUAGE_LABEL.match(stripped) and _next_is_caption(lines, index):
             continue  # the language name in a code block's header
