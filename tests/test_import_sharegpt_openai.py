@@ -366,3 +366,73 @@ def test_what_an_import_hid_is_counted_in_words_that_agree():
     )
 
     assert hidden_summary(conversation) == "1 attachment, 2 code cells, 1 tool call hidden"
+
+
+def value_blocks_fixture(skipped: list[str] | None = None):
+    lines = (FIXTURES / "openai_value_blocks.jsonl").read_text("utf-8").splitlines()
+    return list(parse_openai_messages((json.loads(line) for line in lines), skipped))
+
+
+def test_reasoning_and_tool_call_blocks_are_kept_as_hidden_turns_not_left_out():
+    first = value_blocks_fixture()[0]
+
+    assert [(t.role, t.hidden) for t in first.turns] == [
+        ("system", True),
+        ("user", False),
+        ("reasoning", True),
+        ("assistant", False),
+        ("tool", True),
+        ("tool", True),
+        ("assistant", False),
+    ]
+    reasoning, _, call, result = first.turns[2:6]
+    assert reasoning.text == "Bergen is rainy; check the forecast before answering."
+    assert call.text.startswith("`get_forecast`") and '"city": "Bergen"' in call.text
+    assert result.text == '{"rain_mm": 14, "wind": "strong"}'
+    assert first.warnings == []
+
+
+def test_a_record_whose_reply_is_reasoning_and_a_tool_call_is_imported_whole():
+    skipped: list[str] = []
+
+    conversations = value_blocks_fixture(skipped)
+
+    assert [c.source_id for c in conversations] == ["rec-001", "rec-002"]
+    step = conversations[1]
+    assert [(t.role, t.hidden) for t in step.turns] == [
+        ("user", False),
+        ("reasoning", True),
+        ("tool", True),
+    ]
+    assert '"people": 2' in step.turns[2].text
+    # A prompt with no reply at all is still no conversation, and says so.
+    assert skipped == [
+        "messages item 3: only one side of a conversation (no prompt, or no reply); not imported"
+    ]
+
+
+def test_sharegpt_values_of_blocks_keep_reasoning_and_tool_calls_as_hidden_turns():
+    item = {
+        "id": "sg-1",
+        "conversations": [
+            {"from": "human", "value": [{"type": "text", "value": "Is 91 prime?"}]},
+            {
+                "from": "gpt",
+                "value": [
+                    {"type": "reasoning", "value": "91 = 7 × 13."},
+                    {"type": "text", "value": "No: 91 = 7 × 13."},
+                    {"type": "tool_call", "value": {"name": "factor", "arguments": {"n": 91}}},
+                ],
+            },
+        ],
+    }
+
+    (conversation,) = parse_sharegpt([item])
+
+    assert [(t.role, t.hidden, t.text.splitlines()[0]) for t in conversation.turns] == [
+        ("user", False, "Is 91 prime?"),
+        ("reasoning", True, "91 = 7 × 13."),
+        ("assistant", False, "No: 91 = 7 × 13."),
+        ("tool", True, "`factor`"),
+    ]
+    assert conversation.warnings == []

@@ -90,6 +90,36 @@ def tool_result_text(output: object) -> str:
     return fence(json.dumps(output, ensure_ascii=False, indent=2), "json")
 
 
+# Content parts that are the model's own work rather than its reply, in the shapes
+# writers use: `{"type": "reasoning", "value": "..."}`, `{"type": "tool_call", "value":
+# {"name", "arguments"}}`, Anthropic's `thinking` / `tool_use` / `tool_result`.
+_REASONING_PARTS = {"reasoning", "thinking"}
+_CALL_PARTS = {"tool_call", "tool_use", "tool-call", "function_call"}
+_RESULT_PARTS = {"tool_result", "tool-result", "function_call_output"}
+
+
+def folded_part(part: dict) -> tuple[str, str] | None:
+    """A reasoning, tool-call or tool-result part as (Role.REASONING | "call" | "result",
+    its text), to be kept as a hidden turn; None for any other part."""
+    kind = part.get("type")
+    if kind in _REASONING_PARTS:
+        for key in ("value", "text", "content", "summary", "thinking"):
+            text = block_text(part.get(key)) if key in part else ""
+            if text.strip():
+                return Role.REASONING, text.strip()
+        return None
+    if kind in _CALL_PARTS:
+        call = part.get("value") if isinstance(part.get("value"), dict) else part
+        names = ("name", "toolName", "tool_name")
+        name = next((call[k] for k in names if isinstance(call.get(k), str)), "tool")
+        arguments = next((call[k] for k in ("arguments", "input", "args") if k in call), {})
+        return "call", tool_call_text(name, arguments)
+    if kind in _RESULT_PARTS:
+        value = next((part[k] for k in ("value", "content", "output") if k in part), None)
+        return "result", tool_result_text(value)
+    return None
+
+
 _IMAGE_TYPES = {"image", "image_url", "input_image"}
 _IMAGE_PLACEHOLDER = {"type": "text", "text": "[image]"}
 

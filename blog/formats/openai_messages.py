@@ -14,7 +14,12 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import FILE_BLOCKS, block_file, place_image_paths
-from blog.formats.blocks import block_text, is_text_block, left_out_warnings
+from blog.formats.blocks import (
+    block_text,
+    folded_part,
+    is_text_block,
+    left_out_warnings,
+)
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -52,7 +57,9 @@ def parse_openai_messages(
             turns.extend(_turns(message, model, unshown, f"{where}, message {number}"))
         place_image_paths(turns, images)
         roles = {turn.role for turn in turns}
-        if not {Role.USER, Role.ASSISTANT} <= roles:
+        # A reply may be only the model's reasoning and a tool call (an agent's step): the
+        # record is still both sides of a conversation.
+        if Role.USER not in roles or not roles & {Role.ASSISTANT, Role.REASONING, Role.TOOL}:
             if skipped is not None:
                 skipped.append(f"{where}: {ONE_SIDED}")
             continue
@@ -80,7 +87,8 @@ def _turns(
             f"unknown role {role!r}; expected one of {', '.join(_SOURCE_ROLES)}", where
         )
     role, hidden = _SOURCE_ROLES[message["role"]]
-    text, attachments = _content(message.get("content"), unshown, where)
+    folded: list[tuple[str, str]] = []
+    text, attachments = _content(message.get("content"), unshown, where, folded)
     if not text and isinstance(message.get("refusal"), str):
         text = message["refusal"]
     audio = message.get("audio") if isinstance(message.get("audio"), dict) else {}
@@ -92,8 +100,11 @@ def _turns(
         Role.TOOL: name or message["role"],
     }.get(role, "")
     turns = []
-    thought = _reasoning(message)
-    if thought and role == Role.ASSISTANT:
+    thoughts = [_reasoning(message)] + [body for kind, body in folded if kind == Role.REASONING]
+    thought = "\n\n".join(t for t in thoughts if t)
+    if thought and role != Role.ASSISTANT:
+        unshown["reasoning"] += 1  # only a reply's reasoning is the model's
+    elif thought:
         turns.append(
             ImportedTurn(Role.REASONING, thought, speaker=f"{speaker} (reasoning)", hidden=True)
         )
@@ -108,9 +119,14 @@ def _turns(
                 hidden=hidden,
             )
         )
-    calls = _tool_calls(message)
+    calls = "\n\n".join(
+        [_tool_calls(message)] + [body for kind, body in folded if kind == "call"]
+    ).strip()
     if calls:
         turns.append(ImportedTurn(Role.TOOL, calls, speaker="Tool call", hidden=True))
+    results = "\n\n".join(body for kind, body in folded if kind == "result")
+    if results:
+        turns.append(ImportedTurn(Role.TOOL, results, speaker="Tool result", hidden=True))
     return turns
 
 
@@ -124,8 +140,14 @@ def _reasoning(message: dict) -> str:
 
 
 def _content(
-    content: object, unshown: Counter[str], where: str
+    content: object,
+    unshown: Counter[str],
+    where: str,
+    folded: list[tuple[str, str]] | None = None,
 ) -> tuple[str, list[ImportedAttachment]]:
+    """The text and files of a message's content; reasoning and tool parts go to `folded`
+    (see `blocks.folded_part`), to be kept as hidden turns."""
+    folded = folded if folded is not None else []
     if content is None:
         return "", []
     if isinstance(content, str):
@@ -155,6 +177,8 @@ def _content(
                 unshown[str(kind)] += 1
             else:
                 attachments.append(found)
+        elif (piece := folded_part(part)) is not None:
+            folded.append(piece)
         elif kind == "input_audio":
             audio = part.get("input_audio") or {}
             extension = audio.get("format", "wav") if isinstance(audio, dict) else "wav"

@@ -16,7 +16,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import files_of, place_image_paths
-from blog.formats.blocks import block_text, left_out_warnings
+from blog.formats.blocks import block_text, folded_part, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -53,9 +53,7 @@ def parse_sharegpt(
         if isinstance(item.get("system"), str) and item["system"].strip():
             turns.append(ImportedTurn(Role.SYSTEM, item["system"].strip(), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
-            turn = _turn(message, model, unshown, f"{where}, message {number}")
-            if turn is not None:
-                turns.append(turn)
+            turns.extend(_turns(message, model, unshown, f"{where}, message {number}"))
         place_image_paths(turns, _image_paths(item))
         if not any(turn.role in (Role.USER, Role.ASSISTANT) for turn in turns):
             if skipped is not None:
@@ -77,33 +75,60 @@ def _image_paths(item: dict) -> list[str]:
     return [path for path in listed if isinstance(path, str) and path.strip()]
 
 
-def _turn(
+def _turns(
     message: object, model: str | None, unshown: Counter[str], where: str
-) -> ImportedTurn | None:
+) -> list[ImportedTurn]:
+    """The message's turn, with hidden turns for any reasoning (before) or tool blocks
+    (after) in it."""
     if not isinstance(message, dict) or not isinstance(message.get("from"), str):
         raise ImportFormatError("expected an object with 'from' and 'value'", where)
     value = message.get("value")
     if value is None:
         value = ""
     files = []
+    folded: list[tuple[str, str]] = []
     if isinstance(value, list | dict):
-        # Some writers store content blocks instead of text: images among them are kept.
-        files = files_of(value if isinstance(value, list) else [value], unshown)
-        value = block_text(value)
+        # Some writers store content blocks instead of text: images among them are kept,
+        # and the model's reasoning and tool calls become hidden turns of their own.
+        blocks = value if isinstance(value, list) else [value]
+        rest = []
+        for block in blocks:
+            piece = folded_part(block) if isinstance(block, dict) else None
+            if piece is None:
+                rest.append(block)
+            else:
+                folded.append(piece)
+        files = files_of(rest, unshown)
+        value = block_text(rest)
     if not isinstance(value, str):
         raise ImportFormatError(f"'value' must be text, not {type(value).__name__}", where)
-    if not value.strip() and not files:
-        return None
     sender = message["from"]
     # An unknown sender is kept as a note under its own name for the author to sort out.
     role, speaker, hidden = _SENDERS.get(sender.lower(), (Role.NOTE, sender, False))
     if role == Role.ASSISTANT and model:
         speaker = model
-    return ImportedTurn(
-        role=role,
-        text=value.strip(),
-        speaker=speaker,
-        model=model if role == Role.ASSISTANT else None,
-        hidden=hidden,
-        attachments=files,
-    )
+    turns = [
+        ImportedTurn(Role.REASONING, text, speaker="Reasoning", hidden=True)
+        for kind, text in folded
+        if kind == Role.REASONING
+    ]
+    if value.strip() or files:
+        turns.append(
+            ImportedTurn(
+                role=role,
+                text=value.strip(),
+                speaker=speaker,
+                model=model if role == Role.ASSISTANT else None,
+                hidden=hidden,
+                attachments=files,
+            )
+        )
+    # Tool calls and results follow the text that introduced them.
+    turns += [
+        ImportedTurn(
+            Role.TOOL, text, speaker="Tool call" if kind == "call" else "Tool result", hidden=True
+        )
+        for kind, text in folded
+        if kind != Role.REASONING
+    ]
+    return turns
