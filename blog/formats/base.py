@@ -15,7 +15,18 @@ __all__ = ["ROLES"]
 # reply as Markdown. Other sources (datasets, Markdown files, web UIs that render both) are
 # Markdown throughout.
 TYPED_PROMPTS = frozenset(
-    {"chatgpt", "claude", "claude-code", "codex", "grok", "ai-studio", "deepseek"}
+    {
+        "chatgpt",
+        "claude",
+        "claude-code",
+        "codex",
+        "grok",
+        "ai-studio",
+        "deepseek",
+        "gemini",
+        "qwen",
+        "perplexity",
+    }
 )
 
 

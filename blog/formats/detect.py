@@ -29,6 +29,7 @@ from blog.formats.base import (
 )
 from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
+from blog.formats.gemini_activity import parse_gemini_activity
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits, RepairNotes
@@ -292,6 +293,8 @@ class Reader:
             return lambda items: parse_chatgpt(items, assets)  # type: ignore[arg-type]
         if fmt == "grok":
             return lambda items: parse_grok(items, assets)
+        if fmt == "gemini":
+            return lambda items: parse_gemini_activity(items, assets)
         if fmt in ITEM_FORMATS:
             return partial(JSON_PARSERS[fmt], skipped=skipped)
         return JSON_PARSERS[fmt]

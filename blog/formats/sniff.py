@@ -27,6 +27,7 @@ from blog.formats.claude_code import parse_claude_code
 from blog.formats.codex import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
 from blog.formats.deepseek import parse_deepseek
+from blog.formats.gemini_activity import parse_gemini_activity
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import is_premature_end, json_problem
 from blog.formats.librechat import parse_librechat
@@ -34,7 +35,10 @@ from blog.formats.limits import GuardedReader
 from blog.formats.open_webui import parse_open_webui
 from blog.formats.openai_messages import parse_openai_messages
 from blog.formats.pasted import looks_pasted
+from blog.formats.perplexity import parse_perplexity
+from blog.formats.qwen import parse_qwen
 from blog.formats.sharegpt import parse_sharegpt
+from blog.formats.unsupported import known_but_unread
 
 FORMATS = (
     "zip",
@@ -47,6 +51,9 @@ FORMATS = (
     "grok",
     "ai-studio",
     "deepseek",
+    "gemini",
+    "qwen",
+    "perplexity",
     "sharegpt",
     "openai",
     "colloquy",
@@ -64,6 +71,9 @@ JSON_PARSERS: dict[str, Callable[[Iterable[object]], Iterator[ImportedConversati
     "grok": parse_grok,
     "ai-studio": parse_ai_studio,
     "deepseek": parse_deepseek,
+    "gemini": parse_gemini_activity,
+    "qwen": parse_qwen,
+    "perplexity": parse_perplexity,
     "sharegpt": parse_sharegpt,
     "openai": parse_openai_messages,
     "colloquy": parse_colloquy_json,
@@ -214,6 +224,8 @@ def sniff(
     if _CHAT_HTML.search(stripped[:HEAD_BYTES]):
         return Sniffed("chatgpt-html")
     if _HTML_START.match(stripped) or suffix in _HTML_SUFFIXES:
+        if refusal := known_but_unread(stripped[:HEAD_BYTES], filename):
+            raise ImportFormatError(refusal, where)
         raise ImportFormatError(
             "this is an HTML page, not a conversation export (from a ChatGPT export, "
             "upload the whole zip or its conversations.json)",
@@ -291,12 +303,15 @@ def _sniff_json(head: bytes, where: str, *, complete: bool, final: bool) -> Snif
     if fmt is None:
         if not final and not complete:
             return Sniffed("json-unknown")
+        if refusal := known_but_unread(head.decode("utf-8", "replace"), where):
+            raise ImportFormatError(refusal, where)
         # Judged from a head only: a long value at the start may hide the keys that would tell.
         judged = "" if complete else f", judging by its first {len(head):,} bytes"
         raise ImportFormatError(
             f"this JSON is not a conversation format we know{judged} (expected a ChatGPT or Claude "
-            "export, a Claude Code or Codex session log, an Open WebUI, LibreChat, Grok or "
-            "DeepSeek export, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
+            "export, a Claude Code or Codex session log, an Open WebUI, LibreChat, Grok, "
+            "DeepSeek or Qwen export, Gemini's activity from Google Takeout, a saved "
+            "Perplexity thread, a Google AI Studio prompt, ShareGPT, or OpenAI-style messages)",
             where,
         )
     if shape == "" and top_level_values > 1:
@@ -325,6 +340,8 @@ def _classify_json(
         if fmt:
             return fmt, "item"
         item_keys = keys.get("item", set())
+        if {"header", "title", "time"} <= item_keys:
+            return "gemini", "item"  # Google My Activity: the reader keeps Gemini's records
         if "role" in item_keys:
             return "openai", "whole"
         if item_keys & {"from", "value"}:
@@ -340,6 +357,11 @@ def _classify_json(
             fmt = _classify_object(keys, "conversations.item", None)
             if fmt:
                 return fmt, "conversations.item"
+        if "data" in keys.get("", set()):
+            # Qwen Chat's export wraps its chats (Open WebUI's shape) in `{"success", "data"}`.
+            fmt = _classify_object(keys, "data.item", None)
+            if fmt in ("qwen", "open-webui"):
+                return "qwen", "data.item"
     return None, ""
 
 
@@ -360,7 +382,9 @@ def _classify_object(
     if "chat_messages" in own:
         return "claude"
     if "chat" in own and keys.get(f"{inner}chat", set()) & {"history", "messages"}:
-        return "open-webui"
+        return "qwen" if _qwen_marks(keys, inner) else "open-webui"
+    if "entries" in own and "query_str" in keys.get(f"{inner}entries.item", set()):
+        return "perplexity"
     if "messagesTree" in own and "conversationId" in own:
         return "librechat"
     if "messages" in own and (
@@ -375,3 +399,19 @@ def _classify_object(
     if "messages" in own and "role" in keys.get(f"{inner}messages.item", {"role"}):
         return "openai"
     return None
+
+
+# Keys of Qwen Chat's messages that Open WebUI's do not have.
+_QWEN_MESSAGE_KEYS = {"content_list", "chat_type", "sub_chat_type", "feature_config"}
+
+
+def _qwen_marks(keys: dict[str, set[str]], inner: str) -> bool:
+    """Whether a chat in Open WebUI's shape is Qwen Chat's, by its messages' own keys."""
+    if "chat_type" in keys.get(inner.rstrip("."), set()):
+        return True
+    tree = f"{inner}chat.history.messages."
+    flat = f"{inner}chat.messages.item"
+    return any(
+        (prefix.startswith(tree) or prefix == flat) and found & _QWEN_MESSAGE_KEYS
+        for prefix, found in keys.items()
+    )

@@ -31,6 +31,7 @@ from blog.formats.claude_code_project import (
     Session,
     sub_agent_run,
 )
+from blog.formats.gemini_activity import EXPORT_FILES as GEMINI_FILES
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
@@ -59,10 +60,13 @@ class ZipWalk:
         conversation_files = self.archive.conversation_files()
         chat_html = self.archive.find_file("chat.html")
         grok_export = self.archive.find_file(EXPORT_FILE)
+        gemini_activity = self._gemini_activity()
         if conversation_files:
             yield from self._read_export(conversation_files)
         elif grok_export is not None:
             yield from self._read_export([grok_export], self._grok_assets())
+        elif gemini_activity is not None:
+            yield from self._read_export([gemini_activity], self._gemini_assets(gemini_activity))
         elif chat_html is not None:
             yield from self._read_chat_html(chat_html)
         else:
@@ -90,6 +94,25 @@ class ZipWalk:
             parts = PurePosixPath(name).parts
             if len(parts) >= 3 and parts[-3] == ASSET_FOLDER and parts[-1] == "content":
                 named[parts[-2]] = name
+        return self.archive.assets(named)
+
+    def _gemini_activity(self) -> str | None:
+        """Google Takeout's Gemini activity (`My Activity/Gemini Apps/MyActivity.json`)."""
+        found = [
+            name
+            for name in self.archive.names()
+            if PurePosixPath(name).name.lower() in GEMINI_FILES and "gemini" in name.lower()
+        ]
+        return min(found, key=lambda name: name.count("/")) if found else None
+
+    def _gemini_assets(self, activity: str) -> AssetLookup:
+        """The files beside the activity, by the names its records give them."""
+        folder = PurePosixPath(activity).parent
+        named = {
+            PurePosixPath(name).name: name
+            for name in self.archive.names()
+            if PurePosixPath(name).parent == folder and name != activity
+        }
         return self.archive.assets(named)
 
     def _read_chat_html(self, name: str) -> Iterator[ImportedConversation]:
