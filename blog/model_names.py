@@ -84,6 +84,8 @@ TABLE: dict[str, str] = {
     "grok-beta": "Grok (beta)",
     "grok-vision-beta": "Grok Vision (beta)",
     "grok-code-fast-1": "Grok Code Fast 1",
+    # Perplexity's post-trained DeepSeek-R1
+    "r1-1776": "R1 1776",
 }
 
 # ChatGPT's modes, named by a bare word: only ever read as such when nothing wraps the word
@@ -347,6 +349,19 @@ def _grok(key: str) -> str | None:
     return " ".join(["Grok", m[1], *words])
 
 
+def _sonar(key: str) -> str | None:
+    # Perplexity's API models: "sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research".
+    m = re.fullmatch(r"sonar((?:-(?:pro|reasoning|deep-research))*)", key)
+    if not m:
+        return None
+    words = [
+        w.replace("~", " ").title()
+        for w in m[1].replace("deep-research", "deep~research").split("-")
+        if w
+    ]
+    return " ".join(["Sonar", *words])
+
+
 FAMILY_RULES: tuple[Callable[[str], str | None], ...] = (
     _gpt,
     _o_series,
@@ -358,4 +373,5 @@ FAMILY_RULES: tuple[Callable[[str], str | None], ...] = (
     _qwen,
     _gemma,
     _grok,
+    _sonar,
 )

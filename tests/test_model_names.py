@@ -149,6 +149,16 @@ from blog.model_names import display_name, known_name, speaker_name
         ("qwen3-235b-a22b", "Qwen3-235B-A22B"),
         ("qwen2.5-coder:7b-instruct-q4_K_M", "Qwen2.5-Coder-7B"),
         ("Qwen/QwQ-32B", "QwQ-32B"),
+        ("qwen-max-latest", "Qwen-Max"),
+        ("qwen3-235b-a22b-2507", "Qwen3-235B-A22B"),
+        ("magistral-medium-latest", "Magistral Medium"),
+        # Perplexity
+        ("sonar", "Sonar"),
+        ("sonar-pro", "Sonar Pro"),
+        ("sonar-reasoning-pro", "Sonar Reasoning Pro"),
+        ("sonar-deep-research", "Sonar Deep Research"),
+        ("perplexity/sonar-pro", "Sonar Pro"),
+        ("r1-1776", "R1 1776"),
         # xAI
         ("grok-beta", "Grok (beta)"),
         ("grok-2-1212", "Grok 2"),
@@ -179,6 +189,8 @@ def test_an_id_is_named_as_readers_know_it(model_id, name):
         "llama-guard-3-8b",
         "gpt-image-1",
         "openrouter/auto",  # OpenRouter's router, not ChatGPT's Auto
+        "pplx_pro",  # Perplexity's own slug for a plan's default, no model
+        "sonar-turbo",  # a Sonar word no rule knows
         # Models built on another are not named as the one they were built on.
         "nousresearch/hermes-3-llama-3.1-70b",
         "cognitivecomputations/dolphin-mixtral-8x22b",
