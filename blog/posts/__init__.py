@@ -31,6 +31,7 @@ from .editing import (
     set_excluded,
     set_reviewed,
     set_role,
+    set_role_excluded,
 )
 from .errors import ContentError, PublishBlocked, StaleEdit
 from .finding_kinds import (
@@ -191,6 +192,7 @@ __all__ = [
     "set_excluded",
     "set_reviewed",
     "set_role",
+    "set_role_excluded",
     "set_series",
     "set_tags",
     "slugify",

@@ -136,6 +136,19 @@ def set_excluded(turn: Turn, excluded: bool) -> None:
     db.session.commit()
 
 
+def set_role_excluded(post: Post, role: str, excluded: bool) -> int:
+    """Leave out, or bring back, every turn of one role at once (a session's hundreds of
+    tool calls), as one change to the post; how many turns changed."""
+    changed = [turn for turn in post.turns if turn.role == role and turn.excluded != excluded]
+    for turn in changed:
+        turn.excluded = excluded
+        turn.version += 1
+    if changed:
+        touch(post)
+    db.session.commit()
+    return len(changed)
+
+
 def choose_alternative(turn: Turn, index: int) -> None:
     """Publish another version of the turn (a regeneration or an edited prompt)."""
     alternatives = turn.alternatives
