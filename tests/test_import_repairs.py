@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import zipfile
 
 import pytest
 from hypothesis import given, settings
@@ -143,3 +144,12 @@ def test_json_placed_by_no_key_in_its_first_megabytes_says_how_far_it_was_read()
     data = json.dumps([{"note": "n" * 5_000_000, "mapping": {}}]).encode()
     with pytest.raises(ImportFormatError, match="judging by its first 4,194,304 bytes"):
         list(read_conversations(data, "conversations.json"))
+
+
+def test_a_lone_surrogate_in_an_export_zip_is_repaired_and_said_too() -> None:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("conversations.json", with_escape("\\ud83d"))
+    (conversation,) = read_conversations(packed.getvalue(), "export.zip")
+    assert conversation.turns[0].text == "Before \ufffd after"
+    assert conversation.warnings[0].startswith("1 lone surrogate escape in the JSON")
