@@ -166,3 +166,28 @@ def test_an_open_turn_editor_survives_a_reload(signed_in_page: Page, live_app, d
     expect(page.locator(".autosave-note")).to_have_count(0)
     with live_app.app_context():
         assert db.session.get(Post, draft).turns[1].source == "Salt, finally saved"
+
+
+def test_text_kept_for_an_older_version_is_refused_as_stale_with_both_texts(
+    signed_in_page: Page, live_app, draft
+):
+    page = signed_in_page
+    turn_id = reply_id(live_app, draft)
+    page.goto(f"/studio/posts/{draft}")
+    turn = page.locator(f"#t{turn_id}")
+    open_turn_editor(turn)
+    turn.locator("textarea.turn-source").fill("My version, typed in this tab")
+    # Meanwhile the turn is saved elsewhere (another tab), which bumps its version.
+    with live_app.app_context():
+        content.save_turn(db.session.get(Post, draft).turns[1], "Saved from another tab", None)
+
+    page.reload()
+    turn = page.locator(f"#t{turn_id}")
+    expect(turn.locator("textarea.turn-source")).to_have_value("My version, typed in this tab")
+    expect(turn.locator(".autosave-note")).to_contain_text("saved again since")
+    turn.locator("button.save-turn").click()
+    # The server refuses the stale text and shows both, as for any stale save.
+    expect(turn.locator(".stale-current")).to_contain_text("Saved from another tab")
+    expect(turn.locator(".stale-yours")).to_contain_text("My version, typed in this tab")
+    with live_app.app_context():
+        assert db.session.get(Post, draft).turns[1].source == "Saved from another tab"
