@@ -26,9 +26,8 @@ def imported(app, owner: int, name: str, *, show_tools: bool = True) -> int:
         user = db.session.get(User, owner)
         report = import_file(FIXTURES / name, name, user)
         post = db.session.get(Post, report.created[0].id)
-        for turn in post.turns:
-            if turn.role == Role.TOOL and show_tools:
-                content.set_excluded(turn, False)
+        if show_tools:
+            content.set_role_excluded(post, Role.TOOL, False)
         content.publish(post, confirmed=True, mark_reviewed=True)
         return post.id
 
