@@ -111,7 +111,7 @@ class GuardedReader(io.RawIOBase):
         last few bytes are held back until the next chunk shows how an escape there ends."""
         text = self._held + data
         keep = len(text) if self._ended else max(0, len(text) - self._HELD)
-        if b"\\u" not in text:
+        if b"\\ud" not in text and b"\\uD" not in text:
             self._held = text[keep:]
             return text[:keep]
         pieces: list[bytes] = []
