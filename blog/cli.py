@@ -170,9 +170,12 @@ def publish_steps(post: Post, confirmed: bool) -> list[str]:
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Rebuild the stored HTML and plain text of every turn (after a renderer change)."""
-    count = content.rerender_all(progress=echo_progress)
-    click.echo(f"Rendered {count} turn(s).")
+    """Bring the stored HTML and plain text of every turn up to date (after a renderer change)."""
+    outcome = content.rerender_all(progress=echo_progress)
+    click.echo(
+        f"Rendered {outcome.rendered} turn(s); {outcome.reused} took the rendering of a turn "
+        f"of the same text; {outcome.current} were up to date."
+    )
 
 
 def echo_progress(done: int, total: int) -> None:

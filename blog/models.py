@@ -256,6 +256,9 @@ class Turn(TurnShape, db.Model):
     # What a reader sees, as plain text and its word count, kept with the HTML at each render.
     text: Mapped[str | None] = mapped_column(StorableText)
     words: Mapped[int | None] = mapped_column(Integer)
+    # What the HTML was rendered from (posts/rerender.py render_key: source, display form,
+    # renderer version); empty while the HTML is only the escaped source, waiting to be rendered.
+    render_key: Mapped[str | None] = mapped_column(StorableString(40), index=True)
     # The text as it arrived from the import (or the first save), for provenance.
     original_source: Mapped[str | None] = mapped_column(StorableText)
     alternatives_json: Mapped[str] = mapped_column(StorableText, default="[]")
@@ -416,12 +419,15 @@ class ImportJob(db.Model):
     token: Mapped[str] = mapped_column(StorableString(64), unique=True)
     filename: Mapped[str] = mapped_column(StorableString(300))
     path: Mapped[str] = mapped_column(StorableString(500))
-    # reading → listed → saving → done, or failed at any step
+    # reading → listed → saving → rendering → done, or failed while reading or saving
     status: Mapped[str] = mapped_column(StorableString(20), default="reading")
     total_bytes: Mapped[int] = mapped_column(Integer, default=0)
     done_bytes: Mapped[int] = mapped_column(Integer, default=0)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
     saved: Mapped[int] = mapped_column(Integer, default=0)
+    # Once the drafts are saved: their turns to render, and how many are done.
+    render_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rendered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[str] = mapped_column(StorableText, default="")
     listing_json: Mapped[str] = mapped_column(StorableText, default="[]")
     report_json: Mapped[str] = mapped_column(StorableText, default="{}")

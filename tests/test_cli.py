@@ -83,7 +83,8 @@ def test_import_refuses_bad_file_and_saves_nothing(app, runner, owner, tmp_path)
 def test_rerender_rebuilds_stored_html(app, runner, make_post):
     post_id = make_post(turns=[("user", "*hello*")])
     with app.app_context():
-        db.session.execute(db.update(Turn).values(html="stale"))
+        # HTML stored before turns had render keys (an upgraded database).
+        db.session.execute(db.update(Turn).values(html="stale", render_key=None))
         db.session.commit()
     result = runner.invoke(args=["rerender"])
     assert result.exit_code == 0 and "Rendered 1 turn" in result.output

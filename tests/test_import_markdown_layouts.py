@@ -286,3 +286,54 @@ def test_raw_content_of_an_unknown_kind_is_left_out_saying_so():
         "1 'super_widget' message written out as raw content left out: a kind this importer "
         "does not show"
     ]
+
+
+def test_own_names_with_notes_first_and_a_section_heading_inside_a_reply():
+    conversation = load("md_own_names_with_notes.md")
+
+    assert conversation.title == "Naming the release branches"
+    assert [(t.role, t.speaker) for t in conversation.turns] == [
+        ("note", ""),
+        ("user", "alice"),
+        ("assistant", "chatgpt"),
+        ("user", "alice"),
+        ("assistant", "chatgpt"),
+    ]
+    assert conversation.turns[0].text.startswith("## Notes\n\nI asked this")
+    reply = conversation.turns[2].text
+    assert reply.startswith("A common scheme") and "## Hotfixes" in reply
+    assert reply.endswith("`hotfix/YYYY.MM.N`.")
+
+
+def test_a_heading_named_once_beside_the_model_is_still_a_section():
+    text = (
+        "## Introduction\n\nSome text.\n\n## ChatGPT\n\nA reply.\n\n## Conclusion\n\nMore text.\n"
+    )
+
+    with pytest.raises(ImportFormatError):
+        parse_markdown(text)
+
+
+def test_claude_conversation_extractor_header_is_facts_not_a_turn():
+    path = FIXTURES / "md_claude_extractor.md"
+    conversation = parse_markdown(
+        path.read_text(encoding="utf-8"), "claude-conversation-2025-09-14-3f9d2c1a.md"
+    )
+
+    assert conversation.title.startswith("The test suite takes four minutes.")
+    assert conversation.created_at == datetime(2025, 9, 14, 8, 21, 37, tzinfo=UTC)
+    assert conversation.source_id == "3f9d2c1a-7b44-4e0a-9c55-2d8e61f0a7b3"
+    assert [(t.role, t.speaker, t.hidden) for t in conversation.turns] == [
+        ("user", "", False),
+        ("assistant", "Claude", False),
+        ("tool", "Tool call", True),
+        ("assistant", "Claude", False),
+        ("user", "", False),
+        ("assistant", "Claude", False),
+    ]
+    assert not any("Claude Conversation Log" in t.text for t in conversation.turns)
+    assert not any("Session ID" in t.text for t in conversation.turns)
+    call = conversation.turns[2].text
+    assert call.startswith("`Bash`\n\n```json\n{")
+    assert '"command": "pytest --durations=5 -q"' in call
+    assert conversation.turns[3].text.startswith("The five slowest tests")

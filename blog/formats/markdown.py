@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePath
 
 import re2
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.blocks import timestamp, tool_call_text
 from blog.formats.chatgpt_dumps import read_dumps
 from blog.formats.frontmatter import (
     FrontMatter,
@@ -51,6 +53,12 @@ TURN_MARKER_SUFFIX = " -->"
 _TURN_MARKER = re.compile(r"^<!-- turn (\{.*\}) -->[ \t]*$")
 # RE2: a long heading line of "# # # ..." took time quadratic in its length.
 _TITLE_HEADING = re2.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+# claude-conversation-extractor's Markdown: its heading, session lines and tool calls.
+_EXTRACTOR_HEADING = "# Claude Conversation Log"
+_SESSION_ID_LINE = re.compile(r"^Session ID:[ \t]*(?P<id>\S+)$")
+_DATE_LINE = re.compile(r"^Date:[ \t]*(?P<when>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)$")
+_SEPARATOR_LINE = re.compile(r"^-{3,}$")
+_TOOL_USE_PREFIX = "🔧 Using tool: "
 _PROMPT_MARKER = re.compile(r"^(?:_Prompt_|\*Prompt\*|\*\*Prompt\*\*):[ \t]*(?P<rest>.*)$")
 
 
@@ -75,9 +83,11 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
     lines = body.split("\n")
     body_starts = front_matter.raw.count("\n") + 1 if front_matter.raw else 1
     before_title = len(lines)
-    heading_title, lines = _take_title_heading(lines, title)
+    extracted, lines = _extractor_header(lines)
+    heading_title, lines = ("", lines) if extracted else _take_title_heading(lines, title)
     body_starts += before_title - len(lines)
-    title = title or heading_title or (PurePath(filename).stem if filename else "")
+    if not extracted:
+        title = title or heading_title or (PurePath(filename).stem if filename else "")
 
     warnings: list[str] = []
     preamble = ""
@@ -89,6 +99,8 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         blocks = _prompt_blocks(lines)
     if blocks is None:
         blocks = _blockquote_blocks(lines, where)
+    if extracted:
+        blocks = _extractor_tool_calls(blocks)
     turns = _with_alternatives(blocks, default_speaker, model)
     turns, dump_warnings = read_dumps([turn for turn in turns if turn.text.strip()])
     warnings = warnings + dump_warnings
@@ -102,13 +114,100 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         title=title or title_from_turns(turns),
         turns=turns,
         source_kind="markdown",
-        created_at=date_value(values, "date", "created", "create_time", "time"),
+        source_id=extracted.session_id if extracted else None,
+        created_at=date_value(values, "date", "created", "create_time", "time")
+        or (extracted.date if extracted else None),
         updated_at=date_value(values, "lastmod", "updated", "update_time"),
         model=model,
         tags=list_value(values, "tags"),
         summary=text_value(values, "summary", "description") or preamble,
         warnings=warnings,
     )
+
+
+@dataclass(frozen=True)
+class ExtractorHeader:
+    """What the header of claude-conversation-extractor's Markdown says about the session."""
+
+    session_id: str | None
+    date: datetime | None
+
+
+def _extractor_header(lines: list[str]) -> tuple[ExtractorHeader | None, list[str]]:
+    """The `# Claude Conversation Log` header with its `Session ID:` and `Date:` lines, as
+    facts, and the lines after it; (None, lines) when the file does not start with one.
+
+    The heading names the tool's output, not the conversation (and reads as a speaker
+    named "Claude…"), so the title comes from the first prompt."""
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if start == len(lines) or lines[start].strip() != _EXTRACTOR_HEADING:
+        return None, lines
+    session_id, date = None, None
+    index = start + 1
+    while index < len(lines):
+        line = lines[index].strip()
+        if found := _SESSION_ID_LINE.match(line):
+            session_id = found["id"]
+        elif found := _DATE_LINE.match(line):
+            date = timestamp(found["when"])
+        elif line and not _SEPARATOR_LINE.match(line):
+            break
+        index += 1
+    return ExtractorHeader(session_id, date), lines[index:]
+
+
+def _extractor_tool_calls(blocks: list[_Block]) -> list[_Block]:
+    """Claude's messages as the extractor writes them, its tool calls (`🔧 Using tool: X`
+    then `Input: {json}`) split off as hidden tool turns, as Claude Code folds them."""
+    split: list[_Block] = []
+    for block in blocks:
+        if block.role != Role.ASSISTANT:
+            split.append(block)
+            continue
+        current = _Block(block.role, speaker=block.speaker, created_at=block.created_at)
+        index = 0
+        while index < len(block.lines):
+            line = block.lines[index]
+            if not line.startswith(_TOOL_USE_PREFIX):
+                current.lines.append(line)
+                index += 1
+                continue
+            end = _tool_input_end(block.lines, index + 1)
+            split.append(current)
+            split.append(
+                _Block(
+                    Role.TOOL,
+                    _tool_call_lines(block.lines[index:end]),
+                    speaker="Tool call",
+                    created_at=block.created_at,
+                    hidden=True,
+                )
+            )
+            current = _Block(block.role, speaker=block.speaker, created_at=block.created_at)
+            index = end
+        split.append(current)
+    return [b for b in split if any(line.strip() for line in b.lines)]
+
+
+def _tool_call_lines(lines: list[str]) -> list[str]:
+    """`🔧 Using tool: X` / `Input: {json}` as the tool's name and its input in a JSON
+    block, the way every other reader writes a tool call."""
+    name = lines[0].removeprefix(_TOOL_USE_PREFIX).strip()
+    given = "\n".join(lines[1:]).removeprefix("Input: ").strip("\n")
+    text = tool_call_text(name, given) if given else f"`{name}`"
+    return text.split("\n")
+
+
+def _tool_input_end(lines: list[str], index: int) -> int:
+    """Where a tool call's `Input:` JSON (indented by two, closed by `}` alone) ends."""
+    if index >= len(lines) or not lines[index].startswith("Input: "):
+        return index
+    if lines[index].rstrip() != "Input: {":
+        return index + 1  # `Input: {}` or a value on one line
+    for end in range(index + 1, len(lines)):
+        if lines[end].rstrip() == "}":
+            return end + 1
+    return len(lines)
 
 
 def default_assistant_speaker(values: dict[str, object]) -> str:

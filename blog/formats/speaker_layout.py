@@ -11,6 +11,7 @@ left open is closed at the next speaker line, with a warning.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -189,6 +190,9 @@ def speaker_blocks(lines: list[str], first_line: int = 1) -> SpeakerLayout | Non
             layout.preamble = "\n".join(
                 line for line in preamble if line.strip() and not _SEPARATOR.match(line)
             )
+        elif _starts_with_heading(preamble):
+            # A section of the author's own before the conversation (`## Notes`): their note.
+            layout.blocks.append(Block(Role.NOTE, _without_separators(preamble)))
         else:
             # A copy that starts inside the first prompt has no marker before it.
             layout.blocks.append(Block(Role.USER, _without_separators(preamble)))
@@ -218,6 +222,11 @@ def _learned_markers(lines: list[str], outside: list[bool]) -> list[tuple[int, M
     for level in sorted(headings, key=len, reverse=True):
         found = headings[level]
         names = list(dict.fromkeys(name.lower() for _, name in found))
+        if len(names) > 2:
+            # Sections among the speakers (`## Hotfixes` inside a reply, `## Notes` before
+            # the first turn): the speakers are the model's name and whoever speaks before it.
+            found = _speakers_among_sections(found)
+            names = list(dict.fromkeys(name.lower() for _, name in found))
         pairs = zip(found, found[1:], strict=False)
         alternating = all(a[1].lower() != b[1].lower() for a, b in pairs)
         if len(names) != 2 or len(found) < 2 or not alternating:
@@ -246,6 +255,31 @@ def _learned_markers(lines: list[str], outside: list[bool]) -> list[tuple[int, M
             for index, name in found
         ]
     return []
+
+
+def _speakers_among_sections(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The headings of one level that name the two speakers, when one is a model we know
+    and the other is the heading that most often comes right before it; [] otherwise."""
+    models = {
+        name.lower()
+        for _, name in found
+        if (known := speaker_for(name)) is not None and known.role == Role.ASSISTANT
+    }
+    if len(models) != 1:
+        return []
+    (model,) = models
+    before = Counter(
+        a[1].lower()
+        for a, b in zip(found, found[1:], strict=False)
+        if b[1].lower() == model and a[1].lower() != model and speaker_for(a[1]) is None
+    )
+    if not before:
+        return []
+    person, _ = before.most_common(1)[0]
+    kept = [(index, name) for index, name in found if name.lower() in (person, model)]
+    counts = Counter(name.lower() for _, name in kept)
+    # Two turns each at least: a heading named once beside the model is a section.
+    return kept if counts[person] >= 2 and counts[model] >= 2 else []
 
 
 def _learned_roles(names: list[str], known: dict[str, Speaker | None]) -> dict[str, str] | None:
@@ -318,6 +352,11 @@ def _after_last_text(lines: list[str], index: int) -> int:
     while index > 0 and not lines[index - 1].strip():
         index -= 1
     return index
+
+
+def _starts_with_heading(lines: list[str]) -> bool:
+    first = next((line for line in lines if line.strip()), "")
+    return bool(_HEADING.match(first.strip()))
 
 
 def _is_metadata(preamble: list[str]) -> bool:

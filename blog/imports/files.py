@@ -36,10 +36,15 @@ def import_file(
     on_duplicate: str = "skip",
     chosen: set[str] | None = None,
     progress: Callable[[ImportedConversation], None] | None = None,
+    saved: Callable[[ImportReport, int], None] | None = None,
+    rendering: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import every conversation in one file, in one transaction: all of it or none.
+    """Import every conversation in one file, in one transaction: all of it or none; then
+    render the drafts' turns on every core.
 
-    The file is read, rendered and scanned first; the write transaction opens only after.
+    The file is read and scanned first; the write transaction opens only after. Once it has
+    committed, `saved(report, turns to render)` is told (the drafts are listed from then on)
+    and `rendering(done, total)` follows the rendering.
     """
     scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
     with ImportSave(author, on_duplicate, scan_budget, filename) as save:
@@ -65,7 +70,11 @@ def import_file(
         except BaseException:
             db.session.rollback()
             raise
-        return save.write()
+        report = save.write()
+        if saved is not None:
+            saved(report, save.to_render)
+        save.render(rendering)
+        return report
 
 
 class CountingReader(io.RawIOBase):

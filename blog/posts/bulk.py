@@ -1,11 +1,14 @@
-"""The service's fast path for imports: many conversations saved as drafts in one transaction.
+"""The service's fast path for imports: many conversations saved as drafts in one transaction,
+then their turns rendered on every core.
 
 It follows the same rules as the editor (`rules.py`, `slugs.py`): review, clipping, slugs and
 rendering are the editor's, only the statements differ (rows in large batches, COPY on
-PostgreSQL). Everything slow happens before the write transaction opens: each conversation is
-rendered and scanned as it is `prepare`d; `write` then only inserts. The one exception is a turn
-that carries files: its links point at the stored assets, whose ids exist only once inserted,
-so it is rendered after them.
+PostgreSQL). Each conversation is scanned as it is `prepare`d; `write` inserts them all (each
+turn's HTML its escaped source for now) and commits, so the drafts are listed at once; `render`
+then renders their turns in a pool of processes (`render_pool.py`), a group at a time, each
+turn's HTML taken from any turn already rendered from the same text (its render key) when
+there is one. A turn that carries files is rendered the same way, its links by then pointing
+at the stored assets.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from .. import changes
 from ..extensions import db
@@ -36,12 +39,14 @@ from ..models import (
 )
 from ..scan import Finding, scan_text
 from ..settings import bump_generation
-from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status, TextFormat
+from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status
 from .assets import store_attachments
 from .details import tags_named
 from .findings import select_fingerprints
+from .render_pool import RenderPool, processes_for
+from .rerender import GROUP, RenderOutcome, Row, render_key, render_rows, turn_groups, turns
 from .rows import write_turn_rows
-from .rules import UNTITLED, fit, needs_review, rendered, turn_size_problem, unrendered
+from .rules import UNTITLED, fit, needs_review, render_limits, turn_size_problem, unrendered
 from .slugs import SlugBook, slugify
 
 DUPLICATE_CHOICES = ("skip", "update")
@@ -148,10 +153,12 @@ class ImportSave:
         self.asset_bytes = 0
         self.turns_read = 0  # hidden ones too, for the scan budget
         # Each turn's rendering is bounded, but a file of many hostile turns is not: past this
-        # much rendering time the rest are kept as escaped text, before the job's time limit.
+        # much rendering time (wall time, all processes at once) the rest are kept as escaped
+        # text, before the job's time limit.
         self.render_budget = float(current_app.config["IMPORT_RENDER_BUDGET_SECONDS"])
-        self.render_spent = 0.0
-        self.unrendered = 0
+        self.render_processes = int(current_app.config["IMPORT_RENDER_PROCESSES"])
+        self.limits = render_limits()
+        self.to_render = 0  # turns written with their escaped source, for `render`
         # Prepared conversations wait on disk past a few MB, so a large export's rendered
         # HTML is never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
@@ -184,12 +191,10 @@ class ImportSave:
                 f"only its first {len(title):,} are kept"
             )
         self.check_asset_sizes(conversation)
-        before = self.unrendered
         rows = [
-            turn_row(position, turn, conversation.source_kind, self.render)
+            turn_row(position, turn, conversation.source_kind)
             for position, turn in enumerate(conversation.turns)
         ]
-        self.note_unrendered(conversation, before)
         self.report.turns += visible_count(rows)
         self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
@@ -208,27 +213,37 @@ class ImportSave:
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
-    def render(self, source: str, text_format: str) -> dict[str, str | int]:
-        """A turn rendered, or kept as escaped text once the import's rendering time is spent."""
-        if text_format == TextFormat.MARKDOWN and self.render_spent >= self.render_budget:
-            self.unrendered += 1
-            return unrendered(source)
-        # Wall time: the job's time limit, which this budget keeps the import under, is too.
-        started = time.monotonic()
-        try:
-            return rendered(source, text_format)
-        finally:
-            self.render_spent += time.monotonic() - started
+    def render(self, progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
+        """Render the written drafts' turns on every core, each group committed as it is done,
+        calling `progress(done, total)`; past the budget the rest stay escaped, with a note."""
+        ids = sorted(self.written)
+        processes = processes_for(self.render_processes, self.to_render)
+        # Its own connection: each group commits, and the session may be used meanwhile.
+        with db.engine.connect() as connection, RenderPool(processes) as pool:
+            outcome = render_rows(
+                connection,
+                pending_groups(connection, ids),
+                limits=self.limits,
+                pool=pool,
+                total=self.to_render,
+                # Wall time: the job's time limit, which this budget keeps the import under, is too.
+                budget_ends=time.monotonic() + self.render_budget,
+                progress=progress,
+                commit=connection.commit,
+            )
+        self.note_unrendered(outcome)
+        return outcome
 
-    def note_unrendered(self, conversation: ImportedConversation, before: int) -> None:
-        """Say on the conversation how many of its turns were kept unrendered since `before`."""
-        count = self.unrendered - before
-        if count:
-            conversation.warnings.append(
-                f"{count} turn{'s' if count > 1 else ''} kept as plain text, not rendered: the "
-                f"import had used its {self.render_budget:g} s for rendering "
-                "(IMPORT_RENDER_BUDGET_SECONDS); saving a turn in the editor, or "
-                "`flask --app app rerender`, renders it"
+    def note_unrendered(self, outcome: RenderOutcome) -> None:
+        """Say in the report, per post, how many of its turns were kept unrendered."""
+        saved = {post.id: post for post in self.report.created + self.report.updated}
+        for post_id, count in sorted((outcome.unrendered_by_post or {}).items()):
+            post = saved[post_id]
+            self.report.notes.append(
+                f"{post.title} ({post.slug}): {count} turn{'s' if count > 1 else ''} kept as "
+                f"plain text, not rendered: the import had used its {self.render_budget:g} s "
+                "for rendering (IMPORT_RENDER_BUDGET_SECONDS); saving a turn in the editor, "
+                "or `flask --app app rerender`, renders it"
             )
 
     def check_asset_sizes(self, conversation: ImportedConversation) -> None:
@@ -297,9 +312,11 @@ class ImportSave:
                 return
 
     def replace_post(self, post_id: int, slug: str, values: dict, item: Prepared) -> None:
-        """A duplicate being updated: its turns and assets replaced, its version bumped."""
+        """A duplicate being updated: its turns and assets replaced, its version bumped; a new
+        turn of the same text as an old one keeps its rendering."""
         connection = db.session.connection()
         values["findings"] = open_findings(post_id, item.fingerprints)
+        keep_renderings(connection, post_id, item.turns, self.limits)
         connection.execute(delete(Turn).where(Turn.post_id == post_id))
         connection.execute(delete(Asset).where(Asset.post_id == post_id))
         connection.execute(
@@ -354,14 +371,10 @@ class ImportSave:
         self.written.add(post_id)
         if conversation.tags:
             tag_post(post_id, conversation.tags)
-        before = self.unrendered
         for index, turn in item.with_files.items():
             source = store_attachments(post_id, turn)
-            row = item.turns[index]
-            row.update(
-                source=source, original_source=source, **self.render(source, row["text_format"])
-            )
-        self.note_unrendered(conversation, before)
+            item.turns[index].update(source=source, original_source=source, **unrendered(source))
+        self.to_render += sum(1 for row in item.turns if row["render_key"] is None)
         write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
@@ -406,10 +419,8 @@ def oversized_turn(conversation: ImportedConversation) -> str:
     return ""
 
 
-def turn_row(
-    position: int, turn: ImportedTurn, source_kind: str, render: Callable = rendered
-) -> dict:
-    """A turn's row, rendered now (a turn with files is rendered once they are stored)."""
+def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
+    """A turn's row, its HTML the escaped source until `ImportSave.render` renders it."""
     text_format = turn.text_format or display_form(source_kind, turn.role)
     return {
         "position": position,
@@ -418,11 +429,7 @@ def turn_row(
         "model": fit(Turn.model, turn.model),
         "source": turn.text,
         "text_format": text_format,
-        **(
-            {"html": None, "text": None, "words": None}
-            if turn.attachments
-            else render(turn.text, text_format)
-        ),
+        **unrendered(turn.text),
         "original_source": turn.text,
         "alternatives_json": (
             json.dumps(turn.alternatives, ensure_ascii=False) if turn.alternatives else "[]"
@@ -432,6 +439,34 @@ def turn_row(
         "created_at": turn.created_at,
         "version": 1,
     }
+
+
+def keep_renderings(connection, post_id: int, rows: list[dict], limits) -> None:
+    """Give each new row the stored forms of the post's old turn of the same text, if any."""
+    old = {
+        (key, source): (html, text, words)
+        for key, source, html, text, words in connection.execute(
+            select(Turn.render_key, Turn.source, Turn.html, Turn.text, Turn.words).where(
+                Turn.post_id == post_id, Turn.render_key.is_not(None)
+            )
+        )
+    }
+    if not old:
+        return
+    for row in rows:
+        key = render_key(row["source"], row["text_format"], limits)
+        found = old.get((key, row["source"]))
+        if found:
+            row.update(html=found[0], text=found[1], words=found[2], render_key=key)
+
+
+def pending_groups(connection, post_ids: list[int]) -> Iterator[list[Row]]:
+    """The turns of these posts still waiting to be rendered, a group at a time."""
+    for start in range(0, len(post_ids), 100):
+        chosen = post_ids[start : start + 100]
+        yield from turn_groups(
+            connection, and_(turns.c.post_id.in_(chosen), turns.c.render_key.is_(None)), GROUP
+        )
 
 
 def visible_count(rows: list[dict]) -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from .. import changes
 from ..extensions import db
-from ..models import Post, Revision, utcnow
+from ..models import Post, Revision, Turn, utcnow
 from ..privacy import TurnFinding, open_findings
 from ..settings import bump_generation
 from ..vocabulary import Status
@@ -17,8 +18,10 @@ from .details import touch
 from .errors import ContentError, PublishBlocked
 from .published import reindex
 from .queries import REACHABLE, unreviewed_turns
-from .rerender import rerender_turns
+from .render_pool import RenderPool, processes_for
+from .rerender import RenderOutcome, refresh_turns
 from .revisions import has_staged_changes, record, rerender_revisions
+from .rules import render_limits, render_turn
 
 
 def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> list[str]:
@@ -61,6 +64,7 @@ def publish(
     if mark_reviewed:
         for turn in unreviewed_turns(post):
             turn.reviewed = True
+    render_waiting(post)
     problems = publish_problems(post)
     if not confirmed:
         problems.append(
@@ -89,6 +93,14 @@ def publish(
     bump_generation()
     db.session.commit()
     return revision
+
+
+def render_waiting(post: Post) -> None:
+    """Render the post's turns still shown as their escaped source (an import renders them
+    after saving, and past its budget leaves some): readers get rendered HTML."""
+    for turn in post.turns:
+        if turn.render_key is None:
+            render_turn(turn)
 
 
 def restore_on_site(post: Post) -> Revision:
@@ -138,18 +150,25 @@ def delete_post(post: Post) -> None:
     db.session.commit()
 
 
-def rerender_all(progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the stored HTML and plain text of every turn; returns how many were rendered."""
+def rerender_all(progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
+    """Bring every turn's stored HTML and plain text up to date with the renderer, on every
+    core: a turn already rendered from its text by this renderer is left alone."""
+    db.session.commit()  # the turns are written on a connection of their own
     config = current_app.config
-    count = rerender_turns(
-        db.session.connection(),
-        progress=progress,
-        max_chars=config["MAX_TURN_CHARS"],
-        timeout=config["RENDER_TIMEOUT_SECONDS"],
-    )
+    with db.engine.connect() as connection:
+        total = connection.execute(select(func.count(Turn.id))).scalar_one()
+        processes = processes_for(config["IMPORT_RENDER_PROCESSES"], total)
+        with RenderPool(processes) as pool:
+            outcome = refresh_turns(
+                connection,
+                render_limits(),
+                pool=pool,
+                progress=progress,
+                commit=connection.commit,
+            )
     rerender_revisions()
     db.session.commit()
     bump_generation()
     changes.site_changed()
     db.session.commit()
-    return count
+    return outcome

@@ -33,7 +33,8 @@ from ..vocabulary import ROLE_LABELS
 from .details import set_series, tags_named, touch
 from .errors import ContentError
 from .published import PublishedPost, reindex, turn_from
-from .rules import render_turn
+from .rerender import lookup, render_key
+from .rules import render_limits, render_turn
 
 # Fields of the working copy that Update publishes; the slug is the post's address and
 # changes at once (with a redirect), like its status.
@@ -236,15 +237,37 @@ def restore(post: Post, revision: Revision) -> None:
 
 
 def rerender_revisions() -> int:
-    """Render every revision's turns again from their text (after the renderer changed)."""
+    """Bring every revision's turns up to date with the renderer; how many were rendered.
+
+    A turn whose text some live turn was rendered from under the current renderer (the
+    usual case: the working copy holds the same text) takes that rendering.
+    """
+    limits = render_limits()
     count = 0
     for revision in db.session.scalars(select(Revision).options(undefer(Revision.data))):
         data = json.loads(revision.data)
-        for item in data["turns"]:
-            turn = Turn(role=item["role"], source=item["source"])
-            render_turn(turn)
-            item["html"], item["text"], item["words"] = turn.html, turn.text, turn.words
-            count += 1
+        keyed = [
+            (item, render_key(item["source"], item.get("text_format") or "markdown", limits))
+            for item in data["turns"]
+        ]
+        known = lookup(db.session.connection(), {key for _, key in keyed})
+        for item, key in keyed:
+            fields = known.get((key, item["source"]))
+            if fields is None:
+                turn = Turn(
+                    role=item["role"],
+                    source=item["source"],
+                    text_format=item.get("text_format") or "markdown",
+                )
+                render_turn(turn)
+                fields = {"html": turn.html, "text": turn.text, "words": turn.words}
+                known[(key, item["source"])] = fields
+                count += 1
+            item["html"], item["text"], item["words"] = (
+                fields["html"],
+                fields["text"],
+                fields["words"],
+            )
         revision.data = json.dumps(with_session(data), ensure_ascii=False)
     for post in db.session.scalars(select(Post).where(Post.published_revision_id.is_not(None))):
         reindex(post, post.published_revision)

@@ -23,6 +23,7 @@ TURN_COLUMNS = (
     "html",
     "text",
     "words",
+    "render_key",
     "original_source",
     "alternatives_json",
     "reviewed",

@@ -9,23 +9,24 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..models import Turn
 from ..vocabulary import AI_ROLES, Role, TextFormat
 from .errors import ContentError
-from .rerender import rendered_fields, unrendered_fields
+from .rerender import Limits, rendered_fields, unrendered_fields
 
 UNTITLED = "Untitled conversation"
 
 
-def rendered(source: str, text_format: str = TextFormat.MARKDOWN) -> dict[str, str | int]:
-    """A turn's stored forms (sanitised HTML, plain text, word count): the one call to the renderer."""
+def render_limits() -> Limits:
+    """The configured bounds of one turn's rendering."""
     config = current_app.config
-    return rendered_fields(
-        source,
-        text_format,
-        max_chars=config["MAX_TURN_CHARS"],
-        timeout=config["RENDER_TIMEOUT_SECONDS"],
-    )
+    return Limits(max_chars=config["MAX_TURN_CHARS"], timeout=config["RENDER_TIMEOUT_SECONDS"])
 
 
-def unrendered(source: str) -> dict[str, str | int]:
+def rendered(source: str, text_format: str = TextFormat.MARKDOWN) -> dict[str, str | int | None]:
+    """A turn's stored forms (sanitised HTML, plain text, word count, render key): the one
+    call to the renderer (a pool's processes call the same `rendered_fields`)."""
+    return rendered_fields(source, text_format, **vars(render_limits()))
+
+
+def unrendered(source: str) -> dict[str, str | int | None]:
     """A turn's stored forms without reading its Markdown (the source as escaped text)."""
     return unrendered_fields(source)
 
@@ -41,6 +42,7 @@ def render_turn(turn: Turn) -> None:
     """Render the turn's source into its stored HTML, plain text and word count."""
     fields = rendered(turn.source, turn.text_format or TextFormat.MARKDOWN)
     turn.html, turn.text, turn.words = fields["html"], fields["text"], fields["words"]
+    turn.render_key = fields["render_key"]
 
 
 def needs_review(role: str) -> bool:

@@ -60,7 +60,8 @@ def job(token: str):
     context = {
         "job": found,
         "listing": json.loads(found.listing_json) if found.status == "listed" else [],
-        "report": json.loads(found.report_json) if found.status == "done" else {},
+        # Listed as soon as they are saved, while their turns are rendered.
+        "report": json.loads(found.report_json) if found.status in ("rendering", "done") else {},
         "saved": saved_so_far(found) if found.status == "saving" else found.saved,
         "duplicate_choices": DUPLICATE_CHOICES,
         "chosen_count": len(json.loads(found.report_json).get("chosen", []))
@@ -68,7 +69,7 @@ def job(token: str):
         else 0,
     }
     if request.headers.get("HX-Request") == "true":
-        if found.status in ("reading", "saving"):
+        if found.status in ("reading", "saving", "rendering"):
             return render_template("partials/import_progress.html", **context)
         # Finished: have the browser load the full page with the list or the result.
         response = render_template("partials/import_progress.html", **context)

@@ -1,0 +1,92 @@
+"""Rendering spread over the machine's cores: a pool of processes running the pure renderer.
+
+Rendering is pure CPU work in Python, so threads would share one core; processes each take
+their own. The pool's processes start from a fork server that has imported the renderer
+once, never from the importing process itself, whose threads (the job's heartbeat) and
+database connections a fork would copy. One process (or a few turns) renders in place.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from .rerender import Limits, RenderCount, render_batch
+
+# Fewer turns than this are rendered in place: starting the processes costs more.
+POOL_FROM_TURNS = 400
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def processes_for(setting: int, turns: int | None = None) -> int:
+    """How many processes render: the setting (0: one per core), one for a small job."""
+    count = setting if setting > 0 else cores()
+    if turns is not None and turns < POOL_FROM_TURNS:
+        return 1
+    return count
+
+
+class Rendered:
+    """Turns rendered in this process: the result at once."""
+
+    def __init__(self, fields: list[dict]) -> None:
+        self.fields = fields
+
+    def result(self) -> list[dict]:
+        return self.fields
+
+
+class RenderedElsewhere:
+    """Turns a pool process is rendering; counted here once their result arrives."""
+
+    def __init__(self, future: Future) -> None:
+        self.future = future
+        self.counted = False
+
+    def result(self) -> list[dict]:
+        fields = self.future.result()
+        if not self.counted:
+            RenderCount.turns += sum(1 for f in fields if f["render_key"] is not None)
+            self.counted = True
+        return fields
+
+
+class RenderPool:
+    """`submit` batches of (source, text_format) to render; a context manager."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = max(1, processes)
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> RenderPool:
+        if self.processes > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["blog.posts.rerender"])
+            self.executor = ProcessPoolExecutor(self.processes, mp_context=context)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def submit(
+        self,
+        items: Sequence[tuple[str, str]],
+        limits: Limits,
+        budget_ends: float = float("inf"),
+    ) -> Rendered | RenderedElsewhere:
+        if self.executor is None:
+            return Rendered(render_batch(items, limits, budget_ends))
+        return RenderedElsewhere(
+            self.executor.submit(render_batch, list(items), limits, budget_ends)
+        )

@@ -1,0 +1,272 @@
+"""Rendering an import on every core, and never twice: the pool stores what one process
+would, a turn already rendered from the same text lends its HTML, and the drafts are saved
+(and listed) before their turns are rendered. Work is counted with `RenderCount`, not timed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from blog import create_app
+from blog import posts as content
+from blog.extensions import db
+from blog.imports.files import import_file
+from blog.models import ImportJob, Post, Turn
+from blog.posts import rerender
+from blog.posts.render_pool import POOL_FROM_TURNS
+from blog.posts.rerender import RenderCount
+from tests.conftest import app_settings
+
+REPLIES = [
+    "A monad is a **pattern** for chaining, with `bind`:\n\n"
+    "```python\ndef bind(m, f):\n    return f(m) if m is not None else None\n```",
+    "| kind | cost |\n|:--|--:|\n| list | $O(n)$ |\n| set | $O(1)$ |\n\nSee [the docs](https://docs.python.org/3/).",
+    "1. first\n2. second with a footnote[^1]\n\n[^1]: the note\n\n$$\\sum_{i=1}^n i = \\frac{n(n+1)}{2}$$",
+    "```csharp\nclass A { int B() => 42; }\n```\n\n> quoted *text* and ~~struck~~\n\n- [x] done\n- [ ] open",
+    '<details class="reasoning">\n<summary>Thought</summary>\n\nWeighing it.\n\n</details>\n\nDone.',
+]
+
+
+def chatgpt_export(conversations: int, exchanges: int, *, prefix: str = "conv") -> bytes:
+    """A conversations.json of linear chats, each prompt then a reply with code, maths, tables."""
+
+    def message(key: str, role: str, text: str) -> dict:
+        return {
+            "id": key,
+            "author": {"role": role, "name": None, "metadata": {}},
+            "create_time": 1717000000,
+            "content": {"content_type": "text", "parts": [text]},
+            "status": "finished_successfully",
+            "metadata": {"model_slug": "gpt-4o"} if role == "assistant" else {},
+            "recipient": "all",
+        }
+
+    def conversation(n: int) -> dict:
+        mapping = {"root": {"id": "root", "parent": None, "children": [], "message": None}}
+        parent = "root"
+        for e in range(exchanges):
+            for role, text in (
+                # Typed prompts keep their stars and fences as written.
+                ("user", f"Question {n}.{e}: what is *this*?\n```\nnot code\n```"),
+                ("assistant", f"Answer {n}.{e}. " + REPLIES[(n + e) % len(REPLIES)]),
+            ):
+                key = f"{n}-{e}-{role}"
+                mapping[parent]["children"].append(key)
+                mapping[key] = {
+                    "id": key,
+                    "parent": parent,
+                    "children": [],
+                    "message": message(key, role, text),
+                }
+                parent = key
+        return {
+            "id": f"{prefix}-{n}",
+            "title": f"Chat {n}",
+            "create_time": 1717000000,
+            "update_time": 1717000100,
+            "current_node": parent,
+            "mapping": mapping,
+        }
+
+    return json.dumps([conversation(n) for n in range(conversations)]).encode()
+
+
+def stored_turns(app) -> list[tuple]:
+    with app.app_context():
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(
+                    Turn.source, Turn.text_format, Turn.html, Turn.text, Turn.words, Turn.render_key
+                ).order_by(Turn.post_id, Turn.position)
+            )
+        ]
+
+
+@pytest.fixture
+def second_app(tmp_path):
+    folder = tmp_path / "second"
+    folder.mkdir()
+    app = create_app(app_settings(folder))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_pool_stores_the_same_html_as_one_process(app, second_app):
+    data = chatgpt_export(conversations=26, exchanges=8)  # 416 turns: past POOL_FROM_TURNS
+    assert POOL_FROM_TURNS <= 26 * 8 * 2
+    app.config["IMPORT_RENDER_PROCESSES"] = 1
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    for each in (app, second_app):
+        with each.app_context():
+            import_file(data, "conversations.json", None)
+    alone, pooled = stored_turns(app), stored_turns(second_app)
+    assert len(alone) == 416 and alone == pooled
+    assert all(key is not None for *_, key in pooled)
+    assert any('<span class="' in html for _, _, html, *_ in pooled)  # highlighted code
+    assert any("<math" in html for _, _, html, *_ in pooled)
+
+
+def test_rendered_in_the_pool_counts_in_this_process(second_app):
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    data = chatgpt_export(conversations=26, exchanges=8)
+    before = RenderCount.turns
+    with second_app.app_context():
+        import_file(data, "conversations.json", None)
+    # Every prompt is its own text; replies repeat only their number, so each is rendered.
+    assert RenderCount.turns - before == 416
+
+
+def test_prompts_shown_as_typed_skip_markdown_and_highlighting(app):
+    with app.app_context():
+        import_file(chatgpt_export(1, 1), "conversations.json", None)
+        prompt = db.session.scalars(select(Turn).where(Turn.role == "user")).one()
+    assert prompt.text_format == "plain"
+    assert prompt.html == (
+        '<div class="typed">Question 0.0: what is *this*?<br>```<br>not code<br>```</div>'
+    )
+
+
+def test_a_reimport_of_unchanged_text_renders_nothing(app):
+    data = chatgpt_export(conversations=3, exchanges=4)
+    with app.app_context():
+        import_file(data, "conversations.json", None)
+    first = stored_turns(app)
+    before = RenderCount.turns
+    with app.app_context():
+        report = import_file(data, "conversations.json", None, on_duplicate="update")
+    assert len(report.updated) == 3
+    assert RenderCount.turns == before
+    assert stored_turns(app) == first
+
+
+def test_the_same_text_in_another_conversation_takes_the_stored_rendering(app):
+    with app.app_context():
+        import_file(chatgpt_export(2, 3), "conversations.json", None)
+    before = RenderCount.turns
+    with app.app_context():
+        # The same chats carried on by one exchange, under other ids: new posts whose
+        # first six turns were rendered before; only the new exchange is rendered.
+        report = import_file(chatgpt_export(2, 4, prefix="other"), "again.json", None)
+    assert len(report.created) == 2 and RenderCount.turns - before == 2 * 2
+    turns = stored_turns(app)
+    assert turns[0:6] == turns[12:18] and turns[6:12] == turns[20:26]
+
+
+def test_an_edited_turn_is_rendered_once_and_keyed(app):
+    with app.app_context():
+        import_file(chatgpt_export(1, 1), "conversations.json", None)
+        reply = db.session.scalars(select(Turn).where(Turn.role == "assistant")).one()
+        old_key = reply.render_key
+        content.save_turn(reply, "Now *different*.", reply.version)
+        reply = db.session.get(Turn, reply.id)
+        assert reply.html == "<p>Now <em>different</em>.</p>"
+        assert reply.render_key not in (None, old_key)
+
+
+def test_rerender_skips_unchanged_text_and_renders_again_for_a_new_renderer(
+    app, runner, make_post, monkeypatch
+):
+    make_post(turns=[("user", "*hello*"), ("assistant", "`code`")], publish=True)
+    with app.app_context():
+        import_file(chatgpt_export(2, 2), "conversations.json", None)
+    before = RenderCount.turns
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0, result.output
+    assert "Rendered 0 turn(s)" in result.output and "10 were up to date" in result.output
+    assert RenderCount.turns == before  # the published revision took its turns' rendering
+    monkeypatch.setattr(rerender, "RENDERER_VERSION", rerender.RENDERER_VERSION + 1)
+    rerender.renderer_signature.cache_clear()
+    try:
+        result = runner.invoke(args=["rerender"])
+        assert "Rendered 10 turn(s)" in result.output
+        # The revision's two turns found the live turns' new rendering.
+        assert RenderCount.turns - before == 10
+    finally:
+        rerender.renderer_signature.cache_clear()
+
+
+def test_the_drafts_are_saved_before_their_turns_are_rendered(app):
+    seen = {}
+
+    def saved(report, to_render: int) -> None:
+        # Committed and listed: another connection sees them, their HTML the escaped source.
+        with db.engine.connect() as connection:
+            rows = connection.execute(select(Turn.html, Turn.render_key)).all()
+        seen.update(posts=len(report.created), to_render=to_render, rows=rows)
+
+    progress: list[tuple[int, int]] = []
+    with app.app_context():
+        import_file(
+            chatgpt_export(2, 2),
+            "conversations.json",
+            None,
+            saved=saved,
+            rendering=lambda done, total: progress.append((done, total)),
+        )
+        keys = db.session.scalars(select(Turn.render_key)).all()
+    assert seen["posts"] == 2 and seen["to_render"] == 8 and len(seen["rows"]) == 8
+    assert all(html.startswith('<pre class="unrendered">') for html, _ in seen["rows"])
+    assert all(key is None for _, key in seen["rows"])
+    assert progress[-1] == (8, 8) and all(keys)
+
+
+def test_the_job_page_lists_the_drafts_while_their_turns_render(app, author):
+    with app.app_context():
+        report = import_file(chatgpt_export(1, 1), "conversations.json", None)
+        post = report.created[0]
+        job = ImportJob(
+            token="rendering-job",
+            filename="conversations.json",
+            path="/nonexistent.upload",
+            status="rendering",
+            saved=1,
+            render_total=1200,
+            rendered=300,
+            report_json=json.dumps(
+                {"created": [[post.id, post.slug, post.title]], "updated": [], "skipped": []}
+                | {"turns": 2, "warnings": [], "notes": [], "hidden": [], "batch": None}
+            ),
+        )
+        db.session.add(job)
+        db.session.commit()
+    page = author.get("/studio/import/rendering-job").get_data(as_text=True)
+    assert "Rendering their turns: 300 of 1,200 done" in page
+    assert f"/studio/posts/{post.id}" in page and "1 new draft" in page
+    fragment = author.get("/studio/import/rendering-job", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in fragment.headers and 'hx-trigger="every 1s"' in fragment.text
+
+
+def test_publishing_renders_the_turns_an_import_left_unrendered(app):
+    app.config["IMPORT_RENDER_BUDGET_SECONDS"] = 0
+    with app.app_context():
+        report = import_file(chatgpt_export(1, 1), "conversations.json", None)
+        post = db.session.get(Post, report.created[0].id)
+        reply = next(t for t in post.turns if t.role == "assistant")
+        assert reply.html.startswith('<pre class="unrendered">') and reply.render_key is None
+        assert "kept as plain text, not rendered" in report.notes[0]
+        content.publish(post, confirmed=True, mark_reviewed=True)
+        view = content.published_view(db.session.get(Post, post.id))
+        htmls = [turn.html for turn in view.turns]
+    assert not any("unrendered" in html for html in htmls)
+    assert any("<strong>pattern</strong>" in html for html in htmls)
+
+
+def test_past_the_budget_the_pool_keeps_markdown_unrendered_and_prompts_typed(second_app):
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    second_app.config["IMPORT_RENDER_BUDGET_SECONDS"] = 0
+    with second_app.app_context():
+        report = import_file(chatgpt_export(26, 8), "conversations.json", None)
+    turns = stored_turns(second_app)
+    replies = [t for t in turns if t[1] == "markdown"]
+    prompts = [t for t in turns if t[1] == "plain"]
+    assert all(t[2].startswith('<pre class="unrendered">') and t[5] is None for t in replies)
+    assert all(t[2].startswith('<div class="typed">') and t[5] for t in prompts)
+    assert len(report.notes) == 26 and "8 turns kept as plain text" in report.notes[0]
