@@ -60,6 +60,8 @@ DEFAULTS: dict[str, object] = {
     "IMPORT_TIME_LIMIT_SECONDS": 600,
     # Rendering time one import may use in all; later turns are kept as escaped text.
     "IMPORT_RENDER_BUDGET_SECONDS": 300,
+    # Processes that render an import's turns (and `rerender`'s): 0 means one per core.
+    "IMPORT_RENDER_PROCESSES": 0,
     # A running import step says it is alive this often; silent for the timeout, it has died.
     "IMPORT_HEARTBEAT_SECONDS": 10,
     "IMPORT_HEARTBEAT_TIMEOUT_SECONDS": 60,

@@ -30,7 +30,7 @@ from .files import (
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 50  # conversations between progress writes
-ACTIVE = ("reading", "saving")
+ACTIVE = ("reading", "saving", "rendering")
 # A job may run for its time limit; past that plus this margin, nothing is still working on it.
 GRACE_SECONDS = 60
 # An upload read but never chosen from is deleted after this long: it may hold private
@@ -120,6 +120,14 @@ def fail(job_id: int, message: str) -> None:
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status == "done":
         return
+    if job.status == "rendering":
+        # The drafts are saved: the job is done, and says what was left unrendered.
+        job.status = "done"
+        job.message = message
+        job.updated_at = utcnow()
+        db.session.commit()
+        remove_upload(Path(job.path))
+        return
     job.status = "failed"
     job.message = message
     job.listing_json = "[]"  # the conversations' titles go with the upload
@@ -153,6 +161,9 @@ STOPPED_MESSAGES = {
     "reading": "The import worker stopped while reading this file. Upload it again.",
     "saving": "The import worker stopped while saving the chosen conversations. "
     "Upload the file again.",
+    "rendering": "The import worker stopped while rendering the saved drafts. They are saved; "
+    "their turns not yet rendered show as plain text until `flask --app app rerender` runs "
+    "or the post is published.",
 }
 
 
@@ -318,7 +329,8 @@ def report_document(report: ImportReport) -> dict:
 
 
 def save_chosen(job_id: int) -> None:
-    """Save the job's chosen conversations through the importer, reporting progress."""
+    """Save the job's chosen conversations through the importer, then render their turns,
+    reporting progress: the drafts are listed as soon as they are saved."""
     job = db.session.get(ImportJob, job_id)
     plan = json.loads(job.report_json)
     report = import_file(
@@ -328,14 +340,39 @@ def save_chosen(job_id: int) -> None:
         on_duplicate=plan["on_duplicate"],
         chosen=set(plan["chosen"]),
         progress=progress_reporter(job),
+        saved=lambda report, to_render: drafts_saved(job_id, report, to_render),
+        rendering=lambda done, _total: report_rendering(job_id, done),
     )
+    db.session.expire_all()
     job = db.session.get(ImportJob, job_id)
     job.status = "done"
-    job.saved = len(report.created) + len(report.updated)
-    job.report_json = json.dumps(report_document(report), ensure_ascii=False)
+    job.rendered = job.render_total
+    job.report_json = json.dumps(report_document(report), ensure_ascii=False)  # with its notes
     job.updated_at = utcnow()
     db.session.commit()
     remove_upload(Path(job.path))
+
+
+def drafts_saved(job_id: int, report: ImportReport, to_render: int) -> None:
+    """The drafts are committed: the job's page lists them while their turns are rendered."""
+    job = db.session.get(ImportJob, job_id)
+    job.status = "rendering"
+    job.saved = len(report.created) + len(report.updated)
+    job.report_json = json.dumps(report_document(report), ensure_ascii=False)
+    job.render_total, job.rendered = to_render, 0
+    job.updated_at = utcnow()
+    db.session.commit()
+
+
+def report_rendering(job_id: int, done: int) -> None:
+    """How many of the saved drafts' turns are rendered, on the job's row (each group of
+    turns commits on its own, so nothing holds the database meanwhile)."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            ImportJob.__table__.update()
+            .where(ImportJob.__table__.c.id == job_id)
+            .values(rendered=done, updated_at=utcnow())
+        )
 
 
 def progress_file(upload: Path) -> Path:
