@@ -21,6 +21,7 @@ from blog.formats.perplexity import parse_perplexity
 from blog.formats.qwen import parse_qwen
 from blog.imports.files import import_file
 from blog.models import Asset, Post, User
+from tests.complexity import growth
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GEMINI = FIXTURES / "gemini_my_activity.json"
@@ -189,6 +190,13 @@ def test_gemini_html_activity_is_refused_by_name_asking_for_json():
 )  # fmt: skip
 def test_reply_html_becomes_markdown_with_no_markup_kept(html, markdown):
     assert html_to_markdown(html) == markdown
+
+
+@pytest.mark.parametrize(
+    "fragment", ["<ul><li>x", "<blockquote>x", '<a href="https://a.example/">x', "<li><p>x</p>"]
+)
+def test_reply_html_takes_time_linear_in_its_size_however_deeply_nested(fragment):
+    assert growth(html_to_markdown, lambda n: fragment * n, 500) < 20
 
 
 # Qwen Chat

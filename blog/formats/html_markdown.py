@@ -8,6 +8,7 @@ Decisions worth knowing:
   tag is written `&lt;` so that the Markdown reader shows it rather than reads it.
 - One pass of the standard library's HTML tokenizer: linear in the size of the reply, with
   no regular expression run over the HTML itself.
+- Lists nest to eight levels of indentation, deeper ones sit at the eighth.
 - Links keep only http(s) addresses (`blocks.safe_url`); an image is named by its alt text
   and address as a link, never embedded.
 """
@@ -25,6 +26,7 @@ _SKIPPED = {"script", "style", "template", "head", "title", "button", "svg"}
 _EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*", "s": "~~", "del": "~~"}
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_MAX_INDENT = 24
 
 
 def html_to_markdown(html: str) -> str:
@@ -203,7 +205,8 @@ class _Converter(HTMLParser):
             marker = f"{counter[0]}. "
             counter[0] += 1
         outer = counter[1]
-        self.indent = outer + " " * len(marker)
+        # Deeper lists stop indenting: a thousand nested lists would write a million spaces.
+        self.indent = (outer + " " * len(marker))[:_MAX_INDENT]
         newline = "" if self.out and self.out[-1].endswith("\n") else "\n"
         self._write(newline + outer + marker)
 
