@@ -5,8 +5,9 @@ the services in `blog/changes.py`) rewrites exactly the pages it touches before 
 returns: the post's own page, source files and images; and, when the post is or was listed,
 the index pages, its tags' pages and feeds, its series, the archive, the feeds, the sitemap
 and the pages that link to it as a neighbour. A change of the settings or the renderer
-rebuilds everything. The proxy in front (deploy/nginx.conf) serves these files to
-anonymous readers and sends everything else to the app.
+removes every page at once and queues their rebuild in the worker (`rebuild_queued`): a
+request never renders more than one post's pages. The proxy in front (deploy/nginx.conf)
+serves these files to anonymous readers and sends everything else to the app.
 
 Decisions worth knowing:
 - Pages are rendered by the app itself, as an anonymous reader at `SITE_URL`, through the
@@ -16,12 +17,16 @@ Decisions worth knowing:
   the mirror kept when it last wrote the post (`.mirror/posts/<id>.json`), so unpublishing,
   deleting and renaming remove exactly what was there, even when the database has forgotten.
 - `export --static DIR` is a full build into DIR plus the static files.
+- The worker's rebuild takes the lock one post at a time, so a Publish meanwhile waits for
+  one post's pages, not the whole site's; what it has done is in `.mirror/rebuild.json`,
+  for the studio to show.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -34,7 +39,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from . import changes
+from . import changes, sitemap
 from . import posts as content
 from .assets import HEAD_BYTES, asset_chunks, asset_file_name
 from .extensions import db
@@ -49,7 +54,7 @@ from .mirror_files import (
     write_atomically,
     write_page,
 )
-from .models import Asset, Post, Series, SlugRedirect, Tag
+from .models import Asset, Post, Series, SlugRedirect, Tag, utcnow
 from .posts.queries import REACHABLE
 from .vocabulary import Status
 
@@ -60,8 +65,11 @@ SITE_PAGES += ("public.sitemap", "public.robots")
 # Folders and files below the mirror's root that the mirror owns (a full build sweeps them).
 OWNED_FOLDERS = ("posts", "tags", "series", "archive", "assets", "license")
 OWNED_FILES = ("feed.xml", "atom.xml", "sitemap.xml", "robots.txt")
+SITEMAP_PARTS = "sitemap-*.xml"
 
 Progress = Callable[[int, int], None]
+REBUILD_STATUS = f"{RECORDS}/rebuild.json"
+log = logging.getLogger(__name__)
 
 
 class MirrorError(RuntimeError):
@@ -97,7 +105,7 @@ def forget_changes(session: Session, _previous) -> None:
 def refresh(app: Flask, root: Path, found: changes.Changes) -> None:
     """Bring the mirror up to date with one committed transaction."""
     if found.everything:
-        build(app, root, stale=True)
+        schedule_rebuild(app, root)
         return
     with locked(root):
         mirror = Mirror(app, root)
@@ -116,6 +124,82 @@ def build(app: Flask, root: Path, progress: Progress | None = None, *, stale: bo
     with locked(root):
         mirror = Mirror(app, root)
         return mirror.build(progress, stale=stale)
+
+
+def schedule_rebuild(app: Flask, root: Path) -> int:
+    """Remove every page now and queue their rebuild in the worker; how many were removed.
+
+    Until the worker writes a page again, the proxy asks the app for it, so no reader gets a
+    page in the old wording and the request does no rendering at all.
+    """
+    with locked(root):
+        removed = Mirror(app, root).remove_pages()
+        status = rebuild_status(root) or {}
+        requested = int(status.get("requested", 0)) + 1
+        write_status(
+            root,
+            status
+            | {
+                "requested": requested,
+                "state": "queued",
+                "removed": removed,
+                "done": 0,
+                "total": None,
+                "requested_at": utcnow().isoformat(),
+            },
+        )
+    try:
+        app.extensions["import_queue"].rebuild_mirror()
+    except Exception:  # noqa: BLE001 - the pages are gone; the app serves them meanwhile
+        log.exception("Could not queue the static mirror's rebuild")
+        with locked(root):
+            write_status(root, (rebuild_status(root) or {}) | {"state": "not queued"})
+    return removed
+
+
+def rebuild_queued(app: Flask, root: Path) -> None:
+    """The worker's rebuild after a change every page shows, unless a later one did it."""
+    with locked(root):
+        status = rebuild_status(root) or {}
+        requested = int(status.get("requested", 0))
+        if int(status.get("built", 0)) >= requested:
+            return
+        write_status(root, status | {"state": "running", "done": 0})
+
+    def progress(done: int, total: int) -> None:
+        if done % 10 == 0 or done == total:
+            with locked(root):
+                write_status(root, (rebuild_status(root) or {}) | {"done": done, "total": total})
+
+    try:
+        Mirror(app, root).build_in_steps(progress)
+    except MirrorError as exc:
+        with locked(root):
+            write_status(root, (rebuild_status(root) or {}) | {"state": f"failed: {exc}"})
+        raise
+    with locked(root):
+        status = rebuild_status(root) or {}
+        # A settings save during the build queued another rebuild: it runs next.
+        done = int(status.get("requested", 0)) <= requested
+        write_status(root, status | {"built": requested, "state": "done" if done else "queued"})
+
+
+def rebuild_status(root: Path) -> dict | None:
+    """What the last queued rebuild did: state, pages removed, posts done of total."""
+    try:
+        return json.loads((root / REBUILD_STATUS).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def mirror_rebuild() -> dict | None:
+    """The configured mirror's last queued rebuild, for the studio (None without a mirror)."""
+    root = current_app.config.get("STATIC_MIRROR_DIR")
+    return (rebuild_status(Path(root)) or {"state": "done"}) if root else None
+
+
+def write_status(root: Path, status: dict) -> None:
+    write_atomically(root, REBUILD_STATUS, json.dumps(status, sort_keys=True).encode())
 
 
 class Mirror:
@@ -188,8 +272,9 @@ class Mirror:
         files = sorted(self.pages(own) | self.write_assets(images))
         for relative in sorted(old_files - set(files)):
             remove(self.root, relative)
-        self.pages(around)
+        written = self.pages(around)
         self.sweep_pagination(around)
+        self.sweep_sitemap_parts(written, around)
         if new is None:
             remove(self.root, f"{MANIFESTS}/{post_id}.json")
         else:
@@ -215,6 +300,14 @@ class Mirror:
                 relative = found.relative_to(self.root).as_posix().removesuffix(GZIP_TWIN)
                 if relative not in names:
                     remove(self.root, relative)
+
+    def sweep_sitemap_parts(self, written: set[str], paths: Iterable[str]) -> None:
+        """Remove `sitemap-N.xml` files the sitemap no longer names (the site shrank)."""
+        if "/sitemap.xml" not in paths:
+            return
+        for found in self.root.glob(SITEMAP_PARTS):
+            if found.name not in written:
+                remove(self.root, found.name)
 
     def build(self, progress: Progress | None, *, stale: bool = False) -> int:
         if self.render("/") is None:
@@ -245,16 +338,53 @@ class Mirror:
         self.write_redirects()
         return len(written)
 
-    def remove_pages(self) -> None:
-        """Remove every page (images stay: no setting changes them)."""
+    def remove_pages(self) -> int:
+        """Remove every page (images stay: no setting changes them); how many there were."""
+        removed = 0
         for relative in self.owned_files():
             if not relative.startswith("assets/"):
-                remove(self.root, relative)
+                removed += remove(self.root, relative)
+        return removed
+
+    def build_in_steps(self, progress: Progress | None = None) -> int:
+        """Write every public page, taking the lock for the listings, then for each post in
+        turn: a change committed meanwhile waits for one post, and its own refresh (after
+        this step's) leaves its pages current. The pages were removed when it was queued."""
+        with locked(self.root):
+            if self.render("/") is None:
+                raise MirrorError(
+                    f"The home page did not render for {self.base_url}: check SITE_URL "
+                    "(and TRUSTED_HOSTS, which must include its host)."
+                )
+            with self.reading():
+                ids = list(db.session.scalars(select(Post.id).where(Post.status.in_(REACHABLE))))
+                listed_tags = db.session.scalars(
+                    select(Tag.slug).where(Tag.id.in_(content.published_tag_ids()))
+                )
+                paths = listing_paths(set(listed_tags)) + [url_for(e) for e in SITE_PAGES]
+                paths += series_paths(set(db.session.scalars(select(Series.slug))))
+            written = len(self.pages(paths))
+        for done, post_id in enumerate(ids, start=1):
+            with locked(self.root):
+                with self.reading():
+                    post = db.session.get(Post, post_id)
+                    if post is None or not post.is_reachable:
+                        continue  # gone meanwhile: its own refresh removed it
+                    own, images, place = post_paths(post), asset_files(post), placement(post)
+                files = self.pages(own) | self.write_assets(images)
+                self.write_manifest(post_id, {**place, "files": sorted(files)})
+                written += len(files)
+            if progress:
+                progress(done, len(ids))
+        with locked(self.root):
+            self.write_redirects()
+        return written
 
     def owned_files(self) -> set[str]:
         owned = [f for folder in OWNED_FOLDERS for f in files_under(self.root, folder)]
         owned += OWNED_FILES  # removing one that is not there is no error
         owned += [p.name.removesuffix(GZIP_TWIN) for p in self.root.glob("index*.html*")]
+        owned += [p.name.removesuffix(GZIP_TWIN) for p in self.root.glob(SITEMAP_PARTS + "*")]
         return set(owned)
 
     def sweep(self, written: set[str], post_ids: set[int]) -> None:
@@ -353,7 +483,7 @@ def listing_paths(tags: set[str]) -> list[str]:
     """The index pages, archive, feeds, sitemap, and the pages and feeds of these tags."""
     paths = paginated(url_for("public.index"), listed_count())
     paths += [url_for(e) for e in ("public.archive", "public.rss", "public.atom")]
-    paths.append(url_for("public.sitemap"))
+    paths += sitemap.paths()
     for slug in sorted(tags):
         count = listed_count(Post.tags.any(Tag.slug == slug))
         paths += paginated(url_for("public.tag", slug=slug), count)

@@ -15,10 +15,11 @@ from blog import posts as content
 from blog.accounts import create_user
 from blog.assets import ASSET_SLICE, asset_file_name
 from blog.extensions import db
+from blog.mirror import rebuild_status
 from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
 from blog.settings import save_settings
-from tests.conftest import PASSWORD, app_settings, database_url
+from tests.conftest import PASSWORD, Author, app_settings, database_url, run_queued
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 BASE = "https://blog.test"
@@ -34,6 +35,7 @@ def site(tmp_path):
     with app.app_context():
         upgrade()
         create_user("alice", PASSWORD, "Alice Author")
+    run_queued(app)  # the first account changed every page: the worker built the mirror
     yield Site(app, mirror)
     with app.app_context():
         db.session.remove()
@@ -240,13 +242,37 @@ def test_unlisted_posts_are_mirrored_but_never_listed(site):
     assert b"By link only" not in site.file("sitemap.xml")
 
 
-def test_settings_rewrite_every_page(site):
+def test_settings_rewrite_every_page_in_the_worker_not_the_request(site):
     post_id = site.make("Any post", tags="t")
+    with site.app.app_context():
+        slug = site.post(post_id).slug
+    pages = ("index.html", f"posts/{slug}/index.html", "tags/t/index.html", "feed.xml")
+    assert all(site.file(relative) for relative in pages)
     with site.app.test_request_context():
         save_settings({"site_title": "A Renamed Blog"})
-        slug = site.post(post_id).slug
-    for relative in ("index.html", f"posts/{slug}/index.html", "tags/t/index.html", "feed.xml"):
+    # The request only removed the pages (the proxy asks the app for them meanwhile).
+    assert [relative for relative in pages if site.file(relative) is not None] == []
+    status = rebuild_status(site.mirror)
+    assert status["state"] == "queued" and status["removed"] >= len(pages)
+    assert run_queued(site.app) == 1
+    for relative in pages:
         assert b"A Renamed Blog" in site.file(relative), relative
+    assert rebuild_status(site.mirror)["state"] == "done"
+
+
+def test_a_rebuild_already_done_by_an_earlier_task_is_not_done_again(site):
+    site.make("Any post")
+    with site.app.test_request_context():
+        save_settings({"site_title": "Renamed once"})
+        save_settings({"site_title": "Renamed twice"})
+    huey = site.app.extensions["import_queue"].huey
+    first = huey.dequeue()
+    huey.execute(first)  # reads the latest settings: both saves are in what it writes
+    assert b"Renamed twice" in site.file("index.html")
+    (site.mirror / "index.html").unlink()
+    huey.execute(huey.dequeue())  # the second save's task finds the work done
+    assert site.file("index.html") is None
+    assert rebuild_status(site.mirror)["state"] == "done"
 
 
 def test_assets_of_public_posts_only_and_never_as_html(site):
@@ -422,3 +448,19 @@ def test_a_staged_edits_file_reaches_the_mirror_only_at_update(site):
     assets = [name for name in site.every_file() if name.startswith("assets/")]
     assert assets == [f"assets/{token}/chart.png"]
     assert not (site.mirror / "assets" / str(asset_id)).exists()
+
+
+def test_the_studio_says_how_far_the_rebuild_has_come(site):
+    site.make("Any post")
+    author = Author(site.client)
+    assert author.login().status_code == 302
+    saved = author.post("/studio/settings", {"site_title": "A Renamed Blog"})
+    assert saved.status_code == 303
+    page = author.get("/studio/settings").get_data(as_text=True)
+    assert "rebuilding its" in page and "in the worker" in page  # the flash
+    assert "Static mirror: rebuilding" in page and "waiting for the worker" in page
+    fragment = author.get("/studio/settings/mirror", headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="every 2s"' in fragment
+    run_queued(site.app)
+    fragment = author.get("/studio/settings/mirror", headers={"HX-Request": "true"}).text
+    assert "Static mirror: up to date." in fragment and "hx-trigger" not in fragment

@@ -19,7 +19,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import TaskTimeout
 
-from .. import posts
+from .. import mirror, posts
 from ..config import private_file
 from ..extensions import db
 from ..formats.base import ImportFormatError
@@ -40,6 +40,8 @@ class ImportQueue:
     sweep: Callable[[], object]
     # Publishes scheduled posts whose time has come (`.call_local()` runs it here, as a test does).
     publish_due: Callable[[], object] | None = None
+    # Rebuilds the static mirror after a change every page shows (settings, the renderer).
+    rebuild_mirror: Callable[[], object] | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -85,6 +87,17 @@ def init_app(app: Flask) -> None:
             finally:
                 db.session.remove()
 
+    @huey.task(name="rebuild_mirror")
+    def rebuild_mirror() -> None:
+        # Here, not in the request that saved the settings: a whole site takes minutes.
+        with app.app_context():
+            try:
+                root = app.config.get("STATIC_MIRROR_DIR")
+                if root:
+                    mirror.rebuild_queued(app, Path(root))
+            finally:
+                db.session.remove()
+
     read = job_task("read_upload", jobs.list_conversations, "reading")
     save = job_task("save_chosen", jobs.save_chosen, "saving")
 
@@ -95,7 +108,12 @@ def init_app(app: Flask) -> None:
             task.timeout = app.config["IMPORT_TIME_LIMIT_SECONDS"]
 
     app.extensions["import_queue"] = ImportQueue(
-        huey=huey, read=read, save=save, sweep=sweep, publish_due=publish_due
+        huey=huey,
+        read=read,
+        save=save,
+        sweep=sweep,
+        publish_due=publish_due,
+        rebuild_mirror=rebuild_mirror,
     )
     app.cli.add_command(worker_command)
 

@@ -20,6 +20,7 @@ from .. import disclosure
 from .. import posts as content
 from ..exports import export_zip
 from ..extensions import db
+from ..mirror import mirror_rebuild
 from ..models import utcnow
 from ..request_limits import body_limit
 from ..settings import SettingsError, load_settings, save_settings
@@ -297,6 +298,19 @@ def settings():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("studio/settings.html", form=request.form), 422
-        flash("Settings saved.", "success")
+        rebuild = mirror_rebuild()
+        note = (
+            f" The static mirror is rebuilding its {rebuild['removed']:,} page(s) in the "
+            "worker; readers get them from the app meanwhile."
+            if rebuild and rebuild.get("state") == "queued"
+            else ""
+        )
+        flash("Settings saved." + note, "success")
         return redirect(url_for("studio.settings"), code=303)
-    return render_template("studio/settings.html", form=None)
+    return render_template("studio/settings.html", form=None, mirror=mirror_rebuild())
+
+
+@bp.get("/settings/mirror")
+def mirror_progress():
+    """The static mirror's rebuild after a settings save, for the settings page to poll."""
+    return render_template("partials/mirror_status.html", mirror=mirror_rebuild())
