@@ -345,3 +345,26 @@ def test_durations_are_said_as_people_say_them():
 
 def test_a_patch_without_files_is_no_change():
     assert patch_changes("*** Begin Patch\n*** End Patch") == []
+
+
+def test_what_the_layout_stores_has_passed_the_allowlist():
+    def turn(number, role, speaker, source, html=""):
+        return SimpleNamespace(
+            id=number, role=role, speaker=speaker, model="", source=source, html=html,
+            text=source, excluded=False, created_at=None,
+        )  # fmt: skip
+
+    hostile = "<img src=x onerror=alert(1)>"
+    turns = [
+        turn(1, "user", "", "Run it"),
+        turn(2, "tool", "Tool call (Bash)", tool_call_text("Bash", {"command": hostile})),
+        turn(3, "tool", "Tool result", f"<script>alert(1)</script>\n{hostile}"),
+        turn(4, "tool", "Sub-agent", "Done", html='<p onclick="x()">Done</p><script>x()</script>'),
+    ]
+    layout = session_layout(turns, "claude-code")
+    stored = json.dumps(layout)
+    assert "<script" not in stored and "<img" not in stored and "onclick" not in stored
+    assert "&lt;img src=x onerror=alert(1)&gt;" in stored
+    items = layout["blocks"]["2"]["items"]
+    assert plain(items[0]["label"]) == "Bash: &lt;img src=x onerror=alert(1)&gt;"
+    assert items[1]["parts"][0]["html"] == "<p>Done</p>"
