@@ -326,8 +326,8 @@ def _check_delegates(lexer) -> None:
             continue
         _check_delegates(inner)
         unchecked = inner.get_tokens_unprocessed
-        inner.get_tokens_unprocessed = lambda *args, _unchecked=unchecked: _on_time(
-            _unchecked(*args), _local.reserve
+        inner.get_tokens_unprocessed = lambda *args, _unchecked=unchecked, **options: _on_time(
+            _unchecked(*args, **options), getattr(_local, "reserve", 0.0)
         )
 
 
