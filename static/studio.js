@@ -111,7 +111,11 @@
       top: turn.getBoundingClientRect().top,
       active: active,
       key: !leaving && active && turn.contains(active) ? active.getAttribute("data-focus-key") : null,
+      fromMenu: Boolean(active && active.closest && active.closest("details.turn-menu")),
     };
+    // The menu has done its work: closed, it no longer pushes a new turn (Add turn after) down.
+    const usedMenu = source.closest("details.turn-menu");
+    if (usedMenu) { usedMenu.open = false; }
   });
 
   // htmx has swapped by now (swaps here are immediate); settling comes later.
@@ -125,10 +129,16 @@
     if (active && active.matches("textarea.turn-source")) {
       active.scrollIntoView({ block: "nearest" });
     } else if (!(kept.active && kept.active.isConnected)) {
-      const control = kept.key && anchor.querySelector('[data-focus-key="' + kept.key + '"]');
-      // A control from the turn's menu comes back in a closed menu: open it to focus it.
+      let control = kept.key && anchor.querySelector('[data-focus-key="' + kept.key + '"]');
+      // The turn comes back with its menu closed. A control used from the menu is found in
+      // it again (the menu reopened); one that moved into the menu (Mark reviewed becomes
+      // Mark not reviewed) leaves focus on the menu's button, so nothing opens under the text.
       const menu = control && control.closest("details.turn-menu");
-      if (menu) { menu.open = true; }
+      if (menu && kept.fromMenu) {
+        menu.open = true;
+      } else if (menu) {
+        control = menu.querySelector("summary");
+      }
       (control || anchor).focus({ preventScroll: true });
     }
   });
@@ -189,16 +199,9 @@
   });
 })();
 
-// A turn's menu: one open at a time, and Escape closes it with focus back on its button.
+// A turn's menu: Escape closes it with focus back on its button.
 (function () {
   "use strict";
-  document.addEventListener("toggle", function (event) {
-    const menu = event.target;
-    if (!menu.matches || !menu.matches("details.turn-menu") || !menu.open) { return; }
-    document.querySelectorAll("details.turn-menu[open]").forEach(function (other) {
-      if (other !== menu) { other.open = false; }
-    });
-  }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !event.target.closest) { return; }
     const menu = event.target.closest("details.turn-menu[open]");

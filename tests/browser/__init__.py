@@ -105,3 +105,13 @@ def publish_post(app: Flask, post_id: int) -> str:
         post = db.session.get(Post, post_id)
         publish(post, confirmed=True, mark_reviewed=True)
         return post.slug
+
+
+def turn_control(turn, selector: str):
+    """A control of a turn in the editor, its More menu opened first when the control is in it."""
+    control = turn.locator(selector)
+    menu = turn.locator("details.turn-menu")
+    in_menu = control.first.evaluate("el => el.closest('details.turn-menu') !== null")
+    if in_menu and not menu.evaluate("menu => menu.open"):
+        menu.locator("summary").click()
+    return control

@@ -27,7 +27,7 @@ def test_search_and_filters_swap_the_list_and_the_url(signed_in_page: Page, live
     page = signed_in_page
     drafts(live_app, "Monads explained", "Lenses explained", "Borrow checker")
     page.goto("/studio/")
-    rows = page.locator("#post-list tbody tr")
+    rows = page.locator("#post-list .post-card")
     expect(rows).to_have_count(3)
     page.fill("#filter-q", "lenses")
     expect(rows).to_have_count(1)
@@ -38,6 +38,7 @@ def test_search_and_filters_swap_the_list_and_the_url(signed_in_page: Page, live
 
     page.fill("#filter-q", "")
     expect(rows).to_have_count(3)
+    page.get_by_text("Change many posts at once").click()
     page.locator(".select-page").check()
     page.get_by_role("button", name="Review selected…").click()
     expect(page.get_by_role("heading", name="Delete: 3 posts")).to_be_visible()

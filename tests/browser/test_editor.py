@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from blog.extensions import db
 from blog.models import Post
-from tests.browser import import_draft
+from tests.browser import import_draft, turn_control
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -67,7 +67,7 @@ def test_editing_a_turn_in_place_with_live_preview(signed_in_page: Page, live_ap
     open_editor(page, draft)
     turn = page.locator(f"#t{reply_id}")
 
-    turn.locator("a.edit-turn").click()
+    turn_control(turn, "a.edit-turn").click()
     textarea = turn.locator("textarea.turn-source")
     expect(textarea).to_be_visible()
     expect(textarea).to_have_value("Grey cats suit names like Ash, Smoke or Pebble.")
@@ -88,7 +88,7 @@ def test_cancel_restores_the_turn_unchanged(signed_in_page: Page, live_app, draf
     open_editor(page, draft)
     turn = page.locator(f"#t{prompt_id}")
 
-    turn.locator("a.edit-turn").click()
+    turn_control(turn, "a.edit-turn").click()
     turn.locator("textarea.turn-source").fill("A text that must not be kept.")
     turn.locator("a.cancel-turn").click()
 
@@ -104,7 +104,7 @@ def test_keyboard_ctrl_enter_saves_and_escape_cancels(signed_in_page: Page, live
     open_editor(page, draft)
     turn = page.locator(f"#t{prompt_id}")
 
-    turn.locator("a.edit-turn").click()
+    turn_control(turn, "a.edit-turn").click()
     textarea = turn.locator("textarea.turn-source")
     expect(textarea).to_be_focused()
     textarea.press("End")
@@ -113,7 +113,7 @@ def test_keyboard_ctrl_enter_saves_and_escape_cancels(signed_in_page: Page, live
     expect(turn.locator("textarea")).to_have_count(0)
     expect(turn.locator(".turn__body")).to_have_text("Which one is the most unusual? And why?")
 
-    turn.locator("a.edit-turn").click()
+    turn_control(turn, "a.edit-turn").click()
     expect(textarea).to_be_focused()
     textarea.press_sequentially(" Not this.")
     textarea.press("Escape")
@@ -131,7 +131,7 @@ def test_restructure_review_publish_and_read(signed_in_page: Page, browser, live
     expect(studio_turns(page)).to_have_count(6)
 
     # Edit the first reply.
-    page.locator(f"#t{reply} a.edit-turn").click()
+    turn_control(page.locator(f"#t{reply}"), "a.edit-turn").click()
     page.locator(f"#t{reply} textarea.turn-source").fill(
         "Grey cats suit names like Ash, Smoke, Pebble or Nimbus."
     )
@@ -139,7 +139,7 @@ def test_restructure_review_publish_and_read(signed_in_page: Page, browser, live
     expect(page.locator(f"#t{reply} .turn__body")).to_contain_text("Nimbus")
 
     # Add a turn after the second reply, choosing its role: it opens ready to write in.
-    add_form = page.locator(f"#t{second_reply} form.add-turn")
+    add_form = turn_control(page.locator(f"#t{second_reply}"), "form.add-turn")
     add_form.locator("select[name=role]").select_option("assistant")
     add_form.locator("button.add-after").click()
     expect(studio_turns(page)).to_have_count(7)
@@ -153,7 +153,7 @@ def test_restructure_review_publish_and_read(signed_in_page: Page, browser, live
     expect(added.locator(".turn__body")).to_have_text("We chose Pebble in the end.")
 
     # It was meant to be the author's note: change its role.
-    role_form = added.locator("form[action$='/role']")
+    role_form = turn_control(added, "form[action$='/role']")
     role_form.locator("select[name=role]").select_option("note")
     role_form.locator("button[type=submit]").click()
     expect(added).to_have_attribute("data-role", "note")
@@ -167,13 +167,13 @@ def test_restructure_review_publish_and_read(signed_in_page: Page, browser, live
         dialog.accept()
 
     page.once("dialog", accept)
-    page.locator(f"#t{welcome} button.delete-turn").click()
+    turn_control(page.locator(f"#t{welcome}"), "button.delete-turn").click()
     expect(page.locator(f"#t{welcome}")).to_have_count(0)
     expect(studio_turns(page)).to_have_count(6)
     assert dialogs == ["Delete this turn?"]
 
     # The thanks belongs before the note: move it up.
-    page.locator(f"#t{thanks} button[name=direction][value=up]").click()
+    turn_control(page.locator(f"#t{thanks}"), "button[name=direction][value=up]").click()
     expect(studio_turns(page).nth(4)).to_have_id(f"t{thanks}")
     expect(studio_turns(page).nth(5)).to_have_id(f"t{added_id}")
 
@@ -229,7 +229,7 @@ def test_editing_without_javascript(browser, live_server, draft):
         reply_id = turn_ids(live_server.app, draft)[1]
         page.goto(f"/studio/posts/{draft}")
 
-        page.locator(f"#t{reply_id} a.edit-turn").click()
+        turn_control(page.locator(f"#t{reply_id}"), "a.edit-turn").click()
         page.wait_for_url(f"**/studio/posts/{draft}/turns/{reply_id}/edit")
         expect(page.locator("h1.page-title")).to_have_text("Edit turn")
         page.locator("textarea.turn-source").fill("Ash, Smoke or Pebble; Pebble is my favourite.")

@@ -20,7 +20,7 @@ from blog.imports.jobs import start_job
 from blog.models import Post
 from blog.posts import keep_finding, save_turn
 from blog.privacy import findings_for
-from tests.browser import LiveServer, dispose, import_draft, publish_post
+from tests.browser import LiveServer, dispose, import_draft, publish_post, turn_control
 from tests.browser.conftest import sign_in
 from tests.conftest import database_url, run_queued
 
@@ -121,7 +121,7 @@ def assert_fits_the_phone(page: Page) -> None:
 def open_turn_editor(page: Page, post_id: int) -> None:
     page.goto(f"/studio/posts/{post_id}")
     reply = page.locator("#turns > article.studio-turn").nth(1)
-    reply.locator("a.edit-turn").click()
+    turn_control(reply, "a.edit-turn").click()
     expect(reply.locator("textarea.turn-source")).to_be_focused()
     expect(reply.locator(".preview__body pre")).to_be_visible()
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from blog.extensions import db
 from blog.models import Asset, Post
-from tests.browser import import_draft
+from tests.browser import import_draft, turn_control
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def stored_image(app, token: str) -> Image.Image:
 def open_turn(page: Page, post_id: int, turn_id: int):
     page.goto(f"/studio/posts/{post_id}")
     turn = page.locator(f"#t{turn_id}")
-    turn.locator("a.edit-turn").click()
+    turn_control(turn, "a.edit-turn").click()
     expect(turn.locator("textarea.turn-source")).to_be_visible()
     return turn
 

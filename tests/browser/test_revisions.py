@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from blog.extensions import db
 from blog.models import Post
-from tests.browser import import_draft, publish_post
+from tests.browser import import_draft, publish_post, turn_control
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_staged_edit_is_invisible_to_a_reader_until_update_and_restore(
         page = signed_in_page
         turn = reply_id(live_app, post_id)
         page.goto(f"/studio/posts/{post_id}")
-        page.locator(f"#t{turn} a.edit-turn").click()
+        turn_control(page.locator(f"#t{turn}"), "a.edit-turn").click()
         page.locator(f"#t{turn} textarea.turn-source").fill("Maybe Nimbus (WORK IN PROGRESS)")
         page.locator(f"#t{turn} button.save-turn").click()
         expect(page.locator(f"#t{turn} .turn__body")).to_contain_text("WORK IN PROGRESS")
