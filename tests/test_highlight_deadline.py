@@ -47,6 +47,13 @@ def test_a_quadratic_lexer_stops_at_the_deadline_and_the_turn_still_renders() ->
     assert '<code class="language-csharp">a\na\n' in html
 
 
+def test_a_delegating_lexer_is_checked_inside_too() -> None:
+    # html+ng2 reads the whole block with its inner lexer before its first token: 1.7 s.
+    elapsed, html = cpu_seconds(fenced("html+ng2", "([" * 4000))
+    assert elapsed < TIMEOUT_SECONDS + 0.5
+    assert "([([" in html
+
+
 def test_ordinary_code_is_still_highlighted() -> None:
     html = render_markdown(fenced("python", 'x = "<a>"'))
     assert '<span class="o">=</span>' in html and "&lt;a&gt;" in html
