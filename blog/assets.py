@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Response
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -20,6 +22,62 @@ IMAGE_EXTENSIONS = {
     "image/gif": (".gif",),
     "image/webp": (".webp",),
 }
+
+
+# Images a browser may show in a page; any other file is only ever sent as a download.
+INLINE_IMAGE_TYPES = frozenset(IMAGE_EXTENSIONS)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An asset's row without its bytes: what deciding and answering a request needs."""
+
+    id: int
+    post_id: int
+    name: str
+    mime_type: str
+    published: bool
+    size: int
+
+
+def find_file(token: str, name: str) -> StoredFile | None:
+    """The asset at `/assets/<token>/<name>`, or None (the name is part of the address: a
+    right token under another name finds nothing)."""
+    found = db.session.execute(
+        select(
+            Asset.id,
+            Asset.post_id,
+            Asset.name,
+            Asset.mime_type,
+            Asset.published,
+            func.length(Asset.data),
+        ).where(Asset.token == token)
+    ).first()
+    if found is None or found.name != name:
+        return None
+    asset_id, post_id, stored_name, mime_type, published, size = found
+    return StoredFile(asset_id, post_id, stored_name, mime_type, bool(published), size or 0)
+
+
+def file_response(found: StoredFile, *, public: bool) -> Response:
+    """The file streamed in slices: an image inline, anything else as a download, sandboxed;
+    `public` files may be cached briefly, others are kept by no cache."""
+    body = asset_chunks(found.id, found.size)
+    if found.mime_type in INLINE_IMAGE_TYPES:
+        response = Response(body, mimetype=found.mime_type)
+        response.headers["Content-Disposition"] = "inline"
+    else:
+        # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["Content-Disposition"] = "attachment"
+    response.headers["Content-Length"] = str(found.size)
+    if public:
+        # Short: an unpublished post's images must leave caches soon after it does.
+        response.headers["Cache-Control"] = "public, max-age=300"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def asset_chunks(asset_id: int, size: int) -> Iterator[bytes]:

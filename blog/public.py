@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from . import posts as content
 from .accounts import has_users
-from .assets import asset_chunks
+from .assets import file_response, find_file
 from .caching import public_page
 from .extensions import db
 from .formats.writing import to_json, to_markdown
-from .models import Asset, Post, Series, Tag, revision_tags
+from .models import Post, Series, Tag, revision_tags
 from .pages import as_utc
 from .post_page import post_view_model, render_post_page
 from .search import search_posts
@@ -30,8 +30,6 @@ from .settings import load_about_html
 from .vocabulary import Status
 
 bp = Blueprint("public", __name__)
-
-INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 MAX_PAGE = 1_000_000
@@ -325,37 +323,11 @@ def asset(token: str, name: str):
     PostgreSQL both apply to blobs), so a worker holds one slice at a time whatever the
     file's size or the number of readers.
     """
-    found = db.session.execute(
-        select(
-            Asset.id,
-            Asset.post_id,
-            Asset.name,
-            Asset.mime_type,
-            Asset.published,
-            func.length(Asset.data),
-        ).where(Asset.token == token)
-    ).first()
-    # The name is part of the address: a right token under another name is not found.
-    if found is None or found.name != name:
+    found = find_file(token, name)
+    if found is None:
         abort(404)
-    asset_id, post_id, _, mime_type, published, size = found
-    owner = db.session.get(Post, post_id)
-    public = owner is not None and owner.is_reachable and published
+    owner = db.session.get(Post, found.post_id)
+    public = owner is not None and owner.is_reachable and found.published
     if not (public or current_user.is_authenticated):
         abort(404)
-    body = asset_chunks(asset_id, size or 0)
-    if mime_type in INLINE_IMAGE_TYPES:
-        response = Response(body, mimetype=mime_type)
-        response.headers["Content-Disposition"] = "inline"
-    else:
-        # Anything else (an uploaded document, an SVG, HTML) is only ever a download.
-        response = Response(body, mimetype="application/octet-stream")
-        response.headers["Content-Disposition"] = "attachment"
-    response.headers["Content-Length"] = str(size or 0)
-    if public:
-        # Short: an unpublished post's images must leave caches soon after it does.
-        response.headers["Cache-Control"] = "public, max-age=300"
-    else:
-        response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return file_response(found, public=public)

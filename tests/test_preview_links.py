@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from blog import posts as content
 from blog.extensions import db
 from blog.mirror import Mirror, build
-from blog.models import Post, PreviewLink
+from blog.models import Asset, Post, PreviewLink
 from tests.conftest import app_settings
 
 HTTPS = "https://blog.test"
@@ -199,3 +199,41 @@ def test_the_static_mirror_never_writes_a_preview(tmp_path, make_post):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def with_image(app, post_id: int, name: str = "chart.png") -> tuple[str, str]:
+    """A PNG kept with the post and shown by a new turn of it; its token and file name."""
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        asset = Asset(post_id=post.id, name=name, mime_type="image/png", data=PNG)
+        db.session.add(asset)
+        db.session.commit()
+        turn = content.add_turn(post, "user")
+        content.save_turn(turn, f"![a chart](/assets/{asset.token}/{name})", None)
+        return asset.token, name
+
+
+def test_the_drafts_images_are_shown_at_the_link_and_nowhere_else(app, draft, make_post):
+    token = make_link(app, draft)
+    image, name = with_image(app, draft)
+    other_image, other_name = with_image(app, make_post("Someone else's draft"), "other.png")
+    reader = app.test_client()
+    html = reader.get(f"/preview/{token}", base_url=HTTPS).get_data(as_text=True)
+    address = f"/preview/{token}/assets/{image}/{name}"
+    assert f'src="{address}"' in html and f'src="/assets/{image}' not in html
+    with reader.get(address, base_url=HTTPS) as shown:
+        assert shown.status_code == 200 and shown.get_data() == PNG
+        assert shown.mimetype == "image/png"
+        assert shown.headers["Cache-Control"] == "private, no-store"
+    # Not public by itself, not another post's file under this link, and gone with the link.
+    assert reader.get(f"/assets/{image}/{name}", base_url=HTTPS).status_code == 404
+    elsewhere = f"/preview/{token}/assets/{other_image}/{other_name}"
+    assert reader.get(elsewhere, base_url=HTTPS).status_code == 404
+    assert reader.get(f"/preview/{token}/assets/{image}/x.png", base_url=HTTPS).status_code == 404
+    with app.app_context():
+        link_id = db.session.scalar(select(PreviewLink.id).where(PreviewLink.token == token))
+        content.revoke_preview_link(db.session.get(Post, draft), link_id)
+    assert reader.get(address, base_url=HTTPS).status_code == 404

@@ -101,6 +101,8 @@ from .sharing import (
     post_for_preview,
     preview_links,
     revoke_preview_link,
+    shared_file,
+    shared_view,
 )
 from .slugs import slugify, unique_slug
 from .titles import TitleWarning, title_warning
@@ -131,6 +133,8 @@ __all__ = [
     "post_for_preview",
     "preview_links",
     "revoke_preview_link",
+    "shared_file",
+    "shared_view",
     "get_revision",
     "has_staged_changes",
     "published_view",

@@ -8,9 +8,19 @@ not the static mirror (which writes no page marked no-store), not a proxy or the
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .. import posts as content
+from ..assets import file_response
 from ..extensions import db
 from ..post_page import render_post_page
 from . import studio_blueprint
@@ -75,7 +85,18 @@ def show(token: str):
     post = content.post_for_preview(token)
     if post is None:
         abort(404)
-    return render_post_page(content.working_view(post), preview=True, shared=True)
+    files_at = url_for("shared_preview.show", token=token) + "/assets/"
+    return render_post_page(content.shared_view(post, files_at), preview=True, shared=True)
+
+
+@link_bp.get("/<token>/assets/<file_token>/<name>")
+def preview_file(token: str, file_token: str, name: str):
+    """A file the draft shows, for whoever holds the link (a draft's files are not public)."""
+    post = content.post_for_preview(token)
+    found = content.shared_file(post, file_token, name) if post is not None else None
+    if found is None:
+        abort(404)
+    return file_response(found, public=False)
 
 
 @link_bp.after_request
