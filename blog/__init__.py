@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -29,7 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config layers, extensions, blueprints, CLI."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # Read before any setting: the folder holds instance/config.py, the first layer.
+        instance_path=os.environ.get("COLLOQUY_INSTANCE") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -57,6 +57,8 @@ DEFAULTS: dict[str, object] = {
     "HUEY_SQLITE_PATH": "",
     "HUEY_REDIS_URL": "",
     "IMPORT_WORKERS": 1,
+    # Where uploads wait for the worker; empty: instance/imports. Shared storage for several hosts.
+    "IMPORT_UPLOADS_DIR": "",
     "IMPORT_TIME_LIMIT_SECONDS": 600,
     # Rendering time one import may use in all; later turns are kept as escaped text.
     "IMPORT_RENDER_BUDGET_SECONDS": 300,

@@ -42,8 +42,25 @@ class UploadError(ValueError):
     """The upload cannot be accepted; the message says why."""
 
 
+MISSING_UPLOAD = (
+    "The import worker could not find the uploaded file. With several hosts, the web "
+    "servers and the worker must share the uploads folder (IMPORT_UPLOADS_DIR)."
+)
+
+
+def stored_upload(job: ImportJob) -> Path:
+    """The job's upload, or an UploadError when this process cannot see it."""
+    path = Path(job.path)
+    if not path.is_file():
+        # A worker on another host than the web server that stored it, without shared storage.
+        raise UploadError(MISSING_UPLOAD)
+    return path
+
+
 def uploads_folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
+    """Where uploads wait for the worker: the same folder for every web host and the worker."""
+    configured = current_app.config.get("IMPORT_UPLOADS_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "imports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
@@ -233,7 +250,7 @@ def list_conversations(job_id: int) -> None:
     listing = []
     known = KnownPosts()
     position = {"bytes": 0}
-    with open(job.path, "rb") as raw:
+    with stored_upload(job).open("rb") as raw:
         reader = CountingReader(raw, lambda n: position.__setitem__("bytes", position["bytes"] + n))
         for index, conversation in enumerate(
             read_conversations(io.BufferedReader(reader), job.filename, limits=import_limits())
@@ -334,7 +351,7 @@ def save_chosen(job_id: int) -> None:
     job = db.session.get(ImportJob, job_id)
     plan = json.loads(job.report_json)
     report = import_file(
-        Path(job.path),
+        stored_upload(job),
         job.filename,
         db.session.get(User, plan["author"]),
         on_duplicate=plan["on_duplicate"],

@@ -157,7 +157,7 @@ def run_job(app: Flask, work: Callable[[int], None], job_id: int, expected: str)
             # The worker is stopping at once (SIGTERM): say so now rather than at the sweep.
             jobs.fail(job_id, "The import worker was stopped during this import.")
             raise
-        except ImportFormatError as exc:
+        except (ImportFormatError, jobs.UploadError) as exc:
             jobs.fail(job_id, str(exc))
         except Exception as exc:  # noqa: BLE001 - the job must end in a state the page can show
             log.exception("Import job %s failed", job_id)
