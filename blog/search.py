@@ -6,6 +6,11 @@ author's working copy. Both engines rank only the newest CAP matches, so a query
 bounded by CAP rather than by how many turns hold the word; the CANDIDATES best entries are then
 grouped by post here, only the posts shown have their cards read, and only the turns shown get a
 snippet, cut from their plain text.
+
+A post matches when its entries together hold every term, not only when one entry holds them
+all: after the query of every term, each term's newest CAP matches are read on their own and
+the posts that hold each of them (in no one entry) follow, ranked by the sum of each term's
+best rank, with the entry that holds each term as their turns.
 """
 
 from __future__ import annotations
@@ -72,24 +77,31 @@ class PostResult:
 
 
 def search_posts(query: str) -> list[PostResult]:
-    """Published posts whose title or visible turns match `query`, best first."""
+    """Published posts whose title and visible turns together hold every term of `query`,
+    best first: posts with one entry holding them all, then posts whose entries share them."""
     if not WORD.search(query):
         return []
-    if db.engine.dialect.name == "postgresql":
+    terms = search_terms(query[:1000]) if db.engine.dialect.name == "postgresql" else None
+    if terms is not None:
         tsquery = tsquery_text(query[:1000])
         ranked = _ranked_postgres(tsquery) if tsquery else []
+        apart = _term_matches_postgres(terms) if len(terms) > 1 else []
     else:
+        terms = search_terms(query)
         match = fts5_query(query)
         ranked = _ranked_sqlite(match) if match else []
-    return _group(ranked, marker(query))
+        apart = [_term_matches_sqlite(_fts5_term(t)) for t in terms] if len(terms) > 1 else []
+    return _group(ranked + _across_entries(apart, ranked), marker(query))
 
 
 def fts5_query(query: str) -> str:
     """The user's words and "quoted phrases" as FTS5 strings, so nothing is read as an operator."""
-    return " ".join(
-        '"' + " ".join(words) + '"' + ("*" if prefix else "")
-        for words, prefix in search_terms(query)
-    )
+    return " ".join(_fts5_term(term) for term in search_terms(query))
+
+
+def _fts5_term(term: tuple[list[str], bool]) -> str:
+    words, prefix = term
+    return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
 def tsquery_text(query: str) -> str:
@@ -98,9 +110,13 @@ def tsquery_text(query: str) -> str:
     Built from the words alone, so a reader's text is never read as an operator; a trailing
     `*` asks for a prefix (`perform*` → `perform:*`), as it does on SQLite.
     """
-    return " & ".join(
-        ("(" + " <-> ".join(words) + ")" if len(words) > 1 else words[0]) + (":*" if prefix else "")
-        for words, prefix in search_terms(query)
+    return " & ".join(_tsquery_term(term) for term in search_terms(query))
+
+
+def _tsquery_term(term: tuple[list[str], bool]) -> str:
+    words, prefix = term
+    return ("(" + " <-> ".join(words) + ")" if len(words) > 1 else words[0]) + (
+        ":*" if prefix else ""
     )
 
 
@@ -166,6 +182,73 @@ POSTGRES_RANKED = text(
 def _ranked_postgres(query: str) -> list[tuple[int, int, int | None]]:
     params = {"query": query, "cap": CAP, "limit": CANDIDATES}
     return [tuple(row) for row in db.session.execute(POSTGRES_RANKED, params)]
+
+
+# Each term's newest CAP matches with their rank (lower is better on both engines), for
+# posts that hold the terms in different entries: a word in one turn, the next in another.
+SQLITE_TERM = text(
+    """
+    SELECT e.id, e.post_id, e.turn_number, m.rank FROM (
+        SELECT rowid, rank FROM search_index WHERE search_index MATCH :match
+        ORDER BY rowid DESC LIMIT :cap
+    ) AS m JOIN search_entries AS e ON e.id = m.rowid
+    """
+)
+POSTGRES_TERM = text(
+    f"""
+    SELECT recent.id, recent.post_id, recent.turn_number,
+           -ts_rank(recent.search_vector, {TSQUERY}) FROM (
+        SELECT e.id, e.post_id, e.turn_number, e.search_vector
+        FROM search_entries AS e
+        WHERE e.search_vector @@ {TSQUERY}
+        ORDER BY e.id DESC LIMIT :cap
+    ) AS recent
+    """
+)
+# A term of stop words only ("the") is dropped by to_tsquery, as in the query of every term.
+POSTGRES_STOP_WORDS = text("SELECT numnode(to_tsquery('english', :query))")
+
+Match = tuple[int, int, int | None, float]  # entry id, post id, turn number, rank
+
+
+def _term_matches_sqlite(match: str) -> list[Match]:
+    return [tuple(row) for row in db.session.execute(SQLITE_TERM, {"match": match, "cap": CAP})]
+
+
+def _term_matches_postgres(terms: list[tuple[list[str], bool]]) -> list[list[Match]]:
+    found = []
+    for term in terms:
+        query = _tsquery_term(term)
+        if not db.session.scalar(POSTGRES_STOP_WORDS, {"query": query}):
+            continue
+        rows = db.session.execute(POSTGRES_TERM, {"query": query, "cap": CAP})
+        found.append([tuple(row) for row in rows])
+    return found if len(found) > 1 else []
+
+
+def _across_entries(
+    per_term: list[list[Match]], ranked: list[tuple[int, int, int | None]]
+) -> list[tuple[int, int, int | None]]:
+    """The posts that hold every term somewhere among their entries but in no one entry,
+    best first (the sum of each term's best rank), each with its best entry for each term."""
+    if not per_term:
+        return []
+    best: list[dict[int, Match]] = []
+    for matches in per_term:
+        by_post: dict[int, Match] = {}
+        for match in matches:
+            held = by_post.get(match[1])
+            if held is None or (match[3], match[0]) < (held[3], held[0]):
+                by_post[match[1]] = match
+        best.append(by_post)
+    already = {post_id for _, post_id, _ in ranked}
+    posts = set.intersection(*(set(by_post) for by_post in best)) - already
+    order = sorted(posts, key=lambda post_id: (sum(b[post_id][3] for b in best), -post_id))
+    across: list[tuple[int, int, int | None]] = []
+    for post_id in order[:CANDIDATES]:
+        entries = sorted({b[post_id] for b in best}, key=itemgetter(3, 0))
+        across += [(entry_id, post_id, number) for entry_id, _, number, _ in entries]
+    return across
 
 
 def _group(ranked: list[tuple[int, int, int | None]], marks: re.Pattern | None) -> list[PostResult]:

@@ -229,3 +229,58 @@ def test_a_post_unpublished_since_it_was_indexed_leaves_its_place_to_the_next(
     # The same word asked another way: the page cache still holds the first query's page.
     shown = TITLE.findall("".join(results(client, "Staleword")))
     assert len(shown) == 2 and first not in shown and second in shown
+
+
+def test_two_words_in_different_turns_of_one_post_find_it(client, make_post):
+    make_post(
+        "Sourdough",
+        turns=[
+            ("user", "My levainword smells of acetone."),
+            ("assistant", "Feed it more often; a hungry starter makes crumbword dense."),
+        ],
+        publish=True,
+    )
+    make_post("Only one", turns=[("user", "A levainword alone.")], publish=True)
+    make_post(
+        "Both in one turn",
+        turns=[("user", "levainword and crumbword together"), ("assistant", "Yes.")],
+        publish=True,
+    )
+
+    found = results(client, "levainword crumbword")
+
+    assert [TITLE.search(r)[1] for r in found] == ["Both in one turn", "Sourdough"]
+    sourdough = found[1]
+    # The turns that hold the words are listed, each word marked where it is.
+    assert re.findall(r'href="/posts/sourdough#turn-(\d+)"', sourdough) == ["1", "2"]
+    assert "<mark>levainword</mark>" in sourdough and "<mark>crumbword</mark>" in sourdough
+
+
+def test_words_spread_over_the_title_and_a_turn_find_the_post(client, make_post):
+    make_post("Kayakword trips", turns=[("user", "Where to paddleword in May?")], publish=True)
+
+    found = results(client, "kayakword paddleword")
+
+    assert [TITLE.search(r)[1] for r in found] == ["Kayakword trips"]
+
+
+def test_a_word_no_post_holds_still_finds_nothing(client, make_post):
+    make_post("Sourdough", turns=[("user", "levainword"), ("assistant", "crumbword")], publish=True)
+
+    assert results(client, "levainword crumbword zzznotthere") == []
+    assert len(results(client, '"levainword crumbword"')) == 0
+
+
+def test_a_left_out_turn_does_not_lend_its_word(app, client, make_post):
+    post_id = make_post(
+        "Hidden", turns=[("user", "levainword"), ("assistant", "crumbword")], publish=True
+    )
+    assert len(results(client, "levainword crumbword")) == 1
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        content.set_excluded(post.turns[1], True)
+        db.session.commit()
+        content.publish(post, confirmed=True)
+
+    assert results(client, "levainword crumbword") == []
+    assert len(results(client, "levainword")) == 1
