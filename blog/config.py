@@ -18,6 +18,8 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_LICENSE": "cc-by-nc-sa-4.0",
     "POSTS_PER_PAGE": 10,
     "FEED_ITEMS": 20,
+    # Addresses in one sitemap file (the protocol's most); past it /sitemap.xml is an index.
+    "SITEMAP_MAX_URLS": 50_000,
     # Request bodies (blog/request_limits.py): an upload (import file, image), a route that takes
     # text (a turn, a paste), any other form. Then per-turn source size.
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,

@@ -17,6 +17,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from . import posts as content
+from . import sitemap as sitemaps
 from .accounts import has_users
 from .assets import file_response, find_file
 from .caching import public_page
@@ -289,10 +290,24 @@ def tag_rss(slug: str):
 @bp.get("/sitemap.xml")
 @public_page
 def sitemap():
-    """Every published post, tag and list page; never drafts or unlisted posts."""
-    listed = [content.published_view(p) for p in db.session.scalars(content.published_posts())]
-    tags = list(db.session.scalars(select(Tag).where(Tag.id.in_(content.published_tag_ids()))))
-    body = render_template("feeds/sitemap.xml", posts=listed, tags=tags)
+    """Every published post, tag and list page, or past SITEMAP_MAX_URLS an index of files
+    that list them; never drafts or unlisted posts."""
+    plan = sitemaps.plan()
+    if plan.files == 1:
+        body = render_template("feeds/sitemap.xml", **sitemaps.entries(plan.share(1)))
+    else:
+        body = render_template("feeds/sitemap_index.xml", numbers=range(1, plan.files + 1))
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/sitemap-<int:number>.xml")
+@public_page
+def sitemap_part(number: int):
+    """One file of a sitemap too long for one (the index at /sitemap.xml names them)."""
+    plan = sitemaps.plan()
+    if plan.files == 1 or not 1 <= number <= plan.files:
+        abort(404)
+    body = render_template("feeds/sitemap.xml", **sitemaps.entries(plan.share(number)))
     return Response(body, mimetype="application/xml")
 
 

@@ -170,7 +170,7 @@ def _items(
 
 
 def _part(turn_id: int, numbers: dict[int, int], line: ToolLine) -> dict:
-    return {"number": numbers[turn_id], "kind": line.kind, "html": line.detail}
+    return {"id": turn_id, "number": numbers[turn_id], "kind": line.kind, "html": line.detail}
 
 
 def _sanitize(blocks: dict[str, dict]) -> None:

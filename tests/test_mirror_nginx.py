@@ -241,3 +241,21 @@ def test_nginx_serves_imported_attachments_from_the_mirror_as_downloads(tmp_path
         assert links["page.html"].endswith("/page.html.bin")
         assert stack.get(links["page.html"])[1]["content-type"] == "application/octet-stream"
         assert {name: len(stack.app_lines(links[name])) for name in links} == asked
+
+
+def test_nginx_serves_a_sitemap_index_and_its_files_from_the_mirror_as_xml(tmp_path, monkeypatch):
+    # Two addresses a file: the home page and the archive fill the first, the post the second.
+    monkeypatch.setenv("FLASK_SITEMAP_MAX_URLS", "2")
+    with running_stack(tmp_path) as stack:
+        flask(stack.env, "publish", "conversation-0", "--yes", "--reviewed")
+        asked = len(stack.app_lines("/sitemap-2.xml"))
+        for path in ("/sitemap.xml", "/sitemap-1.xml", "/sitemap-2.xml"):
+            status, headers, body = stack.get(path)
+            assert status == 200, path
+            assert headers["content-type"] == "application/xml; charset=utf-8", path
+            assert NGINX_ETAG.match(headers["etag"]), path  # nginx's own, from the file
+            assert body == (stack.mirror / path.lstrip("/")).read_bytes()
+        assert b"/sitemap-2.xml</loc>" in stack.get("/sitemap.xml")[2]
+        assert b"/posts/conversation-0</loc>" in stack.get("/sitemap-2.xml")[2]
+        assert len(stack.app_lines("/sitemap-2.xml")) == asked
+        assert stack.get("/sitemap-3.xml")[0] == 404

@@ -113,6 +113,13 @@ def test_claude_code_tool_calls_read_as_one_line_each(app, client, owner):
     assert "AssertionError: assert 2 == 3" in page
     assert '<li class="plan__item plan__item--in_progress"><span class="plan__box">☐</span>' in page
     assert page.count('<span class="plan__box">☑</span>') == 3
+    # The reasoning hidden between two calls is marked in its place inside the run.
+    grep, edit = (
+        page.index("Grep</span>"),
+        page.index("Edit</span> <code>src/csvkit/export.py"),
+    )
+    note = page.index('<p class="hidden-material" role="note">Reasoning not shown</p>', grep)
+    assert grep < note < edit
     # No JSON blob where a line says it better.
     assert '"old_string"' not in page and "```" not in page
     # The 47 lines of test output: 20 shown, the rest behind a fold.
