@@ -25,6 +25,7 @@ from tests.complexity import growth
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GEMINI = FIXTURES / "gemini_my_activity.json"
+GEMINI_HTML = FIXTURES / "gemini_my_activity.html"
 QWEN = FIXTURES / "qwen_chat_export.json"
 PERPLEXITY = FIXTURES / "perplexity_thread.json"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -157,21 +158,79 @@ def test_my_activity_of_other_products_only_is_refused_saying_what_to_export():
     assert "only 'Gemini Apps' selected" in str(refused.value)
 
 
-def test_gemini_html_activity_is_refused_by_name_asking_for_json():
-    page = (
+def activity_page(prompt_line: str, time_line: str, reply: str = "<p>A filter.</p>") -> bytes:
+    """Takeout's activity page with one Gemini card, in the markup Google writes."""
+    return (
         "<html><head><title>My Activity</title></head><body>"
         '<div class="outer-cell mdl-cell mdl-cell--12-col mdl-shadow--2dp"><div class="mdl-grid">'
         '<div class="header-cell mdl-cell mdl-cell--12-col"><p class="mdl-typography--title">'
         "Gemini Apps<br></p></div>"
         '<div class="content-cell mdl-cell mdl-cell--6-col mdl-typography--body-1">'
-        "Prompted&nbsp;How do polarized sunglasses work?<br>Mar 10, 2025, 9:00:00 AM UTC<br>"
-        "<p>Polarized lenses contain a filter.</p></div></div></div></body></html>"
-    )
+        f"{prompt_line}<br>{time_line}<br>{reply}</div></div></div></body></html>"
+    ).encode()
 
+
+def test_gemini_html_activity_reads_as_the_json_does():
+    assert detect_format(GEMINI_HTML.read_bytes()[:4096], "MyActivity.html") == "gemini-html"
+    (lenses,) = read_conversations(GEMINI_HTML)
+
+    assert lenses.created_at == datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    assert shown(lenses) == [
+        ("user", "How do polarized sunglasses work?"),
+        ("assistant", "Polarized lenses contain a **filter**."),
+        ("user", "And why do phone screens look dark through them?\nAsking for a friend & me."),
+        (
+            "assistant",
+            "Most screens send out **polarized** light:\n\n- LCDs\n- some OLEDs\n\n"
+            "```\nangle < 90\n```",
+        ),
+    ]
+    prompt = [t for t in lenses.turns if t.role == "user"][1]
+    assert [a.name for a in prompt.attachments] == [IMAGE]
+    assert lenses.warnings == [
+        "Google's export does not say which prompts were one conversation: prompts less than "
+        "30 minutes apart were put together (2 prompts here)",
+        '1 Gemini activity record that is not a prompt ("Gave …") left out',
+        "1 activity record of YouTube in the same file left out (not Gemini)",
+    ]
+
+
+def test_gemini_html_in_the_takeout_zip_reads_its_uploads(tmp_path):
+    path = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "Takeout/My Activity/Gemini Apps/MyActivity.html", GEMINI_HTML.read_bytes()
+        )
+        archive.writestr(f"Takeout/My Activity/Gemini Apps/{IMAGE}", PNG)
+    (lenses,) = read_conversations(path)
+
+    prompt = [t for t in lenses.turns if t.role == "user"][1]
+    assert [(a.name, a.data) for a in prompt.attachments] == [(IMAGE, PNG)]
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("Jan 2, 2025, 3:04:05 PM EDT", datetime(2025, 1, 2, 19, 4, 5, tzinfo=UTC)),
+        ("18 Sept 2025, 12:01:52 CET", datetime(2025, 9, 18, 11, 1, 52, tzinfo=UTC)),
+        ("May 19, 2026, 7:07:02\u202fPM GMT-03:00", datetime(2026, 5, 19, 22, 7, 2, tzinfo=UTC)),
+        ("Dec 31, 2025, 12:30:00 AM UTC", datetime(2025, 12, 31, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_gemini_html_times_in_english_are_read_with_their_zone(written, utc):
+    (conversation,) = read_conversations(activity_page("Prompted&nbsp;Hi", written), "a.html")
+    assert conversation.created_at == utc
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["10 de mai. de 2026, 03:46:09 BRT", "Mar 10, 2025, 4:00:00 PM IST"],
+)
+def test_gemini_html_times_it_cannot_place_refuse_the_page_asking_for_json(written):
     with pytest.raises(ImportFormatError) as refused:
-        list(read_conversations(page.encode(), "MyActivity.html"))
-    assert "Gemini's activity from Google Takeout saved as HTML" in str(refused.value)
-    assert "choose JSON as the format" in str(refused.value)
+        list(read_conversations(activity_page("Prompted&nbsp;Hi", written), "MyActivity.html"))
+    assert "Gemini activity card 1" in str(refused.value)
+    assert "choose JSON as the format of My Activity" in str(refused.value)
 
 
 @pytest.mark.parametrize(

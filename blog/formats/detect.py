@@ -30,6 +30,7 @@ from blog.formats.base import (
 from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
 from blog.formats.gemini_activity import parse_gemini_activity
+from blog.formats.gemini_html import parse_gemini_html
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits, RepairNotes
@@ -264,6 +265,8 @@ class Reader:
         if fmt == "chatgpt-html":
             data, _ = extract_chat_html(text, where)
             yield from self.parser("chatgpt", None)(data)
+        elif fmt == "gemini-html":
+            yield from parse_gemini_html(text)
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:

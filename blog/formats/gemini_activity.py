@@ -43,7 +43,8 @@ from blog.vocabulary import Role
 
 SOURCE_KIND = "gemini"
 SPEAKER = "Gemini"
-EXPORT_FILES = ("myactivity.json", "my activity.json")
+# Takeout's names for the activity, in JSON or (read by `gemini_html`) as a page.
+EXPORT_FILES = ("myactivity.json", "my activity.json", "myactivity.html", "my activity.html")
 GAP = timedelta(minutes=30)
 PROMPTED = "Prompted "
 _GEM = re.compile(r"^(?P<gem>.+?) was used in this chat\b")

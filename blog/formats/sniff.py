@@ -28,6 +28,7 @@ from blog.formats.codex import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
 from blog.formats.deepseek import parse_deepseek
 from blog.formats.gemini_activity import parse_gemini_activity
+from blog.formats.gemini_html import looks_like_gemini_html
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import is_premature_end, json_problem
 from blog.formats.librechat import parse_librechat
@@ -58,6 +59,7 @@ FORMATS = (
     "openai",
     "colloquy",
     "chatgpt-html",
+    "gemini-html",
     "pasted",
     "markdown",
 )
@@ -224,6 +226,8 @@ def sniff(
     if _CHAT_HTML.search(stripped[:HEAD_BYTES]):
         return Sniffed("chatgpt-html")
     if _HTML_START.match(stripped) or suffix in _HTML_SUFFIXES:
+        if looks_like_gemini_html(stripped[:HEAD_BYTES]):
+            return Sniffed("gemini-html")
         if refusal := known_but_unread(stripped[:HEAD_BYTES], filename):
             raise ImportFormatError(refusal, where)
         raise ImportFormatError(

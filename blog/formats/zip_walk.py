@@ -32,6 +32,7 @@ from blog.formats.claude_code_project import (
     sub_agent_run,
 )
 from blog.formats.gemini_activity import EXPORT_FILES as GEMINI_FILES
+from blog.formats.gemini_html import parse_gemini_html
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.sniff import (
     HEAD_BYTES,
@@ -65,6 +66,11 @@ class ZipWalk:
             yield from self._read_export(conversation_files)
         elif grok_export is not None:
             yield from self._read_export([grok_export], self._grok_assets())
+        elif gemini_activity is not None and gemini_activity.lower().endswith(".html"):
+            where = self.archive.describe(gemini_activity)
+            text = self.reader.decode(self.archive.read(gemini_activity), where)
+            assets = self._gemini_assets(gemini_activity)
+            yield from self.reader.guard(parse_gemini_html(text, assets), where)
         elif gemini_activity is not None:
             yield from self._read_export([gemini_activity], self._gemini_assets(gemini_activity))
         elif chat_html is not None:
@@ -103,7 +109,12 @@ class ZipWalk:
             for name in self.archive.names()
             if PurePosixPath(name).name.lower() in GEMINI_FILES and "gemini" in name.lower()
         ]
-        return min(found, key=lambda name: name.count("/")) if found else None
+        # The JSON, when Takeout wrote both: its times need no reading of a language.
+        return (
+            min(found, key=lambda name: (name.endswith(".html"), name.count("/")))
+            if found
+            else None
+        )
 
     def _gemini_assets(self, activity: str) -> AssetLookup:
         """The files beside the activity, by the names its records give them."""
