@@ -217,3 +217,15 @@ def test_scheduling_needs_the_signed_in_author(app, client, owner, ready):
     )
     assert answer.status_code in (302, 400)
     assert state(app, ready).scheduled_at is None
+
+
+def test_putting_a_post_back_on_the_site_ends_its_schedule(app, ready):
+    with app.app_context():
+        post = db.session.get(Post, ready)
+        content.publish(post, confirmed=True)
+        content.unpublish(post)
+    schedule(app, ready)
+    with app.app_context():
+        content.restore_on_site(db.session.get(Post, ready))
+    post = state(app, ready)
+    assert post.status == Status.PUBLISHED and post.scheduled_at is None

@@ -84,9 +84,7 @@ def publish(
         post.published_at = now
     post.status = status
     # Published now, by hand or by the worker at its time: no schedule is left to run.
-    post.scheduled_at = None
-    post.scheduled_status = ""
-    post.schedule_problem = ""
+    end_schedule(post)
     touch(post)
     revision = record(post, note or ("Updated" if updating else "Published"))
     publish_assets(post)
@@ -103,6 +101,13 @@ def render_waiting(post: Post) -> None:
             render_turn(turn)
 
 
+def end_schedule(post: Post) -> None:
+    """Forget the post's Publish later: its time, visibility and why it last failed."""
+    post.scheduled_at = None
+    post.scheduled_status = ""
+    post.schedule_problem = ""
+
+
 def restore_on_site(post: Post) -> Revision:
     """Undo an Unpublish: the revision readers last saw is on the site again, as it was."""
     if post.is_reachable:
@@ -117,6 +122,7 @@ def restore_on_site(post: Post) -> Revision:
         raise ContentError("This post was never published, so there is nothing to put back.")
     post.status = revision.status
     post.published_revision = revision
+    end_schedule(post)
     reindex(post, revision)
     publish_assets(post)
     touch(post)

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Post, utcnow
 from ..vocabulary import Status
 from .errors import ContentError, PublishBlocked
-from .publishing import publish, publish_problems
+from .publishing import end_schedule, publish, publish_problems
 from .queries import REACHABLE
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,7 @@ def schedule_publish(
 
 def cancel_schedule(post: Post) -> None:
     """Forget the post's schedule (and the reason a scheduled publish failed)."""
-    post.scheduled_at = None
-    post.scheduled_status = ""
-    post.schedule_problem = ""
+    end_schedule(post)
     db.session.commit()
 
 
