@@ -28,6 +28,7 @@ import contextlib
 import json
 import logging
 import math
+import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -69,6 +70,7 @@ SITEMAP_PARTS = "sitemap-*.xml"
 
 Progress = Callable[[int, int], None]
 REBUILD_STATUS = f"{RECORDS}/rebuild.json"
+SET_ASIDE = f"{RECORDS}/set-aside"  # page folders taken off the site, for the worker to delete
 log = logging.getLogger(__name__)
 
 
@@ -127,13 +129,16 @@ def build(app: Flask, root: Path, progress: Progress | None = None, *, stale: bo
 
 
 def schedule_rebuild(app: Flask, root: Path) -> int:
-    """Remove every page now and queue their rebuild in the worker; how many were removed.
+    """Take every page off the site now and queue their rebuild in the worker; how many
+    posts' pages were mirrored.
 
     Until the worker writes a page again, the proxy asks the app for it, so no reader gets a
-    page in the old wording and the request does no rendering at all.
+    page in the old wording. The request renders nothing and removes no file one by one: the
+    page folders are moved aside whole (one rename each) and the worker deletes them.
     """
     with locked(root):
-        removed = Mirror(app, root).remove_pages()
+        posts = sum(1 for _ in (root / MANIFESTS).glob("*.json"))
+        Mirror(app, root).set_pages_aside()
         status = rebuild_status(root) or {}
         requested = int(status.get("requested", 0)) + 1
         write_status(
@@ -142,7 +147,7 @@ def schedule_rebuild(app: Flask, root: Path) -> int:
             | {
                 "requested": requested,
                 "state": "queued",
-                "removed": removed,
+                "posts": posts,
                 "done": 0,
                 "total": None,
                 "requested_at": utcnow().isoformat(),
@@ -154,7 +159,7 @@ def schedule_rebuild(app: Flask, root: Path) -> int:
         log.exception("Could not queue the static mirror's rebuild")
         with locked(root):
             write_status(root, (rebuild_status(root) or {}) | {"state": "not queued"})
-    return removed
+    return posts
 
 
 def rebuild_queued(app: Flask, root: Path) -> None:
@@ -165,6 +170,7 @@ def rebuild_queued(app: Flask, root: Path) -> None:
         if int(status.get("built", 0)) >= requested:
             return
         write_status(root, status | {"state": "running", "done": 0})
+    shutil.rmtree(root / SET_ASIDE, ignore_errors=True)
 
     def progress(done: int, total: int) -> None:
         if done % 10 == 0 or done == total:
@@ -345,6 +351,19 @@ class Mirror:
             if not relative.startswith("assets/"):
                 removed += remove(self.root, relative)
         return removed
+
+    def set_pages_aside(self) -> None:
+        """Take every page off the site at once: each page folder is renamed into the
+        mirror's records (images stay: no setting changes them), the few pages at the top
+        are removed."""
+        aside = self.root / SET_ASIDE / secrets.token_hex(8)
+        aside.mkdir(parents=True)
+        for folder in OWNED_FOLDERS:
+            if folder != "assets" and (self.root / folder).is_dir():
+                (self.root / folder).rename(aside / folder)
+        top = [p.name.removesuffix(GZIP_TWIN) for p in self.root.glob("index*.html*")]
+        for relative in set(top) | set(OWNED_FILES):
+            remove(self.root, relative)
 
     def build_in_steps(self, progress: Progress | None = None) -> int:
         """Write every public page, taking the lock for the listings, then for each post in

@@ -253,8 +253,10 @@ def test_settings_rewrite_every_page_in_the_worker_not_the_request(site):
     # The request only removed the pages (the proxy asks the app for them meanwhile).
     assert [relative for relative in pages if site.file(relative) is not None] == []
     status = rebuild_status(site.mirror)
-    assert status["state"] == "queued" and status["removed"] >= len(pages)
+    assert status["state"] == "queued" and status["posts"] == 1
+    assert (site.mirror / ".mirror/set-aside").is_dir()  # the old pages, out of the proxy's way
     assert run_queued(site.app) == 1
+    assert not (site.mirror / ".mirror/set-aside").exists()
     for relative in pages:
         assert b"A Renamed Blog" in site.file(relative), relative
     assert rebuild_status(site.mirror)["state"] == "done"
@@ -457,7 +459,7 @@ def test_the_studio_says_how_far_the_rebuild_has_come(site):
     saved = author.post("/studio/settings", {"site_title": "A Renamed Blog"})
     assert saved.status_code == 303
     page = author.get("/studio/settings").get_data(as_text=True)
-    assert "rebuilding its" in page and "in the worker" in page  # the flash
+    assert "rebuilding the pages of 1 post(s) in the worker" in page  # the flash
     assert "Static mirror: rebuilding" in page and "waiting for the worker" in page
     fragment = author.get("/studio/settings/mirror", headers={"HX-Request": "true"}).text
     assert 'hx-trigger="every 2s"' in fragment

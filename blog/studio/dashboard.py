@@ -300,8 +300,8 @@ def settings():
             return render_template("studio/settings.html", form=request.form), 422
         rebuild = mirror_rebuild()
         note = (
-            f" The static mirror is rebuilding its {rebuild['removed']:,} page(s) in the "
-            "worker; readers get them from the app meanwhile."
+            f" The static mirror is rebuilding the pages of {rebuild['posts']:,} post(s) in "
+            "the worker; readers get them from the app meanwhile."
             if rebuild and rebuild.get("state") == "queued"
             else ""
         )
