@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
 
 from blog import posts as content
 from blog.extensions import db
@@ -229,3 +231,19 @@ def test_putting_a_post_back_on_the_site_ends_its_schedule(app, ready):
         content.restore_on_site(db.session.get(Post, ready))
     post = state(app, ready)
     assert post.status == Status.PUBLISHED and post.scheduled_at is None
+
+
+def test_the_migrations_add_and_remove_the_schedule_and_the_preview_links(app, ready):
+    schedule(app, ready)
+    with app.app_context():
+        downgrade(revision="0012_import_heartbeat")
+        found = inspect(db.engine)
+        assert "scheduled_at" not in {c["name"] for c in found.get_columns("posts")}
+        assert "preview_links" not in found.get_table_names()
+        upgrade()
+        found = inspect(db.engine)
+        columns = {c["name"] for c in found.get_columns("posts")}
+        assert {"scheduled_at", "scheduled_status", "schedule_problem"} <= columns
+        assert "preview_links" in found.get_table_names()
+        # A post from before the upgrade has no schedule, and is not taken for one.
+        assert content.publish_due(AT).published == []
