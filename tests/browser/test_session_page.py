@@ -128,4 +128,9 @@ def test_a_long_session_reads_one_line_a_call(browser, live_server, slug, width)
     # Nothing opened is wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate("document.body.scrollWidth") <= width
+    # A link to a result inside a closed line opens the line to show it.
+    target = failing.locator(".tool__part--result").get_attribute("id")
+    page.goto(f"/posts/{slug}#{target}")
+    expect(page.locator(f"details:has(#{target})").first).to_have_attribute("open", "")
+    expect(page.locator(f"#{target} .turn__body")).to_be_in_viewport()
     context.close()
