@@ -28,6 +28,7 @@ GEMINI = FIXTURES / "gemini_my_activity.json"
 GEMINI_HTML = FIXTURES / "gemini_my_activity.html"
 QWEN = FIXTURES / "qwen_chat_export.json"
 PERPLEXITY = FIXTURES / "perplexity_thread.json"
+PERPLEXITY_MD = FIXTURES / "perplexity_thread.md"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 IMAGE = "image_89b1bd-1e9873211d1a6157.png"
 
@@ -370,6 +371,50 @@ def test_perplexity_entry_without_a_question_is_refused_naming_it():
 
     with pytest.raises(ImportFormatError, match=re.escape("entry 2 has no question")):
         list(read_conversations(json.dumps(thread).encode(), "thread.json"))
+
+
+def test_perplexity_markdown_export_splits_questions_and_lists_its_footnotes():
+    assert detect_format(PERPLEXITY_MD.read_bytes(), "Why is the sky blue.md") == "perplexity-md"
+    (sky,) = read_conversations(PERPLEXITY_MD)
+
+    assert (sky.source_kind, sky.title) == ("perplexity", "Why is the sky blue? Keep it short.")
+    assert shown(sky) == [
+        ("user", "Why is the sky blue? Keep it short."),
+        (
+            "assistant",
+            "Sunlight scatters off the molecules of the air, and blue light scatters most."
+            "[1](https://en.wikipedia.org/wiki/Rayleigh_scattering)"
+            "[2](https://spaceplace.nasa.gov/blue-sky/)\n\n***\n\n## Rayleigh scattering\n\n"
+            "Shorter wavelengths scatter more, as your notes say.[3]\n\n**Sources**\n\n"
+            "- [https://en.wikipedia.org/wiki/Rayleigh_scattering]"
+            "(https://en.wikipedia.org/wiki/Rayleigh_scattering)\n"
+            "- [https://spaceplace.nasa.gov/blue-sky/](https://spaceplace.nasa.gov/blue-sky/)\n"
+            "- [https://weather.example/sky](https://weather.example/sky)",
+        ),
+        ("user", "And sunsets?"),
+        (
+            "assistant",
+            "At sunset light crosses more air, so red is left."
+            "[1](https://weather.example/sunsets)\n\n**Sources**\n\n"
+            "- [https://weather.example/sunsets](https://weather.example/sunsets)",
+        ),
+        ("user", "Thanks!"),
+        ("assistant", "You're welcome."),
+    ]
+    # The file it read is named with the question; the export does not hold it.
+    assert [a.name for a in sky.turns[0].attachments] == ["sky-notes.pdf"]
+    assert hidden(sky) == [
+        (
+            "attachment",
+            "Uploaded files",
+            "- sky-notes.pdf (application/pdf), not included in the export",
+        )
+    ]
+
+
+def test_markdown_with_footnotes_but_no_perplexity_marks_stays_markdown():
+    text = "# Notes\n\nA claim.[^1]\n\n[^1]: https://example.org/source\n"
+    assert detect_format(text.encode(), "notes.md") == "markdown"
 
 
 # Refused by name

@@ -36,6 +36,7 @@ from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits, RepairNotes
 from blog.formats.markdown import parse_markdown
 from blog.formats.pasted import parse_pasted
+from blog.formats.perplexity_markdown import parse_perplexity_markdown
 from blog.formats.sniff import (
     FORMATS,
     HEAD_BYTES,
@@ -267,6 +268,8 @@ class Reader:
             yield from self.parser("chatgpt", None)(data)
         elif fmt == "gemini-html":
             yield from parse_gemini_html(text)
+        elif fmt == "perplexity-md":
+            yield parse_perplexity_markdown(text)
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:

@@ -37,6 +37,7 @@ from blog.formats.open_webui import parse_open_webui
 from blog.formats.openai_messages import parse_openai_messages
 from blog.formats.pasted import looks_pasted
 from blog.formats.perplexity import parse_perplexity
+from blog.formats.perplexity_markdown import looks_like_perplexity_markdown
 from blog.formats.qwen import parse_qwen
 from blog.formats.sharegpt import parse_sharegpt
 from blog.formats.unsupported import known_but_unread
@@ -60,6 +61,7 @@ FORMATS = (
     "colloquy",
     "chatgpt-html",
     "gemini-html",
+    "perplexity-md",
     "pasted",
     "markdown",
 )
@@ -235,6 +237,8 @@ def sniff(
             "upload the whole zip or its conversations.json)",
             where,
         )
+    if looks_like_perplexity_markdown(text):
+        return Sniffed("perplexity-md")
     if _PASTED_MARKER.search(text):
         return Sniffed("pasted")
     if not _MARKDOWN_MARKS.search(text) and looks_pasted(text):
