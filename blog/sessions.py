@@ -142,11 +142,13 @@ def _items(
 ) -> list[dict]:
     in_run = {t.id for t in run}
     shown_with_call = {results[t.id] for t in run if results.get(t.id) in in_run}
+    calls = {result: call for call, result in results.items()}
     items: list[dict] = []
     for turn in run:
         if turn.id in shown_with_call:
             continue
         line = lines[turn.id]
+        label = line.label
         parts = [_part(turn.id, numbers, line)]
         result = results.get(turn.id)
         said = ""
@@ -156,10 +158,13 @@ def _items(
             parts.append(_part(result, numbers, outcome))
             said, failed = _outcome_said(line, outcome), outcome.failed
         elif line.kind == "result":
-            said, failed = line.status or _count(line.line_count), line.failed
+            # Shown apart from its call (a notice stood between them): named by the call.
+            if turn.id in calls:
+                label = f"{label} of {lines[calls[turn.id]].label}"
+            said, failed = line.status or _said_briefly(turn, line), line.failed
         items.append(
             {
-                "label": line.label,
+                "label": label,
                 "status": said,
                 "failed": failed,
                 "group": line.group,
@@ -199,6 +204,14 @@ def _outcome_said(call: ToolLine, result: ToolLine) -> str:
     if result.status:
         return result.status
     return _count(result.line_count) if call.counted else ""
+
+
+def _said_briefly(turn: SessionTurn, line: ToolLine) -> str:
+    """A result of one short line said as itself ("aborted"), else by its length."""
+    text = turn.source.strip()
+    if line.line_count == 1 and len(text) <= 40:
+        return text
+    return _count(line.line_count)
 
 
 def _count(lines: int) -> str:

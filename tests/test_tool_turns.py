@@ -368,3 +368,13 @@ def test_what_the_layout_stores_has_passed_the_allowlist():
     items = layout["blocks"]["2"]["items"]
     assert plain(items[0]["label"]) == "Bash: &lt;img src=x onerror=alert(1)&gt;"
     assert items[1]["parts"][0]["html"] == "<p>Done</p>"
+
+
+def test_a_result_shown_apart_from_its_call_is_named_by_it():
+    # Codex logged "Interrupted by the user." between the call and its result.
+    turns, kind = turns_of("codex_review_session.jsonl", lambda t: t.role == "tool" or not t.hidden)
+    said = lines_of(session_layout(turns, kind))
+    assert said[1:3] == [
+        "shell_command: cargo test summary",
+        "Result of shell_command: cargo test summary → aborted",
+    ]
