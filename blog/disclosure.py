@@ -356,7 +356,9 @@ def hidden_note(counts: dict[str, int]) -> str:
             continue
         part = _counted_material(role, count)
         if role == Role.CODE and Role.OUTPUT in counts:
-            part += " and its output" if count == 1 else " and their output"
+            # "with" beside other kinds: "Reasoning and code cell with its output not shown".
+            joined = " and " if len(counts) == 2 else " with "
+            part += joined + ("its output" if count == 1 else "their output")
         parts.append(part)
     return sentence_case(and_list(parts)) + " not shown"
 

@@ -44,6 +44,20 @@ def test_a_run_of_hidden_turns_is_one_marker_before_the_turn_after_it():
     }
 
 
+def test_code_with_its_output_beside_other_kinds_reads_as_one_list():
+    turns = [
+        turn(1, "user"),
+        turn(2, "reasoning", excluded=True),
+        turn(3, "code", excluded=True),
+        turn(4, "output", excluded=True),
+        turn(5, "assistant"),
+    ]
+
+    assert disclosure.hidden_notes(turns) == {
+        5: "Reasoning and code cell with its output not shown"
+    }
+
+
 def test_markers_count_code_cells_with_their_output_and_skip_the_authors_omissions():
     turns = [
         turn(1, "user"),
