@@ -171,3 +171,15 @@ def test_a_link_to_a_file_in_chatgpts_sandbox_becomes_text_saying_it_is_not_in_t
         "the chart is plot.png (a file in ChatGPT's sandbox, not included in the export)." in text
     )
     assert "link = '[x](sandbox:/mnt/data/x.csv)'" in text
+
+
+def test_a_markdown_export_of_chatgpt_says_the_same_of_its_sandbox_links():
+    from blog.formats.markdown import parse_markdown
+
+    conversation = parse_markdown(
+        "## You\n\nMake a CSV.\n\n## ChatGPT\n\nHere it is: [primes.csv](sandbox:/mnt/data/primes.csv)\n"
+    )
+
+    assert conversation.turns[1].text == (
+        "Here it is: primes.csv (a file in ChatGPT's sandbox, not included in the export)"
+    )
