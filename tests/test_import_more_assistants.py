@@ -3,6 +3,7 @@ threads, and the exports recognised but refused by name (Gemini's HTML activity,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -11,13 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blog.extensions import db
 from blog.formats.base import ImportFormatError
 from blog.formats.detect import detect_format, read_conversations
 from blog.formats.gemini_activity import parse_gemini_activity
+from blog.formats.gemini_html import parse_gemini_html
 from blog.formats.html_markdown import html_to_markdown
 from blog.formats.perplexity import parse_perplexity
+from blog.formats.perplexity_markdown import parse_perplexity_markdown
 from blog.formats.qwen import parse_qwen
 from blog.imports.files import import_file
 from blog.models import Asset, Post, User
@@ -463,3 +468,58 @@ def test_gemini_qwen_and_perplexity_exports_import_as_drafts(app, owner, tmp_pat
         assert any("image_answer_mode" in note for note in perplexity.notes)
         # The image Takeout held beside the activity is stored with its prompt.
         assert db.session.query(Asset).count() == 1
+
+
+# Damaged input: a reader may refuse it, never fail with anything but a clear error.
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(
+            ["header", "title", "time", "products", "safeHtmlItem", "html", "subtitles", "name",
+             "url", "imageFile", "attachedFiles", "chat", "history", "messages", "currentId",
+             "parentId", "childrenIds", "role", "content", "content_list", "phase", "extra",
+             "web_search_info", "entries", "query_str", "blocks", "intended_usage",
+             "markdown_block", "answer", "sources_mode_block", "rows", "web_result", "text",
+             "plan_block", "goals", "steps", "files", "timestamp", "model", "id"]
+        ) | st.text(max_size=6),
+        children,
+        max_size=6,
+    ),
+    max_leaves=30,
+)  # fmt: skip
+FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [parse_gemini_activity, parse_qwen, parse_perplexity],
+    ids=["gemini", "qwen", "perplexity"],
+)
+@FUZZ
+@given(items=st.lists(JSON_VALUES, max_size=3))
+def test_json_readers_refuse_damaged_records_with_import_errors(reader, items):
+    with contextlib.suppress(ImportFormatError):
+        for _ in reader(items):
+            pass
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [lambda text: list(parse_gemini_html(text)), parse_perplexity_markdown, html_to_markdown],
+    ids=["gemini-html", "perplexity-md", "html-markdown"],
+)
+@FUZZ
+@given(
+    text=st.text(max_size=1500)
+    | st.sampled_from([GEMINI_HTML, PERPLEXITY_MD]).map(lambda p: p.read_text("utf-8")[:3000])
+)
+def test_text_readers_refuse_damaged_text_with_import_errors(reader, text):
+    with contextlib.suppress(ImportFormatError):
+        reader(text)
