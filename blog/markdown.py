@@ -91,6 +91,30 @@ def render_markdown(
         return escaped_text(source)
 
 
+def render_with_text(
+    source: str, *, max_chars: int = MAX_CHARS, timeout: float = TIMEOUT_SECONDS
+) -> tuple[str, str]:
+    """`render_markdown` and `plain_text` of the source from one parse, which is most of the
+    cost of either: what a turn stores, in about half the time of calling both."""
+    if len(source) > max_chars:
+        return escaped_text(source), "\n".join(_lines_of(source, []))
+    env = {"highlight_reserve": timeout * HIGHLIGHT_RESERVE}
+    parsed: list[Token] = []
+
+    def work() -> str:
+        parser = _parser()
+        parsed.extend(parser.parse(source, env))
+        return sanitize(parser.renderer.render(parsed, parser.options, env)).strip()
+
+    try:
+        rendered = deadline.within(work, timeout)
+    except Exception:  # as render_markdown: never a failed page
+        rendered = escaped_text(source)
+    # Tokens of a parse that finished give the text even when rendering ran out of time, as
+    # plain_text's own parse would; a parse cut short gives the source's lines, as there.
+    return rendered, "\n".join(_lines_of(source, parsed))
+
+
 def escaped_text(source: str) -> str:
     """The source shown as plain, escaped text: the safe fallback."""
     return f'<pre class="unrendered">{html.escape(source)}</pre>'
@@ -365,7 +389,11 @@ def _tokens(source: str, max_chars: int = MAX_CHARS) -> list[Token]:
 
 def _text_lines(source: str, *, as_written: bool = False, max_chars: int = MAX_CHARS) -> list[str]:
     """The text of each block, one line each; `as_written` keeps line breaks and drops code."""
-    tokens = _tokens(source, max_chars)
+    return _lines_of(source, _tokens(source, max_chars), as_written)
+
+
+def _lines_of(source: str, tokens: list[Token], as_written: bool = False) -> list[str]:
+    """`_text_lines` from tokens already parsed (none: the source's own non-blank lines)."""
     if not tokens and source.strip():
         return [line for line in source.splitlines() if line.strip()]
     lines: list[str] = []

@@ -18,7 +18,7 @@ from blog.models import ImportJob, Post, Turn
 from blog.posts import rerender
 from blog.posts.render_pool import POOL_FROM_TURNS
 from blog.posts.rerender import RenderCount
-from tests.conftest import app_settings
+from tests.conftest import FIXTURES, app_settings
 
 REPLIES = [
     "A monad is a **pattern** for chaining, with `bind`:\n\n"
@@ -270,3 +270,17 @@ def test_past_the_budget_the_pool_keeps_markdown_unrendered_and_prompts_typed(se
     assert all(t[2].startswith('<pre class="unrendered">') and t[5] is None for t in replies)
     assert all(t[2].startswith('<div class="typed">') and t[5] for t in prompts)
     assert len(report.notes) == 26 and "8 turns kept as plain text" in report.notes[0]
+
+
+def test_one_parse_gives_what_rendering_and_plain_text_give_apart():
+    from blog.markdown import plain_text, render_markdown, render_with_text
+
+    spec = FIXTURES / "markdown-spec"
+    examples = [
+        e["markdown"] for e in json.loads((spec / "commonmark-spec-0.31.2.json").read_text())
+    ]
+    examples += [e["markdown"] for e in json.loads((spec / "gfm-extensions-0.29.json").read_text())]
+    examples += REPLIES + [(FIXTURES / "long_conversation.md").read_text(encoding="utf-8")]
+    examples += ["[" * 20_000, "> " * 100 + "deep", "x" * 300_000, "$x^2$ and \\(y\\)"]
+    for source in examples:
+        assert render_with_text(source) == (render_markdown(source), plain_text(source)), source

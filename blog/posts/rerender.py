@@ -20,7 +20,7 @@ from importlib import metadata
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, escaped_text, plain_text, render_markdown
+from ..markdown import MAX_CHARS, TIMEOUT_SECONDS, escaped_text, render_with_text
 from ..typed_text import as_typed, render_typed
 from ..vocabulary import TextFormat
 
@@ -99,9 +99,9 @@ def rendered_fields(
             "words": len(text.split()),
             "render_key": key,
         }
-    text = plain_text(source, max_chars=max_chars)
+    html, text = render_with_text(source, max_chars=max_chars, timeout=timeout)
     return {
-        "html": render_markdown(source, max_chars=max_chars, timeout=timeout),
+        "html": html,
         "text": text,
         "words": len(text.split()),
         "render_key": key,
