@@ -370,6 +370,23 @@ def test_perplexity_answers_link_their_citations_and_end_with_sources():
     ]
 
 
+def test_perplexity_reasoning_models_thinking_is_hidden():
+    entry = {
+        "query_str": "Is 91 prime?",
+        "display_model": "r1-1776",
+        "blocks": [
+            {
+                "intended_usage": "ask_text",
+                "markdown_block": {"answer": "<think>\n91 = 7 × 13.\n</think>\n\nNo: 91 = 7 × 13."},
+            }
+        ],
+    }
+    (thread,) = parse_perplexity([{"entries": [entry]}])
+
+    assert shown(thread) == [("user", "Is 91 prime?"), ("assistant", "No: 91 = 7 × 13.")]
+    assert hidden(thread) == [("reasoning", "Perplexity (thinking)", "91 = 7 × 13.")]
+
+
 def test_perplexity_entry_without_a_question_is_refused_naming_it():
     thread = copy.deepcopy(load(PERPLEXITY))
     del thread["entries"][1]["query_str"]

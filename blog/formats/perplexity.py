@@ -12,7 +12,8 @@ uploads) and `blocks`, each named by its `intended_usage`:
 - `sources_answer_mode` (`sources_mode_block.rows[].web_result`) and `web_results`
   (`web_result_block.web_results`): the pages, listed after the reply as its sources;
 - `plan`, `pro_search_steps`, `reasoning_plan` (`plan_block`: goals and searches): the
-  steps Perplexity showed folded, kept as a hidden reasoning turn.
+  steps Perplexity showed folded, kept as a hidden reasoning turn; so is the `<think>…</think>`
+  a reasoning model's answer opens with.
 
 Older entries carry the reply in `text`, a JSON string: `{"answer", "web_results"}`, or a
 list of steps whose `FINAL` step holds that object as a string. A block of any other kind
@@ -44,6 +45,8 @@ SPEAKER = "Perplexity"
 _CITATION = re.compile(r"\[(\d{1,3})\](?!\()")
 # Perplexity links each heading of an answer to a follow-up search of it.
 _FOLLOW_UP = re.compile(r"\[([^\]\n]*)\]\(pplx://[^)\s]*\)")
+# A reasoning model's thinking, written by Perplexity at the start of the answer.
+_THINK = re.compile(r"\A\s*<think>(.*?)</think>\s*", re.DOTALL)
 _PLAN_USAGES = {"plan", "pro_search_steps", "reasoning_plan"}
 _SOURCE_USAGES = {"sources_answer_mode", "web_results"}
 _QUIET_USAGES = {"ask_text", *_PLAN_USAGES, *_SOURCE_USAGES}
@@ -111,6 +114,18 @@ class _Reader:
             if isinstance(url, str) and (name := _file_name(url))
         ]
         turns = [ImportedTurn(Role.USER, entry["query_str"], created_at=created, attachments=files)]
+        answer, thinking = _thinking(answer)
+        if thinking:
+            turns.append(
+                ImportedTurn(
+                    Role.REASONING,
+                    thinking,
+                    speaker=f"{SPEAKER} (thinking)",
+                    model=model,
+                    created_at=created,
+                    hidden=True,
+                )
+            )
         steps = _plan(blocks)
         if steps:
             turns.append(
@@ -166,6 +181,14 @@ def _answer(entry: dict, blocks: list[dict]) -> tuple[str, list[tuple[str, str]]
         answer, older = _older_text(entry["text"])
         results.extend(older)
     return answer, _sources(results)
+
+
+def _thinking(answer: str) -> tuple[str, str]:
+    """The answer without the thinking a reasoning model wrote before it, and that thinking."""
+    match = _THINK.match(answer)
+    if match is None:
+        return answer, ""
+    return answer[match.end() :], match[1].strip("\n")
 
 
 def _older_text(text: str) -> tuple[str, list[object]]:
