@@ -214,6 +214,17 @@ def test_gemini_html_in_the_takeout_zip_reads_its_uploads(tmp_path):
     assert [(a.name, a.data) for a in prompt.attachments] == [(IMAGE, PNG)]
 
 
+def test_gemini_html_gem_line_is_a_hidden_note_not_part_of_the_prompt():
+    page = activity_page(
+        "Prompted&nbsp;Write a haiku<br>Poet was used in this chat. Manage your Gems.",
+        "Mar 10, 2025, 9:00:00 AM UTC",
+    )
+    (haiku,) = read_conversations(page, "MyActivity.html")
+
+    assert shown(haiku) == [("user", "Write a haiku"), ("assistant", "A filter.")]
+    assert hidden(haiku) == [("system", "Gem", "This chat used the Gem “Poet”.")]
+
+
 @pytest.mark.parametrize(
     ("written", "utc"),
     [

@@ -47,7 +47,7 @@ SPEAKER = "Gemini"
 EXPORT_FILES = ("myactivity.json", "my activity.json", "myactivity.html", "my activity.html")
 GAP = timedelta(minutes=30)
 PROMPTED = "Prompted "
-_GEM = re.compile(r"^(?P<gem>.+?) was used in this chat\b")
+GEM = re.compile(r"^(?P<gem>.+?) was used in this chat\b")
 _ATTACHED = re.compile(r"^Attached \d+ files?\.?$")
 
 
@@ -212,7 +212,7 @@ class _Reader:
                 continue
             name = str(subtitle.get("name") or "").strip()
             url = str(subtitle.get("url") or "").strip()
-            if match := _GEM.match(name):
+            if match := GEM.match(name):
                 gem = match["gem"]
             elif _ATTACHED.match(name):
                 continue

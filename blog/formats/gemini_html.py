@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportFormatError
-from blog.formats.gemini_activity import PROMPTED, parse_gemini_activity
+from blog.formats.gemini_activity import GEM, PROMPTED, parse_gemini_activity
 
 _MONTHS = {
     name: number
@@ -89,6 +89,9 @@ def _record(card: dict, number: int) -> dict:
     raw = [line.replace("\xa0", " ") for line in card["raw_lines"][:at]]
     title_lines = [line for line in raw if not _ATTACHED.fullmatch(line.strip())]
     title_lines = [line for line in title_lines if line.strip() not in card["file_labels"]]
+    # "Poet was used in this chat. Manage your Gems." is the Gem, a subtitle in the JSON.
+    gems = [line.strip() for line in title_lines if GEM.match(line.strip())]
+    title_lines = [line for line in title_lines if line.strip() not in gems]
     title = "\n".join(line.strip(" ") for line in title_lines).strip("\n")
     if title.startswith(PROMPTED.strip()) and not title.startswith(PROMPTED):
         title = PROMPTED + title.removeprefix(PROMPTED.strip()).lstrip()
@@ -98,7 +101,10 @@ def _record(card: dict, number: int) -> dict:
         "time": _time(lines[at], where).isoformat(),
         "products": [card["header"]],
         "safeHtmlItem": [{"html": card["reply"]}] if card["reply"].strip() else [],
-        "subtitles": [{"name": f"- {name}", "url": url} for name, url in card["files"]],
+        "subtitles": [
+            *({"name": gem} for gem in gems),
+            *({"name": f"- {name}", "url": url} for name, url in card["files"]),
+        ],
     }
 
 
