@@ -129,7 +129,12 @@ def kind_counts(post_ids: list[int], kind: str) -> dict[int, int]:
 def occurrence(found: TurnFinding, post: Post) -> Occurrence:
     """One open finding with the text around it, for the preview."""
     source, finding = found.turn.source, found.finding
-    start, end = max(0, finding.start - CONTEXT), finding.end + CONTEXT
+    start, end = max(0, finding.start - CONTEXT), min(len(source), finding.end + CONTEXT)
+    # Whole words either side: the cut falls on the nearest space inside the window.
+    if start > 0 and (space := source.find(" ", start, finding.start)) >= 0:
+        start = space + 1
+    if end < len(source) and (space := source.rfind(" ", finding.end, end)) >= 0:
+        end = space
     return Occurrence(
         post=post,
         turn=found.turn,
