@@ -54,6 +54,7 @@ class SessionTurn(Protocol):
     html: str
     text: str
     excluded: bool
+    edited: bool
     created_at: datetime | None
 
 
@@ -143,19 +144,20 @@ def _items(
     in_run = {t.id for t in run}
     shown_with_call = {results[t.id] for t in run if results.get(t.id) in in_run}
     calls = {result: call for call, result in results.items()}
+    by_id = {t.id: t for t in run}
     items: list[dict] = []
     for turn in run:
         if turn.id in shown_with_call:
             continue
         line = lines[turn.id]
         label = line.label
-        parts = [_part(turn.id, numbers, line)]
+        parts = [_part(turn, numbers, line)]
         result = results.get(turn.id)
         said = ""
         failed = False
         if result in in_run:
             outcome = lines[result]
-            parts.append(_part(result, numbers, outcome))
+            parts.append(_part(by_id[result], numbers, outcome))
             said, failed = _outcome_said(line, outcome), outcome.failed
         elif line.kind == "result":
             # Shown apart from its call (a notice stood between them): named by the call.
@@ -168,14 +170,22 @@ def _items(
                 "status": said,
                 "failed": failed,
                 "group": line.group,
+                "edited": any(part["edited"] for part in parts),
                 "parts": parts,
             }
         )
     return items
 
 
-def _part(turn_id: int, numbers: dict[int, int], line: ToolLine) -> dict:
-    return {"id": turn_id, "number": numbers[turn_id], "kind": line.kind, "html": line.detail}
+def _part(turn: SessionTurn, numbers: dict[int, int], line: ToolLine) -> dict:
+    return {
+        "id": turn.id,
+        "number": numbers[turn.id],
+        "kind": line.kind,
+        "html": line.detail,
+        # The author changed what the agent ran or got back: the line says so, as a turn does.
+        "edited": bool(getattr(turn, "edited", False)),
+    }
 
 
 def _sanitize(blocks: dict[str, dict]) -> None:
@@ -238,6 +248,7 @@ def _grouped(items: list[dict]) -> list[dict]:
             item["label"] = f'<span class="tool__name">{verb}</span> {count} {many}'
             item["status"] = f"{failed} failed" if failed else ""
             item["failed"] = bool(failed)
+            item["edited"] = any(sub["edited"] for sub in item["items"])
             grouped[index] = item
     return grouped
 

@@ -208,3 +208,17 @@ def test_earlier_fixtures_lay_out_without_loss(app, client, owner, name):
     numbers = sorted(int(i[5:]) for i in turn_ids)
     assert numbers == list(range(1, len(numbers) + 1))
     assert all(line for line in seen.lines)
+
+
+def test_a_tool_turn_the_author_edited_says_so_on_its_line(app, client, owner):
+    post_id = imported(app, owner, "codex_tool_session.jsonl")
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        result = next(t for t in post.turns if "ModuleNotFoundError" in t.source)
+        content.save_turn(result, result.source.replace("'csvkit'", "'[redacted]'"), None)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+    page = page_of(app, client, post_id)
+    edited = re.findall(r'<summary class="tool__line">(.*?)</summary>', page)
+    marked = [line for line in edited if "edited by the author" in line]
+    assert len(marked) == 1 and "pytest -q tests/test_parse.py" in marked[0]
+    assert "No module named &#39;[redacted]&#39;" in page or "No module named '[redacted]'" in page
