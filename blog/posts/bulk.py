@@ -124,7 +124,7 @@ class KnownPosts:
 
 @dataclass
 class Prepared:
-    """One conversation ready to insert: its rows built, its turns rendered and scanned."""
+    """One conversation ready to insert: its rows built, its turns scanned."""
 
     conversation: ImportedConversation
     digest: str
@@ -159,8 +159,8 @@ class ImportSave:
         self.render_processes = int(current_app.config["IMPORT_RENDER_PROCESSES"])
         self.limits = render_limits()
         self.to_render = 0  # turns written with their escaped source, for `render`
-        # Prepared conversations wait on disk past a few MB, so a large export's rendered
-        # HTML is never all in memory at once. Only this process writes and reads it back.
+        # Prepared conversations wait on disk past a few MB, so a large export's text is
+        # never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
         self.known = KnownPosts()
 
@@ -171,7 +171,7 @@ class ImportSave:
         self.spool.close()
 
     def prepare(self, conversation: ImportedConversation) -> None:
-        """Render and scan one conversation, or note why it is skipped."""
+        """Scan one conversation and build its rows, or note why it is skipped."""
         if not conversation.turns:
             self.report.skipped.append(f"{conversation.title} (no visible turns)")
             return
