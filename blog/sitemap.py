@@ -8,8 +8,8 @@ Decisions worth knowing:
 - The order is the home page and the archive, then posts oldest first, then tags by slug:
   a new post lands after every older one, so the files before it keep their bytes (and
   their ETags, and their mirrored copies) as the site grows.
-- A file is read with one count and one slice of each list, never the whole site, so a
-  part costs the same on a site of any size.
+- A file is read with two counts and one slice of each list, never the whole site, so a
+  part costs the same on a site of any size; posts are read as two columns each.
 - Only published posts and tags that published posts carry: never drafts or unlisted posts.
 """
 
@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 
 from . import posts as content
 from .extensions import db
-from .models import Post, Tag
+from .models import Post, Revision, Tag
+from .vocabulary import Status
 
 # The list pages every sitemap starts with.
 LIST_PAGES = ("public.index", "public.archive")
@@ -79,7 +80,9 @@ def listed_tags():
 def plan() -> Plan:
     """The site's sitemap plan, from two counts."""
     posts = db.session.scalar(
-        select(func.count()).select_from(content.published_posts().order_by(None).subquery())
+        select(func.count(Post.id)).where(
+            Post.status == Status.PUBLISHED, Post.published_revision_id.is_not(None)
+        )
     )
     tags = db.session.scalar(select(func.count()).select_from(listed_tags().subquery()))
     per_file = max(1, int(current_app.config["SITEMAP_MAX_URLS"]))
@@ -91,9 +94,18 @@ def entries(share: Share) -> dict:
     offset, limit = share.posts
     posts = []
     if limit:
-        query = content.published_posts().order_by(None).order_by(Post.published_at, Post.id)
-        query = query.offset(offset).limit(limit)
-        posts = [content.published_view(p) for p in db.session.scalars(query)]
+        # Two columns, not 2 x 50,000 ORM objects: a file of posts read as views took 3.5 s
+        # and 50 MB of memory per 10,000 posts. The same fields a view gives (the post's
+        # address, its published revision's time) from the same rows `published_posts` reads.
+        query = (
+            select(Post.slug, Revision.created_at.label("updated_at"))
+            .join(Revision, Revision.id == Post.published_revision_id)
+            .where(Post.status == Status.PUBLISHED)
+            .order_by(Post.published_at, Post.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        posts = list(db.session.execute(query))
     offset, limit = share.tags
     tags = list(db.session.scalars(listed_tags().offset(offset).limit(limit))) if limit else []
     pages = [url_for(endpoint, _external=True) for endpoint in share.pages]
