@@ -103,6 +103,7 @@ def site(app, owner):
         batch = ImportBatch(filename="earlier.json")
         db.session.add(batch)
         db.session.commit()
+        link = content.create_preview_link(draft)
         return {
             "post_id": post.id,
             "turn_id": reply.id,
@@ -114,6 +115,8 @@ def site(app, owner):
             "draft_id": draft.id,
             "batch_id": batch.id,
             "revision_id": post.published_revision_id,
+            "link_id": link.id,
+            "file_token": asset.token,
         }
 
 
