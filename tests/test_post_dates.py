@@ -14,11 +14,15 @@ HTTPS = "https://blog.test"
 HELD = datetime(2023, 5, 3, 14, 0, tzinfo=UTC)
 
 
-def publish(app, owner, title: str, held: datetime | None, published: datetime) -> str:
+def publish(
+    app, owner, title: str, held: datetime | None, published: datetime, **details: str
+) -> str:
     with app.app_context():
         post = content.create_post(db.session.get(User, owner), title)
         content.add_turn(post, "user", source=f"A question about {title}?")
         content.add_turn(post, "assistant", source="An answer.")
+        if details:
+            content.update_post(post, details, None)
         post.conversation_at = held
         content.publish(post, confirmed=True, mark_reviewed=True)
         post.published_at = published
@@ -125,3 +129,12 @@ def test_the_archive_reads_by_publication_or_by_conversation(app, owner, client)
     assert "Conversation of 3 May 2023 · published 6 December 2026" in text_of(
         get(client, "/archive")
     )
+
+
+def test_a_series_lists_its_posts_with_both_dates(app, owner, client):
+    published = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    publish(app, owner, "Part one", HELD, published, series="Old talks", series_position="1")
+
+    page = text_of(get(client, "/series/old-talks"))
+
+    assert "Part one Conversation of 3 May 2023 · published 6 December 2026" in page
