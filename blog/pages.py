@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 
 from .accounts import load_user
 from .extensions import login_manager
+from .formats.base import source_name
 from .formats.speakers import person_name
 from .licenses import LICENSES, license_for
 from .model_names import speaker_name
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.template_filter("isodate")(iso_date)
     app.template_filter("rfc822")(rfc822_date)
     app.template_filter("counted")(counted)
+    app.template_filter("source_name")(source_name)
     # A model id inside a turn's speaker label, named as readers know it: "ChatGPT (GPT-4o)".
     app.template_filter("speaker_name")(speaker_name)
     app.template_filter("person_name")(person_name)

@@ -30,6 +30,33 @@ TYPED_PROMPTS = frozenset(
 )
 
 
+# The app or file kind each source is, as a reader knows it ("imported from Claude Code").
+SOURCE_NAMES = {
+    "ai-studio": "Google AI Studio",
+    "chatgpt": "ChatGPT",
+    "claude": "Claude",
+    "claude-code": "Claude Code",
+    "colloquy": "a Colloquy export",
+    "codex": "Codex CLI",
+    "deepseek": "DeepSeek",
+    "gemini": "Gemini",
+    "grok": "Grok",
+    "librechat": "LibreChat",
+    "markdown": "a Markdown file",
+    "open-webui": "Open WebUI",
+    "openai": "an OpenAI messages file",
+    "pasted": "pasted text",
+    "perplexity": "Perplexity",
+    "qwen": "Qwen Chat",
+    "sharegpt": "a ShareGPT file",
+}
+
+
+def source_name(source_kind: str) -> str:
+    """The source as readers know it; an unknown kind as it is recorded."""
+    return SOURCE_NAMES.get(source_kind, source_kind)
+
+
 def display_form(source_kind: str, role: str) -> str:
     """How a turn from this source is shown, as its app showed it."""
     if role == Role.USER and source_kind in TYPED_PROMPTS:
