@@ -234,6 +234,8 @@ def complete_setup(token: str, username: str, password: str, display_name: str) 
     """
     if has_users():
         raise AccountError("Setup is already complete: sign in instead.")
+    if not token.strip():
+        raise AccountError("Paste the setup token printed on the server console.")
     digest = hashlib.sha256(token.strip().encode()).hexdigest()
     consumed = db.session.execute(
         delete(Setting).where(Setting.key == SETUP_TOKEN_KEY, Setting.value == digest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -15,13 +16,16 @@ from ..settings import bump_generation
 from ..vocabulary import Status
 from .errors import ContentError, StaleEdit
 from .findings import count_findings
-from .rules import UNTITLED, fit
+from .rules import UNTITLED, check_length, fit
 from .slugs import slugify, unique_slug
+
+SLUG_PATTERN = re.compile(r"[a-z0-9-]+")  # as the details form's pattern attribute
 
 
 def create_post(author: User | None, title: str, *, license_code: str = "") -> Post:
     """A new, empty draft."""
     title = title.strip() or UNTITLED
+    check_length(Post.title, title, "A title")
     post = Post(
         title=fit(Post.title, title),
         slug=unique_slug(slugify(title)),
@@ -100,6 +104,7 @@ def details_form_values(post: Post) -> dict[str, str]:
 def update_post(post: Post, fields: dict[str, str], expected_version: int | str | None) -> None:
     """Change the post's title, slug, summary, model, license or how it was made."""
     check_details_version(post, expected_version)
+    check_details(fields)
     title = fields.get("title", post.title).strip()
     if not title:
         raise ContentError("A post needs a title.")
@@ -123,6 +128,26 @@ def update_post(post: Post, fields: dict[str, str], expected_version: int | str 
         change_slug(post, new_slug)
     touch(post, details=True)
     db.session.commit()
+
+
+def check_details(fields: dict[str, str]) -> None:
+    """Refuse what the details form's rules forbid, with the reason: the browser checks them
+    too, but a value it let through (or a client that is no browser) must not be cut or
+    rewritten in silence."""
+    check_length(Post.title, fields.get("title", "").strip(), "A title")
+    check_length(Post.model_name, fields.get("model_name", "").strip(), "A model name")
+    check_length(Series.title, fields.get("series", "").strip(), "A series title")
+    for name in fields.get("tags", "").split(","):
+        check_length(Tag.name, name.strip(), "A tag")
+    slug = fields.get("slug", "").strip()
+    if slug and not SLUG_PATTERN.fullmatch(slug):
+        raise ContentError(
+            f"A slug is lower-case letters, digits and hyphens: “{slug[:80]}” is not one "
+            f"(“{slugify(slug)}” would be)."
+        )
+    position = fields.get("series_position", "").strip()
+    if position and not position.isdigit():
+        raise ContentError("The part number in a series is a whole number, 0 or more.")
 
 
 def change_slug(post: Post, new_slug: str) -> None:

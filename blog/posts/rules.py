@@ -62,6 +62,15 @@ def fit(column: InstrumentedAttribute, value: str | None) -> str:
     return text[:length] if length else text
 
 
+def check_length(column: InstrumentedAttribute, value: str, what: str) -> None:
+    """Refuse a value the author typed that is longer than its column holds, saying so."""
+    length = column.property.columns[0].type.length
+    if length and len(value) > length:
+        raise ContentError(
+            f"{what} is at most {length} characters; “{value[:40]}…” has {len(value)}."
+        )
+
+
 def turn_size_problem(source: str) -> str:
     """Why a turn's text is too long to keep ("" when it fits the configured limit)."""
     limit = current_app.config["MAX_TURN_CHARS"]

@@ -11,12 +11,12 @@ from sqlalchemy import delete, func, insert, select, update
 
 from .. import changes
 from ..extensions import db
-from ..models import Post, Series, post_tags, utcnow
+from ..models import Post, Series, Tag, post_tags, utcnow
 from ..settings import bump_generation
 from .details import tags_named
 from .errors import ContentError
 from .queries import REACHABLE
-from .rules import fit
+from .rules import check_length, fit
 from .slugs import slugify
 
 CHUNK = 500  # ids per IN (…) list, well under every driver's parameter limit
@@ -115,6 +115,7 @@ def touch_many(posts: list[Listed]) -> None:
 
 def tag_posts(posts: list[Listed], name: str) -> int:
     """Add the tag called `name` (created if new) to each post; how many gained it."""
+    check_length(Tag.name, name.strip(), "A tag")
     tags = tags_named([name])
     if not tags:
         raise ContentError("Give the tag a name.")
@@ -142,6 +143,7 @@ def tag_posts(posts: list[Listed], name: str) -> int:
 
 def add_to_series(posts: list[Listed], title: str) -> int:
     """Put each post in the series called `title` (created if new), after its current parts."""
+    check_length(Series.title, title.strip(), "A series title")
     title = fit(Series.title, title.strip())
     slug = slugify(title) if title else ""
     if not slug:

@@ -71,9 +71,12 @@ def dashboard():
 def new_post():
     """Start a conversation from scratch."""
     if request.method == "POST":
+        title = request.form.get("title", "").strip()
+        if not title:
+            return render_template("studio/new.html", error="Give the post a title."), 422
         post = content.create_post(
             current_user._get_current_object(),
-            request.form.get("title", ""),
+            title,
             license_code=load_settings().default_license,
         )
         first_role = request.form.get("first_role", Role.USER)
