@@ -263,9 +263,10 @@ def test_a_prompt_changed_since_the_import_is_marked_and_the_post_is_not_verbati
     [("claude-code", "Claude Code"), ("ai-studio", "Google AI Studio"), ("odd", "odd")],
 )
 def test_the_source_is_named_as_readers_know_it(app, client, make_post, kind, name):
-    post_id = make_post("From an app", publish=True)
+    post_id = make_post("From an app")
     with app.app_context():
-        db.session.get(Post, post_id).source_kind = kind
-        db.session.commit()
+        post = db.session.get(Post, post_id)
+        post.source_kind = kind
+        content.publish(post, confirmed=True, mark_reviewed=True)
     page = client.get(f"/posts/{slug_of(app, post_id)}").get_data(as_text=True)
     assert f"imported from {name}</dd>" in page
