@@ -3,6 +3,7 @@
 // editor opens again with it and says so, with a Discard button. Saving or cancelling forgets it.
 // The version kept with the text goes back into the form's hidden field, so a turn saved
 // elsewhere meanwhile is refused by the server as stale, with both texts shown, as ever.
+// Signing out forgets every kept text.
 (function () {
   "use strict";
   const PREFIX = "colloquy:turn-draft:";
@@ -85,6 +86,14 @@
     if (xhr.status >= 200 && xhr.status < 300 && form.dataset.postId) {
       const article = form.closest("article.studio-turn");
       forget(form.dataset.postId, article ? article.dataset.turnId : form.dataset.turnId);
+    }
+  });
+
+  // Signing out from a studio page leaves no unsaved text behind in this browser.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.matches && form.matches("form[action$='/logout']")) {
+      kept().forEach(function (draft) { storage.removeItem(draft.key); });
     }
   });
 

@@ -12,6 +12,7 @@ from blog import posts as content
 from blog.extensions import db
 from blog.models import Post
 from tests.browser import import_draft
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -191,3 +192,20 @@ def test_text_kept_for_an_older_version_is_refused_as_stale_with_both_texts(
     expect(turn.locator(".stale-yours")).to_contain_text("My version, typed in this tab")
     with live_app.app_context():
         assert db.session.get(Post, draft).turns[1].source == "Saved from another tab"
+
+
+def test_signing_out_forgets_unsaved_text(signed_in_page: Page, live_app, draft):
+    page = signed_in_page
+    turn_id = reply_id(live_app, draft)
+    page.goto(f"/studio/posts/{draft}")
+    turn = page.locator(f"#t{turn_id}")
+    open_turn_editor(turn)
+    turn.locator("textarea.turn-source").fill("Private musings about salt")
+    assert "Private musings" in page.evaluate("JSON.stringify(window.localStorage)")
+    page.locator("form[action$='/logout'] button").click()
+    page.wait_for_url("**/")
+    assert "Private musings" not in page.evaluate("JSON.stringify(window.localStorage)")
+    sign_in(page)
+    page.goto(f"/studio/posts/{draft}")
+    expect(page.locator(f"#t{turn_id} .turn__body")).to_contain_text("dissolved minerals")
+    expect(page.locator(".autosave-note")).to_have_count(0)
