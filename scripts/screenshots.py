@@ -1,4 +1,5 @@
-"""Screenshots of a published sample post, the index and the editor, for checking the design by eye.
+"""Screenshots of a published sample post, the index, the dashboard and the editor, for checking the
+design by eye.
 
 Run `make screenshots` (or `.venv/bin/python scripts/screenshots.py`); PNGs go to screenshots/.
 """
@@ -47,22 +48,36 @@ def shoot(browser, server: LiveServer, path: str, name: str, viewport: dict, sch
         context.close()
 
 
-def shoot_editor(browser, server: LiveServer, post_id: int) -> Path:
-    """Sign in through the form and save the editor page of the sample post."""
-    context = browser.new_context(base_url=server.base_url, viewport=DESKTOP, color_scheme="light")
-    try:
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("#username", OWNER)
-        page.fill("#password", OWNER_PASSWORD)
-        page.click("form button[type=submit].button--primary")
-        page.wait_for_url("**/studio/")
-        page.goto(f"/studio/posts/{post_id}", wait_until="networkidle")
-        target = OUTPUT / "editor-desktop-light.png"
-        page.screenshot(path=str(target), full_page=True)
-        return target
-    finally:
-        context.close()
+def shoot_studio(browser, server: LiveServer, post_id: int) -> list[Path]:
+    """Sign in through the form and save the dashboard and the sample post's editor, on a
+    phone (a touch screen) and at a desk."""
+    saved = []
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        touch = size == "phone"
+        context = browser.new_context(
+            base_url=server.base_url,
+            viewport=viewport,
+            color_scheme="light",
+            has_touch=touch,
+            is_mobile=touch,
+        )
+        try:
+            page = context.new_page()
+            page.goto("/login")
+            page.fill("#username", OWNER)
+            page.fill("#password", OWNER_PASSWORD)
+            page.click("form button[type=submit].button--primary")
+            page.wait_for_url("**/studio/")
+            for name, path in (("dashboard", "/studio/"), ("editor", f"/studio/posts/{post_id}")):
+                page.goto(path, wait_until="networkidle")
+                target = OUTPUT / f"{name}-{size}-light.png"
+                # A full-page capture resizes the viewport, which drops the touch emulation
+                # the shortcut help hides under: the phone is captured a screen at a time.
+                page.screenshot(path=str(target), full_page=not touch)
+                saved.append(target)
+        finally:
+            context.close()
+    return saved
 
 
 def main() -> None:
@@ -90,7 +105,7 @@ def main() -> None:
                     for scheme in ("light", "dark")
                 ]
                 saved.append(shoot(browser, server, "/", "index-desktop-light", DESKTOP, "light"))
-                saved.append(shoot_editor(browser, server, post_id))
+                saved += shoot_studio(browser, server, post_id)
                 browser.close()
         finally:
             server.stop()
