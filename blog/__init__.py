@@ -21,6 +21,7 @@ from . import (
     studio,
 )
 from .extensions import csrf, db, login_manager, migrate
+from .federation import hooks as federation
 from .imports import queue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,4 +58,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli_posts.init_app(app)
     mirror.init_app(app)
     queue.init_app(app)
+    # After the queue: the fediverse's deliveries are tasks on the worker's queue.
+    federation.init_app(app)
     return app

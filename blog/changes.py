@@ -39,6 +39,11 @@ def site_changed() -> None:
     pending().everything = True
 
 
+def peek(session: Session) -> Changes | None:
+    """The changes of the transaction that just ended, left for the next listener to take."""
+    return session.info.get(KEY)
+
+
 def take(session: Session) -> Changes | None:
     """The changes of the transaction that just ended, forgetting them."""
     return session.info.pop(KEY, None)

@@ -71,6 +71,14 @@ DEFAULTS: dict[str, object] = {
     "IMPORT_HEARTBEAT_TIMEOUT_SECONDS": 60,
     # Public pages written as files for the proxy to serve; empty: the app serves them all.
     "STATIC_MIRROR_DIR": "",
+    # ActivityPub (blog/federation/): off unless turned on; then SITE_URL is required.
+    "FEDERATION_ENABLED": False,
+    "FEDERATION_HANDLE": "blog",
+    "FEDERATION_OUTBOX_PAGE_SIZE": 20,
+    # Deliveries to one inbox: tries before giving up, the first retry's delay (then doubled).
+    "FEDERATION_DELIVERY_ATTEMPTS": 8,
+    "FEDERATION_RETRY_SECONDS": 60,
+    "FEDERATION_TIMEOUT_SECONDS": 10,
 }
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}

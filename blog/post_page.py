@@ -6,6 +6,7 @@ from flask import render_template, url_for
 
 from . import disclosure
 from . import posts as content
+from .federation import reactions
 from .licenses import license_for
 from .settings import load_settings
 from .vocabulary import Role
@@ -23,6 +24,8 @@ def post_view_model(post: content.PublishedPost) -> dict:
         "disclosure": told,
         "license": license_for(post.license or settings.default_license),
         "author_name": told.author,
+        # Likes, boosts and approved replies from the fediverse (None when federation is off).
+        "fediverse": reactions.for_post(post.post.id),
     }
 
 

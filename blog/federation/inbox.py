@@ -1,0 +1,277 @@
+"""What other servers send the blog: follows, likes, boosts and replies, each signed.
+
+Decisions worth knowing:
+- The signer must be the activity's actor: a server may relay only its own users' activities.
+- A key that no longer verifies is fetched once more (the actor may have rotated it).
+- A Delete of an actor we never met is answered 202 and dropped: its key is already gone
+  (Mastodon sends these to every server it knows), and we hold nothing of theirs.
+- A reply is kept unapproved; an edited reply needs approving again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..allowlist import sanitize
+from ..extensions import db
+from ..models import Post
+from . import delivery, documents, identity, remote
+from .models import Follower, Reaction, RemoteActor, RemoteComment
+from .reactions import shown_changed
+from .signatures import SignatureError, key_id_of, verify
+
+MAX_COMMENT_CHARS = 20_000
+
+
+class Refused(Exception):
+    """The request is refused with this status and reason (400 malformed, 401 unsigned…)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def receive(method: str, target: str, headers: Mapping[str, str], body: bytes) -> str:
+    """Verify and act on one activity posted to the inbox; what was done, or Refused."""
+    activity = parse(body)
+    kind, actor_uri = activity.get("type"), activity.get("actor")
+    try:
+        key_id = key_id_of(headers)
+    except SignatureError as exc:
+        raise Refused(401, str(exc)) from exc
+    if kind == "Delete" and activity.get("object") == actor_uri and not known_key(key_id):
+        return "ignored: deletion of an actor we never met"
+    signer = signed_by(method, target, headers, body, key_id)
+    if signer.uri != actor_uri:
+        raise Refused(401, "the signer is not the activity's actor")
+    handler = HANDLERS.get(str(kind))
+    if handler is None:
+        return f"ignored: {kind}"
+    try:
+        outcome = handler(activity, signer)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same activity twice at once: the first one counts
+        outcome = "already recorded"
+    return outcome
+
+
+def parse(body: bytes) -> dict:
+    try:
+        activity = json.loads(body)
+    except ValueError as exc:
+        raise Refused(400, "the body is not JSON") from exc
+    if not isinstance(activity, dict) or not isinstance(activity.get("actor"), str):
+        raise Refused(400, "the body is not an activity with an actor")
+    return activity
+
+
+def known_key(key_id: str) -> bool:
+    return db.session.scalar(select(RemoteActor.id).where(RemoteActor.key_id == key_id)) is not None
+
+
+def signed_by(
+    method: str, target: str, headers: Mapping[str, str], body: bytes, key_id: str
+) -> RemoteActor:
+    """The actor whose key signed the request, or Refused(401)."""
+    try:
+        signer = remote.actor_for_key(key_id)
+        try:
+            verify(method, target, headers, body, signer.public_key_pem)
+        except SignatureError as first:
+            if "does not match" not in str(first):
+                raise
+            signer = remote.actor_for_key(key_id, refresh=True)
+            verify(method, target, headers, body, signer.public_key_pem)
+    except (SignatureError, remote.RemoteError) as exc:
+        db.session.rollback()
+        raise Refused(401, str(exc)) from exc
+    db.session.commit()  # the actor's key, kept for the next request
+    return signer
+
+
+def object_id(value: object) -> str:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def follow(activity: dict, signer: RemoteActor) -> str:
+    if object_id(activity.get("object")) != identity.actor_id():
+        return "ignored: a follow of someone else"
+    row = db.session.scalar(select(Follower).where(Follower.actor_uri == signer.uri))
+    if row is None:
+        row = Follower(actor_uri=signer.uri)
+        db.session.add(row)
+    row.inbox, row.shared_inbox = signer.inbox, signer.shared_inbox
+    row.follow_id = object_id(activity)
+    db.session.flush()
+    delivery.queue().deliver(signer.inbox, json.dumps(documents.accept(activity)))
+    return "followed"
+
+
+def undo(activity: dict, signer: RemoteActor) -> str:
+    inner = activity.get("object")
+    inner_id = object_id(inner)
+    inner_kind = inner.get("type") if isinstance(inner, dict) else None
+    if inner_kind == "Follow" or (inner_id and is_follow_of(signer, inner_id)):
+        db.session.execute(delete(Follower).where(Follower.actor_uri == signer.uri))
+        return "unfollowed"
+    if inner_kind in REACTIONS and isinstance(inner, dict):
+        post_id = post_for(object_id(inner.get("object")))
+        db.session.execute(
+            delete(Reaction).where(
+                Reaction.actor_uri == signer.uri,
+                Reaction.kind == REACTIONS[inner_kind],
+                Reaction.post_id == post_id,
+            )
+        )
+        if post_id is not None:
+            shown_changed(post_id)
+        return f"{REACTIONS[inner_kind]} withdrawn"
+    if inner_id:
+        db.session.execute(
+            delete(Reaction).where(
+                Reaction.actor_uri == signer.uri, Reaction.activity_id == inner_id
+            )
+        )
+    return "undone"
+
+
+def is_follow_of(signer: RemoteActor, follow_id: str) -> bool:
+    found = select(Follower.id).where(
+        Follower.actor_uri == signer.uri, Follower.follow_id == follow_id
+    )
+    return db.session.scalar(found) is not None
+
+
+REACTIONS = {"Like": "like", "Announce": "announce"}
+
+
+def react(activity: dict, signer: RemoteActor) -> str:
+    kind = REACTIONS[activity["type"]]
+    post_id = post_for(object_id(activity.get("object")))
+    if post_id is None:
+        return f"ignored: a {kind} of something that is not a public post"
+    exists = select(Reaction.id).where(
+        Reaction.post_id == post_id, Reaction.actor_uri == signer.uri, Reaction.kind == kind
+    )
+    if db.session.scalar(exists) is None:
+        db.session.add(
+            Reaction(
+                post_id=post_id, kind=kind, actor_uri=signer.uri, activity_id=object_id(activity)
+            )
+        )
+        shown_changed(post_id)
+    return f"{kind} counted"
+
+
+def create(activity: dict, signer: RemoteActor) -> str:
+    note = activity.get("object")
+    if not isinstance(note, dict) or note.get("type") != "Note":
+        return "ignored: not a note"
+    post_id = post_for(object_id(note.get("inReplyTo")))
+    uri = object_id(note)
+    if post_id is None or not uri:
+        return "ignored: not a reply to a public post"
+    if note.get("attributedTo", signer.uri) != signer.uri:
+        raise Refused(401, "the note is attributed to someone else")
+    if db.session.scalar(select(RemoteComment.id).where(RemoteComment.object_uri == uri)):
+        return "already recorded"
+    url = note.get("url")
+    db.session.add(
+        RemoteComment(
+            post_id=post_id,
+            object_uri=uri,
+            actor_uri=signer.uri,
+            actor_name=signer.name or signer.uri,
+            url=url if isinstance(url, str) else uri,
+            content_html=comment_html(note),
+            approved=False,
+        )
+    )
+    return "reply kept for moderation"
+
+
+def comment_html(note: dict) -> str:
+    text = note.get("content")
+    return sanitize(text[:MAX_COMMENT_CHARS] if isinstance(text, str) else "")
+
+
+def update(activity: dict, signer: RemoteActor) -> str:
+    changed = activity.get("object")
+    if not isinstance(changed, dict):
+        return "ignored: nothing to update"
+    if changed.get("id") == signer.uri:
+        remote.store_actor(changed, signer)
+        return "profile updated"
+    comment = own_comment(object_id(changed), signer)
+    if comment is None:
+        return "ignored: not a reply we hold"
+    if comment.approved:
+        shown_changed(comment.post_id)
+    comment.content_html = comment_html(changed)
+    comment.approved = False
+    return "reply updated, back in moderation"
+
+
+def own_comment(uri: str, signer: RemoteActor) -> RemoteComment | None:
+    found = select(RemoteComment).where(
+        RemoteComment.object_uri == uri, RemoteComment.actor_uri == signer.uri
+    )
+    return db.session.scalar(found)
+
+
+def remove(activity: dict, signer: RemoteActor) -> str:
+    target = object_id(activity.get("object"))
+    if target == signer.uri:
+        for table, column in (
+            (Follower, Follower.actor_uri),
+            (Reaction, Reaction.actor_uri),
+            (RemoteComment, RemoteComment.actor_uri),
+        ):
+            db.session.execute(delete(table).where(column == signer.uri))
+        db.session.delete(signer)
+        return "actor and everything of theirs deleted"
+    comment = own_comment(target, signer)
+    if comment is None:
+        return "ignored: not a reply we hold"
+    if comment.approved:
+        shown_changed(comment.post_id)
+    db.session.delete(comment)
+    return "reply deleted"
+
+
+OBJECT_PATH = re.compile(r"/fediverse/posts/(\d{1,18})$")
+PAGE_PATH = re.compile(r"/posts/([^/?#]+)$")
+
+
+def post_for(uri: str) -> int | None:
+    """The public post an id or page address of ours names, or None."""
+    base = identity.base_url()
+    if not uri.startswith(base + "/"):
+        return None
+    path = uri[len(base) :].split("?", 1)[0].split("#", 1)[0]
+    if match := OBJECT_PATH.match(path):
+        post = db.session.get(Post, int(match.group(1)))
+    elif match := PAGE_PATH.match(path):
+        post = db.session.scalar(select(Post).where(Post.slug == match.group(1)))
+    else:
+        return None
+    return post.id if delivery.is_federated(post) else None
+
+
+HANDLERS = {
+    "Follow": follow,
+    "Undo": undo,
+    "Like": react,
+    "Announce": react,
+    "Create": create,
+    "Update": update,
+    "Delete": remove,
+}

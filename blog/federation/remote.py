@@ -1,0 +1,152 @@
+"""Talking to other servers: signed GETs of actors, signed POSTs of activities.
+
+Only https addresses are fetched, and none that resolves to a private or loopback address
+(a keyId is whatever a stranger's request says), except when the site itself runs on a
+loopback address: then it is a test against a peer on the same machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import utcnow
+from . import identity
+from .models import RemoteActor
+from .signatures import sign_headers
+
+ACTIVITY_JSON = "application/activity+json"
+ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+MAX_RESPONSE_BYTES = 1024 * 1024
+USER_AGENT = "Colloquy (ActivityPub)"
+
+
+class RemoteError(Exception):
+    """Another server could not be reached, refused us, or sent something unusable."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+
+def loopback_site() -> bool:
+    """Whether the site runs on a loopback address (tests against a local peer)."""
+    host = urlsplit(current_app.config.get("SITE_URL") or "").hostname or ""
+    return is_loopback(host)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_address(url: str) -> None:
+    """Refuse an address we must not fetch (see the module's docstring)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if loopback_site() and is_loopback(host) and parts.scheme in ("http", "https"):
+        return
+    if parts.scheme != "https" or not host:
+        raise RemoteError(f"not an https address: {url}")
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise RemoteError(f"{host} cannot be resolved") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise RemoteError(f"{host} resolves to a private address")
+
+
+def request(method: str, url: str, body: bytes | None = None) -> Answer:
+    """Send a request signed with the blog's key; any answer, or RemoteError if none came."""
+    check_address(url)
+    headers = sign_headers(method, url, body, identity.private_key(), identity.key_id())
+    headers["User-Agent"] = USER_AGENT
+    headers["Accept"] = ACCEPT
+    if body is not None:
+        headers["Content-Type"] = ACCEPT.split(",")[0]
+    outgoing = urllib.request.Request(url, data=body, method=method, headers=headers)
+    timeout = float(current_app.config["FEDERATION_TIMEOUT_SECONDS"])
+    try:
+        with urllib.request.urlopen(outgoing, timeout=timeout) as response:
+            return Answer(response.status, response.read(MAX_RESPONSE_BYTES))
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.read(MAX_RESPONSE_BYTES) if exc.fp else b"")
+    except (OSError, ValueError) as exc:
+        raise RemoteError(f"{urlsplit(url).netloc} could not be reached ({exc})") from exc
+
+
+def fetch_json(url: str) -> dict:
+    """A remote ActivityPub document, fetched with a signed GET."""
+    answer = request("GET", url)
+    if answer.status != 200:
+        raise RemoteError(f"{url} answered {answer.status}")
+    try:
+        document = json.loads(answer.body)
+    except ValueError as exc:
+        raise RemoteError(f"{url} did not answer with JSON") from exc
+    if not isinstance(document, dict):
+        raise RemoteError(f"{url} did not answer with an object")
+    return document
+
+
+def actor_for_key(key_id: str, *, refresh: bool = False) -> RemoteActor:
+    """The actor owning a key, from our table or fetched (again, with `refresh`)."""
+    known = db.session.scalar(db.select(RemoteActor).where(RemoteActor.key_id == key_id))
+    if known is not None and not refresh:
+        return known
+    document = fetch_json(key_id.split("#", 1)[0])
+    if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
+        document = fetch_json(document["owner"])  # the keyId named a key document
+    return store_actor(document, known)
+
+
+def actor(uri: str) -> RemoteActor:
+    """A remote actor by its id, from our table or fetched."""
+    known = db.session.scalar(db.select(RemoteActor).where(RemoteActor.uri == uri))
+    return known if known is not None else store_actor(fetch_json(uri), None)
+
+
+ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
+
+
+def store_actor(document: dict, known: RemoteActor | None) -> RemoteActor:
+    """Keep what we need of an actor document: its inboxes and public key."""
+    key = document.get("publicKey")
+    if isinstance(key, list):
+        key = key[0] if key else None
+    uri, inbox = document.get("id"), document.get("inbox")
+    if not (isinstance(key, dict) and isinstance(uri, str) and isinstance(inbox, str)):
+        raise RemoteError("the actor document has no id, inbox or public key")
+    if key.get("owner", uri) != uri:
+        raise RemoteError("the actor's key belongs to someone else")
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    row = known or db.session.scalar(db.select(RemoteActor).where(RemoteActor.uri == uri))
+    if row is None:
+        row = RemoteActor(uri=uri)
+        db.session.add(row)
+    row.key_id = str(key.get("id") or f"{uri}#main-key")
+    row.public_key_pem = str(key.get("publicKeyPem") or "")
+    row.inbox = inbox
+    row.shared_inbox = str(endpoints.get("sharedInbox") or "")
+    row.name = str(document.get("name") or document.get("preferredUsername") or "")[:200]
+    url = document.get("url")
+    row.url = url if isinstance(url, str) else uri
+    row.fetched_at = utcnow()
+    db.session.flush()
+    return row
