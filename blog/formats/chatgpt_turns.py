@@ -23,7 +23,9 @@ from blog.vocabulary import Role
 USER_SPEAKER = ""
 ASSISTANT_NAME = "ChatGPT"
 # A link to a file the model wrote in its sandbox: `[report.csv](sandbox:/mnt/data/report.csv)`.
-_SANDBOX_LINK = re.compile(r"!?\[(?P<label>[^\]\n]*)\]\(sandbox:(?P<path>[^)\s]+)\)")
+# The label and path are bounded, and the label holds no bracket, so each "[" is tried over a
+# few hundred characters at most: linear time on any text.
+_SANDBOX_LINK = re.compile(r"!?\[(?P<label>[^\[\]\n]{0,300})\]\(sandbox:(?P<path>[^()\s]{1,300})\)")
 
 
 class TurnBuilder:
@@ -172,6 +174,8 @@ def sandbox_links_as_text(text: str) -> str:
     """Links to files in ChatGPT's sandbox as their text, with a note that the file is not in
     the export: the sandbox is gone and the export never holds its files, so the link led
     nowhere (and the allowlist would have dropped its address without a word)."""
+    if "](sandbox:" not in text:
+        return text
     lines = text.split("\n")
     outside = outside_fences(lines)
     return "\n".join(
