@@ -1,0 +1,117 @@
+// A fediverse peer built on Fedify, for the federation tests: one actor ("peer") on loopback.
+// Fedify verifies every signature the blog sends it and signs what it sends the blog.
+// Control addresses (/control/...) let a test make it act and read what it received.
+import http from "node:http";
+import {
+  Accept,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  Like,
+  MemoryKvStore,
+  Note,
+  Person,
+  Update,
+  createFederation,
+  generateCryptoKeyPair,
+} from "@fedify/fedify";
+
+const federation = createFederation({
+  kv: new MemoryKvStore(),
+  // The blog under test runs on 127.0.0.1; Fedify refuses private addresses otherwise.
+  allowPrivateAddress: true,
+});
+const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+const received = [];
+
+federation
+  .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    if (identifier !== "peer") return null;
+    const pairs = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: identifier,
+      name: "Fedify Peer",
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      url: ctx.getActorUri(identifier),
+      publicKey: pairs[0].cryptographicKey,
+    });
+  })
+  .setKeyPairsDispatcher(async (ctx, identifier) => (identifier === "peer" ? [keys] : []));
+
+async function record(ctx, activity) {
+  // Reached only once Fedify has verified the HTTP Signature against the sender's key.
+  received.push(await activity.toJsonLd({ contextLoader: ctx.contextLoader }));
+}
+
+federation
+  .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(Accept, record)
+  .on(Create, record)
+  .on(Update, record)
+  .on(Delete, record);
+
+async function control(request) {
+  const url = new URL(request.url);
+  const ctx = federation.createContext(request, undefined);
+  const me = ctx.getActorUri("peer");
+  if (url.pathname === "/control/received") return Response.json(received);
+  if (request.method !== "POST") return new Response("not found", { status: 404 });
+  const args = await request.json();
+  const target = await ctx.lookupObject(args.actor);
+  if (target === null) return new Response(`cannot look up ${args.actor}`, { status: 502 });
+  let activity;
+  const id = new URL(`${me.href}#${url.pathname.split("/").pop()}-${Date.now()}`);
+  if (url.pathname === "/control/follow") {
+    activity = new Follow({ id, actor: me, object: target.id });
+  } else if (url.pathname === "/control/like") {
+    activity = new Like({ id, actor: me, object: new URL(args.object) });
+  } else if (url.pathname === "/control/reply") {
+    const note = new Note({
+      id: new URL(`${me.href}/notes/${Date.now()}`),
+      attributedTo: me,
+      content: args.content,
+      replyTarget: new URL(args.inReplyTo),
+      to: target.id,
+    });
+    activity = new Create({ id, actor: me, object: note, to: target.id });
+  } else {
+    return new Response("not found", { status: 404 });
+  }
+  await ctx.sendActivity({ identifier: "peer" }, target, activity);
+  return Response.json({ sent: activity.id.href });
+}
+
+async function handle(request) {
+  if (new URL(request.url).pathname.startsWith("/control/")) return control(request);
+  return federation.fetch(request, {
+    contextData: undefined,
+    onNotFound: () => new Response("not found", { status: 404 }),
+    onNotAcceptable: () => new Response("not acceptable", { status: 406 }),
+  });
+}
+
+const server = http.createServer(async (req, res) => {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const body = chunks.length ? Buffer.concat(chunks) : undefined;
+  const request = new Request(`http://${req.headers.host}${req.url}`, {
+    method: req.method,
+    headers: req.headers,
+    body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+  });
+  let response;
+  try {
+    response = await handle(request);
+  } catch (error) {
+    response = new Response(String(error?.stack ?? error), { status: 500 });
+  }
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+});
+server.listen(0, "127.0.0.1", () => {
+  // The test reads this line to learn the port.
+  console.log(`listening ${server.address().port}`);
+});
