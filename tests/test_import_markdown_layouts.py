@@ -3,6 +3,7 @@ session logs with separators, and code fences the exporter left open."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -337,3 +338,15 @@ def test_claude_conversation_extractor_header_is_facts_not_a_turn():
     assert call.startswith("`Bash`\n\n```json\n{")
     assert '"command": "pytest --durations=5 -q"' in call
     assert conversation.turns[3].text.startswith("The five slowest tests")
+
+
+def test_tool_calls_never_closed_in_an_extractor_log_are_read_in_linear_time():
+    header = "# Claude Conversation Log\n\nSession ID: x\nDate: 2025-01-01 00:00:00\n\n---\n\n"
+    calls = "🔧 Using tool: Bash\nInput: {\n" * 20_000
+    text = header + "## 👤 User\n\nhi\n\n## 🤖 Claude\n\n" + calls
+
+    started = time.process_time()
+    conversation = parse_markdown(text)
+
+    assert time.process_time() - started < 3.0  # quadratic scanning took minutes
+    assert len(conversation.turns) == 20_001

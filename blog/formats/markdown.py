@@ -208,6 +208,8 @@ def _tool_input_end(lines: list[str], index: int) -> int:
     for end in range(index + 1, len(lines)):
         if lines[end].rstrip() == "}":
             return end + 1
+        if lines[end].startswith(_TOOL_USE_PREFIX):
+            return end  # never closed: it ends where the next call starts, so reading stays linear
     return len(lines)
 
 
