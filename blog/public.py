@@ -195,7 +195,7 @@ def archive():
     """Every published post, grouped by year: of publication, or (?by=conversation) of the
     conversation itself, newest first."""
     by_conversation = request.args.get("by") == "conversation"
-    views = [content.published_view(p) for p in db.session.scalars(content.published_posts())]
+    views = content.listed_views(list(db.session.scalars(content.published_posts())))
     if by_conversation:
         # A post with no recorded conversation date (written here) goes by its publish date.
         views.sort(key=lambda view: as_utc(view.conversation_at or view.published_at), reverse=True)

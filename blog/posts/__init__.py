@@ -49,7 +49,7 @@ from .finding_kinds import (
 from .findings import count_findings, keep_finding
 from .images import ImageRefused, store_image
 from .listing import Filters, PageNotFound, dashboard_page, filter_choices, kinds_of_finding
-from .published import PublishedPost, PublishedTurn, published_view
+from .published import PublishedPost, PublishedTurn, listed_views, published_view
 from .publishing import (
     delete_post,
     publish,
@@ -137,6 +137,7 @@ __all__ = [
     "shared_view",
     "get_revision",
     "has_staged_changes",
+    "listed_views",
     "published_view",
     "published_with_tag",
     "restore",

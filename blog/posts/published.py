@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import delete, insert
+from sqlalchemy import JSON, cast, delete, func, insert, select
 
 from ..extensions import db
 from ..models import Post, PostShape, Revision, TurnShape, search_entries
@@ -155,6 +155,34 @@ def turn_from(item: dict) -> PublishedTurn:
         original_source=item.get("original_source"),
         created_at=datetime.fromisoformat(created) if created else None,
     )
+
+
+def listed_views(posts: list[Post]) -> list[PublishedPost]:
+    """Views for a listing of many posts that shows their conversation dates (the archive).
+
+    The dates are read by the database from each revision's JSON in one statement, so the
+    revisions are not loaded and parsed whole: at 10,000 posts that took 40-100 s and 420 MB.
+    """
+    column = Revision.data
+    if db.engine.dialect.name == "postgresql":
+        date = cast(column, JSON)["conversation_at"].as_string()
+    else:
+        date = func.json_extract(column, "$.conversation_at")
+    ids = [post.published_revision_id for post in posts]
+    dates: dict[int, str | None] = {}
+    for start in range(0, len(ids), 5_000):  # within every database's limit of parameters
+        chunk = ids[start : start + 5_000]
+        rows = db.session.execute(select(Revision.id, date).where(Revision.id.in_(chunk)))
+        dates.update(rows.all())
+    views = []
+    for post in posts:
+        view = published_view(post)
+        if view is not None:
+            found = dates.get(post.published_revision_id)
+            # The cached property, filled in advance: reading it never loads the revision.
+            view.__dict__["conversation_at"] = datetime.fromisoformat(found) if found else None
+            views.append(view)
+    return views
 
 
 def published_view(post: Post) -> PublishedPost | None:
