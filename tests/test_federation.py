@@ -17,6 +17,7 @@ from blog.federation import delivery
 from blog.federation.identity import FederationSettingsError
 from blog.federation.keys import KEY_FILE, public_pem
 from blog.federation.models import FederatedPost, Follower, Reaction, RemoteActor, RemoteComment
+from blog.federation.remote import RemoteError, same_origin
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
@@ -486,3 +487,31 @@ def test_a_delivery_gives_up_after_its_attempts(app, caplog):
     huey.execute(huey.dequeue(), timestamp=retry.eta)
     assert huey.pending() == [] and huey.scheduled() == []
     assert "given up after 2 attempts" in caplog.text
+
+
+def test_an_actor_document_may_not_speak_for_another_server():
+    same_origin("https://a.example/users/x#key", "https://a.example/users/x")
+    with pytest.raises(RemoteError):
+        same_origin("https://evil.example/key", "https://mastodon.example/users/victim")
+    with pytest.raises(RemoteError):
+        same_origin("https://a.example/users/x", None)
+
+
+def test_an_inbox_body_larger_than_a_form_is_refused_before_it_is_read(app, client, peer_key):
+    activity = follow() | {"padding": "x" * app.config["FORM_MAX_BYTES"]}
+    assert send(client, peer_key, activity).status_code == 413
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        {"type": "Like", "actor": PEER, "object": ["a", "b"]},
+        {"type": "Undo", "actor": PEER, "object": 7},
+        {"type": "Create", "actor": PEER, "object": {"type": "Note", "inReplyTo": {"x": 1}}},
+        {"type": "Update", "actor": PEER, "object": {"id": PEER, "type": "Person"}},
+        {"type": ["Like", "Announce"], "actor": PEER, "object": None},
+        {"type": "Delete", "actor": PEER, "object": {"id": None}},
+    ],
+)
+def test_odd_activities_are_answered_without_an_error(client, peer_key, activity):
+    assert send(client, peer_key, activity).status_code in (202, 400)

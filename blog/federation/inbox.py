@@ -208,7 +208,10 @@ def update(activity: dict, signer: RemoteActor) -> str:
     if not isinstance(changed, dict):
         return "ignored: nothing to update"
     if changed.get("id") == signer.uri:
-        remote.store_actor(changed, signer)
+        try:
+            remote.store_actor(changed, signer)
+        except remote.RemoteError as exc:
+            raise Refused(400, str(exc)) from exc
         return "profile updated"
     comment = own_comment(object_id(changed), signer)
     if comment is None:

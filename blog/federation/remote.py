@@ -110,16 +110,26 @@ def actor_for_key(key_id: str, *, refresh: bool = False) -> RemoteActor:
     known = db.session.scalar(db.select(RemoteActor).where(RemoteActor.key_id == key_id))
     if known is not None and not refresh:
         return known
-    document = fetch_json(key_id.split("#", 1)[0])
+    address = key_id.split("#", 1)[0]
+    document = fetch_json(address)
     if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
-        document = fetch_json(document["owner"])  # the keyId named a key document
-    return store_actor(document, known)
+        address = document["owner"]  # the keyId named a key document
+        document = fetch_json(address)
+    same_origin(key_id, address, document.get("id"))
+    found = store_actor(document, known)
+    if found.key_id != key_id:
+        raise RemoteError("the actor does not hold the key the request names")
+    return found
 
 
-def actor(uri: str) -> RemoteActor:
-    """A remote actor by its id, from our table or fetched."""
-    known = db.session.scalar(db.select(RemoteActor).where(RemoteActor.uri == uri))
-    return known if known is not None else store_actor(fetch_json(uri), None)
+def same_origin(*addresses: object) -> None:
+    """Refuse a document that speaks for another server than the one it came from.
+
+    Otherwise anyone could serve an actor document naming someone else's id with their own key.
+    """
+    origins = {urlsplit(a).netloc if isinstance(a, str) else None for a in addresses}
+    if len(origins) != 1 or None in origins:
+        raise RemoteError("the actor document names an id on another server")
 
 
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
