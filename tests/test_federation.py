@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import stat
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask_migrate import upgrade
+from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from blog import create_app
 from blog import posts as content
@@ -515,3 +517,69 @@ def test_an_inbox_body_larger_than_a_form_is_refused_before_it_is_read(app, clie
 )
 def test_odd_activities_are_answered_without_an_error(client, peer_key, activity):
     assert send(client, peer_key, activity).status_code in (202, 400)
+
+
+# RFC 9421, signed by an independent implementation (PyPI http-message-signatures) ------------
+
+
+@dataclass
+class Outgoing:
+    """A request as http-message-signatures signs it: method, URL and a header dict."""
+
+    method: str
+    url: str
+    headers: dict
+
+
+def send_rfc9421(
+    client, key, activity, *, covered=("@method", "@target-uri"), created=None, tamper=False
+):
+    body = json.dumps(activity).encode()
+    message = Outgoing("POST", INBOX, {"Content-Type": "application/activity+json"})
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.RSA_V1_5_SHA256,
+        key_resolver=MappingKeyResolver(public_keys={}, private_keys={f"{PEER}#main-key": key}),
+    )
+    signer.sign(
+        message,
+        key_id=f"{PEER}#main-key",
+        label="sig1",
+        covered_component_ids=covered,
+        created=created,
+        body=body if "content-digest" not in covered else None,
+    )
+    if tamper:
+        body += b" "
+    return client.post(INBOX, data=body, headers=message.headers, base_url=BASE)
+
+
+def test_an_rfc9421_signed_follow_is_accepted(app, client, peer_key):
+    assert send_rfc9421(client, peer_key, follow()).status_code == 202
+    with app.app_context():
+        assert db.session.scalar(db.select(Follower)).actor_uri == PEER
+
+
+def test_an_rfc9421_body_changed_after_signing_is_refused(client, peer_key):
+    assert send_rfc9421(client, peer_key, follow(), tamper=True).status_code == 401
+
+
+def test_an_rfc9421_signature_by_another_key_is_refused(client, peer_key):
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert send_rfc9421(client, stranger, follow()).status_code == 401
+
+
+def test_an_rfc9421_signature_created_hours_ago_is_refused(client, peer_key):
+    created = datetime.now(UTC) - timedelta(hours=3)
+    assert send_rfc9421(client, peer_key, follow(), created=created).status_code == 401
+
+
+def test_an_rfc9421_signature_not_covering_the_body_is_refused(client, peer_key):
+    body = json.dumps(follow()).encode()
+    message = Outgoing("POST", INBOX, {"Content-Type": "application/activity+json"})
+    HTTPMessageSigner(
+        signature_algorithm=algorithms.RSA_V1_5_SHA256,
+        key_resolver=MappingKeyResolver(
+            public_keys={}, private_keys={f"{PEER}#main-key": peer_key}
+        ),
+    ).sign(message, key_id=f"{PEER}#main-key", label="sig1")
+    assert client.post(INBOX, data=body, headers=message.headers, base_url=BASE).status_code == 401

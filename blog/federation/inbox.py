@@ -2,6 +2,7 @@
 
 Decisions worth knowing:
 - The signer must be the activity's actor: a server may relay only its own users' activities.
+- Both signature standards are read: RFC 9421 when `Signature-Input` is sent, else draft-cavage.
 - A key that no longer verifies is fetched once more (the actor may have rotated it).
 - A Delete of an actor we never met is answered 202 and dropped: its key is already gone
   (Mastodon sends these to every server it knows), and we hold nothing of theirs.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..allowlist import sanitize
 from ..extensions import db
 from ..models import Post
-from . import delivery, documents, identity, remote
+from . import delivery, documents, identity, remote, rfc9421
 from .models import Follower, Reaction, RemoteActor, RemoteComment
 from .reactions import shown_changed
 from .signatures import SignatureError, key_id_of, verify
@@ -36,17 +38,20 @@ class Refused(Exception):
         self.status = status
 
 
-def receive(method: str, target: str, headers: Mapping[str, str], body: bytes) -> str:
-    """Verify and act on one activity posted to the inbox; what was done, or Refused."""
+def receive(method: str, url: str, headers: Mapping[str, str], body: bytes) -> str:
+    """Verify and act on one activity posted to the inbox at `url`; what was done, or Refused.
+
+    `headers` has lower-case names.
+    """
     activity = parse(body)
     kind, actor_uri = activity.get("type"), activity.get("actor")
     try:
-        key_id = key_id_of(headers)
+        key_id = request_key_id(headers)
     except SignatureError as exc:
         raise Refused(401, str(exc)) from exc
     if kind == "Delete" and activity.get("object") == actor_uri and not known_key(key_id):
         return "ignored: deletion of an actor we never met"
-    signer = signed_by(method, target, headers, body, key_id)
+    signer = signed_by(method, url, headers, body, key_id)
     if signer.uri != actor_uri:
         raise Refused(401, "the signer is not the activity's actor")
     handler = HANDLERS.get(str(kind))
@@ -75,19 +80,38 @@ def known_key(key_id: str) -> bool:
     return db.session.scalar(select(RemoteActor.id).where(RemoteActor.key_id == key_id)) is not None
 
 
+def request_key_id(headers: Mapping[str, str]) -> str:
+    """The key a request names, in RFC 9421's headers or draft-cavage's."""
+    if "signature-input" in headers:
+        return rfc9421.key_id(headers)
+    return key_id_of(headers)
+
+
+def check_signature(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, public_key_pem: str
+) -> None:
+    """Verify the request by the standard it was signed with."""
+    if "signature-input" in headers:
+        rfc9421.verify(method, url, headers, body, public_key_pem)
+        return
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    verify(method, target, headers, body, public_key_pem)
+
+
 def signed_by(
-    method: str, target: str, headers: Mapping[str, str], body: bytes, key_id: str
+    method: str, url: str, headers: Mapping[str, str], body: bytes, key_id: str
 ) -> RemoteActor:
     """The actor whose key signed the request, or Refused(401)."""
     try:
         signer = remote.actor_for_key(key_id)
         try:
-            verify(method, target, headers, body, signer.public_key_pem)
+            check_signature(method, url, headers, body, signer.public_key_pem)
         except SignatureError as first:
             if "does not match" not in str(first):
                 raise
             signer = remote.actor_for_key(key_id, refresh=True)
-            verify(method, target, headers, body, signer.public_key_pem)
+            check_signature(method, url, headers, body, signer.public_key_pem)
     except (SignatureError, remote.RemoteError) as exc:
         db.session.rollback()
         raise Refused(401, str(exc)) from exc

@@ -160,9 +160,8 @@ def post_object(post_id: int):
 def receive():
     """An activity from another server: verified, then acted on (202), or refused (4xx)."""
     headers = {name.lower(): value for name, value in request.headers.items()}
-    target = request.full_path.rstrip("?") if request.query_string else request.path
     try:
-        outcome = inbox.receive("POST", target, headers, request.get_data(cache=False))
+        outcome = inbox.receive("POST", request.url, headers, request.get_data(cache=False))
     except inbox.Refused as refused:
         db.session.rollback()
         return Response(str(refused), status=refused.status, mimetype="text/plain")
