@@ -130,7 +130,7 @@ def test_grok_files_are_named_and_what_is_left_out_is_said():
     (drawing,) = reply.attachments
     assert drawing.name == "users/0d9e8f7a/generated/9f8e7d6c/image.jpg"
     assert starter.warnings[:2] == [
-        "2 tool steps of Grok's left out (not shown by this importer)",
+        "2 tool steps of Grok's left out (not displayed by this importer)",
         "1 reply of Grok's was cut off before finishing",
     ]
 

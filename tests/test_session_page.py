@@ -169,7 +169,7 @@ def test_hidden_tool_calls_are_counted_never_shown(app, client, owner):
     page = page_of(app, client, post_id)
     assert 'class="tool' not in page and "diff__line" not in page
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "Tool calls 11 (not shown)" in text and "Files changed 3" in text
+    assert "Tool calls 11 (none shown)" in text and "Files changed 3" in text
     # Their files' names stay with the hidden calls.
     assert "session-summary__files" not in page and "src/csvkit/rows.py" not in page
 

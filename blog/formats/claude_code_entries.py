@@ -102,7 +102,7 @@ class Kind:
     """How one entry is read."""
 
     rule: str  # "message" (its content read by role), "folded" (a hidden turn), "left out"
-    aside: tuple[str, str] | None = None  # (role, speaker) of a message not shown as itself
+    aside: tuple[str, str] | None = None  # (role, speaker) of a message displayed as something else
     text: str = ""  # a folded entry's text; a prompt's text
     prompt: bool = False  # a prompt the person typed, shown as a user turn
     typed: bool = False  # something the person typed: a prompt or a command

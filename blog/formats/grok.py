@@ -255,7 +255,7 @@ class _Reader:
     def warnings(self) -> list[str]:
         """What was left out or cut short, said once per kind."""
         said = [
-            f"{count} {what}{'s' if count > 1 else ''} of Grok's left out (not shown by this "
+            f"{count} {what}{'s' if count > 1 else ''} of Grok's left out (not displayed by this "
             "importer)"
             for what, count in sorted(self.left_out.items())
         ]

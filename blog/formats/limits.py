@@ -182,7 +182,7 @@ class RepairNotes:
             self.told += new
 
     def untold(self) -> list[str]:
-        """The note for surrogates no conversation was told of (in fields not shown)."""
+        """The note for surrogates no conversation was told of (in fields no turn displays)."""
         new = self.guard.lone_surrogates - self.told
         return [lone_surrogates_note(new)] if new else []
 
