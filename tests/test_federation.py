@@ -360,6 +360,7 @@ def test_a_reply_waits_for_approval_then_shows_sanitised(app, client, make_post,
     text = '<p>Lovely <script>alert(1)</script><a href="javascript:x">post</a></p>'
     assert send(client, peer_key, reply(post_id, text)).status_code == 202
     assert "Lovely" not in client.get("/posts/discussed", base_url=BASE).get_data(as_text=True)
+    assert "/studio/fediverse/replies" in author.get("/studio/").get_data(as_text=True)
     studio = author.get("/studio/fediverse/replies").get_data(as_text=True)
     assert "Lovely" in studio and "<script>" not in studio
     with app.app_context():
