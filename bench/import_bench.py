@@ -1,24 +1,33 @@
 """Time and memory of importing a large ChatGPT export, against a bare parse-and-insert floor.
 
     .venv/bin/python bench/import_bench.py [--conversations 3000 --messages-per 50] [--with-app]
+        [--render-processes 1,0] [--reimport] [--baseline REV]
 
 Writes a synthetic `conversations.json` (about 100 MB with the defaults) to a temporary
 folder, then runs each phase in its own child process so peak memory does not mix:
 
 * floor:  ijson streaming parse + executemany of one row per message into a fresh SQLite table;
 * import: `read_conversations` over the file (parsing, branch walking, cleaning);
-* app:    (with --with-app) the whole import into a fresh application database.
+* app:    (with --with-app) the whole import into a fresh application database, every turn
+          rendered, once per IMPORT_RENDER_PROCESSES value given (0: one process per core);
+          `saved s` is when the drafts were committed and listed, before their rendering;
+* reimport: (with --reimport) the same file imported again over those drafts (update):
+          every text was rendered before, so the render cache does all of it;
+* app @REV: (with --baseline REV) the app phase of the code at a git revision (`git archive`),
+          run right after the others, so a change is compared under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import resource
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -204,35 +213,81 @@ def phase_import(path: Path, workdir: Path) -> dict:
     return {"rows": turns, "conversations": conversations}
 
 
-def phase_app(path: Path, workdir: Path) -> dict:
-    """The whole import into a fresh application database."""
+def app_for(workdir: Path, processes: int, name: str):
+    """A fresh application database in `workdir`, migrated."""
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
     from blog import create_app
-    from blog.imports.files import import_file
 
+    database = workdir / f"{name}.sqlite3"
+    database.unlink(missing_ok=True)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "bench-" + "k" * 40,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'app.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "MAX_CONTENT_LENGTH": 1024**3,
+            "IMPORT_RENDER_PROCESSES": processes,
+            # The bench measures throughput: no budget cuts the rendering short.
+            "IMPORT_RENDER_BUDGET_SECONDS": 10**6,
+            "HUEY_SQLITE_PATH": str(workdir / f"{name}-queue.sqlite3"),
         }
     )
     with app.app_context():
         upgrade()
-        report = import_file(path, path.name, None)
-    return {"rows": report.turns, "conversations": len(report.created)}
+    return app
+
+
+def timed_import(app, path: Path, **options) -> dict:
+    """Import the file; its report, when the drafts were saved, turns rendered, wall time."""
+    from blog.imports.files import import_file
+    from blog.posts.rerender import RenderCount
+
+    marks: dict[str, float] = {}
+    before = RenderCount.turns
+    with app.app_context():
+        started = time.perf_counter()
+        report = import_file(
+            path,
+            path.name,
+            None,
+            saved=lambda *_: marks.setdefault("saved_s", time.perf_counter() - started),
+            **options,
+        )
+        marks["measured_s"] = time.perf_counter() - started
+    return {
+        "rows": report.turns,
+        "conversations": len(report.created) + len(report.updated),
+        "rendered": RenderCount.turns - before,
+        **marks,
+    }
+
+
+def phase_app(path: Path, workdir: Path, processes: int = 0) -> dict:
+    """The whole import into a fresh application database, every turn rendered."""
+    return timed_import(app_for(workdir, processes, f"app-{processes}"), path)
+
+
+def phase_reimport(path: Path, workdir: Path, processes: int = 0) -> dict:
+    """The file imported, then imported again over its drafts: the second one is timed."""
+    app = app_for(workdir, processes, "reimport")
+    timed_import(app, path)
+    return timed_import(app, path, on_duplicate="update")
 
 
 PHASES = {"floor": phase_floor, "import": phase_import, "app": phase_app}
+PHASES["reimport"] = phase_reimport
 
 
-def run_child(phase: str, path: Path, workdir: Path) -> dict:
+def run_child(
+    phase: str, path: Path, workdir: Path, processes: int = 0, script: Path | None = None
+) -> dict:
     """Run one phase in a fresh interpreter; it reports its own wall time and peak RSS."""
-    command = [sys.executable, __file__, "--phase", phase, "--file", str(path)]
+    command = [sys.executable, str(script or __file__), "--phase", phase, "--file", str(path)]
     command += ["--workdir", str(workdir)]
+    if script is None:
+        command += ["--processes", str(processes)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -240,10 +295,12 @@ def run_child(phase: str, path: Path, workdir: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def child_main(phase: str, path: Path, workdir: Path) -> None:
+def child_main(phase: str, path: Path, workdir: Path, processes: int) -> None:
     started = time.perf_counter()
-    result = PHASES[phase](path, workdir)
-    result["seconds"] = time.perf_counter() - started
+    options = {"processes": processes} if phase in ("app", "reimport") else {}
+    result = PHASES[phase](path, workdir, **options)
+    # The import itself when the phase timed it (not the schema set up before it).
+    result["seconds"] = result.pop("measured_s", None) or time.perf_counter() - started
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1024**2
@@ -255,12 +312,30 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=3000)
     parser.add_argument("--messages-per", type=int, default=50)
     parser.add_argument("--with-app", action="store_true", help="also time the full app import")
+    parser.add_argument(
+        "--render-processes",
+        default="0",
+        help="IMPORT_RENDER_PROCESSES values for the app phase, comma-separated (0: per core)",
+    )
+    parser.add_argument(
+        "--reimport", action="store_true", help="also time importing the file again (update)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also run the app phase of the code at this revision"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every phase this many times, interleaved, and keep the fastest of each",
+    )
+    parser.add_argument("--processes", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        child_main(args.phase, args.file, args.workdir)
+        child_main(args.phase, args.file, args.workdir, args.processes)
         return
 
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
@@ -273,19 +348,55 @@ def main() -> None:
             f"wrote {path.name}: {size_mb:.1f} MB, {args.conversations:,} conversations x "
             f"{args.messages_per} messages in {time.perf_counter() - started:.1f} s"
         )
-        phases = ["floor", "import"] + (["app"] if args.with_app else [])
-        results = {phase: run_child(phase, path, workdir) for phase in phases}
+        runs = {phase: (lambda phase=phase: run_child(phase, path, workdir)) for phase in PHASES}
+        del runs["app"], runs["reimport"]
+        counts = [int(n) for n in args.render_processes.split(",")] if args.with_app else []
+        for processes in counts:
+            runs[f"app x{processes or 'cores'}"] = lambda n=processes: run_child(
+                "app", path, workdir, n
+            )
+        if args.reimport:
+            last = counts[-1] if counts else 0
+            runs["reimport"] = lambda: run_child("reimport", path, workdir, last)
+        if args.baseline:
+            base = workdir / "baseline"
+            archive = subprocess.run(
+                ["git", "archive", args.baseline], cwd=ROOT, capture_output=True, check=True
+            ).stdout
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(base, filter="data")
+            script = base / "bench" / "import_bench.py"
+
+            def baseline() -> dict:
+                (workdir / "app.sqlite3").unlink(missing_ok=True)
+                return run_child("app", path, workdir, script=script)
+
+            runs[f"app @{args.baseline}"] = baseline
+        # Other work on a shared machine can only slow a phase down: the fastest round counts.
+        results: dict[str, dict] = {}
+        for _ in range(args.rounds):
+            for name, run in runs.items():
+                result = run()
+                kept = results.get(name)
+                if kept is None or "error" in kept or result.get("seconds", 1e9) < kept["seconds"]:
+                    results[name] = result
 
     floor_seconds = results["floor"].get("seconds")
-    print(f"\n{'phase':<8} {'rows':>9} {'wall s':>8} {'x floor':>8} {'peak RSS MB':>12}")
+    print(
+        f"\n{'phase':<12} {'rows':>9} {'wall s':>8} {'x floor':>8} {'saved s':>8} "
+        f"{'rendered':>9} {'turns/s':>8} {'peak RSS MB':>12}"
+    )
     for phase, result in results.items():
         if "error" in result:
-            print(f"{phase:<8} failed: {result['error']}")
+            print(f"{phase:<12} failed: {result['error']}")
             continue
         ratio = result["seconds"] / floor_seconds if floor_seconds else float("nan")
+        saved = f"{result['saved_s']:.2f}" if "saved_s" in result else ""
+        rendered = f"{result['rendered']:,}" if "rendered" in result else ""
+        rate = f"{result['rows'] / result['seconds']:,.0f}" if "rendered" in result else ""
         print(
-            f"{phase:<8} {result['rows']:>9,} {result['seconds']:>8.2f} {ratio:>8.2f} "
-            f"{result['peak_rss_mb']:>12.1f}"
+            f"{phase:<12} {result['rows']:>9,} {result['seconds']:>8.2f} {ratio:>8.2f} "
+            f"{saved:>8} {rendered:>9} {rate:>8} {result['peak_rss_mb']:>12.1f}"
         )
 
 
