@@ -103,10 +103,9 @@ def test_settings_that_cannot_federate_are_refused(tmp_path, site_url, problem):
         create_app(app_settings(tmp_path, FEDERATION_ENABLED=True, SITE_URL=site_url))
 
 
-def test_plain_http_is_accepted_on_loopback(tmp_path):
-    app = create_app(
-        app_settings(tmp_path, FEDERATION_ENABLED=True, SITE_URL="http://127.0.0.1:8000")
-    )
+@pytest.mark.parametrize("site_url", ["http://127.0.0.1:8000", "http://localhost", "http://[::1]"])
+def test_plain_http_is_accepted_on_loopback(tmp_path, site_url):
+    app = create_app(app_settings(tmp_path, FEDERATION_ENABLED=True, SITE_URL=site_url))
     assert "federation" in app.blueprints
 
 
@@ -161,6 +160,7 @@ def test_a_browser_at_the_actor_is_sent_to_the_home_page(client):
     answer = client.get("/fediverse/actor", headers={"Accept": "text/html"}, base_url=BASE)
     assert answer.status_code == 302
     assert answer.headers["Location"] in ("/", f"{BASE}/")
+    assert "Accept" in answer.headers["Vary"]
 
 
 def test_outbox_lists_every_public_post_and_no_draft_or_unlisted_one(app, client, make_post):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,8 +25,7 @@ def check_settings(app: Flask) -> None:
             "FEDERATION_ENABLED needs SITE_URL (e.g. https://blog.example.org): other servers "
             "know the blog by that address."
         )
-    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname)):
         raise FederationSettingsError(
             "FEDERATION_ENABLED needs an https SITE_URL: other servers refuse plain http."
         )
@@ -36,6 +36,16 @@ def check_settings(app: Flask) -> None:
         )
     if not str(app.config.get("FEDERATION_HANDLE") or "").isidentifier():
         raise FederationSettingsError("FEDERATION_HANDLE must be a simple name, e.g. blog.")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name is this machine (plain http is allowed there, for tests)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def base_url() -> str:

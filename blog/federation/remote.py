@@ -42,23 +42,14 @@ class Answer:
 def loopback_site() -> bool:
     """Whether the site runs on a loopback address (tests against a local peer)."""
     host = urlsplit(current_app.config.get("SITE_URL") or "").hostname or ""
-    return is_loopback(host)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return identity.is_loopback(host)
 
 
 def check_address(url: str) -> None:
     """Refuse an address we must not fetch (see the module's docstring)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if loopback_site() and is_loopback(host) and parts.scheme in ("http", "https"):
+    if loopback_site() and identity.is_loopback(host) and parts.scheme in ("http", "https"):
         return
     if parts.scheme != "https" or not host:
         raise RemoteError(f"not an https address: {url}")

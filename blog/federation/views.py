@@ -24,6 +24,13 @@ def as_activity_json(document: dict, status: int = 200) -> Response:
     return response
 
 
+def to_page(address: str) -> Response:
+    """Send a browser to the page; the same address answers servers with JSON."""
+    response = redirect(address)
+    response.vary.add("Accept")
+    return response
+
+
 def wants_html() -> bool:
     """Whether the client (a browser) prefers a page to ActivityPub JSON."""
     accepted = request.accept_mimetypes
@@ -73,7 +80,7 @@ def public_post_count() -> int:
 def actor():
     """The blog's actor; a browser is sent to the home page."""
     if wants_html():
-        return redirect(url_for("public.index"))
+        return to_page(url_for("public.index"))
     return as_activity_json(documents.actor())
 
 
@@ -146,7 +153,7 @@ def post_object(post_id: int):
     post = db.session.get(Post, post_id)
     if is_federated(post):
         if wants_html():
-            return redirect(url_for("public.post", slug=post.slug))
+            return to_page(url_for("public.post", slug=post.slug))
         document = documents.article(content.published_view(post))
         return as_activity_json({"@context": documents.AS_CONTEXT, **document})
     told = db.session.get(FederatedPost, post_id)
