@@ -4,6 +4,7 @@ its bulk confirmation."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -136,3 +137,25 @@ def test_bulk_keep_needs_a_reason(app, author, addresses):
         },
     )
     assert open_count(app, addresses) == 1
+
+
+def test_the_import_report_leads_to_the_posts_with_findings(app, author):
+    from tests.test_import_web import finish, job_token, upload
+
+    item = {
+        "conversations": [
+            {"from": "human", "value": "Post it to 42 Maple Street, please."},
+            {"from": "gpt", "value": "Done. It goes to 42 Maple Street tomorrow."},
+        ]
+    }
+    token = job_token(upload(author, "sharegpt.json", json.dumps([item]).encode()))
+    listing = json.loads(finish(app, token).listing_json)
+    author.post(f"/studio/import/{token}", {"chosen": listing[0]["key"], "on_duplicate": "skip"})
+    job = finish(app, token)
+    page = author.get(f"/studio/import/{token}").get_data(as_text=True)
+    assert "Private data or secrets found" in page
+    batch = json.loads(job.report_json)["batch"]
+    link = f'href="/studio/?batch={batch}&amp;findings=1"'
+    assert link in page
+    listed = author.get(f"/studio/?batch={batch}&findings=1&finding=address")
+    assert "(2 street addresses)" in listed.get_data(as_text=True)
