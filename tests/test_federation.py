@@ -6,6 +6,7 @@ import json
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,7 +20,7 @@ from blog.federation import delivery
 from blog.federation.identity import FederationSettingsError
 from blog.federation.keys import KEY_FILE, public_pem
 from blog.federation.models import FederatedPost, Follower, Reaction, RemoteActor, RemoteComment
-from blog.federation.remote import RemoteError, same_origin
+from blog.federation.remote import RemoteError, same_origin, store_actor
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
@@ -201,7 +202,8 @@ def test_an_article_carries_the_disclosure_and_the_license(app, client, make_pos
     assert "The moon." in article["content"]
     assert "CC BY 4.0" in article["content"]
     assert article["license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert article["summary"]
+    assert article["summary"].startswith("AI conversation with")
+    assert "Why tides?" in article["summary"]
     page = client.get("/posts/about-tides", base_url=BASE)
     sentence = article["content"].split("<em>", 1)[1].split("</em>", 1)[0]
     assert sentence in page.get_data(as_text=True)
@@ -584,3 +586,44 @@ def test_an_rfc9421_signature_not_covering_the_body_is_refused(client, peer_key)
         ),
     ).sign(message, key_id=f"{PEER}#main-key", label="sig1")
     assert client.post(INBOX, data=body, headers=message.headers, base_url=BASE).status_code == 401
+
+
+# Other servers' actor documents ----------------------------------------------------------------
+
+FEDIVERSE = Path(__file__).resolve().parent / "fixtures" / "fediverse"
+
+
+@pytest.mark.parametrize(
+    ("name", "key_id", "delivered_to"),
+    [
+        (
+            "mastodon_actor.json",
+            "https://mastodon.example/users/ada#main-key",
+            "https://mastodon.example/inbox",
+        ),
+        # GoToSocial names its key by a path, not a fragment, and has no shared inbox.
+        (
+            "gotosocial_actor.json",
+            "https://gts.example/users/grace/main-key",
+            "https://gts.example/users/grace/inbox",
+        ),
+    ],
+)
+def test_actor_documents_as_servers_send_them_are_kept(app, name, key_id, delivered_to):
+    document = json.loads((FEDIVERSE / name).read_text())
+    with app.app_context():
+        actor = store_actor(document, None)
+        assert (actor.uri, actor.key_id) == (document["id"], key_id)
+        assert actor.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
+        db.session.add(
+            Follower(actor_uri=actor.uri, inbox=actor.inbox, shared_inbox=actor.shared_inbox)
+        )
+        db.session.commit()
+        assert delivery.inboxes() == [delivered_to]
+
+
+def test_an_actor_whose_key_names_another_owner_is_refused(app):
+    document = json.loads((FEDIVERSE / "mastodon_actor.json").read_text())
+    document["publicKey"]["owner"] = "https://mastodon.example/users/eve"
+    with app.app_context(), pytest.raises(RemoteError, match="someone else"):
+        store_actor(document, None)

@@ -153,7 +153,8 @@ def article(post: content.PublishedPost) -> dict:
     ]
     parts.append(f'<p><a href="{escape(page)}">Read the whole conversation</a></p>')
     parts.append(f"<p>License: {license_html}</p>")
-    summary = " ".join(x for x in (excerpt(post, view["turns"]), told.headline) if x)
+    # Mastodon shows an Article as its name, summary and link: the disclosure comes first.
+    summary = " ".join(x for x in (told.headline, excerpt(post, view["turns"])) if x)
     document = {
         "id": identity.object_id(post.post.id),
         "type": "Article",
