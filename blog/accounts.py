@@ -138,6 +138,9 @@ def authenticate(username: str, password: str, address: str) -> User:
     dummy hash, so timing does not tell which accounts exist.
     """
     account = username.strip().lower()
+    if not account or not password:
+        # A form sent half empty is no guess: nothing to count, only the rule to say.
+        raise AccountError("Enter your user name and your password.")
     limits = attempt_limits(account, address)
     forget_old_attempts()
     attempts = [LoginAttempt(key=key) for key, _, _ in limits]

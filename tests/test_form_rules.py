@@ -105,3 +105,14 @@ def test_a_bulk_tag_longer_than_a_tag_is_refused(app, author, make_post):
     ]
     with app.app_context():
         assert db.session.scalars(db.select(Tag)).all() == []
+
+
+@pytest.mark.parametrize("fields", [{"username": ""}, {"password": ""}, {"username": "  "}])
+def test_sign_in_says_both_fields_are_needed(app, owner, client, fields):
+    page = client.get("/login", base_url=HTTPS)
+    csrf = TOKEN_PATTERN.search(page.get_data(as_text=True))
+    form = {"username": "alice", "password": "wrong but present"} | fields
+    response = client.post(
+        "/login", data=form | {"csrf_token": csrf.group(1) or csrf.group(2)}, base_url=HTTPS
+    )
+    assert messages(response) == ["Enter your user name and your password."]
