@@ -175,6 +175,15 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
     page = urllib.request.urlopen(f"{base}/posts/the-salty-sea", timeout=30).read().decode()
     assert "1 like" in page and "Also volcanoes!" not in page
 
+    # An Update reaches the peer when the post is updated.
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        content.update_post(post, {"title": "The salty sea, revised"}, None)
+        content.publish(post, confirmed=True)
+    run_queued(app)
+    (updated,) = [a for a in received(peer, "Update") if a["object"]["type"] == "Article"]
+    assert updated["object"]["name"] == "The salty sea, revised"
+
     # Deleting the post sends a Delete; its id answers 410 with a Tombstone.
     with app.app_context():
         content.delete_post(db.session.get(Post, post_id))
@@ -182,6 +191,17 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
     (deleted,) = received(peer, "Delete")
     gone = deleted["object"]
     assert (gone["id"] if isinstance(gone, dict) else gone) == article["id"]
+
+    # The peer unfollows: its Undo{Follow} is verified and the follower is gone.
+    call(f"{peer}/control/unfollow", {"actor": actor, "follow": accept["object"]["id"]})
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Follower.id))) == 0
+
+
+def test_fedify_reads_our_nodeinfo_strictly(site, peer):
+    app, base = site
+    info = call(f"{peer}/control/nodeinfo?site={base}/")
+    assert info == {"software": "colloquy", "protocols": ["activitypub"], "localPosts": 0}
 
 
 def test_the_peer_refuses_a_delivery_our_key_did_not_sign(site, peer):

@@ -12,9 +12,11 @@ import {
   MemoryKvStore,
   Note,
   Person,
+  Undo,
   Update,
   createFederation,
   generateCryptoKeyPair,
+  getNodeInfo,
 } from "@fedify/fedify";
 
 const federation = createFederation({
@@ -58,6 +60,15 @@ async function control(request) {
   const ctx = federation.createContext(request, undefined);
   const me = ctx.getActorUri("peer");
   if (url.pathname === "/control/received") return Response.json(received);
+  if (url.pathname === "/control/nodeinfo") {
+    // Fedify's own strict NodeInfo parser: undefined when the document is not valid.
+    const info = await getNodeInfo(url.searchParams.get("site"), { parse: "strict" });
+    return Response.json(info === undefined ? null : {
+      software: info.software.name,
+      protocols: info.protocols,
+      localPosts: info.usage.localPosts,
+    });
+  }
   if (request.method !== "POST") return new Response("not found", { status: 404 });
   const args = await request.json();
   const target = await ctx.lookupObject(args.actor);
@@ -66,6 +77,9 @@ async function control(request) {
   const id = new URL(`${me.href}#${url.pathname.split("/").pop()}-${Date.now()}`);
   if (url.pathname === "/control/follow") {
     activity = new Follow({ id, actor: me, object: target.id });
+  } else if (url.pathname === "/control/unfollow") {
+    const follow = new Follow({ id: new URL(args.follow), actor: me, object: target.id });
+    activity = new Undo({ id, actor: me, object: follow });
   } else if (url.pathname === "/control/like") {
     activity = new Like({ id, actor: me, object: new URL(args.object) });
   } else if (url.pathname === "/control/reply") {
