@@ -157,8 +157,18 @@ def test_actor_document_names_the_blog_and_carries_its_key(app, client):
     assert again["publicKey"] == actor["publicKey"]
 
 
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", 'application/ld+json; profile="x"'])
+def test_a_client_that_does_not_ask_for_a_page_gets_the_actor(client, accept):
+    headers = {"Accept": accept} if accept else {}
+    answer = client.get("/fediverse/actor", headers=headers, base_url=BASE)
+    assert answer.status_code == 200 and answer.mimetype == "application/activity+json"
+
+
 def test_a_browser_at_the_actor_is_sent_to_the_home_page(client):
-    answer = client.get("/fediverse/actor", headers={"Accept": "text/html"}, base_url=BASE)
+    answer = client.get("/fediverse/actor", headers={"Accept": BROWSER}, base_url=BASE)
     assert answer.status_code == 302
     assert answer.headers["Location"] in ("/", f"{BASE}/")
     assert "Accept" in answer.headers["Vary"]

@@ -34,7 +34,8 @@ def to_page(address: str) -> Response:
 def wants_html() -> bool:
     """Whether the client (a browser) prefers a page to ActivityPub JSON."""
     accepted = request.accept_mimetypes
-    best = accepted.best_match(["text/html", ACTIVITY_JSON, "application/ld+json"])
+    # JSON first: a client that accepts anything (*/*, or no Accept) is a server, not a browser.
+    best = accepted.best_match([ACTIVITY_JSON, "application/ld+json", "text/html"])
     return best == "text/html"
 
 
