@@ -435,7 +435,7 @@ def test_the_studio_replies_page_needs_sign_in(client):
 def deliveries(huey) -> list[tuple[str, dict]]:
     """Run the queued syncs as the worker would; the deliveries they queued (taken off)."""
     while (task := huey.dequeue()) is not None:
-        if task.name == "federation_sync_post":
+        if task.name == "federation_sync_posts":
             huey.execute(task)
         else:
             huey.enqueue(task)
@@ -451,7 +451,7 @@ def test_publish_update_and_delete_are_sent_from_the_worker(app, client, make_po
     huey.flush()  # the Accept (tested above) and the profile's first Update
 
     post_id = make_post("Sent", publish=True)
-    assert set(queued_names(app)) == {"federation_sync_post"}
+    assert set(queued_names(app)) == {"federation_sync_posts"}
     sent = deliveries(huey)
     assert [(a["type"], a["object"]["name"]) for _, a in sent] == [("Create", "Sent")]
     assert sent[0][0] == "https://peer.invalid/inbox"  # the shared inbox
@@ -637,3 +637,17 @@ def test_an_actor_whose_key_names_another_owner_is_refused(app):
     document["publicKey"]["owner"] = "https://mastodon.example/users/eve"
     with app.app_context(), pytest.raises(RemoteError, match="someone else"):
         store_actor(document, None)
+
+
+def test_one_commit_changing_many_posts_queues_one_sync(app, make_post):
+    from blog import changes
+
+    ids = [make_post(f"Post {n}", publish=True) for n in range(3)]
+    huey = app.extensions["import_queue"].huey
+    huey.flush()
+    with app.app_context():
+        for post_id in ids:
+            changes.post_changed(post_id)
+        db.session.commit()
+    (task,) = huey.pending()
+    assert (task.name, task.args[0]) == ("federation_sync_posts", sorted(ids))

@@ -1,7 +1,7 @@
 """Telling followers: the worker's tasks that send Create, Update and Delete, with retries.
 
-A commit that changed a post (recorded by the services in `blog/changes.py`) queues one
-`sync_post` for it; the worker compares the post with what followers were last told
+A commit that changed posts (recorded by the services in `blog/changes.py`) queues one
+`sync_posts` for them; the worker compares the post with what followers were last told
 (`FederatedPost`) and sends what changed, one delivery per shared inbox. A delivery that
 fails is tried again later, each wait twice the last, and given up after
 `FEDERATION_DELIVERY_ATTEMPTS` tries with a warning in the worker's log. No request ever waits
@@ -37,7 +37,7 @@ PERMANENT = {400, 401, 403, 404, 405, 410, 413, 422}
 class FederationQueue:
     """The federation's tasks on the app's Huey instance."""
 
-    sync_post: Callable[[int], object]
+    sync_posts: Callable[[list[int]], object]
     sync_profile: Callable[[], object]
     deliver: Callable[..., object]
 
@@ -45,12 +45,13 @@ class FederationQueue:
 def init_app(app: Flask, huey: Huey) -> None:
     """Register the tasks on the worker's queue and queue a sync after each commit."""
 
-    @huey.task(name="federation_sync_post")
-    def sync_post(post_id: int) -> None:
+    @huey.task(name="federation_sync_posts")
+    def sync_posts(post_ids: list[int]) -> None:
         with worker_context(app):
-            activity = post_activity(post_id)
-            if activity is not None:
-                fan_out(activity)
+            for post_id in post_ids:
+                activity = post_activity(post_id)
+                if activity is not None:
+                    fan_out(activity)
 
     @huey.task(name="federation_sync_profile")
     def sync_profile() -> None:
@@ -67,7 +68,7 @@ def init_app(app: Flask, huey: Huey) -> None:
                 delay = int(app.config["FEDERATION_RETRY_SECONDS"]) * 2 ** (attempt - 1)
                 deliver.schedule(args=(inbox, body, attempt + 1), delay=delay)
 
-    app.extensions["federation_queue"] = FederationQueue(sync_post, sync_profile, deliver)
+    app.extensions["federation_queue"] = FederationQueue(sync_posts, sync_profile, deliver)
     if not event.contains(Session, "after_commit", after_commit):
         # First in line: the mirror's listener takes the changes once it has read them.
         event.listen(Session, "after_commit", after_commit, insert=True)
@@ -97,8 +98,9 @@ def after_commit(session: Session) -> None:
     tasks = current_app.extensions.get("federation_queue")
     if tasks is None:
         return
-    for post_id in sorted(found.posts):
-        tasks.sync_post(post_id)
+    if found.posts:
+        # One task for the commit: deleting a thousand posts queues one, not a thousand.
+        tasks.sync_posts(sorted(found.posts))
     if found.everything:
         tasks.sync_profile()
 
