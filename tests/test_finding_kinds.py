@@ -42,6 +42,9 @@ def test_the_editor_groups_findings_by_kind(author, addresses):
     assert f"/studio/posts/{addresses}/findings/address/redact" in panel
     # The single-finding actions are still on each turn.
     assert page.count('name="fingerprint"') >= 10
+    # What blocks publishing points to them.
+    status = page[page.index('id="publish-status"') :]
+    assert '<a href="#privacy">Privacy findings, by kind</a>' in status
 
 
 def test_redact_all_of_a_kind_shows_each_change_first(app, author, addresses):
