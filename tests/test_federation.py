@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask_migrate import upgrade
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from blog import create_app
+from blog import changes, create_app
 from blog import posts as content
 from blog.extensions import db
 from blog.federation import delivery
@@ -640,8 +640,6 @@ def test_an_actor_whose_key_names_another_owner_is_refused(app):
 
 
 def test_one_commit_changing_many_posts_queues_one_sync(app, make_post):
-    from blog import changes
-
     ids = [make_post(f"Post {n}", publish=True) for n in range(3)]
     huey = app.extensions["import_queue"].huey
     huey.flush()
@@ -651,3 +649,24 @@ def test_one_commit_changing_many_posts_queues_one_sync(app, make_post):
         db.session.commit()
     (task,) = huey.pending()
     assert (task.name, task.args[0]) == ("federation_sync_posts", sorted(ids))
+
+
+def test_a_reply_linked_by_a_script_address_is_not_linked(app, client, make_post, peer_key):
+    post_id = make_post("Discussed", publish=True)
+    activity = reply(post_id, "<p>Hi</p>")
+    activity["object"]["url"] = "javascript:alert(2)"
+    assert send(client, peer_key, activity).status_code == 202
+    with app.app_context():
+        comment = db.session.scalar(db.select(RemoteComment))
+        comment.approved = True
+        db.session.commit()
+    page = client.get("/posts/discussed", base_url=BASE).get_data(as_text=True)
+    assert "Hi" in page and "javascript:" not in page
+
+
+def test_a_reply_whose_id_is_on_another_server_is_not_kept(app, client, make_post, peer_key):
+    post_id = make_post("Discussed", publish=True)
+    activity = reply(post_id, "<p>Hi</p>", note_id="https://elsewhere.example/notes/1")
+    assert send(client, peer_key, activity).status_code == 202
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(RemoteComment.id))) == 0

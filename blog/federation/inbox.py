@@ -205,21 +205,34 @@ def create(activity: dict, signer: RemoteActor) -> str:
         return "ignored: not a reply to a public post"
     if note.get("attributedTo", signer.uri) != signer.uri:
         raise Refused(401, "the note is attributed to someone else")
+    if urlsplit(uri).netloc != urlsplit(signer.uri).netloc:
+        # Else one server could claim a note of another's id, and keep its author's from arriving.
+        return "ignored: a note whose id is on another server than its author"
     if db.session.scalar(select(RemoteComment.id).where(RemoteComment.object_uri == uri)):
         return "already recorded"
-    url = note.get("url")
     db.session.add(
         RemoteComment(
             post_id=post_id,
             object_uri=uri,
             actor_uri=signer.uri,
             actor_name=signer.name or signer.uri,
-            url=url if isinstance(url, str) else uri,
+            url=web_address(note.get("url")) or web_address(uri),
             content_html=comment_html(note),
             approved=False,
         )
     )
     return "reply kept for moderation"
+
+
+def web_address(value: object) -> str:
+    """An http(s) address to link the reply by, or "" (a `javascript:` URL is never a link)."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, (str, dict))), None)
+    if isinstance(value, dict):
+        value = value.get("href")
+    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+        return value
+    return ""
 
 
 def comment_html(note: dict) -> str:
