@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import stat
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from blog.federation import delivery
 from blog.federation.identity import FederationSettingsError
 from blog.federation.keys import KEY_FILE, public_pem
 from blog.federation.models import FederatedPost, Follower, Reaction, RemoteActor, RemoteComment
-from blog.federation.remote import RemoteError, same_origin, store_actor
+from blog.federation.remote import RemoteError, fetch_json, same_origin, store_actor
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
@@ -670,3 +672,30 @@ def test_a_reply_whose_id_is_on_another_server_is_not_kept(app, client, make_pos
     assert send(client, peer_key, activity).status_code == 202
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(RemoteComment.id))) == 0
+
+
+class RedirectToPrivate(http.server.BaseHTTPRequestHandler):
+    """A server that sends every request on to a private address."""
+
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", "https://10.0.0.1/users/ada")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_redirect_to_a_private_address_is_not_followed(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), RedirectToPrivate)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(app_settings(tmp_path, FEDERATION_ENABLED=True, SITE_URL=site))
+    try:
+        with app.test_request_context(), pytest.raises(RemoteError, match="refused address"):
+            fetch_json(f"{site}/users/ada")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

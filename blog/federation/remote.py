@@ -74,12 +74,26 @@ def request(method: str, url: str, body: bytes | None = None) -> Answer:
     outgoing = urllib.request.Request(url, data=body, method=method, headers=headers)
     timeout = float(current_app.config["FEDERATION_TIMEOUT_SECONDS"])
     try:
-        with urllib.request.urlopen(outgoing, timeout=timeout) as response:
+        with OPENER.open(outgoing, timeout=timeout) as response:
             return Answer(response.status, response.read(MAX_RESPONSE_BYTES))
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, exc.read(MAX_RESPONSE_BYTES) if exc.fp else b"")
     except (OSError, ValueError) as exc:
         raise RemoteError(f"{urlsplit(url).netloc} could not be reached ({exc})") from exc
+
+
+class CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an address we may fetch: one to a private address is refused."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        try:
+            check_address(newurl)
+        except RemoteError as exc:
+            raise urllib.error.URLError(f"redirected to a refused address ({exc})") from exc
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+OPENER = urllib.request.build_opener(CheckedRedirects)
 
 
 def fetch_json(url: str) -> dict:
