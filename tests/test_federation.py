@@ -224,14 +224,11 @@ def test_an_article_carries_the_disclosure_and_the_license(app, client, make_pos
 def test_public_post_pages_point_at_their_article(client, make_post):
     post_id = make_post("Linked", publish=True)
     make_post("Hidden", publish=True, status="unlisted")
-    page = client.get("/posts/linked", base_url=BASE)
     alternate = f"{BASE}/fediverse/posts/{post_id}"
-    assert f'<{alternate}>; rel="alternate"; type="application/activity+json"' in page.headers.get(
-        "Link", ""
-    )
-    assert f'type="application/activity+json" href="{alternate}"' in page.get_data(as_text=True)
+    for _ in range(2):  # the second answer comes from the page cache
+        page = client.get("/posts/linked", base_url=BASE).get_data(as_text=True)
+        assert f'type="application/activity+json" href="{alternate}"' in page
     unlisted = client.get("/posts/hidden", base_url=BASE)
-    assert "activity+json" not in unlisted.headers.get("Link", "")
     assert "application/activity+json" not in unlisted.get_data(as_text=True)
 
 

@@ -1,12 +1,14 @@
-"""Wiring the federation into the app: routes, tasks, the post page's Link header."""
+"""Wiring the federation into the app: routes, tasks, the post page's link to its Article.
+
+The link is a `<link rel="alternate">` in the page, not a `Link` header: the page cache and the
+static mirror keep a page's body, not headers added to it, so a header would come and go.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
-from sqlalchemy import select
+from flask import Flask, current_app
 
-from ..extensions import csrf, db
-from ..models import Post
+from ..extensions import csrf
 from . import delivery, identity, moderation, views
 
 
@@ -21,7 +23,6 @@ def init_app(app: Flask) -> None:
     # Other servers post here with HTTP Signatures; they have no session to carry a token.
     csrf.exempt(views.receive)
     delivery.init_app(app, app.extensions["import_queue"].huey)
-    app.after_request(link_header)
 
 
 def enabled() -> bool:
@@ -33,17 +34,3 @@ def fediverse_object_url(post) -> str:
     if not enabled() or not delivery.is_federated(post.post):
         return ""
     return identity.object_id(post.post.id)
-
-
-def link_header(response: Response) -> Response:
-    """Point from a public post's page to its Article, for servers that look up a URL."""
-    if request.endpoint != "public.post" or response.status_code != 200:
-        return response
-    slug = (request.view_args or {}).get("slug")
-    post = db.session.scalar(select(Post).where(Post.slug == slug))
-    if delivery.is_federated(post):
-        response.headers.add(
-            "Link",
-            f'<{identity.object_id(post.id)}>; rel="alternate"; type="application/activity+json"',
-        )
-    return response
