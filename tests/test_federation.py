@@ -696,3 +696,18 @@ def test_a_redirect_to_a_private_address_is_not_followed(tmp_path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_the_author_deletes_a_shown_reply_and_readers_no_longer_see_it(
+    app, client, make_post, peer_key, author
+):
+    post_id = make_post("Discussed", publish=True)
+    send(client, peer_key, reply(post_id, "<p>Rude words</p>"))
+    with app.app_context():
+        comment_id = db.session.scalar(db.select(RemoteComment.id))
+    author.post(f"/studio/fediverse/replies/{comment_id}/approve")
+    assert "Rude words" in client.get("/posts/discussed", base_url=BASE).get_data(as_text=True)
+    answer = author.post(f"/studio/fediverse/replies/{comment_id}/delete")
+    assert answer.status_code == 302
+    assert "Rude words" not in client.get("/posts/discussed", base_url=BASE).get_data(as_text=True)
+    assert author.post(f"/studio/fediverse/replies/{comment_id}/delete").status_code == 404
