@@ -284,3 +284,29 @@ def test_one_parse_gives_what_rendering_and_plain_text_give_apart():
     examples += ["[" * 20_000, "> " * 100 + "deep", "x" * 300_000, "$x^2$ and \\(y\\)"]
     for source in examples:
         assert render_with_text(source) == (render_markdown(source), plain_text(source)), source
+
+
+def import_in_a_daemonic_process(settings: dict, data: bytes, results) -> None:
+    """What the import worker runs: Huey's worker processes are daemonic."""
+    app = create_app(settings)
+    app.config["IMPORT_RENDER_PROCESSES"] = 2
+    with app.app_context():
+        report = import_file(data, "conversations.json", None)
+        keys = db.session.scalars(select(Turn.render_key)).all()
+    results.put((len(report.created), sum(1 for key in keys if key)))
+
+
+def test_the_pool_runs_inside_the_workers_daemonic_processes(app, tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(
+        target=import_in_a_daemonic_process,
+        args=(app_settings(tmp_path), chatgpt_export(26, 8), results),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=300)
+    assert worker.exitcode == 0
+    assert results.get(timeout=5) == (26, 416)

@@ -4,6 +4,11 @@ Rendering is pure CPU work in Python, so threads would share one core; processes
 their own. The pool's processes start from a fork server that has imported the renderer
 once, never from the importing process itself, whose threads (the job's heartbeat) and
 database connections a fork would copy. One process (or a few turns) renders in place.
+
+The import worker's processes are daemonic (Huey starts them so), and multiprocessing
+refuses children to a daemonic process, lest they outlive it. These cannot: each waits on
+its task queue from this process and ends when the pipe closes, so the pool is started with
+the flag lifted for as long as it runs.
 """
 
 from __future__ import annotations
@@ -66,18 +71,26 @@ class RenderPool:
     def __init__(self, processes: int = 1) -> None:
         self.processes = max(1, processes)
         self.executor: ProcessPoolExecutor | None = None
+        self.daemonic: bool | None = None
 
     def __enter__(self) -> RenderPool:
         if self.processes > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["blog.posts.rerender"])
+            # The executor starts its processes as tasks arrive, so the flag stays lifted
+            # until it is shut down.
+            self.daemonic = multiprocessing.current_process()._config.pop("daemon", None)
             self.executor = ProcessPoolExecutor(self.processes, mp_context=context)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+            try:
+                self.executor.shutdown(wait=True, cancel_futures=True)
+            finally:
+                self.executor = None
+                if self.daemonic is not None:
+                    multiprocessing.current_process()._config["daemon"] = self.daemonic
 
     def submit(
         self,
