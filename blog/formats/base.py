@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +64,21 @@ def display_form(source_kind: str, role: str) -> str:
     if role == Role.USER and source_kind in TYPED_PROMPTS:
         return TextFormat.PLAIN
     return TextFormat.MARKDOWN
+
+
+def version_span(versions: Iterable[str]) -> str:
+    """The versions a log was written with: one as it is, several as "lowest–highest"."""
+    seen = sorted({v for v in versions if v}, key=_version_key)
+    if not seen:
+        return ""
+    return seen[0] if len(seen) == 1 else f"{seen[0]}–{seen[-1]}"
+
+
+def _version_key(version: str) -> tuple:
+    # "2.0.9" before "2.0.14": numbers compared as numbers, other parts as text.
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-+]", version)
+    )
 
 
 class ImportFormatError(ValueError):
@@ -123,6 +140,11 @@ class ImportedConversation:
     model: str | None = None
     tags: list[str] = field(default_factory=list)
     summary: str = ""
+    # The program that wrote the log (a coding agent: "Claude Code") and its version as the
+    # log states it ("2.0.14", or "2.0.10–2.0.14" when the session spans several); empty
+    # when the source names none.
+    agent: str = ""
+    agent_version: str = ""
     # What the reader had to repair to read it, e.g. a code fence left open.
     warnings: list[str] = field(default_factory=list, compare=False)
 

@@ -51,7 +51,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from blog.formats.base import ImportedConversation, ImportFormatError, NotAConversationFile
+from blog.formats.base import (
+    ImportedConversation,
+    ImportFormatError,
+    NotAConversationFile,
+    version_span,
+)
 from blog.formats.blocks import left_out_warnings, timestamp
 from blog.formats.claude_code_entries import Entry, Kind, classify
 from blog.formats.claude_code_turns import SOURCE_KIND, SUB_AGENT_NOTE, SubAgentRun, TurnBuilder
@@ -161,6 +166,8 @@ class _Log:
             created_at=times[0],
             updated_at=times[1],
             model=turns.model,
+            agent="Claude Code",
+            agent_version=version_span(str(e.raw.get("version") or "") for e in self.entries),
             warnings=self._warnings(turns, branches, agent_file, agent) + folded,
         )
 

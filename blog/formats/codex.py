@@ -54,6 +54,7 @@ from blog.formats.base import (
     ImportedConversation,
     ImportedTurn,
     ImportFormatError,
+    version_span,
 )
 from blog.formats.block_files import files_of
 from blog.formats.blocks import (
@@ -181,6 +182,10 @@ _TEMPLATE = re.compile(r"#{1,6}(\s|$)|<command-")
 _INPUT_HEADING = re.compile(r"#{1,6}\s+(user input|input|arguments)\s*$", re.IGNORECASE)
 
 
+# Who wrote the log, by its `originator`: the same core logs for the CLI and the IDE extension.
+_AGENTS = {"codex_vscode": "Codex IDE extension"}
+
+
 def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
     """The session a Codex log holds, as one conversation."""
     reader = _Reader()
@@ -204,6 +209,8 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
         created_at=timestamp(reader.session.get("timestamp")) or turns[0].created_at,
         updated_at=turns[-1].created_at,
         model=reader.model,
+        agent=_AGENTS.get(str(reader.session.get("originator")), "Codex CLI"),
+        agent_version=version_span(reader.versions),
         warnings=left_out_warnings(reader.unshown) + _unknown_warnings(reader.unknown),
     )
 
@@ -214,6 +221,7 @@ class _Reader:
     def __init__(self) -> None:
         self.session: dict = {}
         self.model: str | None = None
+        self.versions: list[str] = []
         self.turns: list[ImportedTurn] = []
         self.unshown: Counter[str] = Counter()  # items of a kind no rule here reads
         self.unknown: Counter[str] = Counter()  # entries and events no rule here names
@@ -234,6 +242,9 @@ class _Reader:
         created = timestamp(item.get("timestamp"))
         if kind == "session_meta" and payload is not None:
             self.session = payload
+            # A resumed session logs its meta again, with the version that resumed it.
+            if isinstance(payload.get("cli_version"), str):
+                self.versions.append(payload["cli_version"])
         elif kind == "turn_context" and payload is not None:
             if not self.model and isinstance(payload.get("model"), str):
                 self.model = payload["model"]

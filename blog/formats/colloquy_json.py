@@ -49,6 +49,8 @@ def from_colloquy_json(obj: dict, where: str = "Colloquy JSON") -> ImportedConve
         model=_text(obj.get("model"), where, "model") or None,
         tags=[_text(tag, where, "tags") for tag in _list(obj.get("tags"), where, "tags")],
         summary=_text(obj.get("summary"), where, "summary"),
+        agent=_text(obj.get("agent"), where, "agent"),
+        agent_version=_text(obj.get("agent_version"), where, "agent_version"),
     )
 
 

@@ -24,6 +24,7 @@ JSON (`to_json`) is the lossless form, read back by `blog.formats.colloquy_json`
     {"format": "colloquy", "version": 1, "title": str, "source_kind": str,
      "source_id": str | null, "created_at": RFC 3339 | null, "updated_at": ... ,
      "model": str | null, "tags": [str], "summary": str,
+     "agent": str, "agent_version": str,    (only when the source named its agent)
      "turns": [{"role", "speaker", "model", "text", "created_at", "hidden",
                 "alternatives": [str],
                 "attachments": [{"name", "mime_type", "alt", "data": base64 | null}]}]}
@@ -106,6 +107,9 @@ def to_json(conversation: ImportedConversation) -> str:
         "model": conversation.model,
         "tags": list(conversation.tags),
         "summary": conversation.summary,
+        # The program that wrote a session's log, when the source named it.
+        **({"agent": conversation.agent} if conversation.agent else {}),
+        **({"agent_version": conversation.agent_version} if conversation.agent_version else {}),
         "turns": [_turn_document(turn) for turn in conversation.turns],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
