@@ -17,6 +17,13 @@ Decisions worth knowing:
   exactly as the author typed it; an imported post's Model field cannot tell an id kept
   from the import from a name the author typed later, so there a string is renamed only
   when it looks like an id (no spaces, recognised by `model_names`).
+- The agent that wrote a session's log (Claude Code, Codex CLI) is named with the version
+  the log states, in "How it was made" and in the JSON-LD as a second `contributor`: a
+  `SoftwareApplication` with its `softwareVersion`. schema.org's `instrument` belongs to an
+  Action, not a CreativeWork, and `sdPublisher` names who published the structured data;
+  `contributor` is already where the model, another tool the author used, is named.
+- "How it was made" counts what it does not show ("Reasoning and 352 tool calls not
+  shown"); the short label on cards and in `creativeWorkStatus` names the kinds only.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from .model_names import display_name, speaker_name
+from .tool_turns import is_result
 from .vocabulary import (
     AI_ROLES,
     FOLDED_ROLES,
@@ -103,6 +111,8 @@ class HowMade:
     omitted_by_author: int
     hidden_material: tuple[str, ...]
     edited: bool
+    # How many turns of each hidden role, by role, in order of appearance.
+    hidden_counts: tuple[tuple[str, int], ...] = ()
 
     @property
     def hidden_line(self) -> str:
@@ -114,6 +124,13 @@ class HowMade:
     @property
     def full_label(self) -> str:
         return f"{self.label}; {self.hidden_line.lower()}" if self.hidden_line else self.label
+
+    @property
+    def counted_label(self) -> str:
+        """The label with what is not shown counted: "Transcript; 352 tool calls not shown"."""
+        if not self.hidden_counts:
+            return self.label
+        return f"{self.label}; {hidden_note(dict(self.hidden_counts)).lower()}"
 
 
 class Marked:
@@ -138,6 +155,22 @@ class PostDisclosure(Marked):
     fold_labels: dict[int, str] = field(default_factory=dict)
     # Each name in `models` → the ids it stands for, as the source or the author recorded them.
     model_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The program that wrote the log ("Claude Code") and its version, as the log states them.
+    agent_name: str = ""
+    agent_version: str = ""
+
+    @property
+    def agent(self) -> str:
+        """The agent with its version, "Claude Code 2.0.14" ("" when none is recorded)."""
+        return agent_named(self.agent_name, self.agent_version)
+
+    @property
+    def made_with(self) -> str:
+        """What the conversation was made with: the agent, if any, then the model."""
+        if not self.agent:
+            return self.model_in_full
+        model = self.model_in_full if self.models else "not recorded"
+        return f"{self.agent}, model {model}"
 
     @property
     def model(self) -> str:
@@ -178,8 +211,10 @@ class PostDisclosure(Marked):
 
     @property
     def facts_line(self) -> str:
+        if self.agent:
+            return f"Made with {self.made_with} · {self.how_made.counted_label}"
         model = self.model_in_full if self.models else "not recorded"
-        return f"Model: {model} · {self.how_made.full_label}"
+        return f"Model: {model} · {self.how_made.counted_label}"
 
     @property
     def contributor(self) -> str:
@@ -195,11 +230,21 @@ class PostDisclosure(Marked):
         }
         if self.recorded_ids:
             contributor["identifier"] = self.recorded_ids
+        contributors: dict | list[dict] = contributor
+        if self.agent_name:
+            agent = {
+                "@type": "SoftwareApplication",
+                "name": self.agent_name,
+                "applicationCategory": "AI coding agent",
+            }
+            if self.agent_version:
+                agent["softwareVersion"] = self.agent_version
+            contributors = [contributor, agent]
         return {
             "description": self.sentence,
             "creativeWorkStatus": self.how_made.full_label,
             "about": f"A conversation with {UNNAMED_MODEL}",
-            "contributor": contributor,
+            "contributor": contributors,
         }
 
 
@@ -253,7 +298,15 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
         hidden_notes=hidden_notes(post.turns),
         fold_labels={t.id: fold_label(t) for t in post.turns if t.role in FOLDED_ROLES},
         model_ids=model_ids,
+        # Plain post data may predate the agent fields.
+        agent_name=getattr(post, "agent", "") or "",
+        agent_version=getattr(post, "agent_version", "") or "",
     )
+
+
+def agent_named(name: str, version: str) -> str:
+    """An agent as readers are told of it: its name, then the version the log states."""
+    return f"{name} {version}" if name and version else name
 
 
 def how_made(post: DisclosedPost) -> HowMade:
@@ -274,7 +327,8 @@ def how_made(post: DisclosedPost) -> HowMade:
             # A prompt changed since the import is not "verbatim" either, though no AI text is.
             as_is=not hidden and not shown_edited,
         )
-    return HowMade(code, KINDS[code][1], omitted, hidden, edited)
+    counts = material_counts(t for t in post.turns if t.excluded)
+    return HowMade(code, KINDS[code][1], omitted, hidden, edited, tuple(counts.items()))
 
 
 def kind_code(*, cut: bool, changed: bool, as_is: bool) -> str:
@@ -334,17 +388,36 @@ def hidden_notes(turns: Sequence[DisclosedTurn]) -> dict[int, str]:
     """Before each shown turn, the material kept but not shown just before it, one marker
     for each run of such turns (-1: at the end): "Code cell and its output not shown"."""
     notes: dict[int, str] = {}
-    pending: dict[str, int] = {}
+    pending: list[DisclosedTurn] = []
     for turn in turns:
         if turn.excluded:
             if turn.role in HIDDEN_MATERIAL_NOUNS:
-                pending[turn.role] = pending.get(turn.role, 0) + 1
+                pending.append(turn)
         elif pending:
-            notes[turn.id] = hidden_note(pending)
-            pending = {}
+            notes[turn.id] = hidden_note(material_counts(pending))
+            pending = []
     if pending:
-        notes[-1] = hidden_note(pending)
+        notes[-1] = hidden_note(material_counts(pending))
     return notes
+
+
+def material_counts(turns: Iterable[DisclosedTurn]) -> dict[str, int]:
+    """How many of each kind of material the turns hold, by role in order of appearance.
+    A tool's result is counted with its call, not as a call of its own; results whose
+    calls are not among the turns are counted as the calls they stand for."""
+    counts: dict[str, int] = {}
+    results = 0
+    for turn in turns:
+        if turn.role not in HIDDEN_MATERIAL_NOUNS:
+            continue
+        if turn.role == Role.TOOL and is_result(turn.speaker):
+            results += 1
+            counts.setdefault(Role.TOOL, 0)
+        else:
+            counts[turn.role] = counts.get(turn.role, 0) + 1
+    if counts.get(Role.TOOL) == 0:
+        counts[Role.TOOL] = results
+    return counts
 
 
 def hidden_note(counts: dict[str, int]) -> str:

@@ -188,6 +188,9 @@ class Post(PostShape, db.Model):
     source_id: Mapped[str | None] = mapped_column(StorableString(200))
     content_hash: Mapped[str | None] = mapped_column(StorableString(64), index=True)
     model_name: Mapped[str] = mapped_column(StorableString(200), default="")
+    # The program that wrote an imported log ("Claude Code") and its version, as the log says.
+    agent: Mapped[str] = mapped_column(StorableString(80), default="", server_default="")
+    agent_version: Mapped[str] = mapped_column(StorableString(80), default="", server_default="")
     license: Mapped[str] = mapped_column(StorableString(40), default="")
     conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

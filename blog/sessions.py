@@ -27,7 +27,7 @@ from typing import Protocol
 
 from .allowlist import sanitize
 from .diff_html import FileChange
-from .disclosure import omitted_notes
+from .disclosure import agent_named, omitted_notes
 from .model_names import display_name
 from .tool_turns import (
     ToolCall,
@@ -58,8 +58,11 @@ class SessionTurn(Protocol):
     created_at: datetime | None
 
 
-def session_layout(turns: Sequence[SessionTurn], source_kind: str) -> dict | None:
-    """The session's facts and the layout of its shown tool turns; None for other posts."""
+def session_layout(
+    turns: Sequence[SessionTurn], source_kind: str, agent: tuple[str, str] = ("", "")
+) -> dict | None:
+    """The session's facts and the layout of its shown tool turns; None for other posts.
+    `agent` is the agent's name and version as the log stated them, when it did."""
     if source_kind not in AGENTS:
         return None
     calls = {t.id: call for t in turns if t.role == Role.TOOL and (call := parse_call(t.source))}
@@ -71,7 +74,7 @@ def session_layout(turns: Sequence[SessionTurn], source_kind: str) -> dict | Non
     blocks, inside = _blocks(turns, lines, results)
     _sanitize(blocks)
     return {
-        "summary": _summary(turns, source_kind, calls, lines),
+        "summary": _summary(turns, agent_named(*agent) or AGENTS[source_kind], calls, lines),
         "blocks": blocks,
         "inside": inside,
     }
@@ -274,7 +277,7 @@ def _shortener(paths: list[str]) -> Callable[[str], str]:
 
 def _summary(
     turns: Sequence[SessionTurn],
-    source_kind: str,
+    agent: str,
     calls: dict[int, ToolCall],
     lines: dict[int, ToolLine],
 ) -> dict:
@@ -294,7 +297,7 @@ def _summary(
             entry["removed"] = entry.get("removed", 0) + change.removed
             entry["shown"] = entry["shown"] or call_id in shown
     return {
-        "agent": AGENTS[source_kind],
+        "agent": agent,
         "models": models,
         "prompts": sum(1 for t in turns if t.role == Role.USER and t.id in shown),
         "calls": len(calls),

@@ -17,8 +17,8 @@ from blog.models import Post, User
 HTTPS = "https://blog.test"
 
 
-def turn(n: int, role: str, *, excluded: bool = False) -> SimpleNamespace:
-    return SimpleNamespace(id=n, role=role, excluded=excluded)
+def turn(n: int, role: str, *, excluded: bool = False, speaker: str = "") -> SimpleNamespace:
+    return SimpleNamespace(id=n, role=role, excluded=excluded, speaker=speaker)
 
 
 def test_a_run_of_hidden_turns_is_one_marker_before_the_turn_after_it():

@@ -392,6 +392,8 @@ def post_values(conversation: ImportedConversation, item: Prepared) -> dict:
         "source_id": conversation.source_id,
         "content_hash": item.digest,
         "model_name": fit(Post.model_name, conversation.model),
+        "agent": fit(Post.agent, conversation.agent),
+        "agent_version": fit(Post.agent_version, conversation.agent_version),
         "conversation_at": conversation.created_at,
         "updated_at": utcnow(),
         # New text needs a new review before anyone reads it.

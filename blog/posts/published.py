@@ -133,6 +133,8 @@ CONTENT_FIELDS = {
     "license": "",
     "how_made": "",
     "source_kind": "editor",
+    "agent": "",
+    "agent_version": "",
 }
 
 

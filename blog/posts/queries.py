@@ -138,4 +138,6 @@ def as_conversation(
         model=post.model_name or None,
         tags=[tag.name for tag in post.tags],
         summary=post.summary,
+        agent=post.agent,
+        agent_version=post.agent_version,
     )

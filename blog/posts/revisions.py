@@ -38,12 +38,22 @@ from .rules import render_limits, render_turn
 
 # Fields of the working copy that Update publishes; the slug is the post's address and
 # changes at once (with a redirect), like its status.
-DETAIL_FIELDS = ("title", "summary", "model_name", "license", "how_made", "source_kind")
+DETAIL_FIELDS = (
+    "title",
+    "summary",
+    "model_name",
+    "license",
+    "how_made",
+    "source_kind",
+    "agent",
+    "agent_version",
+)
 
 
 def snapshot_data(post, turns: Iterable, tags: Iterable, series) -> dict:
     """The reader-facing state of a post (ORM objects or database rows alike) as plain data."""
-    data = {name: getattr(post, name) or "" for name in DETAIL_FIELDS}
+    # Rows read by an early migration lack the columns added after it (the agent).
+    data = {name: getattr(post, name, None) or "" for name in DETAIL_FIELDS}
     data["conversation_at"] = iso(post.conversation_at)
     data["tags"] = [{"name": t.name, "slug": t.slug} for t in tags]
     data["series"] = (
@@ -92,7 +102,8 @@ def with_session(data: dict) -> dict:
     is worked out from its turns once, when the revision is recorded."""
     data.pop("session", None)
     turns = [turn_from(item) for item in data["turns"]]
-    layout = session_layout(turns, data.get("source_kind") or "")
+    agent = (data.get("agent") or "", data.get("agent_version") or "")
+    layout = session_layout(turns, data.get("source_kind") or "", agent)
     if layout is not None:
         data["session"] = layout
     return data
@@ -207,7 +218,8 @@ def restore(post: Post, revision: Revision) -> None:
         raise ContentError("That revision is not part of this post.")
     data = json.loads(revision.data)
     for name in DETAIL_FIELDS:
-        setattr(post, name, data.get(name, ""))
+        # A field recorded before revisions kept it (the agent) stays as the post has it.
+        setattr(post, name, data.get(name, getattr(post, name) or ""))
     post.tags = tags_named(t["name"] for t in data["tags"])
     series = data.get("series")
     set_series(post, series["title"] if series else "", series["position"] if series else None)
