@@ -299,7 +299,8 @@ def import_in_a_daemonic_process(settings: dict, data: bytes, results) -> None:
 def test_the_pool_runs_inside_the_workers_daemonic_processes(app, tmp_path):
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
+    # A fresh interpreter, as a worker process has never started a pool before.
+    context = multiprocessing.get_context("spawn")
     results = context.Queue()
     worker = context.Process(
         target=import_in_a_daemonic_process,
