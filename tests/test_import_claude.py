@@ -35,8 +35,9 @@ def test_content_blocks_give_the_reply_and_hide_thinking_and_tools():
     assert {turn.speaker for turn in visible(bread) if turn.role == "assistant"} == {"Claude"}
     # Sorted by time, the prompt comes first although the file lists the reply first.
     assert visible(bread)[0].text == "Why is my dough not rising?"
-    # Maths is kept as the provider wrote it; the renderer reads every delimiter form.
-    assert visible(bread)[1].text == "Yeast needs warmth: about 25 \\(^\\circ\\)C is ideal."
+    # Maths is kept as the provider wrote it; the renderer reads every delimiter form. The
+    # space the export opens the block with is kept too: text is stored as written.
+    assert visible(bread)[1].text == " Yeast needs warmth: about 25 \\(^\\circ\\)C is ideal."
     assert render_markdown(visible(bread)[1].text).count("<math") == 1
     hidden = [(turn.role, turn.text) for turn in bread.turns if turn.hidden]
     assert ("reasoning", "The user asks about dough.") in hidden
@@ -71,7 +72,7 @@ def test_legacy_text_tags_and_replaced_messages_become_alternatives():
     assert square.title == "Draw a red square in HTML"  # empty name
     assert [turn.role for turn in square.turns] == ["user", "assistant", "user", "assistant"]
     regenerated = square.turns[1]
-    assert regenerated.text == "Here is a red square."
+    assert regenerated.text == " Here is a red square."  # as the export wrote it
     (older,) = regenerated.alternatives
     assert (
         '**Red square**\n\n```html\n<div style="width:50px;height:50px;background:red"></div>\n```'

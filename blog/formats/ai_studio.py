@@ -27,7 +27,14 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import fence, left_out_warnings, safe_url, sources_block, timestamp
+from blog.formats.blocks import (
+    as_written,
+    fence,
+    left_out_warnings,
+    safe_url,
+    sources_block,
+    timestamp,
+)
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -108,10 +115,10 @@ def _instruction_text(instruction: object) -> str:
     if not isinstance(instruction, dict):
         return ""
     if isinstance(instruction.get("text"), str):
-        return instruction["text"].strip("\n")
+        return as_written(instruction["text"])
     parts = instruction.get("parts") if isinstance(instruction.get("parts"), list) else []
     texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
-    return "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    return "\n\n".join(as_written(t) for t in texts if t.strip())
 
 
 def _unsent(pending: object) -> list[str]:
@@ -166,7 +173,7 @@ class _Builder:
             self.turns.append(
                 ImportedTurn(role, text, speaker=speaker, created_at=created, hidden=True)
             )
-        text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+        text = "\n\n".join(as_written(t) for t in texts if t.strip())
         if sources:
             text = "\n\n".join(p for p in (text, sources_block(sources)) if p)
         if text or files:
@@ -207,14 +214,14 @@ def _is_thought(chunk: dict) -> bool:
 def _chunk_text(chunk: dict, thought: bool) -> str:
     """A chunk's text; when it has none, its parts joined as they were streamed."""
     if isinstance(chunk.get("text"), str) and chunk["text"].strip():
-        return chunk["text"].strip("\n")
+        return as_written(chunk["text"])
     parts = [p for p in chunk.get("parts") or [] if isinstance(p, dict)]
     pieces = [
         p["text"]
         for p in parts
         if isinstance(p.get("text"), str) and bool(p.get("thought")) == thought
     ]
-    return "".join(pieces).strip("\n")
+    return as_written("".join(pieces))
 
 
 def _code_pieces(holder: dict) -> list[tuple[str, str, str]]:

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from blog.formats.base import ImportedAttachment, ImportedTurn
-from blog.formats.blocks import is_text_block
+from blog.formats.blocks import as_written, is_text_block
 from blog.vocabulary import Role
 
 FILE_BLOCKS = {"input_image", "image_url", "input_file", "file"}
@@ -34,7 +34,7 @@ def place_image_paths(turns: list[ImportedTurn], paths: list[str]) -> None:
         taken = min(len(pieces) - 1, len(left))
         if taken:
             kept = "".join(pieces[: taken + 1])
-            turn.text = IMAGE_TOKEN.join([kept, *pieces[taken + 1 :]]).strip()
+            turn.text = as_written(IMAGE_TOKEN.join([kept, *pieces[taken + 1 :]]))
             turn.attachments += [_named(left.pop()) for _ in range(taken)]
     first = next((turn for turn in turns if turn.role == Role.USER), None)
     if first is not None:

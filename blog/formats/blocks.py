@@ -35,6 +35,19 @@ _BACKTICK_RUNS = re.compile(r"`{3,}")
 ATTACHMENT_REF = re.compile(r"\]\(attachment:(\d+)\)")
 
 
+def as_written(text: str) -> str:
+    """A message's text as its author wrote it: line endings as `\n`, blank lines at either end gone."""
+    # Only whole blank lines go: the first line's indentation (a code block) and the spaces
+    # ending a line (a hard break) are what was written.
+    text = text.replace("\r\n", "\n")
+    content = text.lstrip()
+    if not content:
+        return ""
+    first = text.rfind("\n", 0, len(text) - len(content)) + 1
+    last = text.find("\n", len(text.rstrip()))
+    return text[first : last if last >= 0 else len(text)]
+
+
 def block_text(value: object, depth: int = 0) -> str:
     """The text a content value holds, blocks joined by blank lines; "" when it has none."""
     if depth > 8:
@@ -106,7 +119,7 @@ def folded_part(part: dict) -> tuple[str, str] | None:
         for key in ("value", "text", "content", "summary", "thinking"):
             text = block_text(part.get(key)) if key in part else ""
             if text.strip():
-                return Role.REASONING, text.strip()
+                return Role.REASONING, as_written(text)
         return None
     if kind in _CALL_PARTS:
         call = part.get("value") if isinstance(part.get("value"), dict) else part
@@ -188,7 +201,7 @@ def append_turn(
         turns.append(
             ImportedTurn(
                 role,
-                text.strip("\n"),
+                as_written(text),
                 speaker=speaker,
                 model=model,
                 created_at=created,

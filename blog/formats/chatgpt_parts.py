@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from blog.formats.blocks import fence, timestamp
+from blog.formats.blocks import as_written, fence, timestamp
 from blog.formats.chatgpt_citations import resolve_references
 from blog.vocabulary import Role
 
@@ -245,7 +245,7 @@ def _browsing_text(content: dict) -> str:
     if content.get("content_type") == "tether_quote":
         title, url = _text_field(content, "title"), _text_field(content, "url")
         heading = " — ".join(part for part in (title, url) if part)
-        body = _text_field(content, "text").strip()
+        body = as_written(_text_field(content, "text"))
         return f"{heading}\n\n{body}" if heading else body
     return _text_field(content, "result")
 
@@ -364,9 +364,8 @@ def _reasoning_text(content: dict) -> str:
                 continue
             summary = thought.get("summary") if isinstance(thought.get("summary"), str) else ""
             body = thought.get("content") if isinstance(thought.get("content"), str) else ""
-            sections.append(
-                f"**{summary.strip()}**\n\n{body.strip()}" if summary.strip() else body.strip()
-            )
+            body = as_written(body)
+            sections.append(f"**{summary.strip()}**\n\n{body}" if summary.strip() else body)
         return "\n\n".join(section for section in sections if section)
     if content.get("content_type") == "reasoning_recap":
         return _text_field(content, "content")

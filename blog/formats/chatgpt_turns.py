@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from blog.formats.archive import AssetLookup, asset_id
 from blog.formats.base import ImportedAttachment, ImportedTurn
-from blog.formats.blocks import link_label, missing_files_turn, sources_block
+from blog.formats.blocks import as_written, link_label, missing_files_turn, sources_block
 from blog.formats.chatgpt_parts import ImageBlock, Piece
 from blog.formats.speaker_layout import outside_fences
 from blog.vocabulary import Role
@@ -63,8 +63,8 @@ class TurnBuilder:
 
     def build(self, assets: AssetLookup | None) -> ImportedTurn:
         """The turn: its blocks, then the sources its reply cited, with its attachments."""
-        blocks = [block.replace("\r\n", "\n").strip("\n").rstrip() for block in self.blocks]
-        blocks = [block for block in blocks if block.strip()]
+        blocks = [as_written(block) for block in self.blocks]
+        blocks = [block for block in blocks if block]
         if self.sources:
             blocks.append(sources_block(self.sources))
         text = "\n\n".join(blocks)

@@ -22,6 +22,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.blocks import (
+    as_written,
     block_text,
     chain_to,
     is_text_block,
@@ -189,9 +190,9 @@ def _blocks(message: dict) -> tuple[list[tuple[str, str, str]], str]:
             continue
         kind = block.get("type")
         if is_text_block(block):
-            visible.append(block_text(block).strip())
+            visible.append(as_written(block_text(block)))
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
-            hidden.append((Role.REASONING, f"{SPEAKER} (thinking)", block["thinking"].strip()))
+            hidden.append((Role.REASONING, f"{SPEAKER} (thinking)", as_written(block["thinking"])))
         elif kind == "tool_use" and block.get("name") == "artifacts":
             visible.append(_artifact(block.get("input") or {}))
         elif kind == "tool_use":
@@ -205,7 +206,7 @@ def _blocks(message: dict) -> tuple[list[tuple[str, str, str]], str]:
 def _legacy_text(text: str) -> tuple[list[tuple[str, str, str]], str]:
     """Pre-2025 `text`: reasoning in `<antThinking>` tags, artifacts in `<antArtifact>` tags."""
     hidden = [
-        (Role.REASONING, f"{SPEAKER} (thinking)", match.strip())
+        (Role.REASONING, f"{SPEAKER} (thinking)", as_written(match))
         for match in _THINKING_TAG.findall(text)
     ]
     visible = _THINKING_TAG.sub("", text)
@@ -213,7 +214,7 @@ def _legacy_text(text: str) -> tuple[list[tuple[str, str, str]], str]:
         lambda m: _artifact(dict(_ATTRIBUTE.findall(m["attributes"])) | {"content": m["body"]}),
         visible,
     )
-    return hidden, re.sub(r"\n{3,}", "\n\n", visible).strip()
+    return hidden, as_written(visible)
 
 
 def _artifact(spec: dict) -> str:
@@ -242,10 +243,14 @@ def _fence(body: str, language: str) -> str:
 def _result_text(block: dict) -> str:
     parts = block.get("content")
     if isinstance(parts, list):
-        return "\n\n".join(
-            str(part.get("text")) for part in parts if isinstance(part, dict) and part.get("text")
-        ).strip()
-    return str(parts or "").strip()
+        return as_written(
+            "\n\n".join(
+                str(part.get("text"))
+                for part in parts
+                if isinstance(part, dict) and part.get("text")
+            )
+        )
+    return as_written(str(parts or ""))
 
 
 def _attachments(message: dict) -> list[ImportedAttachment]:

@@ -13,6 +13,7 @@ from blog.formats.base import ImportedAttachment, ImportedTurn
 from blog.formats.blocks import (
     TEXT_TYPES,
     append_turn,
+    as_written,
     block_text,
     timestamp,
     tool_call_text,
@@ -103,7 +104,7 @@ class TurnBuilder:
             self._user(content, created, kind.aside)
             shown = [t for t in self.turns[before:] if t.role == Role.USER]
             if shown and alternatives:
-                shown[-1].alternatives = [a.strip("\n") for a in alternatives if a.strip()]
+                shown[-1].alternatives = [as_written(a) for a in alternatives if a.strip()]
         else:
             self._assistant(message, content, created, kind.aside)
 
@@ -202,7 +203,7 @@ class TurnBuilder:
                 text = block_text(block)
                 last = self.turns[-1] if self.turns else None
                 if same_reply and last is not None and last.role == role:
-                    last.text = f"{last.text}\n\n{text.strip()}" if text.strip() else last.text
+                    last.text = f"{last.text}\n\n{as_written(text)}" if text.strip() else last.text
                     continue
                 hidden = aside is not None
                 append_turn(self.turns, role, text, speaker, created, hidden=hidden, model=model)

@@ -23,7 +23,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import chain_to, safe_url, sources_block, timestamp
+from blog.formats.blocks import as_written, chain_to, safe_url, sources_block, timestamp
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -146,7 +146,7 @@ def _turns(message: dict, unshown: Counter[str]) -> list[ImportedTurn]:
             turns.append(
                 ImportedTurn(
                     Role.REASONING,
-                    content.strip("\n"),
+                    as_written(content),
                     speaker=f"{SPEAKER} (thinking)",
                     created_at=created,
                     hidden=True,
@@ -155,7 +155,7 @@ def _turns(message: dict, unshown: Counter[str]) -> list[ImportedTurn]:
         elif kind == "SEARCH":
             results.extend(r for r in fragment.get("results") or [] if isinstance(r, dict))
         elif kind in ("REQUEST", "RESPONSE"):
-            texts.append(content.strip("\n"))
+            texts.append(as_written(content))
         elif kind != "THINK":
             unshown[str(kind)] += 1
     text = _linked("\n\n".join(t for t in texts if t.strip()), results)

@@ -31,7 +31,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import chain_to, safe_url, sources_block, timestamp
+from blog.formats.blocks import as_written, chain_to, safe_url, sources_block, timestamp
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -212,7 +212,7 @@ class _Reader:
     def said(self, response: dict) -> str:
         """The visible text of a response: its message, then the sources it cited."""
         message = response.get("message") if isinstance(response.get("message"), str) else ""
-        message = message.strip("\n")
+        message = as_written(message)
         sources = [] if _is_user(response) else _sources(response)
         if not sources:
             return message
@@ -272,7 +272,7 @@ def _thinking(response: dict) -> list[str]:
     traces = [response.get("thinking_trace")]
     for agent in response.get("agent_thinking_traces") or []:
         traces.append(agent.get("thinking_trace") if isinstance(agent, dict) else agent)
-    return [trace.strip("\n") for trace in traces if isinstance(trace, str) and trace.strip()]
+    return [as_written(trace) for trace in traces if isinstance(trace, str) and trace.strip()]
 
 
 def _model(response: dict) -> str | None:

@@ -23,6 +23,7 @@ from blog.formats.base import (
 )
 from blog.formats.block_files import block_file, guess_type
 from blog.formats.blocks import (
+    as_written,
     block_text,
     chain_to,
     left_out_warnings,
@@ -234,8 +235,8 @@ def _attachments(message: dict) -> list[ImportedAttachment]:
 
 def _joined(texts: list[str]) -> str:
     """The non-blank texts, one paragraph each."""
-    return "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    return "\n\n".join(as_written(t) for t in texts if t.strip())
 
 
 def _hidden(role: str, text: str, speaker: str, created) -> ImportedTurn:
-    return ImportedTurn(role, text.strip("\n"), speaker=speaker, created_at=created, hidden=True)
+    return ImportedTurn(role, as_written(text), speaker=speaker, created_at=created, hidden=True)

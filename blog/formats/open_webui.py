@@ -23,6 +23,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.blocks import (
+    as_written,
     block_text,
     fence,
     missing_files_turn,
@@ -151,14 +152,14 @@ def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
     attachments = [ImportedAttachment(str(f.get("name") or f.get("id") or "file")) for f in files]
     cited = _sources(message) if role == Role.ASSISTANT else []
     if cited and text.strip():
-        text = f"{text.rstrip()}\n\n{sources_block(cited)}"
+        text = f"{as_written(text)}\n\n{sources_block(cited)}"
     if not text.strip() and attachments and role == Role.USER:
         text = f"[Uploaded: {', '.join(a.name for a in attachments)}]"
     if text.strip() or attachments:
         turns.append(
             ImportedTurn(
                 role,
-                text.strip("\n"),
+                as_written(text),
                 speaker=model or "" if role == Role.ASSISTANT else "",
                 model=model if role == Role.ASSISTANT else None,
                 created_at=created,
@@ -220,7 +221,8 @@ def _split_details(content: str) -> tuple[list[tuple[str, str, str]], str]:
             _detail(opening[1], content[opening.end() : tag_end], content[tag_end + 1 : end])
         )
         position = end + len(_DETAILS_CLOSE)
-        while position < len(content) and content[position] in " \t\r\n":
+        # Line breaks after the block go, not the spaces that indent the next line (code).
+        while position < len(content) and content[position] in "\r\n":
             position += 1
     visible.append(content[position:])
     return [piece for piece in hidden if piece[2]], "".join(visible)
@@ -229,10 +231,10 @@ def _split_details(content: str) -> tuple[list[tuple[str, str, str]], str]:
 def _detail(kind: str, attribute_text: str, body: str) -> list[tuple[str, str, str]]:
     """The hidden turns one `<details>` block of a reply stands for."""
     attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(attribute_text)}
-    body = _SUMMARY.sub("", body).strip()
+    body = as_written(_SUMMARY.sub("", body))
     if kind == "reasoning":
         body = "\n".join(line.removeprefix(">").removeprefix(" ") for line in body.split("\n"))
-        return [(Role.REASONING, "Reasoning", body.strip())]
+        return [(Role.REASONING, "Reasoning", as_written(body))]
     if kind == "code_interpreter":
         return [(Role.CODE, "Code", body or fence(attributes.get("content", "")))]
     name = attributes.get("name", "tool")

@@ -15,6 +15,7 @@ from blog.formats.base import (
 )
 from blog.formats.block_files import FILE_BLOCKS, block_file, place_image_paths
 from blog.formats.blocks import (
+    as_written,
     block_text,
     folded_part,
     is_text_block,
@@ -112,7 +113,7 @@ def _turns(
         turns.append(
             ImportedTurn(
                 role=role,
-                text=text.strip(),
+                text=as_written(text),
                 speaker=speaker,
                 model=model if role == Role.ASSISTANT else None,
                 attachments=attachments,
@@ -135,7 +136,7 @@ def _reasoning(message: dict) -> str:
     or `reasoning` (OpenRouter)."""
     for key in ("reasoning_content", "reasoning"):
         if isinstance(message.get(key), str) and message[key].strip():
-            return message[key].strip()
+            return as_written(message[key])
     return ""
 
 

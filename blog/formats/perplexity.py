@@ -36,7 +36,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import safe_url, sources_block, timestamp
+from blog.formats.blocks import as_written, safe_url, sources_block, timestamp
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -46,7 +46,8 @@ _CITATION = re.compile(r"\[(\d{1,3})\](?!\()")
 # Perplexity links each heading of an answer to a follow-up search of it.
 _FOLLOW_UP = re.compile(r"\[([^\]\n]*)\]\(pplx://[^)\s]*\)")
 # A reasoning model's thinking, written by Perplexity at the start of the answer.
-_THINK = re.compile(r"\A\s*<think>(.*?)</think>\s*", re.DOTALL)
+# Only whole blank lines after it go: the answer's first line may be indented (code).
+_THINK = re.compile(r"\A\s*<think>(.*?)</think>(?:[ \t]*\n)*", re.DOTALL)
 _PLAN_USAGES = {"plan", "pro_search_steps", "reasoning_plan"}
 _SOURCE_USAGES = {"sources_answer_mode", "web_results"}
 _QUIET_USAGES = {"ask_text", *_PLAN_USAGES, *_SOURCE_USAGES}
@@ -137,7 +138,7 @@ class _Reader:
                     hidden=True,
                 )
             )
-        text = _linked(_FOLLOW_UP.sub(r"\1", answer).strip("\n"), sources)
+        text = _linked(as_written(_FOLLOW_UP.sub(r"\1", answer)), sources)
         if sources:
             text = "\n\n".join(part for part in (text, sources_block(sources)) if part)
         if text:
@@ -188,7 +189,7 @@ def _thinking(answer: str) -> tuple[str, str]:
     match = _THINK.match(answer)
     if match is None:
         return answer, ""
-    return answer[match.end() :], match[1].strip("\n")
+    return answer[match.end() :], as_written(match[1])
 
 
 def _older_text(text: str) -> tuple[str, list[object]]:

@@ -24,7 +24,7 @@ import re
 
 from blog.formats.base import ImportedAttachment, ImportedConversation, ImportedTurn
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import safe_url, sources_block
+from blog.formats.blocks import as_written, safe_url, sources_block
 from blog.formats.naming import title_from_turns
 from blog.formats.perplexity import SOURCE_KIND, SPEAKER
 from blog.vocabulary import Role
@@ -90,7 +90,7 @@ def _exchange(part: str) -> list[ImportedTurn]:
     notes = {key: value.strip() for key, value in _FOOTNOTE.findall(answer)}
     answer = _FOOTNOTE.sub("", answer)
     answer = _END_MARK.sub("", answer)
-    answer = _HIDDEN_CITES.sub("", answer).strip("\n")
+    answer = as_written(_HIDDEN_CITES.sub("", answer))
     sources = [(url, url) for url in dict.fromkeys(safe_url(v) for v in notes.values()) if url]
     files = [
         ImportedAttachment(value, guess_type(value))

@@ -23,7 +23,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import block_text, chain_to, safe_url, sources_block, timestamp
+from blog.formats.blocks import as_written, block_text, chain_to, safe_url, sources_block, timestamp
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -201,7 +201,7 @@ class _Reader:
         sources: list[tuple[str, str]] = []
         reasoning = message.get("reasoning_content")
         if isinstance(reasoning, str) and reasoning.strip():
-            thinking.append(reasoning.strip("\n"))
+            thinking.append(as_written(reasoning))
         pieces = message.get("content_list")
         for piece in pieces if isinstance(pieces, list) else []:
             if not isinstance(piece, dict):
@@ -209,15 +209,15 @@ class _Reader:
             phase = str(piece.get("phase") or "answer")
             content = block_text(piece.get("content"))
             if phase in ("think", "thinking_summary") and content.strip():
-                if content.strip("\n") not in thinking:
-                    thinking.append(content.strip("\n"))
+                if as_written(content) not in thinking:
+                    thinking.append(as_written(content))
             elif phase == "answer" and content.strip():
-                answers.append(content.strip("\n"))
+                answers.append(as_written(content))
             elif phase == "web_search":
                 sources.extend(_sources(piece.get("extra")))
             elif phase not in _READ_PHASES and count:
                 self.phases[phase] += 1
-        text = "\n\n".join(answers) or block_text(message.get("content")).strip("\n")
+        text = "\n\n".join(answers) or as_written(block_text(message.get("content")))
         unique = list(dict.fromkeys(sources))
         return thinking, text, unique
 

@@ -16,7 +16,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import files_of, place_image_paths
-from blog.formats.blocks import block_text, folded_part, left_out_warnings
+from blog.formats.blocks import as_written, block_text, folded_part, left_out_warnings
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -51,7 +51,7 @@ def parse_sharegpt(
         turns = []
         unshown: Counter[str] = Counter()
         if isinstance(item.get("system"), str) and item["system"].strip():
-            turns.append(ImportedTurn(Role.SYSTEM, item["system"].strip(), hidden=True))
+            turns.append(ImportedTurn(Role.SYSTEM, as_written(item["system"]), hidden=True))
         for number, message in enumerate(item["conversations"], 1):
             turns.extend(_turns(message, model, unshown, f"{where}, message {number}"))
         place_image_paths(turns, _image_paths(item))
@@ -116,7 +116,7 @@ def _turns(
         turns.append(
             ImportedTurn(
                 role=role,
-                text=value.strip(),
+                text=as_written(value),
                 speaker=speaker,
                 model=model if role == Role.ASSISTANT else None,
                 hidden=hidden,
