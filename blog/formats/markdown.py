@@ -23,7 +23,7 @@ from pathlib import PurePath
 import re2
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
-from blog.formats.blocks import timestamp, tool_call_text
+from blog.formats.blocks import as_written, timestamp, tool_call_text
 from blog.formats.chatgpt_dumps import read_dumps
 from blog.formats.chatgpt_turns import sandbox_links_as_text
 from blog.formats.frontmatter import (
@@ -298,7 +298,7 @@ def _take_title_heading(lines: list[str], title: str) -> tuple[str, list[str]]:
 
 
 def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTurn:
-    text = "\n".join(block.lines).strip("\n")
+    text = as_written("\n".join(block.lines))
     if block.role in (Role.USER, Role.ASSISTANT) and "](sandbox:" in text:
         text = sandbox_links_as_text(text)  # as ChatGPT exporters print its replies
     speaker = block.speaker

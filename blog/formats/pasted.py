@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
+from blog.formats.blocks import as_written
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
@@ -152,7 +153,7 @@ def _cut_trailing_chrome(lines: list[str]) -> list[str]:
 
 
 def _finish(turn: _Turn) -> ImportedTurn:
-    lines = [line.rstrip() for line in turn.lines]
+    lines = turn.lines
     kept: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
@@ -162,7 +163,7 @@ def _finish(turn: _Turn) -> ImportedTurn:
             continue  # the language name in a code block's header
         kept.append(line)
     kept = _trim_edges(kept, turn)
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    text = as_written("\n".join(kept))
     return ImportedTurn(
         role=turn.role,
         text=text,
