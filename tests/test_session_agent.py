@@ -80,6 +80,25 @@ def test_a_resumed_codex_session_names_each_version_and_the_ide_extension(tmp_pa
     assert conversation.agent_version == "0.58.0–0.60.1"
 
 
+@pytest.mark.parametrize(
+    ("originator", "agent"),
+    [
+        ("Codex Desktop", "Codex app"),
+        ("codex_exec", "Codex CLI"),
+        ("someone_elses_client", "Codex"),
+    ],
+)
+def test_a_codex_log_names_the_client_that_wrote_it(tmp_path, originator, agent):
+    def written_by(entry, number):
+        if entry.get("type") == "session_meta":
+            entry["payload"]["originator"] = originator
+        return [entry]
+
+    path = _rewritten(tmp_path, "codex_rollout.jsonl", written_by)
+    (conversation,) = read_conversations(path)
+    assert (conversation.agent, conversation.agent_version) == (agent, "0.34.0")
+
+
 def test_version_spans_compare_numbers_as_numbers():
     assert version_span(["2.0.14", "2.0.9", "2.0.14", ""]) == "2.0.9–2.0.14"
     assert version_span(["1.0.83"]) == "1.0.83"

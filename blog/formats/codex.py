@@ -182,8 +182,17 @@ _TEMPLATE = re.compile(r"#{1,6}(\s|$)|<command-")
 _INPUT_HEADING = re.compile(r"#{1,6}\s+(user input|input|arguments)\s*$", re.IGNORECASE)
 
 
-# Who wrote the log, by its `originator`: the same core logs for the CLI and the IDE extension.
-_AGENTS = {"codex_vscode": "Codex IDE extension"}
+# Who wrote the log, by its `originator`: the same core logs for the CLI, the IDE extension
+# and the desktop app. A log without one (older ones) is the CLI's; another client is "Codex".
+_AGENTS = {
+    "": "Codex CLI",
+    "codex_cli_rs": "Codex CLI",
+    "codex-tui": "Codex CLI",
+    "codex_exec": "Codex CLI",
+    "codex_vscode": "Codex IDE extension",
+    "Codex Desktop": "Codex app",
+    "codex_work_desktop": "Codex app",
+}
 
 
 def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
@@ -209,7 +218,7 @@ def parse_codex(items: Iterable[object]) -> Iterator[ImportedConversation]:
         created_at=timestamp(reader.session.get("timestamp")) or turns[0].created_at,
         updated_at=turns[-1].created_at,
         model=reader.model,
-        agent=_AGENTS.get(str(reader.session.get("originator")), "Codex CLI"),
+        agent=_AGENTS.get(str(reader.session.get("originator") or ""), "Codex"),
         agent_version=version_span(reader.versions),
         warnings=left_out_warnings(reader.unshown) + _unknown_warnings(reader.unknown),
     )
