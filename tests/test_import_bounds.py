@@ -69,7 +69,11 @@ def test_many_hostile_turns_cost_the_budget_not_a_second_each(app):
     # Each of these turns uses its whole render deadline; forty of them took over 40 s.
     app.config["IMPORT_RENDER_BUDGET_SECONDS"] = 2
     app.config["IMPORT_RENDER_PROCESSES"] = 1  # rendered here, so this process's time counts
-    hostile = ["[" * 150_000, "```csharp\n" + "a\n" * 75_000 + "```"] * 20
+    # Each text differs: the import renders a text it has seen once only.
+    hostile = [
+        f"{number}\n\n" + ("[" * 150_000 if number % 2 else "```csharp\n" + "a\n" * 20_000 + "```")
+        for number in range(40)
+    ]
     started = time.process_time()
     with app.app_context():
         report = import_file(open_webui(("Hostile", hostile)), "export.json", None)
