@@ -201,6 +201,8 @@ def test_hidden_tool_calls_and_reasoning_are_counted_in_how_this_was_made(app, c
     page = _page(app, client, post_id)
     facts = re.search(r'<p class="ai-disclosure__facts">(.*?)</p>', page).group(1)
     assert facts.endswith(f"{'reasoning and ' if reasoning else ''}{calls} tool calls not shown")
+    told = re.search(r'<dd class="how-made" data-how-made="\w+">(.*?)</dd>', page).group(1)
+    assert told.endswith(f"{calls} tool calls not shown")
     # The session's facts count the same calls: every one, and how many are shown.
     assert re.search(rf"<dt>Tool calls</dt><dd>{calls} \(none shown\)", page)
     # Each place the page marks hidden calls counts a call and its result once.

@@ -62,12 +62,16 @@ def test_code_and_output_hidden_then_shown_folded(live_app, page: Page):
     slug = publish_post(live_app, post_id)
 
     page.goto(f"/posts/{slug}")
-    expect(how_made(page)).to_have_text("Transcript; code cells and code output not shown")
+    # Counted in "How this was made"; named by kind on the headline line.
+    expect(how_made(page)).to_have_text("Transcript; code cell and its output not shown")
+    expect(page.locator(".ai-disclosure__kind")).to_have_text(
+        "Transcript; code cells and code output not shown."
+    )
     expect(page.locator("details.turn__fold")).to_have_count(0)
     expect(page.locator(".omitted")).to_have_count(0)
     # Told in place as material not shown, never as the author's omission.
     expect(page.locator(".hidden-material")).to_have_text(["Code cell and its output not shown"])
-    assert "code cells and code output not shown" in feed_item_body(page)
+    assert "Transcript; code cell and its output not shown" in feed_item_body(page)
 
     sign_in(page)
     page.goto(f"/studio/posts/{post_id}")
