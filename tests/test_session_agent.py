@@ -268,3 +268,19 @@ def test_a_call_and_its_result_are_one_tool_call_in_every_count():
         title="T", how_made="", model_name="", source_kind="claude-code", turns=turns
     )
     assert disclosure.how_made(post).counted_label == "Transcript; 2 tool calls not shown"
+
+
+def test_a_session_imported_again_from_a_later_version_says_so(app, owner, tmp_path):
+    def resumed(entry, number):
+        if number > 20 and "version" in entry:
+            entry["version"] = "2.2.0"
+        return [entry]
+
+    later = _rewritten(tmp_path, "claude_code_tool_session.jsonl", resumed)
+    with app.app_context():
+        user = db.session.get(User, owner)
+        first = import_file(FIXTURES / "claude_code_tool_session.jsonl", "s.jsonl", user)
+        again = import_file(later, "s.jsonl", user, on_duplicate="update")
+        assert again.updated and again.updated[0].id == first.created[0].id
+        post = db.session.get(Post, first.created[0].id)
+        assert (post.agent, post.agent_version) == ("Claude Code", "2.1.240–2.2.0")
