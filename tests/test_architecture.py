@@ -172,3 +172,29 @@ def test_modules_named_in_the_architecture_document_exist():
     assert len(named) >= 10
     missing = sorted(name for name in named if not (ROOT / name.rstrip("/")).exists())
     assert missing == []
+
+
+def test_the_format_modules_import_one_way():
+    """No cycle among blog/formats modules, counting imports made only for type checking."""
+    import ast
+
+    formats = Path(__file__).resolve().parents[1] / "blog" / "formats"
+    names = {path.stem for path in formats.glob("*.py")}
+    edges: dict[str, set[str]] = {}
+    for path in formats.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = node.module.removeprefix("blog.formats.").lstrip(".")
+                if node.module.startswith("blog.formats.") or node.level == 1:
+                    imported.add(module.split(".")[0])
+        edges[path.stem] = imported & names - {path.stem}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for step in edges.get(start, ()):
+            if step == goal or (step not in seen and reaches(step, goal, seen | {step})):
+                return True
+        return False
+
+    cycles = sorted(name for name in edges if reaches(name, name, {name}))
+    assert cycles == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import BinaryIO, Protocol
 
 from blog.formats.archive import AssetLookup, SafeZip
 from blog.formats.base import (
@@ -34,25 +34,59 @@ from blog.formats.claude_code_project import (
 from blog.formats.gemini_activity import EXPORT_FILES as GEMINI_FILES
 from blog.formats.gemini_html import parse_gemini_html
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
+from blog.formats.limits import ImportLimits
 from blog.formats.sniff import (
     HEAD_BYTES,
     JSON_FORMATS,
     JSON_SUFFIXES,
     LONG_HEAD_BYTES,
+    Sniffed,
     is_account_file,
     sniff,
 )
 
-if TYPE_CHECKING:
-    from blog.formats.detect import Reader
+
+class FileReader(Protocol):
+    """What a zip walk needs from the reader that sent it (`detect.Reader`): its dispatch,
+    limits and notes. Named here so that this module never imports `detect`, which imports it.
+    """
+
+    limits: ImportLimits
+    notes: list[str]
+
+    def guard(
+        self, conversations: Iterator[ImportedConversation], where: str
+    ) -> Iterator[ImportedConversation]: ...
+
+    def decode(self, data: bytes, where: str) -> str: ...
+
+    def parser(
+        self, fmt: str, assets: AssetLookup | None, skipped: list[str] | None = None
+    ) -> Callable[[Iterable[object]], Iterator[ImportedConversation]]: ...
+
+    def read_json(
+        self,
+        stream: BinaryIO,
+        sniffed: Sniffed,
+        where: str,
+        assets: AssetLookup | None = None,
+        *,
+        max_bytes: int,
+        parse: Callable[[Iterable[object]], Iterator[ImportedConversation]] | None = None,
+    ) -> Iterator[ImportedConversation]: ...
+
+    def read_text(
+        self, text: str, fmt: str, filename: str, where: str
+    ) -> Iterator[ImportedConversation]: ...
+
 
 _TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 
 
 class ZipWalk:
-    """One archive read for a Reader, whose dispatch, limits and notes it shares."""
+    """One archive read for a FileReader, whose dispatch, limits and notes it shares."""
 
-    def __init__(self, reader: Reader, archive: SafeZip) -> None:
+    def __init__(self, reader: FileReader, archive: SafeZip) -> None:
         self.reader = reader
         self.archive = archive
 
