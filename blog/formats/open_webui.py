@@ -169,7 +169,7 @@ def _turns(message: dict, others: list[dict]) -> list[ImportedTurn]:
                     alt
                     for other in others
                     if other.get("role") == message.get("role")
-                    and (alt := _split_details(block_text(other.get("content")))[1].strip())
+                    and (alt := as_written(_split_details(block_text(other.get("content")))[1]))
                 ],
             )
         )
