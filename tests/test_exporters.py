@@ -52,6 +52,14 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
         "codex_*.jsonl",
         "open_webui_*.json",
         "librechat_*.json",
+        "grok_*.json",
+        "ai_studio_*",
+        "deepseek_*.json",
+        "gemini_*.json",
+        "gemini_*.html",
+        "qwen_*.json",
+        "perplexity_*.json",
+        "perplexity_*.md",
     ):
         for path in sorted(FIXTURES.glob(pattern)):
             found.extend((f"{path.name}#{n}", c) for n, c in enumerate(read_conversations(path), 1))
@@ -64,9 +72,13 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
 FIXTURE_CONVERSATIONS = fixture_conversations()
 
 
-def visible(conversation: ImportedConversation) -> list[tuple[str, str, str, bool]]:
-    """Every turn with what a round trip must keep: role, text, speaker and hidden flag."""
-    return [(turn.role, turn.text, turn.speaker, turn.hidden) for turn in conversation.turns]
+def visible(conversation: ImportedConversation) -> list[tuple[object, ...]]:
+    """Every turn with what a round trip must keep: role, text, speaker, model, hidden flag
+    and the turn's other versions."""
+    return [
+        (turn.role, turn.text, turn.speaker, turn.model, turn.hidden, turn.alternatives)
+        for turn in conversation.turns
+    ]
 
 
 def sample_conversation() -> ImportedConversation:
@@ -156,7 +168,24 @@ def test_every_fixture_format_is_covered_by_the_round_trips():
         "librechat",
         "sharegpt",
         "openai",
+        "grok",
+        "ai",
+        "deepseek",
+        "gemini",
+        "qwen",
+        "perplexity",
     }
+
+
+# Fixtures that hold no conversation to round-trip: a helper, files other tests read alone,
+# and folders of other material.
+NOT_ROUND_TRIPPED = {"scan_corpus.py", "long_conversation.md", "fediverse", "markdown-spec"}
+
+
+def test_every_conversation_fixture_is_round_tripped():
+    covered = {name.split("#")[0] for name, _ in FIXTURE_CONVERSATIONS}
+    fixtures = {path.name for path in FIXTURES.iterdir()} - NOT_ROUND_TRIPPED
+    assert sorted(fixtures - covered) == []
 
 
 def test_markdown_writes_prompts_as_is_and_replies_quoted_with_blank_lines_kept():

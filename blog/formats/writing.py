@@ -74,7 +74,7 @@ def to_markdown(conversation: ImportedConversation, layout: MarkdownLayout | Non
         elif form == "quoted":
             written.append(_quote(turn.text))
         else:
-            model = turn.model if turn.model != conversation.model else None
+            model = _model_to_mark(turn, conversation)
             marker = turn_marker(turn.role, turn.speaker, model, hidden=turn.hidden)
             written.append(marker + "\n" + _quote(turn.text))
         previous = form
@@ -165,6 +165,15 @@ def _form(
     ):
         return "quoted"
     return "marked"
+
+
+def _model_to_mark(turn: ImportedTurn, conversation: ImportedConversation) -> str | None:
+    """The model a marker names: left out only where the reader gives the turn the post's own."""
+    # The reader gives the post's model to replies alone, so a reasoning or tool turn of the
+    # same model names it, or it would come back with none.
+    if turn.role == Role.ASSISTANT and turn.model == conversation.model:
+        return None
+    return turn.model
 
 
 def _quote(text: str) -> str:
