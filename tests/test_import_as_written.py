@@ -162,3 +162,16 @@ def test_what_colloquy_writes_reads_back_as_written(write, filename):
     )
     (again,) = read_conversations(write(conversation).encode(), filename)
     assert [t.text for t in again.turns] == [prompt, reply]
+
+
+@pytest.mark.parametrize("template", [INDENTED, PADDED], ids=["indented", "padded-crlf"])
+def test_a_gemini_prompt_keeps_its_text_as_written(template):
+    # Takeout writes the prompt into the record's title, after "Prompted ".
+    records = json.loads((FIXTURES / "gemini_my_activity.json").read_text(encoding="utf-8"))
+    prompted = [r for r in records if r["title"].startswith("Prompted ")]
+    for number, record in enumerate(prompted):
+        record["title"] = "Prompted " + template.format(n=number)
+    turns = _shown(json.dumps(records).encode(), "MyActivity.json")
+    prompts = [turn.text for turn in turns if turn.role == Role.USER]
+    # The reader orders records by time, not as the file lists them.
+    assert sorted(prompts) == [INDENTED.format(n=number) for number in range(len(prompted))]

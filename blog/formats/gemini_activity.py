@@ -36,7 +36,7 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import safe_url, timestamp
+from blog.formats.blocks import as_written, safe_url, timestamp
 from blog.formats.html_markdown import html_to_markdown
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
@@ -160,7 +160,7 @@ class _Reader:
         ]
         replies = [reply for reply in replies if reply.strip()]
         if title.startswith(PROMPTED):
-            prompt = title.removeprefix(PROMPTED)
+            prompt = as_written(title.removeprefix(PROMPTED))
         elif not replies:
             self.left_out[title.split(" ", 1)[0] or title] += 1
             return []
@@ -168,7 +168,7 @@ class _Reader:
             prompt = ""
             self.no_prompt += 1
         else:
-            prompt = title
+            prompt = as_written(title)
             self.whole_titles += 1
         turns: list[ImportedTurn] = []
         gem, files = self._subtitles(record)
