@@ -24,6 +24,7 @@ from .models import Post, User
 from .privacy import open_findings
 from .scan import mask
 from .vocabulary import Status
+from .wording import counted
 
 
 def init_app(app: Flask) -> None:
@@ -173,7 +174,7 @@ def rerender_command() -> None:
     """Bring the stored HTML and plain text of every turn up to date (after a renderer change)."""
     outcome = content.rerender_all(progress=echo_progress)
     click.echo(
-        f"Rendered {outcome.rendered} turn(s); {outcome.reused} took the rendering of a turn "
+        f"Rendered {counted(outcome.rendered, 'turn')}; {outcome.reused} took the rendering of a turn "
         f"of the same text; {outcome.current} were up to date."
     )
 
@@ -243,9 +244,9 @@ def import_command(paths: tuple[Path, ...], update: bool, username: str | None) 
             click.echo(f"check    {warning}: review before publishing")
         totals.merge(report)
     click.echo(
-        f"Imported {len(totals.created)} new and {len(totals.updated)} updated conversation(s), "
-        f"{totals.turns} turn(s); skipped {len(totals.skipped)}; "
-        f"{failures} file(s) refused."
+        f"Imported {len(totals.created)} new and {counted(len(totals.updated), 'updated conversation')}, "
+        f"{counted(totals.turns, 'turn')}; skipped {len(totals.skipped)}; "
+        f"{counted(failures, 'file')} refused."
     )
     if failures:
         click.echo(
@@ -313,7 +314,7 @@ def export_command(directory: Path, static: bool) -> None:
             count = export_static(current_app._get_current_object(), directory)
         except MirrorError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"Wrote {count} page(s) and feeds, plus static files, to {directory}")
+        click.echo(f"Wrote {counted(count, 'page')} and feeds, plus static files, to {directory}")
     else:
         count = export_posts(directory)
-        click.echo(f"Exported {count} post(s) as Markdown and JSON to {directory}")
+        click.echo(f"Exported {counted(count, 'post')} as Markdown and JSON to {directory}")

@@ -11,6 +11,7 @@ from . import posts as content
 from .extensions import db
 from .models import Post, Turn
 from .vocabulary import STATUSES, Status
+from .wording import counted
 
 
 def init_app(app: Flask) -> None:
@@ -44,7 +45,7 @@ def list_command(status: str | None, batch: int | None) -> None:
     rows = post_rows(status, batch)
     for slug, post_status, title, turns in rows:
         click.echo(f"{slug}\t{post_status}\t{title}\t{turns}")
-    click.echo(f"{len(rows)} post(s).", err=True)
+    click.echo(f"{counted(len(rows), 'post')}.", err=True)
 
 
 @click.command("delete")
@@ -63,14 +64,14 @@ def delete_command(slugs: tuple[str, ...], confirmed: bool, include_published: b
     for post in found:
         click.echo(f"  {post.slug}  ({post.status})  {post.title}")
     if not confirmed:
-        ask(f"Delete these {len(found)} post(s) for good?")
+        ask(f"Delete these {counted(len(found), 'post')} for good?")
     try:
         count = content.delete_posts(
             found, include_published=include_published, option="run again with --include-published"
         )
     except content.ContentError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Deleted {count} post(s).")
+    click.echo(f"Deleted {counted(count, 'post')}.")
 
 
 def ask(question: str) -> None:
@@ -138,13 +139,13 @@ def undo_command(batch_id: int, confirmed: bool, include_published: bool) -> Non
     for post in plan.deleted:
         click.echo(f"  {post.slug}  ({post.status})  {post.title}")
     if plan.kept:
-        click.echo(f"and leaves the {len(plan.kept)} post(s) it updated as they are.")
+        click.echo(f"and leaves the {counted(len(plan.kept), 'post')} it updated as they are.")
     if not confirmed:
-        ask(f"Delete these {len(plan.deleted)} post(s)?")
+        ask(f"Delete these {counted(len(plan.deleted), 'post')}?")
     try:
         content.undo_import(
             batch, include_published=include_published, option="run again with --include-published"
         )
     except content.ContentError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Undid import {batch_id}: deleted {len(plan.deleted)} post(s).")
+    click.echo(f"Undid import {batch_id}: deleted {counted(len(plan.deleted), 'post')}.")

@@ -58,6 +58,7 @@ from .mirror_files import (
 from .models import Asset, Post, Series, SlugRedirect, Tag, utcnow
 from .posts.queries import REACHABLE
 from .vocabulary import Status
+from .wording import counted
 
 MANIFESTS = f"{RECORDS}/posts"
 REDIRECTS = "redirects.map"
@@ -548,7 +549,7 @@ def mirror_command(directory: Path | None) -> None:
         count = build(app, directory, progress=echo_progress)
     except MirrorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Mirrored {count} file(s) into {directory}")
+    click.echo(f"Mirrored {counted(count, 'file')} into {directory}")
 
 
 def echo_progress(done: int, total: int) -> None:

@@ -119,7 +119,7 @@ def test_undo_on_the_web_confirms_then_deletes(app, author, owner):
     assert "a.json" in listing and f"/studio/imports/{report.batch_id}/undo" in listing
     confirm = author.get(f"/studio/imports/{report.batch_id}/undo")
     page = confirm.get_data(as_text=True)
-    assert confirm.status_code == 200 and "One" in page and "Two" in page and "2 post(s)" in page
+    assert confirm.status_code == 200 and "One" in page and "Two" in page and "2 posts" in page
     assert titles(app) == ["One", "Two"]  # showing the confirmation changed nothing
     unticked = author.post(f"/studio/imports/{report.batch_id}/undo", {})
     assert unticked.status_code == 303 and titles(app) == ["One", "Two"]

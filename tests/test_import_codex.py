@@ -334,7 +334,7 @@ def test_snapshots_are_left_out_by_rule_and_unknown_kinds_are_named(tmp_path):
 
     assert [(t.role, t.hidden, t.text) for t in conversation.turns] == [
         ("user", False, "Hello"),
-        ("system", True, "Codex dropped the last 2 turn(s) from its context here."),
+        ("system", True, "Codex dropped the last 2 turns from its context here."),
         ("assistant", False, "Hi"),
     ]
     assert conversation.warnings == [

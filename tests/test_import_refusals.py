@@ -149,7 +149,7 @@ def test_claude_export_folder_lists_account_files_as_skipped_not_refused(
     result = runner.invoke(args=["import", str(folder)])
 
     assert result.exit_code == 0, result.output
-    assert "0 file(s) refused" in result.output
+    assert "0 files refused" in result.output
     for name in ("users", "projects", "memories"):
         assert f"skipped  {name}.json: account data, not a conversation" in result.output
     assert "hidden   " in result.output and "1 reasoning hidden" in result.output
@@ -191,7 +191,7 @@ def test_account_file_named_alone_is_refused_but_skipped_inside_a_folder(
     assert whole.exit_code == 0, whole.output
     assert "skipped  users.json: account data, not a conversation" in whole.output
     assert "skipped  file-PLOT.png: this looks like a PNG image" in whole.output
-    assert "0 file(s) refused" in whole.output
+    assert "0 files refused" in whole.output
     assert post_count(app) == 1
 
 

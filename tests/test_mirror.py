@@ -459,7 +459,7 @@ def test_the_studio_says_how_far_the_rebuild_has_come(site):
     saved = author.post("/studio/settings", {"site_title": "A Renamed Blog"})
     assert saved.status_code == 303
     page = author.get("/studio/settings").get_data(as_text=True)
-    assert "rebuilding the pages of 1 post(s) in the worker" in page  # the flash
+    assert "rebuilding the pages of 1 post in the worker" in page  # the flash
     assert "Static mirror: rebuilding" in page and "waiting for the worker" in page
     fragment = author.get("/studio/settings/mirror", headers={"HX-Request": "true"}).text
     assert 'hx-trigger="every 2s"' in fragment

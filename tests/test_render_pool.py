@@ -180,13 +180,13 @@ def test_rerender_skips_unchanged_text_and_renders_again_for_a_new_renderer(
     before = RenderCount.turns
     result = runner.invoke(args=["rerender"])
     assert result.exit_code == 0, result.output
-    assert "Rendered 0 turn(s)" in result.output and "10 were up to date" in result.output
+    assert "Rendered 0 turns" in result.output and "10 were up to date" in result.output
     assert RenderCount.turns == before  # the published revision took its turns' rendering
     monkeypatch.setattr(rerender, "RENDERER_VERSION", rerender.RENDERER_VERSION + 1)
     rerender.renderer_signature.cache_clear()
     try:
         result = runner.invoke(args=["rerender"])
-        assert "Rendered 10 turn(s)" in result.output
+        assert "Rendered 10 turns" in result.output
         # The revision's two turns found the live turns' new rendering.
         assert RenderCount.turns - before == 10
     finally:

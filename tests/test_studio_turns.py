@@ -86,7 +86,7 @@ def test_mark_reviewed_sends_the_turn_and_the_counts_out_of_band(app, author, co
         "privacy": "true",
     }
     assert "2 AI turns left to review" in html
-    assert "2 AI turn(s) not yet reviewed (turn 2, 6)" in html
+    assert "2 AI turns not yet reviewed (turn 2, 6)" in html
     assert 'id="turns"' not in html and html.count("<article") == 1
     assert turns_of(app, conversation)[3][2] is True
 

@@ -73,6 +73,7 @@ from blog.formats.codex_review import (
 )
 from blog.formats.naming import UNTITLED, title_from_turns
 from blog.vocabulary import Role
+from blog.wording import counted
 
 SOURCE_KIND = "codex"
 SPEAKER = "Codex"
@@ -342,7 +343,7 @@ class _Reader:
             self.fold(Role.SYSTEM, message, _NOTICES[kind], created)
         elif kind == "thread_rolled_back":
             count = payload.get("num_turns")
-            said = f"Codex dropped the last {count} turn(s) from its context here."
+            said = f"Codex dropped the last {counted(count, 'turn')} from its context here."
             self.fold(Role.SYSTEM, said, SPEAKER, created)
         elif kind == "undo_completed":
             said = message or "Codex restored the files changed by the last turn (/undo)."

@@ -13,6 +13,7 @@ from ..models import Post, Revision, Turn, utcnow
 from ..privacy import TurnFinding, open_findings
 from ..settings import bump_generation
 from ..vocabulary import Status
+from ..wording import counted
 from .assets import publish_assets
 from .details import touch
 from .errors import ContentError, PublishBlocked
@@ -33,14 +34,16 @@ def publish_problems(post: Post, findings: list[TurnFinding] | None = None) -> l
     unreviewed = [n for n, t in enumerate(visible, start=1) if t.is_ai and not t.reviewed]
     if unreviewed:
         numbers = ", ".join(map(str, unreviewed))
-        problems.append(f"{len(unreviewed)} AI turn(s) not yet reviewed (turn {numbers})")
+        problems.append(f"{counted(len(unreviewed), 'AI turn')} not yet reviewed (turn {numbers})")
     if findings is None:
         findings = open_findings(post)
     else:
         findings = [f for f in findings if f.dismissed_reason is None]
     if findings:
         kinds = sorted({f.finding.label for f in findings})
-        problems.append(f"{len(findings)} privacy finding(s) still open ({', '.join(kinds)})")
+        problems.append(
+            f"{counted(len(findings), 'privacy finding')} still open ({', '.join(kinds)})"
+        )
     return problems
 
 

@@ -9,6 +9,7 @@ from .. import posts as content
 from ..extensions import db
 from ..request_limits import body_limit
 from ..scan import LABELS
+from ..wording import counted
 from . import studio_blueprint
 
 bp = studio_blueprint("studio_bulk", __name__, "/studio")
@@ -136,13 +137,13 @@ def apply():
         count = content.delete_posts(
             posts, include_published=request.form.get("include_published") == "yes"
         )
-        flash(f"Deleted {count} post(s).", "success")
+        flash(f"Deleted {counted(count, 'post')}.", "success")
     elif action == "tag":
         count = content.tag_posts(posts, value)
-        flash(f"Tagged {count} post(s) “{value.strip()}”.", "success")
+        flash(f"Tagged {counted(count, 'post')} “{value.strip()}”.", "success")
     else:
         count = content.add_to_series(posts, value)
-        flash(f"Added {count} post(s) to the series “{value.strip()}”.", "success")
+        flash(f"Added {counted(count, 'post')} to the series “{value.strip()}”.", "success")
     return redirect(back_url(), code=303)
 
 
@@ -181,7 +182,7 @@ def undo(batch_id: int):
         flash(str(exc), "error")
         return redirect(url_for("studio_bulk.confirm_undo", batch_id=batch_id), code=303)
     flash(
-        f"Undid import #{batch_id}: deleted {len(plan.deleted)} post(s)"
+        f"Undid import #{batch_id}: deleted {counted(len(plan.deleted), 'post')}"
         + (f"; the {len(plan.kept)} it updated are left as they are." if plan.kept else "."),
         "success",
     )

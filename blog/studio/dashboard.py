@@ -25,6 +25,7 @@ from ..models import utcnow
 from ..request_limits import body_limit
 from ..settings import SettingsError, load_settings, save_settings
 from ..vocabulary import ROLES, Role, Status
+from ..wording import counted
 from . import studio_blueprint
 from .editor import Change, editor_url, fragments, is_htmx, load_post, load_turn, turn_context
 
@@ -183,7 +184,7 @@ def review_all(post_id: int):
         flash("Tick the box to confirm you have read every AI turn.", "error")
         return redirect(editor_url(post), code=303)
     count = content.set_reviewed([t for t in post.visible_turns if t.is_ai])
-    flash(f"Marked {count} AI turn(s) as reviewed by you.", "success")
+    flash(f"Marked {counted(count, 'AI turn')} as reviewed by you.", "success")
     return redirect(editor_url(post), code=303)
 
 
@@ -303,7 +304,7 @@ def settings():
             return render_template("studio/settings.html", form=request.form), 422
         rebuild = mirror_rebuild()
         note = (
-            f" The static mirror is rebuilding the pages of {rebuild['posts']:,} post(s) in "
+            f" The static mirror is rebuilding the pages of {counted(rebuild['posts'], 'post')} in "
             "the worker; readers get them from the app meanwhile."
             if rebuild and rebuild.get("state") == "queued"
             else ""

@@ -16,6 +16,7 @@ from .. import posts as content
 from ..extensions import db
 from ..models import Post
 from ..vocabulary import Role
+from ..wording import counted
 from . import studio_blueprint
 from .editor import (
     Change,
@@ -150,7 +151,7 @@ def redact(post_id: int):
     post = load_post(post_id)
     turn = load_turn(post, request.form.get("turn", type=int) or 0)
     count = content.redact_finding(turn, request.form.get("fingerprint", ""))
-    message = f"Redacted {count} occurrence(s)."
+    message = f"Redacted {counted(count, 'occurrence')}."
     return answer(post, Change(shown=[turn]), message, editor_url(post, turn))
 
 

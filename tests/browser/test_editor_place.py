@@ -94,7 +94,7 @@ def test_mark_reviewed_in_the_middle_keeps_the_place(signed_in_page: Page, live_
     reply, following = ids[21], ids[22]  # the 11th answer and the question after it
     open_editor(page, long_post)
     blockers = page.locator("#publish-status .blockers")
-    expect(blockers).to_contain_text(f"{EXCHANGES} AI turn(s) not yet reviewed")
+    expect(blockers).to_contain_text(f"{EXCHANGES} AI turns not yet reviewed")
     assert left_to_review(page) == EXCHANGES
 
     bring_to_middle(page, f"#t{reply} button.review-turn")
@@ -103,7 +103,7 @@ def test_mark_reviewed_in_the_middle_keeps_the_place(signed_in_page: Page, live_
     page.locator(f"#t{reply} button.review-turn").click()
 
     expect(page.locator(f"#t{reply} .badge--ok")).to_have_text("reviewed")
-    expect(blockers).to_contain_text(f"{EXCHANGES - 1} AI turn(s) not yet reviewed")
+    expect(blockers).to_contain_text(f"{EXCHANGES - 1} AI turns not yet reviewed")
     expect(page.locator("#review-progress")).to_contain_text(
         f"{EXCHANGES - 1} AI turns left to review"
     )

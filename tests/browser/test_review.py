@@ -75,8 +75,8 @@ def test_findings_block_publishing_until_redacted_and_reviewed(
     publish_with_checklist(page)
     refusal = page.locator(".flash--error")
     expect(refusal).to_contain_text("Not published yet")
-    expect(refusal).to_contain_text("1 AI turn(s) not yet reviewed (turn 2)")
-    expect(refusal).to_contain_text("3 privacy finding(s) still open")
+    expect(refusal).to_contain_text("1 AI turn not yet reviewed (turn 2)")
+    expect(refusal).to_contain_text("3 privacy findings still open")
     for label in ("OpenAI API key", "email address", "payment card number"):
         expect(refusal).to_contain_text(label)
     expect(page.locator(".status strong")).to_have_text("Draft")
