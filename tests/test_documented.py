@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from blog.config import DEFAULTS
+from blog.formats.base import SOURCE_NAMES
+from blog.formats.export_guide import EXPORT_GUIDE
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
 BLOG = Path(__file__).resolve().parents[1] / "blog"
@@ -47,3 +50,40 @@ def test_every_cli_command_is_documented(app):
     assert {"backup", "db", "import", "setup-token"} <= commands
     for name in sorted(commands):
         assert f"flask --app app {name}" in text, f"`{name}` is missing from docs/deployment.md"
+
+
+# Where to get each export: the import page and the README name every source the same way.
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_export_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Where to get your export")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_export_guide_has_one_entry_per_source():
+    kinds = [source.kind for source in EXPORT_GUIDE]
+    assert sorted(kinds) == sorted(SOURCE_NAMES)
+
+
+@pytest.mark.parametrize("kind", sorted(SOURCE_NAMES))
+def test_the_readme_says_where_to_get_every_source(kind):
+    (source,) = [s for s in EXPORT_GUIDE if s.kind == kind]
+    section = readme_export_section()
+    assert f"- **{source.name}**: " in section
+    # The paths and file names the page shows are the README's too.
+    for text, code in source.parts():
+        if code:
+            assert f"`{text}`" in section, f"{text} is missing from the README's {source.name}"
+
+
+def test_the_import_page_lists_every_source_without_a_table(author):
+    page = author.get("/studio/import/").get_data(as_text=True)
+    assert "<table" not in page
+    for source in EXPORT_GUIDE:
+        assert f"<dt>{escape(source.name)}</dt>" in page
+    assert "<code>~/.codex/sessions/YYYY/MM/DD/</code>" in page
+    assert "<code>~/.claude/projects/&lt;project&gt;/</code>" in page
+    assert "Mistral Le Chat" in page

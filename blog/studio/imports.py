@@ -7,6 +7,7 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..formats.export_guide import EXPORT_GUIDE, NOT_YET
 from ..imports.files import DUPLICATE_CHOICES
 from ..imports.jobs import (
     UploadError,
@@ -30,10 +31,15 @@ def load_job(token: str):
     return job
 
 
+def guide() -> dict[str, object]:
+    """The import page's list of sources and where to get each file."""
+    return {"export_guide": EXPORT_GUIDE, "not_yet": NOT_YET}
+
+
 @bp.get("/")
 def import_page():
     """Upload a file or paste a conversation."""
-    return render_template("studio/import.html")
+    return render_template("studio/import.html", **guide())
 
 
 @bp.post("/")
@@ -48,7 +54,7 @@ def upload():
             job = start_text_job(request.form.get("text", ""))
     except UploadError as exc:
         flash(str(exc), "error")
-        return render_template("studio/import.html"), 400
+        return render_template("studio/import.html", **guide()), 400
     return redirect(url_for("studio_import.job", token=job.token), code=303)
 
 
