@@ -102,7 +102,8 @@ EXPORT_GUIDE: tuple[ExportSource, ...] = (
     ),
     ExportSource(
         "pasted",
-        "Select the whole conversation on the ChatGPT or Claude page, copy, and paste it below.",
+        "Select the whole conversation on the ChatGPT or Claude page, copy, and paste it under "
+        "Paste a conversation.",
     ),
     ExportSource(
         "colloquy",
