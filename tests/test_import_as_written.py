@@ -175,3 +175,9 @@ def test_a_gemini_prompt_keeps_its_text_as_written(template):
     prompts = [turn.text for turn in turns if turn.role == Role.USER]
     # The reader orders records by time, not as the file lists them.
     assert sorted(prompts) == [INDENTED.format(n=number) for number in range(len(prompted))]
+
+
+def test_text_on_a_speaker_marker_line_keeps_its_trailing_spaces():
+    text = "**User:** Show me  \nindented code.\n\n**Assistant:** Here  \nit is.\n"
+    (conversation,) = read_conversations(text.encode(), "chat.md")
+    assert [t.text for t in conversation.turns] == ["Show me  \nindented code.", "Here  \nit is."]

@@ -76,6 +76,8 @@ def marker_speaker(line: str) -> Marker | None:
     if named is None:
         return None
     name, detail, rest, bare = named
+    if rest:
+        rest += line[len(line.rstrip()) :]  # the spaces ending it: a hard break, as written
     speaker = speaker_for(name)
     # A bold word alone on a line is a marker only when it names one side of the chat.
     if speaker is None or (bare and speaker.role not in (Role.USER, Role.ASSISTANT)):
