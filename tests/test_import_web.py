@@ -212,3 +212,22 @@ def test_the_report_leads_with_the_outcome_and_the_reasons_for_skips(app, author
     assert "already imported as" in report[skipped:]
     # The reasons come before the list of saved posts (none here).
     assert "import-report__posts" not in report[:skipped]
+
+
+def test_the_saved_posts_come_a_page_at_a_time_after_the_outcome(app, author, tmp_path):
+    from tests.servers import write_chatgpt_export
+
+    data = write_chatgpt_export(tmp_path / "conversations.json", 120).read_bytes()
+    token = job_token(upload(author, "conversations.json", data))
+    keys = [item["key"] for item in json.loads(finish(app, token).listing_json)]
+    author.post(f"/studio/import/{token}", {"chosen": keys, "on_duplicate": "skip"})
+    finish(app, token)
+    first = author.get(f"/studio/import/{token}").get_data(as_text=True)
+    assert "The 120 posts saved (page 1 of 3)" in first
+    assert first.index("import-report__outcome") < first.index("import-report__posts")
+    listed = first[first.index('id="saved-posts"') :]
+    assert listed.count("/studio/posts/") == 50 and 'rel="next"' in listed
+    last = author.get(f"/studio/import/{token}?page=3").get_data(as_text=True)
+    listed = last[last.index('id="saved-posts"') :]
+    assert listed.count("/studio/posts/") == 20 and 'rel="next"' not in listed
+    assert "(page 3 of 3)" in last

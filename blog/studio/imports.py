@@ -74,6 +74,7 @@ def job(token: str):
         if found.status == "saving"
         else 0,
     }
+    context.update(report_posts(context["report"]))
     if request.headers.get("HX-Request") == "true":
         if found.status in ("reading", "saving", "rendering"):
             return render_template("partials/import_progress.html", **context)
@@ -81,6 +82,23 @@ def job(token: str):
         response = render_template("partials/import_progress.html", **context)
         return response, 200, {"HX-Refresh": "true"}
     return render_template("studio/import_job.html", **context)
+
+
+REPORT_POSTS_PER_PAGE = 50
+
+
+def report_posts(report: dict) -> dict:
+    """The saved posts of an import's report, a page at a time (`?page=N`), after the outcome."""
+    saved = report.get("created", []) + report.get("updated", [])
+    pages = max(1, -(-len(saved) // REPORT_POSTS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    start = (page - 1) * REPORT_POSTS_PER_PAGE
+    return {
+        "saved_total": len(saved),
+        "saved_page": saved[start : start + REPORT_POSTS_PER_PAGE],
+        "saved_pages": pages,
+        "saved_page_number": page,
+    }
 
 
 @bp.post("/<token>")
