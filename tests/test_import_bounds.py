@@ -77,6 +77,7 @@ def test_many_hostile_turns_cost_the_budget_not_a_second_each(app):
     started = time.process_time()
     with app.app_context():
         report = import_file(open_webui(("Hostile", hostile)), "export.json", None)
-    assert time.process_time() - started < 15
+    # Unbounded, the forty turns cost over 40 s; bounded, the budget and one deadline or two.
+    assert time.process_time() - started < 25
     assert [post.title for post in report.created] == ["Hostile"]
     assert "turns kept as plain text, not rendered" in report.notes[0]
