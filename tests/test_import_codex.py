@@ -398,3 +398,33 @@ def test_a_review_session_saves_with_its_interruption_shown_and_its_work_folded(
     assert [(role, excluded) for role, excluded, _ in rows] == expected
     shown = [(role, text) for role, excluded, text in rows if not excluded and role == "system"]
     assert shown == [("system", "Interrupted by the user.")]
+
+
+def test_the_tags_codex_writes_around_an_image_are_not_part_of_the_prompt():
+    # Codex sends each image between text blocks of its own: `<image>` for a pasted one,
+    # `<image name=[Image #1]>` for a file; the person typed only the text beside them.
+    (conversation,) = read_conversations(FIXTURES / "codex_rollout_images.jsonl")
+
+    prompts = [t for t in conversation.turns if t.role == "user" and not t.hidden]
+
+    assert [t.text for t in prompts] == ["Why is the <button> cut off here?", "And this one?"]
+    assert [[a.mime_type for a in t.attachments] for t in prompts] == [["image/png"]] * 2
+    assert [t.text for t in conversation.turns if t.role == "assistant"] == [
+        "The header has `overflow: hidden` and a fixed height of 40px.",
+        "Same cause: the menu sits inside that header.",
+    ]
+
+
+def test_an_image_tag_typed_as_text_with_no_image_beside_it_is_kept(tmp_path):
+    typed = [{"type": "input_text", "text": "Is <image> valid HTML?"}]
+    lone = [{"type": "input_text", "text": "<image>"}]
+    path = _log(
+        tmp_path,
+        [
+            _item({"type": "message", "role": "user", "content": typed + lone}),
+            _event({"type": "user_message", "message": "Is <image> valid HTML?\n<image>"}),
+            _reply("No."),
+        ],
+    )
+
+    assert _read(path).turns[0].text.endswith("<image>")

@@ -35,7 +35,9 @@ a kind no rule names is left out with a warning in the import report, never sile
 | other events repeating the items (`agent_message`, `agent_reasoning`, `exec_command_end` …, the set `_REPEATS`) | left out — except inside a review, whose work only they record: folded there |
 | bookkeeping events (`token_count`, `task_started`, `task_complete` …, the set `_BOOKKEEPING`) | left out: no content |
 
-Images in a message are kept (`input_image`). A post's title comes from the first prompt
+Images in a message are kept (`input_image`); the tags Codex writes around each one
+(`<image>`, `<image name=[Image #1]>`, `</image>`, text blocks beside it) are markup for
+the model, not typed, so they are left out and the image stands in their place. A post's title comes from the first prompt
 a person typed: not a review's target, nor a custom prompt's expansion (a text that opens
 with a heading, such as `## User Input`, whose typed arguments title it when nothing else
 does).
@@ -181,6 +183,9 @@ _HEADING = re.compile(r"#{1,6}(\s|$)")
 # How an expanded template opens: a heading (a custom prompt), or a command tag.
 _TEMPLATE = re.compile(r"#{1,6}(\s|$)|<command-")
 _INPUT_HEADING = re.compile(r"#{1,6}\s+(user input|input|arguments)\s*$", re.IGNORECASE)
+# The text blocks Codex writes around an image it sends: `<image>` (pasted),
+# `<image name=[Image #1]>` or `<image name=[Image #1] path="…">` (a local file), `</image>`.
+_IMAGE_TAG = re.compile(r"</image>|<image(?: name=\[Image #\d+\][^>\n]*)?>")
 
 
 # Who wrote the log, by its `originator`: the same core logs for the CLI, the IDE extension
@@ -291,7 +296,7 @@ class _Reader:
             self.unshown[str(kind)] += 1
 
     def message(self, item: dict, created: datetime | None) -> None:
-        content = item.get("content")
+        content = _without_image_tags(item.get("content"))
         text = block_text(content).strip("\n")
         files = files_of(content, self.unshown)
         role = item.get("role")
@@ -436,6 +441,25 @@ class _Reader:
         files: list[ImportedAttachment] | None = None,
     ) -> None:
         append_turn(self.turns, role, text, speaker, created, hidden=True, attachments=files)
+
+
+def _without_image_tags(content: object) -> object:
+    """The content less the text blocks that only tag the image block beside them."""
+    if not isinstance(content, list):
+        return content
+
+    def is_image(at: int) -> bool:
+        block = content[at] if 0 <= at < len(content) else None
+        return isinstance(block, dict) and block.get("type") == "input_image"
+
+    def is_tag(at: int, block: object) -> bool:
+        if not isinstance(block, dict) or block.get("type") != "input_text":
+            return False
+        text = block.get("text")
+        tag = isinstance(text, str) and _IMAGE_TAG.fullmatch(text.strip()) is not None
+        return tag and (is_image(at - 1) or is_image(at + 1))
+
+    return [block for at, block in enumerate(content) if not is_tag(at, block)]
 
 
 def _call_text(name: str, item: dict) -> str:
