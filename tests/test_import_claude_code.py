@@ -891,3 +891,26 @@ def test_a_zip_of_sub_agent_logs_without_their_session_reads_each_on_its_own(tmp
         "subagents.zip, entry subagents/agent-aaa1.meta.json: skipped (a sub-agent's "
         "description, read only with the session that started the agent)"
     ]
+
+
+def test_text_pasted_into_a_prompt_is_read_without_the_tags_claude_code_keeps_it_in():
+    # Claude Code 2.1.2xx keeps a paste between `<pasted_content id=…>` tags; the person saw
+    # what they pasted, as they pasted it.
+    pasted = Path(__file__).parent / "fixtures" / "claude_code_pasted_session.jsonl"
+    (conversation,) = read_conversations(pasted)
+
+    prompts = [t for t in conversation.turns if t.role == "user" and not t.hidden]
+
+    assert [t.text for t in prompts] == [
+        "Run the command: echo hook fixture run",
+        "Why does this fail?\n\nTraceback (most recent call last):\n"
+        "  File \"app.py\", line 3\n    x = {'a': 1 <b>",
+        "What is wrong with this layout?\nThe footer overlaps.",
+    ]
+    assert [len(t.attachments) for t in prompts] == [0, 0, 1]
+    assert conversation.title == "Run the command: echo hook fixture run"
+    assert [t.text for t in conversation.turns if t.role == "assistant"] == [
+        "Output: `hook fixture run`",
+        "The dict on line 3 is never closed.",
+        "The footer is positioned absolutely.",
+    ]

@@ -12,6 +12,7 @@ How each entry is read (`type`, then `subtype` / `attachment.type` / content):
 | Entry | Read as |
 |---|---|
 | `user`: a prompt typed by the person | a user turn |
+| `user`: text pasted into a prompt, kept between `<pasted_content id=…>` tags | the paste, without the tags |
 | `user`: `tool_result` blocks | hidden tool turns |
 | `user`: `isCompactSummary`, or "This session is being continued…" | the compaction summary, hidden system turn |
 | `user`: `isMeta`, a slash command or its output, `!` shell input/output | hidden system turn |

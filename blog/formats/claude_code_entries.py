@@ -5,6 +5,7 @@ The table of rules is in `claude_code`'s docstring; this module applies it to on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from blog.formats.blocks import block_text
@@ -38,6 +39,12 @@ _WRITTEN_FOR_YOU: tuple[tuple[str, str], ...] = (
     *((added, SPEAKER) for added in ADDED),
     ("<user-memory-input>", "Memory note"),
     ("This session is being continued from a previous conversation", "Compaction summary"),
+)
+# How Claude Code keeps text the person pasted into a prompt: between tags of its own with an
+# id, `\n\n<pasted_content id="ab12">\n…\n</pasted_content id="ab12">\n`. The person saw what
+# they pasted, never the tags.
+_PASTE_TAG = re.compile(
+    r'(?P<open><pasted_content id="(?P<id>[^"\n]*)">\n)|\n</pasted_content(?: id="(?P<close>[^"\n]*)")?>'
 )
 # What the person typed among those: a slash command, a `!` shell command.
 _TYPED = ("<command-name>", "<command-message>", "<bash-input>", "<user-memory-input>")
@@ -155,6 +162,47 @@ def own_text(content: object) -> str:
     return "\n\n".join(text for text in texts if text and not is_reminder(text))
 
 
+def unpasted(text: str) -> str:
+    """A prompt's text with the tags Claude Code keeps around a paste taken off, the paste as
+    it was; a paragraph break parts it from text typed before or after it."""
+    if "</pasted_content" not in text:
+        return text
+    pastes: list[tuple[int, int, int, int]] = []  # (start, body start, body end, end)
+    opened: re.Match | None = None
+    # One pass over the tags (never a search per tag): a paste runs from its opening tag
+    # to the first closing tag with its id, or with none.
+    for tag in _PASTE_TAG.finditer(text):
+        if tag["open"] is not None:
+            opened = opened or tag
+        elif opened is not None and tag["close"] in (None, opened["id"]):
+            pastes.append((opened.start(), opened.end(), tag.start(), tag.end()))
+            opened = None
+    parts: list[str] = []
+    end = 0
+    for start, body_start, body_end, close_end in pastes:
+        before = text[end:start]
+        before = before[: len(before) - _trailing_newlines(before)]
+        if before.strip():
+            parts += ["\n\n", before] if parts else [before]
+        if parts:
+            parts.append("\n\n")
+        parts.append(text[body_start:body_end])
+        end = close_end + _leading_newlines(text, close_end)
+    rest = text[end:]
+    if parts and rest.strip():
+        parts.append("\n\n")
+    return "".join(parts) + rest
+
+
+def _trailing_newlines(text: str) -> int:
+    """How many of the (up to two) line breaks a paste's frame adds end `text`."""
+    return 2 if text.endswith("\n\n") else 1 if text.endswith("\n") else 0
+
+
+def _leading_newlines(text: str, at: int) -> int:
+    return 2 if text.startswith("\n\n", at) else 1 if text.startswith("\n", at) else 0
+
+
 def _user(raw: dict, agent_file: bool) -> Kind:
     message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
     text = own_text(message.get("content"))
@@ -173,7 +221,7 @@ def _user(raw: dict, agent_file: bool) -> Kind:
             typed = start.startswith(_TYPED)
             return Kind("message", (Role.SYSTEM, speaker), typed=typed)
     prompt = bool(text.strip()) or _has_files(message.get("content"))
-    return Kind("message", text=text, prompt=prompt, typed=prompt)
+    return Kind("message", text=unpasted(text), prompt=prompt, typed=prompt)
 
 
 def _assistant(raw: dict, agent_file: bool) -> Kind:
@@ -232,7 +280,7 @@ def _queued(payload: dict) -> Kind:
     by_you = origin.get("kind", "human") == "human" and mode == "prompt"
     notice = mode == "task-notification" or text.lstrip().startswith("<task-notification>")
     if by_you and text.strip() and not notice:
-        return Kind("folded", (Role.USER, ""), text, prompt=True, typed=True)
+        return Kind("folded", (Role.USER, ""), unpasted(text), prompt=True, typed=True)
     return Kind("folded", (Role.SYSTEM, "Background task" if notice else SPEAKER), text)
 
 

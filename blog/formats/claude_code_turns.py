@@ -19,7 +19,7 @@ from blog.formats.blocks import (
     tool_call_text,
     tool_result_text,
 )
-from blog.formats.claude_code_entries import SPEAKER, Entry, is_reminder
+from blog.formats.claude_code_entries import SPEAKER, Entry, is_reminder, unpasted
 from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"
@@ -149,7 +149,8 @@ class TurnBuilder:
             # In a sub-agent's log the prompts are the main agent's, not the person's.
             speaker = f"{SPEAKER} (to the sub-agent)"
         if isinstance(content, str):
-            append_turn(self.turns, role, content, speaker, created, hidden=aside is not None)
+            text = content if aside else unpasted(content)
+            append_turn(self.turns, role, text, speaker, created, hidden=aside is not None)
             return
         texts: list[str] = []
         images: list[ImportedAttachment] = []
@@ -166,7 +167,7 @@ class TurnBuilder:
                 if aside is None and is_reminder(text):
                     append_turn(self.turns, Role.SYSTEM, text, SPEAKER, created, hidden=True)
                 else:
-                    texts.append(text)
+                    texts.append(text if aside else unpasted(text))
             else:
                 self.unshown[str(kind)] += 1
         text = "\n\n".join(t for t in texts if t.strip())
