@@ -914,3 +914,25 @@ def test_text_pasted_into_a_prompt_is_read_without_the_tags_claude_code_keeps_it
         "The dict on line 3 is never closed.",
         "The footer is positioned absolutely.",
     ]
+
+
+def test_a_paste_queued_while_claude_worked_is_read_once_without_its_tags(tmp_path):
+    pasted = '\n\n<pasted_content id="5be1">\nalso check\n  the lint\n</pasted_content id="5be1">\n'
+    log = Log()
+    log.prompt("Run the tests.")
+    log.call("toolu_1", "Bash", {"command": "pytest -q"}, "msg_1")
+    log.entry(
+        "attachment",
+        attachment={"type": "queued_command", "prompt": pasted, "commandMode": "prompt"},
+    )
+    log.result("toolu_1", "3 passed")
+    log.prompt(pasted)
+    log.prompt('Ask <pasted_content id="9"> means nothing here.')
+
+    conversation = read(log.write(tmp_path))
+
+    assert shown(conversation) == [
+        ("user", "Run the tests."),
+        ("user", "also check\n  the lint"),
+        ("user", 'Ask <pasted_content id="9"> means nothing here.'),
+    ]
