@@ -936,3 +936,70 @@ def test_a_paste_queued_while_claude_worked_is_read_once_without_its_tags(tmp_pa
         ("user", "also check\n  the lint"),
         ("user", 'Ask <pasted_content id="9"> means nothing here.'),
     ]
+
+
+def test_a_slash_command_with_the_persons_words_is_their_prompt():
+    entries = [
+        {
+            "type": "user",
+            "uuid": "u1",
+            "parentUuid": None,
+            "sessionId": "s",
+            "version": "2.1.39",
+            "timestamp": "2026-02-01T10:00:00Z",
+            "message": {
+                "role": "user",
+                "content": (
+                    "<command-message>handgemacht:create-beads</command-message>\n"
+                    "<command-name>/handgemacht:create-beads</command-name>\n"
+                    "<command-args>websearch to learn how beads work</command-args>"
+                ),
+            },
+        },
+        {
+            "type": "user",
+            "uuid": "u2",
+            "parentUuid": "u1",
+            "sessionId": "s",
+            "isMeta": True,
+            "timestamp": "2026-02-01T10:00:00Z",
+            "message": {
+                "role": "user",
+                "content": [{"type": "text", "text": "# Create beads\nThe expanded command."}],
+            },
+        },
+        {
+            "type": "assistant",
+            "uuid": "a1",
+            "parentUuid": "u2",
+            "sessionId": "s",
+            "timestamp": "2026-02-01T10:00:05Z",
+            "message": {
+                "id": "m1",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [{"type": "text", "text": "Searching for how beads work."}],
+            },
+        },
+        {
+            "type": "user",
+            "uuid": "u3",
+            "parentUuid": "a1",
+            "sessionId": "s",
+            "timestamp": "2026-02-01T10:01:00Z",
+            "message": {
+                "role": "user",
+                "content": "<command-name>/clear</command-name>\n<command-message>clear</command-message>\n<command-args></command-args>",
+            },
+        },
+    ]
+    data = "\n".join(json.dumps(entry) for entry in entries).encode()
+    (conversation,) = read_conversations(data, "session.jsonl")
+    shown = [(t.role, t.text) for t in conversation.turns if not t.hidden]
+    assert shown == [
+        ("user", "/handgemacht:create-beads websearch to learn how beads work"),
+        ("assistant", "Searching for how beads work."),
+    ]
+    hidden = [t.text for t in conversation.turns if t.hidden]
+    assert any("The expanded command." in text for text in hidden)
+    assert any("/clear" in text for text in hidden)

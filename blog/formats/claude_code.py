@@ -15,7 +15,8 @@ How each entry is read (`type`, then `subtype` / `attachment.type` / content):
 | `user`: text pasted into a prompt, kept between `<pasted_content id=…>` tags | the paste, without the tags |
 | `user`: `tool_result` blocks | hidden tool turns |
 | `user`: `isCompactSummary`, or "This session is being continued…" | the compaction summary, hidden system turn |
-| `user`: `isMeta`, a slash command or its output, `!` shell input/output | hidden system turn |
+| `user`: a slash command with the person's words after it (`/review the login flow`) | a user turn, `/name args` as typed |
+| `user`: `isMeta`, a bare slash command or its output, `!` shell input/output | hidden system turn |
 | `user`: "[Request interrupted by user…]" | hidden system turn "Interrupted" |
 | `user`: `<task-notification>` (a background task ended) | hidden system turn |
 | `user`: a block Claude Code added to a message (`<system-reminder>`, `<ide_selection>`, …) | hidden system turn |

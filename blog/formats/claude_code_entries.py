@@ -216,12 +216,36 @@ def _user(raw: dict, agent_file: bool) -> Kind:
     if origin.get("kind") == "task-notification":
         return Kind("message", (Role.SYSTEM, "Background task"))
     start = text.lstrip()
+    command = typed_command(start)
+    if command:
+        # A slash command with words of the person's after it is what they typed and saw.
+        return Kind("folded", (Role.USER, ""), command, prompt=True, typed=True)
     for prefix, speaker in _WRITTEN_FOR_YOU:
         if start.startswith(prefix):
             typed = start.startswith(_TYPED)
             return Kind("message", (Role.SYSTEM, speaker), typed=typed)
     prompt = bool(text.strip()) or _has_files(message.get("content"))
     return Kind("message", text=unpasted(text), prompt=prompt, typed=prompt)
+
+
+def tag_text(text: str, tag: str) -> str:
+    """The text between `<tag>` and `</tag>`, or "" (found by str.find: linear)."""
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    start = text.find(opening)
+    if start == -1:
+        return ""
+    end = text.find(closing, start + len(opening))
+    return text[start + len(opening) : end].strip() if end != -1 else ""
+
+
+def typed_command(text: str) -> str:
+    """`/name args` for a slash command the person gave words to; "" for anything else."""
+    if not text.startswith(("<command-name>", "<command-message>")):
+        return ""
+    name, args = tag_text(text, "command-name"), tag_text(text, "command-args")
+    if not args or not name:
+        return ""
+    return f"{name if name.startswith('/') else '/' + name} {args}"
 
 
 def _assistant(raw: dict, agent_file: bool) -> Kind:
