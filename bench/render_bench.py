@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
-from blog.formats.markdown import parse_markdown  # noqa: E402
+from blog.formats.text.markdown import parse_markdown  # noqa: E402
 from blog.markdown import render_markdown  # noqa: E402
 
 THREADS = 8

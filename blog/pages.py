@@ -23,7 +23,7 @@ from werkzeug.routing import IntegerConverter
 from .accounts import load_user
 from .extensions import login_manager
 from .formats.base import source_name
-from .formats.speakers import person_name
+from .formats.text.speakers import person_name
 from .licenses import LICENSES, license_for
 from .model_names import speaker_name
 from .settings import load_settings

@@ -179,16 +179,18 @@ def test_the_format_modules_import_one_way():
     import ast
 
     formats = Path(__file__).resolve().parents[1] / "blog" / "formats"
-    names = {path.stem for path in formats.glob("*.py")}
+    modules = {
+        ".".join(path.relative_to(formats).with_suffix("").parts): path
+        for path in formats.rglob("*.py")
+        if path.name != "__init__.py"
+    }
     edges: dict[str, set[str]] = {}
-    for path in formats.glob("*.py"):
+    for name, path in modules.items():
         imported = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                module = node.module.removeprefix("blog.formats.").lstrip(".")
-                if node.module.startswith("blog.formats.") or node.level == 1:
-                    imported.add(module.split(".")[0])
-        edges[path.stem] = imported & names - {path.stem}
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("blog.formats."):
+                imported.add(node.module.removeprefix("blog.formats."))
+        edges[name] = imported & set(modules) - {name}
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
         for step in edges.get(start, ()):
@@ -196,5 +198,14 @@ def test_the_format_modules_import_one_way():
                 return True
         return False
 
+    assert len(modules) > 40
     cycles = sorted(name for name in edges if reaches(name, name, {name}))
     assert cycles == []
+
+
+def test_each_source_family_is_a_subpackage_of_formats():
+    formats = Path(__file__).resolve().parents[1] / "blog" / "formats"
+    for family in ("chatgpt", "claude", "codex", "google", "perplexity", "text"):
+        assert (formats / family / "__init__.py").is_file(), family
+    flat = {path.stem for path in formats.glob("*.py")}
+    assert not {name for name in flat if name.startswith(("chatgpt_", "claude_", "gemini_"))}

@@ -16,14 +16,14 @@ from blog.formats.base import (
     ImportedTurn,
     ImportFormatError,
 )
-from blog.formats.chatgpt import parse_chatgpt
-from blog.formats.claude import parse_claude
+from blog.formats.chatgpt.conversations import parse_chatgpt
+from blog.formats.claude.export import parse_claude
 from blog.formats.colloquy_json import from_colloquy_json, parse_colloquy_json
 from blog.formats.detect import read_conversations
-from blog.formats.markdown import markdown_layout, parse_markdown
 from blog.formats.openai_messages import parse_openai_messages
-from blog.formats.pasted import parse_pasted
 from blog.formats.sharegpt import parse_sharegpt
+from blog.formats.text.markdown import markdown_layout, parse_markdown
+from blog.formats.text.pasted import parse_pasted
 from blog.formats.writing import to_json, to_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

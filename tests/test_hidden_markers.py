@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from blog import disclosure
 from blog import posts as content
 from blog.extensions import db
-from blog.formats.chatgpt import parse_conversation
+from blog.formats.chatgpt.conversations import parse_conversation
 from blog.imports.files import import_file
 from blog.models import Post, User
 
@@ -174,7 +174,7 @@ def test_a_link_to_a_file_in_chatgpts_sandbox_becomes_text_saying_it_is_not_in_t
 
 
 def test_a_markdown_export_of_chatgpt_says_the_same_of_its_sandbox_links():
-    from blog.formats.markdown import parse_markdown
+    from blog.formats.text.markdown import parse_markdown
 
     conversation = parse_markdown(
         "## You\n\nMake a CSV.\n\n## ChatGPT\n\nHere it is: [primes.csv](sandbox:/mnt/data/primes.csv)\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from blog.formats.archive import MemoryAssets
-from blog.formats.chatgpt import parse_chatgpt, parse_conversation
+from blog.formats.chatgpt.conversations import parse_chatgpt, parse_conversation
 from blog.formats.detect import read_conversations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from blog.formats.base import ImportFormatError
-from blog.formats.claude import parse_claude
+from blog.formats.claude.export import parse_claude
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blog.formats import codex
+from blog.formats.codex import rollout as codex
 from blog.formats.detect import read_conversations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -368,7 +368,7 @@ def test_the_import_report_names_what_was_left_out(app, runner, owner, tmp_path)
 
 
 def test_prompts_are_matched_to_their_events_in_linear_time():
-    from blog.formats.codex import parse_codex
+    from blog.formats.codex.rollout import parse_codex
     from tests.complexity import growth
 
     def make(n: int) -> list[dict]:

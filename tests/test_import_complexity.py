@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blog.formats.base import ImportFormatError
-from blog.formats.chatgpt_html import extract_chat_html
+from blog.formats.chatgpt.chat_html import extract_chat_html
 from blog.formats.detect import read_conversations
 from blog.formats.open_webui import _split_details
 from tests.complexity import growth

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.formats.base import ImportFormatError
-from blog.formats.chatgpt import parse_chatgpt
-from blog.formats.claude import parse_claude
+from blog.formats.chatgpt.conversations import parse_chatgpt
+from blog.formats.claude.export import parse_claude
 from blog.formats.colloquy_json import parse_colloquy_json
 from blog.formats.detect import read_conversations
-from blog.formats.markdown import parse_markdown
 from blog.formats.openai_messages import parse_openai_messages
-from blog.formats.pasted import parse_pasted
 from blog.formats.sharegpt import parse_sharegpt
+from blog.formats.text.markdown import parse_markdown
+from blog.formats.text.pasted import parse_pasted
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLES = {

@@ -9,8 +9,8 @@ import pytest
 
 from blog.formats.base import ImportFormatError
 from blog.formats.detect import read_conversations
-from blog.formats.markdown import parse_markdown
-from blog.formats.pasted import parse_pasted
+from blog.formats.text.markdown import parse_markdown
+from blog.formats.text.pasted import parse_pasted
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,7 @@ import pytest
 
 from blog.extensions import db
 from blog.formats.base import ImportFormatError
-from blog.formats.markdown import parse_markdown
+from blog.formats.text.markdown import parse_markdown
 from blog.imports.files import import_file
 from blog.models import Post, User
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from blog.extensions import db
 from blog.formats.base import ImportFormatError
 from blog.formats.detect import detect_format, read_conversations
-from blog.formats.gemini_activity import parse_gemini_activity
-from blog.formats.gemini_html import parse_gemini_html
+from blog.formats.google.gemini_activity import parse_gemini_activity
+from blog.formats.google.gemini_html import parse_gemini_html
 from blog.formats.html_markdown import html_to_markdown
-from blog.formats.perplexity import parse_perplexity
-from blog.formats.perplexity_markdown import parse_perplexity_markdown
+from blog.formats.perplexity.markdown_export import parse_perplexity_markdown
+from blog.formats.perplexity.threads import parse_perplexity
 from blog.formats.qwen import parse_qwen
 from blog.imports.files import import_file
 from blog.models import Asset, Post, User

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from blog.extensions import db
-from blog.formats.ai_studio import parse_ai_studio
 from blog.formats.base import ImportFormatError
 from blog.formats.deepseek import parse_deepseek
 from blog.formats.detect import detect_format, read_conversations
+from blog.formats.google.ai_studio import parse_ai_studio
 from blog.formats.grok import parse_grok
 from blog.imports.files import import_file
 from blog.models import Asset, Post, User

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from blog.formats.base import ImportFormatError
-from blog.formats.pasted import looks_pasted, parse_pasted
+from blog.formats.text.pasted import looks_pasted, parse_pasted
 from blog.markdown import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,7 +9,7 @@ import pytest
 
 from blog import posts as content
 from blog.extensions import db
-from blog.formats.speakers import person_name
+from blog.formats.text.speakers import person_name
 from blog.imports.files import import_file
 from blog.models import Post, User
 from tests.conftest import FIXTURES

@@ -28,15 +28,13 @@ from blog.formats.base import (
     NotAConversationFile,
 )
 from blog.formats.blocks import with_missing_files_listed
-from blog.formats.chatgpt import extract_chat_html, parse_chatgpt
-from blog.formats.gemini_activity import parse_gemini_activity
-from blog.formats.gemini_html import parse_gemini_html
+from blog.formats.chatgpt.conversations import extract_chat_html, parse_chatgpt
+from blog.formats.google.gemini_activity import parse_gemini_activity
+from blog.formats.google.gemini_html import parse_gemini_html
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import first_error_line, json_items, json_problem
 from blog.formats.limits import GuardedReader, ImportLimits, RepairNotes
-from blog.formats.markdown import parse_markdown
-from blog.formats.pasted import parse_pasted
-from blog.formats.perplexity_markdown import parse_perplexity_markdown
+from blog.formats.perplexity.markdown_export import parse_perplexity_markdown
 from blog.formats.sniff import (
     FORMATS,
     HEAD_BYTES,
@@ -48,6 +46,8 @@ from blog.formats.sniff import (
     is_account_file,
     sniff,
 )
+from blog.formats.text.markdown import parse_markdown
+from blog.formats.text.pasted import parse_pasted
 from blog.formats.zip_walk import ZipWalk
 
 __all__ = ["FORMATS", "ImportLimits", "detect_format", "read_conversations"]

@@ -19,27 +19,27 @@ from pathlib import PurePosixPath
 import ijson
 import re2
 
-from blog.formats.ai_studio import parse_ai_studio
 from blog.formats.archive import sniff_image_type
 from blog.formats.base import ImportedConversation, ImportFormatError, NotAConversationFile
-from blog.formats.claude import parse_claude
-from blog.formats.claude_code import parse_claude_code
-from blog.formats.codex import parse_codex
+from blog.formats.claude.code import parse_claude_code
+from blog.formats.claude.export import parse_claude
+from blog.formats.codex.rollout import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
 from blog.formats.deepseek import parse_deepseek
-from blog.formats.gemini_activity import parse_gemini_activity
-from blog.formats.gemini_html import looks_like_gemini_html
+from blog.formats.google.ai_studio import parse_ai_studio
+from blog.formats.google.gemini_activity import parse_gemini_activity
+from blog.formats.google.gemini_html import looks_like_gemini_html
 from blog.formats.grok import parse_grok
 from blog.formats.json_stream import is_premature_end, json_problem
 from blog.formats.librechat import parse_librechat
 from blog.formats.limits import GuardedReader
 from blog.formats.open_webui import parse_open_webui
 from blog.formats.openai_messages import parse_openai_messages
-from blog.formats.pasted import looks_pasted
-from blog.formats.perplexity import parse_perplexity
-from blog.formats.perplexity_markdown import looks_like_perplexity_markdown
+from blog.formats.perplexity.markdown_export import looks_like_perplexity_markdown
+from blog.formats.perplexity.threads import parse_perplexity
 from blog.formats.qwen import parse_qwen
 from blog.formats.sharegpt import parse_sharegpt
+from blog.formats.text.pasted import looks_pasted
 from blog.formats.unsupported import known_but_unread
 
 FORMATS = (

@@ -40,8 +40,8 @@ from datetime import datetime, time
 import yaml
 
 from blog.formats.base import ImportedAttachment, ImportedConversation, ImportedTurn
-from blog.formats.frontmatter import split_front_matter
-from blog.formats.markdown import (
+from blog.formats.text.frontmatter import split_front_matter
+from blog.formats.text.markdown import (
     MarkdownLayout,
     default_assistant_speaker,
     reads_as_plain_prompt,

@@ -22,17 +22,17 @@ from blog.formats.base import (
     ImportFormatError,
     NotAConversationFile,
 )
-from blog.formats.chatgpt import extract_chat_html
-from blog.formats.claude_code import SubAgentRun, parse_claude_code
-from blog.formats.claude_code_project import (
+from blog.formats.chatgpt.conversations import extract_chat_html
+from blog.formats.claude.code import SubAgentRun, parse_claude_code
+from blog.formats.claude.code_project import (
     READ_WITH_SESSION,
     AgentMeta,
     Layout,
     Session,
     sub_agent_run,
 )
-from blog.formats.gemini_activity import EXPORT_FILES as GEMINI_FILES
-from blog.formats.gemini_html import parse_gemini_html
+from blog.formats.google.gemini_activity import EXPORT_FILES as GEMINI_FILES
+from blog.formats.google.gemini_html import parse_gemini_html
 from blog.formats.grok import ASSET_FOLDER, EXPORT_FILE
 from blog.formats.limits import ImportLimits
 from blog.formats.sniff import (

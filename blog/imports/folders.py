@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from ..formats.claude_code_project import Layout
+from ..formats.claude.code_project import Layout
 
 
 def claude_code_sessions(files: Iterable[Path]) -> dict[Path, list[Path]]:

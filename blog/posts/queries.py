@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from ..extensions import db
 from ..formats.base import ImportedConversation, ImportedTurn
-from ..formats.speakers import person_name
+from ..formats.text.speakers import person_name
 from ..models import Post, Revision, Series, SlugRedirect, Turn, revision_tags
 from ..vocabulary import Role, Status
 from .published import PublishedPost, published_view

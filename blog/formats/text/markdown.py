@@ -24,24 +24,24 @@ import re2
 
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.blocks import as_written, timestamp, tool_call_text
-from blog.formats.chatgpt_dumps import read_dumps
-from blog.formats.chatgpt_turns import sandbox_links_as_text
-from blog.formats.frontmatter import (
+from blog.formats.chatgpt.dumps import read_dumps
+from blog.formats.chatgpt.turns import sandbox_links_as_text
+from blog.formats.naming import title_from_turns
+from blog.formats.text.frontmatter import (
     FrontMatter,
     date_value,
     list_value,
     split_front_matter,
     text_value,
 )
-from blog.formats.naming import title_from_turns
-from blog.formats.speaker_layout import FENCE as _FENCE
-from blog.formats.speaker_layout import Block as _Block
-from blog.formats.speaker_layout import closes as _closes
-from blog.formats.speaker_layout import ends_in_open_fence as _ends_in_open_fence
-from blog.formats.speaker_layout import marker_speaker as _marker_speaker
-from blog.formats.speaker_layout import outside_fences as _outside_fences
-from blog.formats.speaker_layout import speaker_blocks
-from blog.formats.speakers import speaker_for
+from blog.formats.text.speaker_layout import FENCE as _FENCE
+from blog.formats.text.speaker_layout import Block as _Block
+from blog.formats.text.speaker_layout import closes as _closes
+from blog.formats.text.speaker_layout import ends_in_open_fence as _ends_in_open_fence
+from blog.formats.text.speaker_layout import marker_speaker as _marker_speaker
+from blog.formats.text.speaker_layout import outside_fences as _outside_fences
+from blog.formats.text.speaker_layout import speaker_blocks
+from blog.formats.text.speakers import speaker_for
 from blog.markdown import names_nothing
 from blog.vocabulary import ROLES, Role
 

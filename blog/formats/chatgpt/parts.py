@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from blog.formats.blocks import as_written, fence, timestamp
-from blog.formats.chatgpt_citations import resolve_references
+from blog.formats.chatgpt.citations import resolve_references
 from blog.vocabulary import Role
 
 TOOL_SPEAKER = "Tool"

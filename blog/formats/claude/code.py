@@ -38,7 +38,7 @@ How each entry is read (`type`, then `subtype` / `attachment.type` / content):
 
 A sub-agent's own file (`<session>/subagents/agent-<id>.jsonl`, every entry `isSidechain`)
 reads as a conversation of its own: the prompt Claude Code wrote for the agent, then its work.
-Read with its session (a zip or folder of the project: `claude_code_project`), each such run
+Read with its session (a zip or folder of the project: `code_project`), each such run
 is folded under the `Agent` / `Task` call that started it. A log with no message at all (older
 versions' files of session summaries) is no conversation, said as such.
 
@@ -60,8 +60,8 @@ from blog.formats.base import (
     version_span,
 )
 from blog.formats.blocks import left_out_warnings, timestamp
-from blog.formats.claude_code_entries import Entry, Kind, classify
-from blog.formats.claude_code_turns import SOURCE_KIND, SUB_AGENT_NOTE, SubAgentRun, TurnBuilder
+from blog.formats.claude.code_entries import Entry, Kind, classify
+from blog.formats.claude.code_turns import SOURCE_KIND, SUB_AGENT_NOTE, SubAgentRun, TurnBuilder
 from blog.formats.naming import title_from_turns
 
 __all__ = ["NO_MESSAGES", "SOURCE_KIND", "SubAgentRun", "parse_claude_code"]

@@ -68,7 +68,7 @@ from blog.formats.blocks import (
     tool_call_text,
     tool_result_text,
 )
-from blog.formats.codex_review import (
+from blog.formats.codex.review import (
     review_findings_text,
     review_request_text,
     review_was_typed,

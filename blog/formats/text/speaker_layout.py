@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from blog.formats.blocks import timestamp
-from blog.formats.speakers import Speaker, person_name, speaker_for
+from blog.formats.text.speakers import Speaker, person_name, speaker_for
 from blog.vocabulary import Role
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")

@@ -26,7 +26,7 @@ from blog.formats.base import ImportedAttachment, ImportedConversation, Imported
 from blog.formats.block_files import guess_type
 from blog.formats.blocks import as_written, safe_url, sources_block
 from blog.formats.naming import title_from_turns
-from blog.formats.perplexity import SOURCE_KIND, SPEAKER
+from blog.formats.perplexity.threads import SOURCE_KIND, SPEAKER
 from blog.vocabulary import Role
 
 _LOGO = re.compile(r"\A\s*<img\s[^>\n]*pplx-full-logo[^>\n]*>\s*", re.I)

@@ -2,8 +2,8 @@
 
 A conversation is a tree of messages (`mapping`). This module walks the branch the user last
 viewed, and keeps the other branches as alternatives of the turns they replace. What a message
-holds is read in `chatgpt_parts`, its citations in `chatgpt_citations`; the pieces become turns
-in `chatgpt_turns`; a `chat.html` gives up its JSON in `chatgpt_html`.
+holds is read in `parts`, its citations in `citations`; the pieces become turns
+in `turns`; a `chat.html` gives up its JSON in `chat_html`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportedTurn, ImportFormatError
 from blog.formats.blocks import timestamp
-from blog.formats.chatgpt_html import extract_chat_html
-from blog.formats.chatgpt_parts import (
+from blog.formats.chatgpt.chat_html import extract_chat_html
+from blog.formats.chatgpt.parts import (
     Piece,
     kind_warning,
     message_piece,
@@ -25,11 +25,11 @@ from blog.formats.chatgpt_parts import (
     parts_warning,
     unknown_kind,
 )
-from blog.formats.chatgpt_turns import ConversationBuilder, TurnBuilder
+from blog.formats.chatgpt.turns import ConversationBuilder, TurnBuilder
 from blog.formats.naming import title_from_turns
 from blog.vocabulary import Role
 
-# The entry points the format registry imports: a chat.html is read in chatgpt_html.
+# The entry points the format registry imports: a chat.html is read in chat_html.
 __all__ = ["extract_chat_html", "parse_chatgpt", "parse_conversation"]
 
 SOURCE_KIND = "chatgpt"

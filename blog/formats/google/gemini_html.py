@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportFormatError
-from blog.formats.gemini_activity import GEM, PROMPTED, parse_gemini_activity
+from blog.formats.google.gemini_activity import GEM, PROMPTED, parse_gemini_activity
 
 _MONTHS = {
     name: number

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from blog.formats.base import ImportedConversation
-from blog.formats.claude_code_turns import SUB_AGENT_NOTE, SubAgentRun
+from blog.formats.claude.code_turns import SUB_AGENT_NOTE, SubAgentRun
 
 _AGENT = re.compile(r"agent-([A-Za-z0-9_-]+)\.jsonl")
 _META = re.compile(r"agent-([A-Za-z0-9_-]+)\.meta\.json")

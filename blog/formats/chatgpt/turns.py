@@ -14,8 +14,8 @@ from urllib.parse import unquote
 from blog.formats.archive import AssetLookup, asset_id
 from blog.formats.base import ImportedAttachment, ImportedTurn
 from blog.formats.blocks import as_written, link_label, missing_files_turn, sources_block
-from blog.formats.chatgpt_parts import ImageBlock, Piece
-from blog.formats.speaker_layout import outside_fences
+from blog.formats.chatgpt.parts import ImageBlock, Piece
+from blog.formats.text.speaker_layout import outside_fences
 from blog.vocabulary import Role
 
 # The export says "You" for the person; a reader takes that as themselves, so the person's

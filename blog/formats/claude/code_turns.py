@@ -19,7 +19,7 @@ from blog.formats.blocks import (
     tool_call_text,
     tool_result_text,
 )
-from blog.formats.claude_code_entries import SPEAKER, Entry, is_reminder, unpasted
+from blog.formats.claude.code_entries import SPEAKER, Entry, is_reminder, unpasted
 from blog.vocabulary import Role
 
 SOURCE_KIND = "claude-code"

@@ -16,8 +16,8 @@ import re
 from dataclasses import replace
 
 from blog.formats.base import ImportedTurn
-from blog.formats.chatgpt_parts import KNOWN_CONTENT, message_piece
-from blog.formats.chatgpt_turns import TurnBuilder
+from blog.formats.chatgpt.parts import KNOWN_CONTENT, message_piece
+from blog.formats.chatgpt.turns import TurnBuilder
 from blog.vocabulary import Role
 
 # A dump is one object; past this size it is somebody's data, shown as written.

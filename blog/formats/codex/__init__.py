@@ -1,0 +1,1 @@
+"""Codex CLI rollout logs, and the findings of its /review mode."""
