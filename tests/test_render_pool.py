@@ -296,6 +296,13 @@ def import_in_a_daemonic_process(settings: dict, data: bytes, results) -> None:
     results.put((len(report.created), sum(1 for key in keys if key)))
 
 
+def same_database(app) -> dict:
+    """The test app's settings, for another app on its database (app_settings would empty a
+    PostgreSQL database to start afresh)."""
+    names = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SERVER_NAME")
+    return {name: app.config[name] for name in (*names, "PREFERRED_URL_SCHEME", "HUEY_SQLITE_PATH")}
+
+
 def test_the_pool_runs_inside_the_workers_daemonic_processes(app, tmp_path):
     import multiprocessing
 
@@ -304,7 +311,7 @@ def test_the_pool_runs_inside_the_workers_daemonic_processes(app, tmp_path):
     results = context.Queue()
     worker = context.Process(
         target=import_in_a_daemonic_process,
-        args=(app_settings(tmp_path), chatgpt_export(26, 8), results),
+        args=(same_database(app), chatgpt_export(26, 8), results),
         daemon=True,
     )
     worker.start()
