@@ -40,15 +40,19 @@ def create_post(author: User | None, title: str, *, license_code: str = "") -> P
     return post
 
 
+def is_stale(expected: int | str | None, current: int) -> bool:
+    """True when a form's version is not the one stored (no version given: not stale)."""
+    if expected in (None, ""):
+        return False
+    try:
+        return int(expected) != current
+    except ValueError:
+        return True
+
+
 def check_version(thing: Post | Turn, expected: int | str | None, what: str) -> None:
     """Refuse a save made from a stale copy (another tab saved first)."""
-    if expected in (None, ""):
-        return
-    try:
-        stale = int(expected) != thing.version
-    except ValueError:
-        stale = True
-    if stale:
+    if is_stale(expected, thing.version):
         raise StaleEdit(
             f"This {what} was changed in another window since you opened it. "
             "Your text is kept below: copy it, reload, and apply your change again."
@@ -57,13 +61,7 @@ def check_version(thing: Post | Turn, expected: int | str | None, what: str) -> 
 
 def check_details_version(post: Post, expected: int | str | None) -> None:
     """Refuse a details save made from a page older than another details save."""
-    if expected in (None, ""):
-        return
-    try:
-        stale = int(expected) != post.details_version
-    except ValueError:
-        stale = True
-    if stale:
+    if is_stale(expected, post.details_version):
         raise StaleEdit(
             "These details were changed in another window since you opened this page. "
             "Your values are kept in the form: check them and press Save details again."
