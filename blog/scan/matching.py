@@ -12,6 +12,7 @@ characters as the matches arrive.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 import re2
 
@@ -36,6 +37,13 @@ def bounded(body: str, before: str | None = None, after: str | None = None) -> r
     return compile_re(f"{prefix}(?P<m>{body}){suffix}")
 
 
+@cache
+def group_number(pattern, name: str) -> int:
+    """The number of a named group (0, the whole match, when it has none). Cached: RE2
+    builds its `groupindex` mapping anew on every access."""
+    return pattern.groupindex.get(name, 0)
+
+
 class Hit:
     """One match, with group spans in characters of the original text."""
 
@@ -45,7 +53,7 @@ class Hit:
         self._pattern, self._match, self._offsets, self.text = pattern, match, offsets, text
 
     def span(self, group: str | int = "m") -> tuple[int, int]:
-        index = self._pattern.groupindex.get(group, 0) if isinstance(group, str) else group
+        index = group_number(self._pattern, group) if isinstance(group, str) else group
         start, end = self._match.span(index)
         if start < 0:
             return -1, -1
@@ -63,7 +71,7 @@ class Hit:
 
     def match_after(self, pattern, group: str | int = 0) -> Hit | None:
         """The match of a pattern anchored where this match's group ends."""
-        index = self._pattern.groupindex.get(group, 0) if isinstance(group, str) else group
+        index = group_number(self._pattern, group) if isinstance(group, str) else group
         found = pattern.match(self._offsets.data, self._match.span(index)[1])
         return None if found is None else Hit(pattern, found, self._offsets, self.text)
 
@@ -91,7 +99,7 @@ def matches(pattern, text: str) -> Iterator[Hit]:
     """Every match of a pattern in text, left to right, each resuming after group ``m``."""
     data = text.encode("utf-8")
     offsets = _Offsets(text, data)
-    group = pattern.groupindex.get("m", 0)
+    group = group_number(pattern, "m")
     # The last character of one match may be the neighbour that lets the next one start;
     # only a pattern that consumes its neighbour can use it, and never as part of a body.
     back = 1 if pattern.pattern.startswith(_PREFIX) else 0
