@@ -54,8 +54,8 @@ def peer(peer_python, ca, tmp_path) -> Iterator[str]:
     data = tmp_path / "bovine"
     data.mkdir()
     process = subprocess.Popen(
-        [str(peer_python), "peer.py", str(data), str(ca.cert_file), str(ca.key_file)],
-        cwd=PEER_DIR,
+        [str(peer_python), str(PEER_DIR / "peer.py"), str(ca.cert_file), str(ca.key_file)],
+        cwd=data,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "SSL_CERT_FILE": str(ca.ca_file)},

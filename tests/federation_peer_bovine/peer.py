@@ -3,9 +3,10 @@
 bovine-herd checks the HTTP Signature of every request to its inbox and actor, and bovine signs
 what the actor sends; nothing here verifies or signs by hand. Control addresses (/control/...)
 let a test make the actor act, through bovine's own outbox processing, and read what its inbox
-accepted. Run with the virtualenv made from requirements.txt:
+accepted. Run with the virtualenv made from requirements.txt, in the folder for its data (its
+database, and the JSON-LD cache bovine keeps in the working folder):
 
-    python peer.py DATA_FOLDER CERT_FILE KEY_FILE
+    python peer.py CERT_FILE KEY_FILE
 
 It serves HTTPS on a free loopback port and prints `listening PORT` once the actor exists; its
 own requests trust the CA named by SSL_CERT_FILE.
@@ -25,7 +26,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, current_app, request
 
-data_folder, cert_file, key_file = sys.argv[1:4]
+cert_file, key_file = sys.argv[1:3]
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
 listener.listen()
@@ -44,7 +45,7 @@ async def record_then_process(item: ProcessingItem, actor) -> None:
 app = Quart(__name__)
 BovineHerd(
     app,
-    db_url=f"sqlite://{data_folder}/bovine.sqlite3",
+    db_url="sqlite://bovine.sqlite3",
     start_background_task_inbox=record_then_process,
 )
 
