@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install db run serve setup-token worker test lint format bench screenshots clean
+.PHONY: install federation-peers db run serve setup-token worker test lint format bench screenshots clean
 
 # Dependencies only (read from pyproject.toml): the app runs from this folder, nothing is built.
 $(STAMP): pyproject.toml scripts/dependencies.py
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml scripts/dependencies.py
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The federation tests' fediverse peers (the tests make them too when missing): Fedify from its
+# lock file, and bovine-herd in its own virtualenv, .venv-bovine, where the tests look for it
+# (its pinned dependencies would clash with ours).
+federation-peers:
+	$(PYTHON) tests/federation_peer_bovine/install.py .venv-bovine
+	cd tests/federation_peer && npm ci --no-audit --no-fund --silent
 
 # Local use answers on loopback only; production sets FLASK_TRUSTED_HOSTS or FLASK_SITE_URL.
 LOCAL_HOSTS ?= 127.0.0.1,localhost
@@ -61,4 +68,4 @@ screenshots: install
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bovine .pytest_cache .ruff_cache

@@ -79,6 +79,8 @@ DEFAULTS: dict[str, object] = {
     "FEDERATION_DELIVERY_ATTEMPTS": 8,
     "FEDERATION_RETRY_SECONDS": 60,
     "FEDERATION_TIMEOUT_SECONDS": 10,
+    # A PEM file of certificate authorities trusted beyond the system's (None: the system's only).
+    "FEDERATION_CA_BUNDLE": None,
 }
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}

@@ -1,15 +1,16 @@
 """The blog against a real fediverse server: a Fedify peer (tests/federation_peer/) on loopback.
 
-Fedify verifies every signature the blog sends with its own code and signs what it sends the
-blog; nothing on either side is mocked. Skipped when Node.js is not installed.
+Fedify verifies every signature the blog sends with its own code and signs what it sends the blog;
+nothing on either side is mocked. Both serve HTTPS with certificates from a throwaway CA and
+verify each other's. Skipped when Node.js is not installed (but not in CI).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,37 +18,28 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from blog import create_app
 from blog import posts as content
 from blog.extensions import db
 from blog.federation.models import Follower, Reaction, RemoteComment
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
-from .conftest import app_settings, run_queued
+from .conftest import run_queued
+from .federation_peers import call, https_site, page, published, require
+from .throwaway_ca import ThrowawayCA, make_throwaway_ca
 
 PEER_DIR = Path(__file__).resolve().parent / "federation_peer"
 
 
-def call(url: str, payload: dict | None = None, accept: str = "application/json") -> object:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json", "Accept": accept}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        raise AssertionError(f"{url} answered {error.code}: {error.read().decode()}") from error
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory) -> ThrowawayCA:
+    return make_throwaway_ca(tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture(scope="module")
 def peer_installed() -> Path:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js is not installed")
+    require("Node.js", shutil.which("node") is not None and shutil.which("npm") is not None)
     if not (PEER_DIR / "node_modules" / "@fedify" / "fedify").exists():
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=PEER_DIR, check=True, timeout=600
@@ -56,76 +48,39 @@ def peer_installed() -> Path:
 
 
 @pytest.fixture
-def peer(peer_installed) -> Iterator[str]:
+def peer(peer_installed, ca) -> Iterator[str]:
     """The Fedify peer's base address, while its process runs."""
+    env = {
+        **os.environ,
+        "PEER_CERT": str(ca.cert_file),
+        "PEER_KEY": str(ca.key_file),
+        "NODE_EXTRA_CA_CERTS": str(ca.ca_file),
+    }
     process = subprocess.Popen(
-        ["node", "peer.mjs"], cwd=peer_installed, stdout=subprocess.PIPE, text=True
+        ["node", "peer.mjs"], cwd=peer_installed, stdout=subprocess.PIPE, text=True, env=env
     )
     try:
         line = process.stdout.readline()
         assert line.startswith("listening "), f"the peer did not start: {line!r}"
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
+        yield f"https://127.0.0.1:{int(line.split()[1])}"
     finally:
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
 
 
-class Later:
-    """A WSGI app handed to the server before the app exists (its address is its SITE_URL)."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
 @pytest.fixture
-def site(tmp_path) -> Iterator[tuple[object, str]]:
-    """The blog, federating, served over real HTTP on loopback; (app, base address)."""
-    later = Later()
-    server = make_server("127.0.0.1", 0, later, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        app_settings(
-            tmp_path,
-            SERVER_NAME=None,
-            PREFERRED_URL_SCHEME="http",
-            FEDERATION_ENABLED=True,
-            SITE_URL=base,
-        )
-    )
-    with app.app_context():
-        upgrade()
-    later.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, base
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def site(tmp_path, ca) -> Iterator[tuple[object, str]]:
+    """The blog, federating, served over HTTPS on loopback; (app, base address)."""
+    with https_site(tmp_path, ca) as served:
+        yield served
 
 
-def published(app, owner_id: int, title: str) -> int:
-    from blog.models import User
-
-    with app.app_context():
-        post = content.create_post(db.session.get(User, owner_id), title)
-        content.add_turn(post, "user", source="Why is the sea salty?")
-        content.add_turn(post, "assistant", source="Rivers carry dissolved minerals to it.")
-        content.publish(post, confirmed=True, mark_reviewed=True)
-        return post.id
+def received(peer: str, ca: ThrowawayCA, kind: str) -> list[dict]:
+    return [a for a in call(f"{peer}/control/received", ca) if a.get("type") == kind]
 
 
-def received(peer: str, kind: str) -> list[dict]:
-    return [a for a in call(f"{peer}/control/received") if a.get("type") == kind]
-
-
-def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
+def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer, ca):
     app, base = site
     actor = f"{base}/fediverse/actor"
     from blog.accounts import create_user
@@ -136,24 +91,24 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
     run_queued(app)  # nobody follows yet: nothing is sent
 
     # Fedify fetches our actor, signs a Follow; our inbox verifies it and queues the Accept.
-    call(f"{peer}/control/follow", {"actor": actor})
+    call(f"{peer}/control/follow", ca, {"actor": actor})
     with app.app_context():
         follower = db.session.scalar(db.select(Follower))
         assert follower.actor_uri == f"{peer}/users/peer"
         assert follower.shared_inbox == f"{peer}/inbox"
     run_queued(app)
-    (accept,) = received(peer, "Accept")
+    (accept,) = received(peer, ca, "Accept")
     assert accept["actor"] == actor
     assert accept["object"]["type"] == "Follow"
 
     # The back catalogue, as Fedify reads our outbox.
-    outbox = call(f"{actor}/outbox?page=1", accept="application/activity+json")
+    outbox = call(f"{actor}/outbox?page=1", ca, accept="application/activity+json")
     assert [item["object"]["name"] for item in outbox["orderedItems"]] == ["Before the follow"]
 
     # Publishing sends a Create that Fedify accepts (signature verified) into its inbox.
     post_id = published(app, owner, "The salty sea")
     run_queued(app)
-    (created,) = received(peer, "Create")
+    (created,) = received(peer, ca, "Create")
     article = created["object"]
     assert article["type"] == "Article"
     assert article["name"] == "The salty sea"
@@ -162,9 +117,10 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
     assert "CC BY-NC-SA 4.0" in article["content"]
 
     # The peer likes it and replies; our inbox verifies Fedify's signatures.
-    call(f"{peer}/control/like", {"actor": actor, "object": article["id"]})
+    call(f"{peer}/control/like", ca, {"actor": actor, "object": article["id"]})
     call(
         f"{peer}/control/reply",
+        ca,
         {"actor": actor, "inReplyTo": article["id"], "content": "<p>Also volcanoes!</p>"},
     )
     with app.app_context():
@@ -172,8 +128,8 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
         reply = db.session.scalar(db.select(RemoteComment))
         assert reply.post_id == post_id and reply.approved is False
         assert "Also volcanoes!" in reply.content_html
-    page = urllib.request.urlopen(f"{base}/posts/the-salty-sea", timeout=30).read().decode()
-    assert "1 like" in page and "Also volcanoes!" not in page
+    shown = page(f"{base}/posts/the-salty-sea", ca)
+    assert "1 like" in shown and "Also volcanoes!" not in shown
 
     # An Update reaches the peer when the post is updated.
     with app.app_context():
@@ -181,30 +137,30 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer):
         content.update_post(post, {"title": "The salty sea, revised"}, None)
         content.publish(post, confirmed=True)
     run_queued(app)
-    (updated,) = [a for a in received(peer, "Update") if a["object"]["type"] == "Article"]
+    (updated,) = [a for a in received(peer, ca, "Update") if a["object"]["type"] == "Article"]
     assert updated["object"]["name"] == "The salty sea, revised"
 
     # Deleting the post sends a Delete; its id answers 410 with a Tombstone.
     with app.app_context():
         content.delete_post(db.session.get(Post, post_id))
     run_queued(app)
-    (deleted,) = received(peer, "Delete")
+    (deleted,) = received(peer, ca, "Delete")
     gone = deleted["object"]
     assert (gone["id"] if isinstance(gone, dict) else gone) == article["id"]
 
     # The peer unfollows: its Undo{Follow} is verified and the follower is gone.
-    call(f"{peer}/control/unfollow", {"actor": actor, "follow": accept["object"]["id"]})
+    call(f"{peer}/control/unfollow", ca, {"actor": actor, "follow": accept["object"]["id"]})
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Follower.id))) == 0
 
 
-def test_fedify_reads_our_nodeinfo_strictly(site, peer):
+def test_fedify_reads_our_nodeinfo_strictly(site, peer, ca):
     app, base = site
-    info = call(f"{peer}/control/nodeinfo?site={base}/")
+    info = call(f"{peer}/control/nodeinfo?site={base}/", ca)
     assert info == {"software": "colloquy", "protocols": ["activitypub"], "localPosts": 0}
 
 
-def test_the_peer_refuses_a_delivery_our_key_did_not_sign(site, peer):
+def test_the_peer_refuses_a_delivery_our_key_did_not_sign(site, peer, ca):
     """The peer's checks are real: an activity in our name signed with another key is refused."""
     app, base = site
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -222,7 +178,7 @@ def test_the_peer_refuses_a_delivery_our_key_did_not_sign(site, peer):
     headers["Content-Type"] = "application/activity+json"
     request = urllib.request.Request(inbox, data=body, headers=headers, method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=60)
+        urllib.request.urlopen(request, timeout=60, context=ca.client_context())
     assert refused.value.code == 401
     refused.value.close()
-    assert received(peer, "Create") == []
+    assert received(peer, ca, "Create") == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..extensions import csrf
-from . import delivery, identity, moderation, views
+from . import delivery, identity, moderation, remote, views
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     if not app.config.get("FEDERATION_ENABLED"):
         return
     identity.check_settings(app)
+    remote.check_ca_bundle(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(moderation.bp)
     # Other servers post here with HTTP Signatures; they have no session to carry a token.

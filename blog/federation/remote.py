@@ -2,7 +2,9 @@
 
 Only https addresses are fetched, and none that resolves to a private or loopback address
 (a keyId is whatever a stranger's request says), except when the site itself runs on a
-loopback address: then it is a test against a peer on the same machine.
+loopback address: then it is a test against a peer on the same machine. Certificates are
+always verified: against the system's trust store and, if `FEDERATION_CA_BUNDLE` names a file,
+the certificate authorities in it too (a private CA, or a test's throwaway one).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Flask, current_app
 
 from ..extensions import db
 from ..models import utcnow
@@ -74,7 +79,7 @@ def request(method: str, url: str, body: bytes | None = None) -> Answer:
     outgoing = urllib.request.Request(url, data=body, method=method, headers=headers)
     timeout = float(current_app.config["FEDERATION_TIMEOUT_SECONDS"])
     try:
-        with OPENER.open(outgoing, timeout=timeout) as response:
+        with opener(ca_bundle(current_app.config)).open(outgoing, timeout=timeout) as response:
             return Answer(response.status, response.read(MAX_RESPONSE_BYTES))
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, exc.read(MAX_RESPONSE_BYTES) if exc.fp else b"")
@@ -93,7 +98,30 @@ class CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-OPENER = urllib.request.build_opener(CheckedRedirects)
+def ca_bundle(config: Mapping) -> str:
+    """The extra certificate authorities' file, "" for the system's trust store alone."""
+    return str(config.get("FEDERATION_CA_BUNDLE") or "")
+
+
+def check_ca_bundle(app: Flask) -> None:
+    """Refuse to start with a CA bundle that cannot be read, rather than fail every delivery."""
+    opener(ca_bundle(app.config))
+
+
+@lru_cache(maxsize=4)
+def opener(bundle: str) -> urllib.request.OpenerDirector:
+    """An opener that verifies certificates against the system's CAs plus the bundle's."""
+    context = ssl.create_default_context()
+    if bundle:
+        try:
+            context.load_verify_locations(cafile=bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise identity.FederationSettingsError(
+                f"FEDERATION_CA_BUNDLE {bundle} cannot be read as PEM certificates ({exc})."
+            ) from exc
+    return urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), CheckedRedirects
+    )
 
 
 def fetch_json(url: str) -> dict:

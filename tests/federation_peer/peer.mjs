@@ -1,7 +1,10 @@
 // A fediverse peer built on Fedify, for the federation tests: one actor ("peer") on loopback.
 // Fedify verifies every signature the blog sends it and signs what it sends the blog.
 // Control addresses (/control/...) let a test make it act and read what it received.
-import http from "node:http";
+// It serves HTTPS with the certificate and key named by PEER_CERT and PEER_KEY; the test's CA
+// reaches Node's own requests through NODE_EXTRA_CA_CERTS.
+import { readFileSync } from "node:fs";
+import https from "node:https";
 import {
   Accept,
   Create,
@@ -107,11 +110,15 @@ async function handle(request) {
   });
 }
 
-const server = http.createServer(async (req, res) => {
+const tls = {
+  cert: readFileSync(process.env.PEER_CERT),
+  key: readFileSync(process.env.PEER_KEY),
+};
+const server = https.createServer(tls, async (req, res) => {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const body = chunks.length ? Buffer.concat(chunks) : undefined;
-  const request = new Request(`http://${req.headers.host}${req.url}`, {
+  const request = new Request(`https://${req.headers.host}${req.url}`, {
     method: req.method,
     headers: req.headers,
     body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
