@@ -79,6 +79,8 @@ DEFAULTS: dict[str, object] = {
     "FEDERATION_DELIVERY_ATTEMPTS": 8,
     "FEDERATION_RETRY_SECONDS": 60,
     "FEDERATION_TIMEOUT_SECONDS": 10,
+    # Activities one server may post to the inbox a minute (0: no limit); beyond, 429.
+    "FEDERATION_INBOX_PER_HOST_PER_MINUTE": 300,
 }
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
