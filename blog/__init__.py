@@ -11,6 +11,7 @@ from . import (
     auth,
     caching,
     cli,
+    cli_fediverse,
     cli_posts,
     config,
     mirror,
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     studio.register(app)
     cli.init_app(app)
     cli_posts.init_app(app)
+    cli_fediverse.init_app(app)
     mirror.init_app(app)
     queue.init_app(app)
     # After the queue: the fediverse's deliveries are tasks on the worker's queue.

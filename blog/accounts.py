@@ -17,6 +17,7 @@ from . import changes
 from .extensions import db
 from .models import LoginAttempt, Setting, User, utcnow
 from .settings import adopt_author_name, bump_generation
+from .throttle import recent_count
 
 MIN_PASSWORD_LENGTH = 10
 SETUP_TOKEN_KEY = "setup_token_sha256"
@@ -102,13 +103,7 @@ def attempt_limits(account: str, address: str) -> list[tuple[str, int, int]]:
 def refuse_over_limit(limits: list[tuple[str, int, int]], ids: list[int]) -> None:
     """Raise TooManyAttempts, removing this attempt's rows, if any key is over its limit."""
     for key, limit, seconds in limits:
-        since = utcnow() - timedelta(seconds=seconds)
-        count = db.session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.key == key, LoginAttempt.attempted_at >= since
-            )
-        )
-        if count > limit:
+        if recent_count(key, seconds) > limit:
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ids)))
             db.session.commit()
             minutes = max(1, seconds // 60)

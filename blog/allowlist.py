@@ -7,6 +7,7 @@ turn writes get a prefix so they can never point at, or replace, the page's own.
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -50,6 +51,16 @@ ALIGNMENT = re.compile(r"^text-align:(left|right|center)$")
 def sanitize(fragment: str) -> str:
     """The fragment with only what is listed here; links get rel=nofollow ugc, ids the content prefix."""
     return _CLEANER.clean(fragment)
+
+
+def text_of(fragment: str) -> str:
+    """The fragment's text alone, every tag dropped (for a one-line excerpt, not for a page).
+
+    Paragraphs, lines and list items are parted by a space, so their words do not run together.
+    """
+    for ending in ("</p>", "<br>", "</li>"):
+        fragment = fragment.replace(ending, ending + " ")
+    return html.unescape(nh3.clean(fragment, tags=set(), strip_comments=True))
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

@@ -403,7 +403,8 @@ class Setting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A failed sign-in, kept briefly to throttle guessing across workers."""
+    """A counted attempt, kept briefly to throttle across workers (`blog/throttle.py`): a failed
+    sign-in, or a request to the fediverse inbox (keys `inbox:…`)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "attempted_at"),)

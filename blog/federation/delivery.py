@@ -25,7 +25,7 @@ from .. import posts as content
 from ..extensions import db
 from ..models import Post, utcnow
 from ..vocabulary import Status
-from . import documents, remote
+from . import blocks, documents, remote
 from .models import FederatedPost, Follower
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,8 @@ def fan_out(activity: dict) -> int:
 def deliver_once(inbox: str, body: bytes, attempt: int) -> bool:
     """Post the activity to the inbox; False when it should be tried again later."""
     limit = int(current_app.config["FEDERATION_DELIVERY_ATTEMPTS"])
+    if blocks.refused(inbox) is not None:
+        return True  # blocked since it was queued
     try:
         answer = remote.request("POST", inbox, body)
     except remote.RemoteError as exc:

@@ -6,7 +6,15 @@ Decisions worth knowing:
 - A key that no longer verifies is fetched once more (the actor may have rotated it).
 - A Delete of an actor we never met is answered 202 and dropped: its key is already gone
   (Mastodon sends these to every server it knows), and we hold nothing of theirs.
-- A reply is kept unapproved; an edited reply needs approving again.
+- A reply is kept unapproved; an edited reply needs approving again (a rejected one stays so).
+- Blocked servers and accounts are refused (403) before their signature is checked
+  (`blocks.refused`): that costs one query, and verifying could mean fetching their key.
+- Each server may post `FEDERATION_INBOX_PER_HOST_PER_MINUTE` activities a minute (429 and
+  Retry-After beyond), counted in the database (`blog/throttle.py`), so every worker and host
+  shares the count. A request is counted against its key's host once its signature verifies,
+  so no one can spend another server's allowance by naming its key. A request whose key must
+  first be fetched (a first contact, a rotated key) is also counted, before the fetch, in an
+  allowance of its own: a forger can delay that, not the server's known accounts.
 """
 
 from __future__ import annotations
@@ -16,13 +24,15 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import throttle
 from ..allowlist import sanitize
 from ..extensions import db
 from ..models import Post
-from . import delivery, documents, identity, remote, rfc9421
+from . import blocks, delivery, documents, identity, remote, rfc9421
 from .models import Follower, Reaction, RemoteActor, RemoteComment
 from .reactions import shown_changed
 from .signatures import SignatureError, key_id_of, verify
@@ -33,9 +43,10 @@ MAX_COMMENT_CHARS = 20_000
 class Refused(Exception):
     """The request is refused with this status and reason (400 malformed, 401 unsigned…)."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.status = status
+        self.retry_after = retry_after
 
 
 def receive(method: str, url: str, headers: Mapping[str, str], body: bytes) -> str:
@@ -49,7 +60,10 @@ def receive(method: str, url: str, headers: Mapping[str, str], body: bytes) -> s
         key_id = request_key_id(headers)
     except SignatureError as exc:
         raise Refused(401, str(exc)) from exc
-    if kind == "Delete" and activity.get("object") == actor_uri and not known_key(key_id):
+    known_uri = known_actor(key_id)
+    if blocks.refused(key_id, actor_uri, known_uri or "") is not None:
+        raise Refused(403, "this server or account is blocked here")
+    if kind == "Delete" and activity.get("object") == actor_uri and known_uri is None:
         return "ignored: deletion of an actor we never met"
     signer = signed_by(method, url, headers, body, key_id)
     if signer.uri != actor_uri:
@@ -76,8 +90,9 @@ def parse(body: bytes) -> dict:
     return activity
 
 
-def known_key(key_id: str) -> bool:
-    return db.session.scalar(select(RemoteActor.id).where(RemoteActor.key_id == key_id)) is not None
+def known_actor(key_id: str) -> str | None:
+    """The id of the actor we know holds this key, if we know one."""
+    return db.session.scalar(select(RemoteActor.uri).where(RemoteActor.key_id == key_id))
 
 
 def request_key_id(headers: Mapping[str, str]) -> str:
@@ -102,21 +117,38 @@ def check_signature(
 def signed_by(
     method: str, url: str, headers: Mapping[str, str], body: bytes, key_id: str
 ) -> RemoteActor:
-    """The actor whose key signed the request, or Refused(401)."""
-    try:
-        signer = remote.actor_for_key(key_id)
+    """The actor whose key signed the request, or Refused (401; 429 past the host's limit)."""
+    host = blocks.host_of(key_id)
+    known = db.session.scalar(select(RemoteActor).where(RemoteActor.key_id == key_id))
+    if known is not None:
         try:
-            check_signature(method, url, headers, body, signer.public_key_pem)
-        except SignatureError as first:
-            if "does not match" not in str(first):
-                raise
-            signer = remote.actor_for_key(key_id, refresh=True)
-            check_signature(method, url, headers, body, signer.public_key_pem)
+            check_signature(method, url, headers, body, known.public_key_pem)
+        except SignatureError as exc:
+            if "does not match" not in str(exc):
+                raise Refused(401, str(exc)) from exc
+        else:
+            within_limit(f"inbox:{host}")
+            return known
+    within_limit(f"inbox-fetch:{host}")
+    try:
+        signer = remote.actor_for_key(key_id, refresh=known is not None)
+        check_signature(method, url, headers, body, signer.public_key_pem)
     except (SignatureError, remote.RemoteError) as exc:
         db.session.rollback()
         raise Refused(401, str(exc)) from exc
     db.session.commit()  # the actor's key, kept for the next request
+    within_limit(f"inbox:{host}")
     return signer
+
+
+def within_limit(key: str) -> None:
+    """Count one request under `key`; Refused(429) past the per-minute limit."""
+    limit = int(current_app.config["FEDERATION_INBOX_PER_HOST_PER_MINUTE"])
+    if limit <= 0:
+        return
+    wait = throttle.take(key[:200], limit, 60)
+    if wait:
+        raise Refused(429, "too many requests from this server; try again later", wait)
 
 
 def object_id(value: object) -> str:

@@ -1,4 +1,5 @@
-"""The fediverse's tables: remote actors, followers, what was delivered, reactions, replies."""
+"""The fediverse's tables: remote actors, followers, what was delivered, reactions, replies,
+blocks."""
 
 from __future__ import annotations
 
@@ -82,4 +83,20 @@ class RemoteComment(db.Model):
     # Sanitised by blog/allowlist.py when it arrives: printed as stored.
     content_html: Mapped[str] = mapped_column(StorableText)
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the author rejected it (or blocked its author): kept, never shown, so the same
+    # note delivered again does not wait for approval a second time. `federation/replies.py`
+    # is the one place that decides, so a reply is never both approved and rejected.
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Block(db.Model):
+    """A server (`kind` "domain": it and its subdomains) or one account ("actor") refused."""
+
+    __tablename__ = "fediverse_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(StorableString(10))
+    # A lower-case host name, or an actor's id as its server gives it.
+    target: Mapped[str] = mapped_column(StorableString(500), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -172,5 +172,8 @@ def receive():
         outcome = inbox.receive("POST", request.url, headers, request.get_data(cache=False))
     except inbox.Refused as refused:
         db.session.rollback()
-        return Response(str(refused), status=refused.status, mimetype="text/plain")
+        answer = Response(str(refused), status=refused.status, mimetype="text/plain")
+        if refused.retry_after:
+            answer.headers["Retry-After"] = str(refused.retry_after)
+        return answer
     return Response(outcome, status=202, mimetype="text/plain")

@@ -37,7 +37,7 @@ OWNER_PASSWORD = "correct horse battery staple"
 SECRET_KEY = "browser-" + "k" * 40
 
 
-def build_app(database_uri: str, queue_path: Path) -> Flask:
+def build_app(database_uri: str, queue_path: Path, **settings) -> Flask:
     """The real application on the given database, migrated, with its owner account."""
     app = create_app(
         {
@@ -45,6 +45,7 @@ def build_app(database_uri: str, queue_path: Path) -> Flask:
             "SECRET_KEY": SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "HUEY_SQLITE_PATH": str(queue_path),
+            **settings,
         }
     )
     with app.app_context():
