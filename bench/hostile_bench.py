@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import re
 import socket
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contextlib
 
 import common  # noqa: E402
+from chatgpt_export import chatgpt_conversation, chatgpt_export  # noqa: E402
 from load_test import POSTS, seed  # noqa: E402
 
 BOMB = b"a=b&" * (10 * 1024 * 1024)  # 40 MB
@@ -185,44 +185,12 @@ def export_of(size: int) -> bytes:
     """A ChatGPT-shaped export of about `size` bytes."""
     message = "lorem ipsum dolor sit amet " * 40
     conversations = []
-    number = 0
     while True:
-        mapping = {
-            "a": {
-                "id": "a",
-                "parent": None,
-                "children": ["b"],
-                "message": {
-                    "id": "a",
-                    "author": {"role": "user"},
-                    "create_time": 1.7e9,
-                    "content": {"content_type": "text", "parts": [f"{number} {message}"]},
-                },
-            },
-            "b": {
-                "id": "b",
-                "parent": "a",
-                "children": [],
-                "message": {
-                    "id": "b",
-                    "author": {"role": "assistant"},
-                    "create_time": 1.7e9,
-                    "content": {"content_type": "text", "parts": [message]},
-                },
-            },
-        }
-        conversations.append(
-            {
-                "title": f"C{number}",
-                "create_time": 1.7e9,
-                "mapping": mapping,
-                "current_node": "b",
-                "conversation_id": f"c{number}",
-            }
-        )
-        number += 1
-        if number % 500 == 0 and len(json.dumps(conversations)) >= size:
-            return json.dumps(conversations).encode()
+        number = len(conversations)
+        texts = [f"{number} {message}", message]
+        conversations.append(chatgpt_conversation(number, texts=texts, title=f"C{number}"))
+        if len(conversations) % 500 == 0 and len(export := chatgpt_export(*conversations)) >= size:
+            return export
 
 
 def main() -> None:

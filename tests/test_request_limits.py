@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.chatgpt_export import chatgpt_conversation, chatgpt_export
 from blog.extensions import db
 from blog.models import Post
 from tests import nginx
@@ -89,36 +89,8 @@ def test_a_text_route_refuses_more_than_its_room(app, author, make_post):
 
 
 def test_the_author_uploads_an_import_larger_than_a_text_form(app, author, tmp_path):
-    conversations = [
-        {
-            "title": "Big one",
-            "create_time": 1717200000.0,
-            "mapping": {
-                "a": {
-                    "id": "a",
-                    "parent": None,
-                    "children": ["b"],
-                    "message": {
-                        "id": "a",
-                        "author": {"role": "user"},
-                        "content": {"content_type": "text", "parts": ["Hello? " + "x" * 9_000_000]},
-                    },
-                },
-                "b": {
-                    "id": "b",
-                    "parent": "a",
-                    "children": [],
-                    "message": {
-                        "id": "b",
-                        "author": {"role": "assistant"},
-                        "content": {"content_type": "text", "parts": ["Hi."]},
-                    },
-                },
-            },
-            "current_node": "b",
-        }
-    ]
-    data = json.dumps(conversations).encode()
+    texts = ["Hello? " + "x" * 9_000_000, "Hi."]
+    data = chatgpt_export(chatgpt_conversation(1, texts=texts, title="Big one"))
     assert len(data) > app.config["FORM_TEXT_MAX_BYTES"]
     # The body written here: the test client would spool a file this large to a temporary
     # file of its own and leave it open.
