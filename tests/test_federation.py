@@ -26,7 +26,7 @@ from blog.federation.remote import RemoteError, fetch_json, same_origin, store_a
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
-from .conftest import app_settings, run_queued
+from .conftest import app_settings
 
 BASE = "https://blog.test"
 ACTOR = f"{BASE}/fediverse/actor"
@@ -481,12 +481,38 @@ def test_publish_update_and_delete_are_sent_from_the_worker(app, client, make_po
 
 
 def test_unpublishing_sends_delete_and_leaves_a_tombstone(app, client, make_post, peer_key):
+    send(client, peer_key, follow())
+    huey = app.extensions["import_queue"].huey
+    huey.flush()  # the Accept
     post_id = make_post("Briefly", publish=True)
-    run_queued(app)
+    assert [a["type"] for _, a in deliveries(huey)] == ["Create"]
     with app.app_context():
         content.unpublish(db.session.get(Post, post_id))
-    run_queued(app)
+    assert [a["type"] for _, a in deliveries(huey)] == ["Delete"]
     assert client.get(f"/fediverse/posts/{post_id}", headers=AP, base_url=BASE).status_code == 410
+
+
+def test_syncs_are_queued_only_while_someone_follows(app, client, make_post, peer_key):
+    huey = app.extensions["import_queue"].huey
+    post_id = make_post("Unheard", publish=True)
+    with app.app_context():
+        changes.site_changed()
+        db.session.commit()
+    assert queued_names(app) == []
+
+    send(client, peer_key, follow())
+    huey.flush()  # the Accept
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        content.update_post(post, {"title": "Heard"}, None)
+        content.publish(post, confirmed=True)
+    assert set(queued_names(app)) == {"federation_sync_posts"}
+    # Never told before, the follower is told of the post as new.
+    assert [(a["type"], a["object"]["name"]) for _, a in deliveries(huey)] == [("Create", "Heard")]
+    with app.app_context():
+        changes.site_changed()
+        db.session.commit()
+    assert queued_names(app) == ["federation_sync_profile"]
 
 
 def test_a_draft_edit_sends_nothing(app, make_post, peer_key):
@@ -645,7 +671,8 @@ def test_an_actor_whose_key_names_another_owner_is_refused(app):
         store_actor(document, None)
 
 
-def test_one_commit_changing_many_posts_queues_one_sync(app, make_post):
+def test_one_commit_changing_many_posts_queues_one_sync(app, client, make_post, peer_key):
+    send(client, peer_key, follow())
     ids = [make_post(f"Post {n}", publish=True) for n in range(3)]
     huey = app.extensions["import_queue"].huey
     huey.flush()
