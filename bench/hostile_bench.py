@@ -26,21 +26,11 @@ import contextlib
 import common  # noqa: E402
 from chatgpt_export import chatgpt_conversation, chatgpt_export  # noqa: E402
 from load_test import POSTS, seed  # noqa: E402
+from procfs import children, rss_mb  # noqa: E402
 from raw_http import send_body  # noqa: E402
 
 BOMB = b"a=b&" * (10 * 1024 * 1024)  # 40 MB
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def worker_pids(master: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Memory:
@@ -48,13 +38,13 @@ class Memory:
 
     def __init__(self, master: int) -> None:
         self.master = master
-        self.baseline = {pid: rss_mb(pid) for pid in worker_pids(master)}
+        self.baseline = {pid: rss_mb(pid) for pid in children(master)}
         self.peak = dict(self.baseline)
         self.stop = threading.Event()
 
     def watch(self) -> None:
         while not self.stop.wait(0.05):
-            for pid in worker_pids(self.master):
+            for pid in children(self.master):
                 with contextlib.suppress(OSError):
                     self.peak[pid] = max(self.peak.get(pid, 0.0), rss_mb(pid))
 

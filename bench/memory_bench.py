@@ -32,16 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
+from procfs import children, rss_mb  # noqa: E402
 
 TURNS_PER_POST = 8
 WORDS = ("tiling", "entropy", "gradient", "protocol", "lattice", "kernel", "sourdough", "orbit")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def pss_mb(pid: int) -> float:
@@ -51,10 +45,6 @@ def pss_mb(pid: int) -> float:
         if line.startswith("Pss:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def tree_pss_mb(pid: int) -> float:
