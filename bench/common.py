@@ -800,6 +800,36 @@ def seed_posts(
             db.session.commit()
 
 
+def chat_database(name: str, posts: int, turns_per_post: int, render_pool: int) -> Path:
+    """A database of `posts` published chat posts, seeded once and kept under bench/.data/."""
+    path = DATA / f"{name}_{posts}.sqlite3"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    started = time.perf_counter()
+    app = bench_app(sqlite_url(building))
+    migrate(app)
+    author = create_author(app)
+    maker = TextMaker(seed=posts, rare_words=5_000)
+    seed_posts(
+        app,
+        author,
+        posts=posts,
+        turns_per_post=turns_per_post,
+        make_turn=lambda index: chat_turn(maker, index),
+        render_pool=render_pool,
+    )
+    with app.app_context():
+        from blog.extensions import db
+
+        db.engine.dispose()
+    building.rename(path)
+    print(f"seeded {posts} posts in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
 def publish_rows(post_rows: list[dict], turn_rows: list[dict]) -> None:
     """Give bulk-inserted posts the published revision and search entries readers' pages read."""
     import json

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import re
-import socket
 import sys
 import threading
 import time
@@ -26,21 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contextlib
 
 import common  # noqa: E402
+from chatgpt_export import chatgpt_conversation, chatgpt_export  # noqa: E402
 from load_test import POSTS, seed  # noqa: E402
+from procfs import children, rss_mb  # noqa: E402
+from raw_http import send_body  # noqa: E402
 
 BOMB = b"a=b&" * (10 * 1024 * 1024)  # 40 MB
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def worker_pids(master: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Memory:
@@ -48,13 +38,13 @@ class Memory:
 
     def __init__(self, master: int) -> None:
         self.master = master
-        self.baseline = {pid: rss_mb(pid) for pid in worker_pids(master)}
+        self.baseline = {pid: rss_mb(pid) for pid in children(master)}
         self.peak = dict(self.baseline)
         self.stop = threading.Event()
 
     def watch(self) -> None:
         while not self.stop.wait(0.05):
-            for pid in worker_pids(self.master):
+            for pid in children(self.master):
                 with contextlib.suppress(OSError):
                     self.peak[pid] = max(self.peak.get(pid, 0.0), rss_mb(pid))
 
@@ -77,58 +67,28 @@ def reader(port: int, deadline: float, times: list[float], seed_value: int) -> N
             raise RuntimeError(f"{path}: {response.status}")
 
 
-def send_raw(port: int, head: list[str], pieces, chunked: bool) -> str:
-    """Send a body piece by piece; the status line the server answered, or 'closed'."""
-    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
-        try:
-            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
-            for piece in pieces:
-                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            if chunked:
-                sock.sendall(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        try:
-            return sock.recv(4096).split(b"\r\n", 1)[0].decode() or "closed"
-        except ConnectionResetError:
-            return "closed"
-
-
 def pieces(body: bytes, size: int = 256 * 1024):
     return (body[i : i + size] for i in range(0, len(body), size))
 
 
 def attacker(port: int, deadline: float, kind: str, answers: list[str]) -> None:
+    form = {"Host": "127.0.0.1", "Content-Type": "application/x-www-form-urlencoded"}
+    upload = {"Host": "127.0.0.1", "Content-Type": "multipart/form-data; boundary=x"}
     while time.monotonic() < deadline:
         if kind == "form":
-            head = [
-                "POST /login HTTP/1.1",
-                "Host: 127.0.0.1",
-                "Content-Type: application/x-www-form-urlencoded",
-                f"Content-Length: {len(BOMB)}",
-            ]
-            answers.append(send_raw(port, head, pieces(BOMB), chunked=False))
+            answer = send_body(port, "/login", form, pieces(BOMB), length=len(BOMB), timeout=120)
         elif kind == "chunked":
-            head = [
-                "POST /login HTTP/1.1",
-                "Host: 127.0.0.1",
-                "Content-Type: application/x-www-form-urlencoded",
-                "Transfer-Encoding: chunked",
-            ]
-            answers.append(send_raw(port, head, pieces(BOMB), chunked=True))
+            answer = send_body(port, "/login", form, pieces(BOMB), timeout=120)
         else:
             body = (
                 b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\n\r\n'
                 + BOMB
                 + b"\r\n--x--\r\n"
             )
-            head = [
-                "POST /studio/import/ HTTP/1.1",
-                "Host: 127.0.0.1",
-                "Content-Type: multipart/form-data; boundary=x",
-                f"Content-Length: {len(body)}",
-            ]
-            answers.append(send_raw(port, head, pieces(body), chunked=False))
+            answer = send_body(
+                port, "/studio/import/", upload, pieces(body), length=len(body), timeout=120
+            )
+        answers.append(answer)
 
 
 class Author:
@@ -185,44 +145,12 @@ def export_of(size: int) -> bytes:
     """A ChatGPT-shaped export of about `size` bytes."""
     message = "lorem ipsum dolor sit amet " * 40
     conversations = []
-    number = 0
     while True:
-        mapping = {
-            "a": {
-                "id": "a",
-                "parent": None,
-                "children": ["b"],
-                "message": {
-                    "id": "a",
-                    "author": {"role": "user"},
-                    "create_time": 1.7e9,
-                    "content": {"content_type": "text", "parts": [f"{number} {message}"]},
-                },
-            },
-            "b": {
-                "id": "b",
-                "parent": "a",
-                "children": [],
-                "message": {
-                    "id": "b",
-                    "author": {"role": "assistant"},
-                    "create_time": 1.7e9,
-                    "content": {"content_type": "text", "parts": [message]},
-                },
-            },
-        }
-        conversations.append(
-            {
-                "title": f"C{number}",
-                "create_time": 1.7e9,
-                "mapping": mapping,
-                "current_node": "b",
-                "conversation_id": f"c{number}",
-            }
-        )
-        number += 1
-        if number % 500 == 0 and len(json.dumps(conversations)) >= size:
-            return json.dumps(conversations).encode()
+        number = len(conversations)
+        texts = [f"{number} {message}", message]
+        conversations.append(chatgpt_conversation(number, texts=texts, title=f"C{number}"))
+        if len(conversations) % 500 == 0 and len(export := chatgpt_export(*conversations)) >= size:
+            return export
 
 
 def main() -> None:

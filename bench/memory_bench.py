@@ -32,46 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
+from procfs import children, rss_mb  # noqa: E402
 
 TURNS_PER_POST = 8
 WORDS = ("tiling", "entropy", "gradient", "protocol", "lattice", "kernel", "sourdough", "orbit")
-
-
-def database_for(posts: int) -> Path:
-    """The seeded database, built once and kept under bench/.data/."""
-    path = common.DATA / f"memory_{posts}.sqlite3"
-    if path.exists():
-        return path
-    common.DATA.mkdir(parents=True, exist_ok=True)
-    building = path.with_suffix(".building")
-    building.unlink(missing_ok=True)
-    started = time.perf_counter()
-    app = common.bench_app(common.sqlite_url(building))
-    common.migrate(app)
-    author = common.create_author(app)
-    maker = common.TextMaker(seed=posts, rare_words=5_000)
-    common.seed_posts(
-        app,
-        author,
-        posts=posts,
-        turns_per_post=TURNS_PER_POST,
-        make_turn=lambda index: common.chat_turn(maker, index),
-        render_pool=160,
-    )
-    with app.app_context():
-        from blog.extensions import db
-
-        db.engine.dispose()
-    building.rename(path)
-    print(f"seeded {posts} posts in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def pss_mb(pid: int) -> float:
@@ -81,10 +45,6 @@ def pss_mb(pid: int) -> float:
         if line.startswith("Pss:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def tree_pss_mb(pid: int) -> float:
@@ -252,7 +212,7 @@ def main() -> None:
         help="A listing readers never ask for (e.g. /archive, to see the rest apart).",
     )
     args = parser.parse_args()
-    database = database_for(args.posts)
+    database = common.chat_database("memory", args.posts, TURNS_PER_POST, render_pool=160)
     results = [run(database, args, {"FLASK_CACHE_TYPE": "SimpleCache"}, "SimpleCache")]
     if not args.no_redis:
         with redis_server() as url:

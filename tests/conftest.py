@@ -6,9 +6,12 @@ import base64
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -51,15 +54,24 @@ def app_settings(tmp_path: Path, **overrides) -> dict:
     }
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(app_settings(tmp_path))
+@contextmanager
+def migrated_app(tmp_path: Path, **overrides) -> Iterator[Flask]:
+    """A test app (`app_settings`) on its fresh database, migrated; its connections closed after."""
+    app = create_app(app_settings(tmp_path, **overrides))
     with app.app_context():
         upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    with migrated_app(tmp_path) as app:
+        yield app
 
 
 def run_queued(app) -> int:

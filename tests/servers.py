@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import signal
 import socket
@@ -18,6 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bench.chatgpt_export import chatgpt_conversation, chatgpt_export
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -25,43 +26,11 @@ PASSWORD = "correct horse battery staple"
 TOKEN_FIELD = 'name="csrf_token" value="'
 
 
-def chatgpt_conversation(number: int, turns: int = 6, words: int = 20) -> dict:
-    """One conversation in the shape of a ChatGPT export's conversations.json."""
-    mapping: dict[str, dict] = {
-        "root": {"id": "root", "message": None, "children": ["m0"], "parent": None}
-    }
-    for position in range(turns):
-        node = f"m{position}"
-        mapping[node] = {
-            "id": node,
-            "parent": "root" if position == 0 else f"m{position - 1}",
-            "children": [f"m{position + 1}"] if position + 1 < turns else [],
-            "message": {
-                "id": node,
-                "author": {"role": "user" if position % 2 == 0 else "assistant"},
-                "create_time": 1717200000.0 + position,
-                "content": {
-                    "content_type": "text",
-                    "parts": [f"Conversation {number}, turn {position}. " + "lorem ipsum " * words],
-                },
-                "metadata": {},
-                "recipient": "all",
-            },
-        }
-    return {
-        "title": f"Conversation {number}",
-        "create_time": 1717200000.0,
-        "update_time": 1717200000.0,
-        "conversation_id": f"conversation-{number}",
-        "current_node": f"m{turns - 1}",
-        "mapping": mapping,
-    }
-
-
 def write_chatgpt_export(path: Path, count: int, first: int = 0) -> Path:
     """Write `count` generated conversations to a conversations.json file."""
-    conversations = [chatgpt_conversation(n) for n in range(first, first + count)]
-    path.write_text(json.dumps(conversations))
+    path.write_bytes(
+        chatgpt_export(*(chatgpt_conversation(n) for n in range(first, first + count)))
+    )
     return path
 
 

@@ -50,16 +50,16 @@ def deepest(text: str) -> int:
 
 
 class Trickle(io.RawIOBase):
-    """A stream that hands out a few bytes at a time, split at random places."""
+    """A stream that hands out at most `longest` bytes at a time, split at random places."""
 
-    def __init__(self, data: bytes, rng: random.Random) -> None:
-        self.data, self.rng, self.position = data, rng, 0
+    def __init__(self, data: bytes, rng: random.Random, longest: int = 5) -> None:
+        self.data, self.rng, self.position, self.longest = data, rng, 0, longest
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        step = self.rng.randint(1, 5)
+        step = self.rng.randint(1, self.longest)
         chunk = self.data[self.position : self.position + step]
         self.position += len(chunk)
         return chunk

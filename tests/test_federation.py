@@ -26,7 +26,7 @@ from blog.federation.remote import RemoteError, fetch_json, same_origin, store_a
 from blog.federation.signatures import sign_headers
 from blog.models import Post
 
-from .conftest import app_settings, run_queued
+from .conftest import app_settings, migrated_app, run_queued
 
 BASE = "https://blog.test"
 ACTOR = f"{BASE}/fediverse/actor"
@@ -37,13 +37,8 @@ AP = {"Accept": "application/activity+json"}
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(app_settings(tmp_path, FEDERATION_ENABLED=True, SITE_URL=BASE))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_app(tmp_path, FEDERATION_ENABLED=True, SITE_URL=BASE) as app:
+        yield app
 
 
 @pytest.fixture

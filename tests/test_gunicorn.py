@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from bench.procfs import children
 from tests.servers import Server, running_gunicorn
 
 
@@ -15,11 +15,6 @@ from tests.servers import Server, running_gunicorn
 def gunicorn_server(tmp_path) -> Iterator[Server]:
     with running_gunicorn(tmp_path) as server:
         yield server
-
-
-def worker_pids(master: int) -> set[int]:
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return {int(pid) for pid in children.read_text().split()}
 
 
 def test_gunicorn_serves_the_blog_with_the_production_configuration(gunicorn_server):
@@ -41,7 +36,7 @@ def test_gunicorn_serves_the_blog_with_the_production_configuration(gunicorn_ser
     # The proxy said HTTPS, and gunicorn trusts loopback to say so.
     assert "max-age" in post.headers["strict-transport-security"]
     assert post.headers["etag"]
-    assert len(worker_pids(gunicorn_server.process.pid)) == 2
+    assert len(children(gunicorn_server.process.pid)) == 2
 
 
 def test_gunicorn_workers_share_sign_in_and_edits(gunicorn_server):

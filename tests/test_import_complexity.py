@@ -45,6 +45,7 @@ def claude_export(text: str) -> bytes:
 
 
 def read_all(data: bytes, name: str) -> None:
+    """Read every conversation of a file, a refusal being as good an end as any."""
     try:
         for _ in read_conversations(data, name):
             pass

@@ -15,6 +15,7 @@ from blog.formats.base import ImportFormatError
 from blog.formats.detect import read_conversations
 from blog.formats.limits import GuardedReader
 from blog.imports.files import import_file
+from tests.test_depth_guard import Trickle
 
 
 def chatgpt(title: str, question: str) -> str:
@@ -80,22 +81,6 @@ def test_a_lone_surrogate_outside_the_text_is_noted_for_the_file() -> None:
     )  # one per message
 
 
-class Trickle(io.RawIOBase):
-    """A stream that hands out a few bytes at a time, so escapes fall across chunks."""
-
-    def __init__(self, data: bytes, rng: random.Random) -> None:
-        self.data, self.rng, self.position = data, rng, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        step = self.rng.randint(1, 13)
-        chunk = self.data[self.position : self.position + step]
-        self.position += len(chunk)
-        return chunk
-
-
 PIECES = st.sampled_from(
     ["a", "\\\\", "\\ud83d", "\\ude00", "\\uD83D", "\\uDE00", "\\u00e9", '\\"', "\\n", "ud83d"]
 )
@@ -111,7 +96,7 @@ def plainly(escaped: str) -> str:
 @given(st.lists(PIECES, max_size=30).map("".join), st.integers(0, 2**32))
 def test_the_repair_matches_a_plain_reading_across_chunk_boundaries(escaped: str, seed: int):
     data = json.dumps({"k": "REPLACE"}).replace("REPLACE", escaped).encode()
-    guard = GuardedReader(Trickle(data, random.Random(seed)), "t.json", 10**9, 64)
+    guard = GuardedReader(Trickle(data, random.Random(seed), longest=13), "t.json", 10**9, 64)
     read = io.BufferedReader(guard, 16).read()
     assert len(read) == len(data)  # same length: offsets in messages stay true
     assert json.loads(read)["k"] == plainly(escaped)

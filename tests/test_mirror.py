@@ -20,6 +20,7 @@ from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
 from blog.settings import save_settings
 from tests.conftest import PASSWORD, Author, app_settings, database_url, run_queued
+from tests.test_sitemap import sample_post
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 BASE = "https://blog.test"
@@ -50,14 +51,7 @@ class Site:
 
     def make(self, title: str, *, status: str | None = "published", tags: str = "") -> int:
         with self.app.app_context():
-            post = content.create_post(None, title)
-            content.add_turn(post, "user", source=f"A question about {title}?")
-            content.add_turn(post, "assistant", source=f"An answer about {title}.")
-            if tags:
-                content.update_post(post, {"tags": tags}, None)
-            if status:
-                content.publish(post, status=status, confirmed=True, mark_reviewed=True)
-            return post.id
+            return sample_post(title, status, tags)
 
     def post(self, post_id: int) -> Post:
         return db.session.get(Post, post_id)

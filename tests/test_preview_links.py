@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from blog import posts as content
 from blog.extensions import db
 from blog.mirror import Mirror, build
 from blog.models import Asset, Post, PreviewLink
 from tests.conftest import app_settings
+from tests.test_architecture import WRITES, statements
 
 HTTPS = "https://blog.test"
 BANNER = "Preview — not published."
@@ -95,20 +96,9 @@ def test_anyone_with_the_link_reads_the_draft_as_a_reader_would(app, draft):
 
 def test_reading_a_link_writes_nothing(app, draft):
     token = make_link(app, draft)
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as seen:
         assert app.test_client().get(f"/preview/{token}", base_url=HTTPS).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    writes = [s for s in seen if re.match(r"\s*(INSERT|UPDATE|DELETE)", s, re.I)]
-    assert seen and writes == []
+    assert seen and [s for s in seen if WRITES.match(s)] == []
 
 
 def test_a_published_posts_link_shows_the_staged_working_copy(app, author, make_post):

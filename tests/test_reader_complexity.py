@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.formats.base import ImportFormatError
 from blog.formats.detect import read_conversations
 from blog.markdown import plain_text, render_markdown
 from tests.complexity import growth
+from tests.test_import_complexity import read_all
 
 SIZE = 256 * 1024
 BOUND = 3.0  # seconds of CPU time; quadratic matching at this size takes far longer
@@ -210,14 +210,6 @@ def cpu_seconds(work: Callable[[], object]) -> float:
     started = time.process_time()
     work()
     return time.process_time() - started
-
-
-def read_all(data: bytes, name: str) -> None:
-    try:
-        for _ in read_conversations(data, name):
-            pass
-    except ImportFormatError:
-        pass
 
 
 @pytest.mark.parametrize("reader", sorted(CONTAINERS))

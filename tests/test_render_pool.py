@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from blog import create_app
@@ -18,7 +17,7 @@ from blog.models import ImportJob, Post, Turn
 from blog.posts import rerender
 from blog.posts.render_pool import POOL_FROM_TURNS
 from blog.posts.rerender import RenderCount
-from tests.conftest import FIXTURES, app_settings
+from tests.conftest import FIXTURES, migrated_app
 
 REPLIES = [
     "A monad is a **pattern** for chaining, with `bind`:\n\n"
@@ -90,13 +89,8 @@ def stored_turns(app) -> list[tuple]:
 def second_app(tmp_path):
     folder = tmp_path / "second"
     folder.mkdir()
-    app = create_app(app_settings(folder))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_app(folder) as app:
+        yield app
 
 
 def test_the_pool_stores_the_same_html_as_one_process(app, second_app):

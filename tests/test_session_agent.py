@@ -21,6 +21,7 @@ from blog.formats.writing import to_json
 from blog.imports.files import import_file
 from blog.models import Post, Revision, User
 from blog.vocabulary import Role
+from tests.test_session_page import imported, page_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -105,35 +106,17 @@ def test_version_spans_compare_numbers_as_numbers():
     assert version_span([]) == ""
 
 
-def _published(app, owner: int, name: str, *, show_tools: bool = False) -> int:
-    with app.app_context():
-        report = import_file(FIXTURES / name, name, db.session.get(User, owner))
-        post = db.session.get(Post, report.created[0].id)
-        if show_tools:
-            content.set_role_excluded(post, Role.TOOL, False)
-        content.publish(post, confirmed=True, mark_reviewed=True)
-        return post.id
-
-
-def _page(app, client, post_id: int) -> str:
-    with app.app_context():
-        slug = db.session.get(Post, post_id).slug
-    response = client.get(f"/posts/{slug}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
 def _json_ld(page: str) -> dict:
     return json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))
 
 
 def test_the_import_saves_the_agent_and_the_page_tells_it(app, client, owner):
-    post_id = _published(app, owner, "claude_code_tool_session.jsonl", show_tools=True)
+    post_id = imported(app, owner, "claude_code_tool_session.jsonl")
     with app.app_context():
         post = db.session.get(Post, post_id)
         assert (post.agent, post.agent_version) == ("Claude Code", "2.1.240")
         model = post.turns[1].model if post.turns[1].model else ""
-    page = _page(app, client, post_id)
+    page = page_of(app, client, post_id)
     how = page[page.index("<summary>How this was made</summary>") : page.index("</aside>")]
     facts = re.search(r'<p class="ai-disclosure__facts">(.*?)</p>', how).group(1)
     assert facts.startswith("Made with Claude Code 2.1.240, model ")
@@ -153,14 +136,14 @@ def test_the_import_saves_the_agent_and_the_page_tells_it(app, client, owner):
 
 def test_a_post_from_no_agent_names_none(app, client, make_post):
     post_id = make_post("Plain", [("user", "Hi"), ("assistant", "Hello.")], publish=True)
-    page = _page(app, client, post_id)
+    page = page_of(app, client, post_id)
     ld = _json_ld(page)
     assert isinstance(ld["contributor"], dict)
     assert "Made with Claude Code" not in page and "<dt>Agent</dt>" not in page
 
 
 def test_the_published_revision_keeps_the_agent(app, client, owner):
-    post_id = _published(app, owner, "codex_tool_session.jsonl")
+    post_id = imported(app, owner, "codex_tool_session.jsonl", show_tools=False)
     with app.app_context():
         post = db.session.get(Post, post_id)
         data = json.loads(post.published_revision.data)
@@ -170,12 +153,12 @@ def test_the_published_revision_keeps_the_agent(app, client, owner):
         # see what was published until the author presses Update.
         post.agent_version = "0.99.0"
         db.session.commit()
-    assert "Made with Codex CLI 0.58.0, model " in _page(app, client, post_id)
+    assert "Made with Codex CLI 0.58.0, model " in page_of(app, client, post_id)
     with app.app_context():
         post = db.session.get(Post, post_id)
         content.publish(post, confirmed=True, mark_reviewed=True)
         assert post.published_revision_id != first
-    assert "Made with Codex CLI 0.99.0, model " in _page(app, client, post_id)
+    assert "Made with Codex CLI 0.99.0, model " in page_of(app, client, post_id)
     with app.app_context():
         post = db.session.get(Post, post_id)
         # A revision recorded before revisions kept the agent leaves the post's as it is.
@@ -189,7 +172,7 @@ def test_the_published_revision_keeps_the_agent(app, client, owner):
 
 
 def test_hidden_tool_calls_and_reasoning_are_counted_in_how_this_was_made(app, client, owner):
-    post_id = _published(app, owner, "claude_code_tool_session.jsonl")
+    post_id = imported(app, owner, "claude_code_tool_session.jsonl", show_tools=False)
     with app.app_context():
         post = db.session.get(Post, post_id)
         tools = [t for t in post.turns if t.role == Role.TOOL and t.excluded]
@@ -198,7 +181,7 @@ def test_hidden_tool_calls_and_reasoning_are_counted_in_how_this_was_made(app, c
     # A call's result is part of the call, not a call of its own.
     calls = len(tools) - len(results)
     assert calls > 1 and results
-    page = _page(app, client, post_id)
+    page = page_of(app, client, post_id)
     facts = re.search(r'<p class="ai-disclosure__facts">(.*?)</p>', page).group(1)
     assert facts.endswith(f"{'reasoning and ' if reasoning else ''}{calls} tool calls not shown")
     told = re.search(r'<dd class="how-made" data-how-made="\w+">(.*?)</dd>', page).group(1)
@@ -219,7 +202,7 @@ def test_the_json_export_keeps_the_agent(app, client, owner):
     again = from_colloquy_json(json.loads(to_json(conversation)))
     assert (again.agent, again.agent_version) == ("Claude Code", "1.0.83")
 
-    post_id = _published(app, owner, "codex_rollout.jsonl")
+    post_id = imported(app, owner, "codex_rollout.jsonl", show_tools=False)
     with app.app_context():
         slug = db.session.get(Post, post_id).slug
     download = client.get(f"/posts/{slug}.json")

@@ -57,9 +57,9 @@ def site(tmp_path):
         upgrade()
         create_user("alice", PASSWORD, "Alice Author")
         for number in (1, 2, 3):
-            make(f"Public {number}", "published", tags="Optics" if number == 1 else "")
-        make("By link only", "unlisted")
-        make("Still a draft", None)
+            sample_post(f"Public {number}", "published", tags="Optics" if number == 1 else "")
+        sample_post("By link only", "unlisted")
+        sample_post("Still a draft", None)
     build(app, mirror)
     yield app, mirror
     with app.app_context():
@@ -67,7 +67,8 @@ def site(tmp_path):
         db.engine.dispose()
 
 
-def make(title: str, status: str | None, tags: str = "") -> int:
+def sample_post(title: str, status: str | None, tags: str = "") -> int:
+    """A post of one question and its answer, published with `status` (None: a draft)."""
     post = content.create_post(None, title)
     content.add_turn(post, "user", source=f"A question about {title}?")
     content.add_turn(post, "assistant", source=f"An answer about {title}.")
@@ -151,7 +152,7 @@ def test_the_mirror_writes_the_index_and_its_parts_and_removes_parts_no_longer_n
     assert not list(mirror.glob("sitemap-*"))
     assert ET.fromstring((mirror / "sitemap.xml").read_bytes()).tag == f"{NS}urlset"
     with app.app_context():
-        make("Public 4", "published")
+        sample_post("Public 4", "published")
     assert mirrored(mirror) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]
     assert b"/posts/public-4" in (mirror / "sitemap-1.xml").read_bytes()
     assert b"/tags/optics" in (mirror / "sitemap-2.xml").read_bytes()

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bench.chatgpt_export import chatgpt_conversation, chatgpt_export
 from blog.extensions import db
 from blog.formats.base import display_form
 from blog.models import Post
@@ -68,39 +69,13 @@ def test_each_source_shows_prompts_as_its_app_did(source, role, expected):
     assert display_form(source, role) == expected
 
 
-def chatgpt_export(prompt: str) -> bytes:
-    mapping = {
-        "a": {
-            "id": "a",
-            "parent": None,
-            "children": ["b"],
-            "message": {
-                "id": "a",
-                "author": {"role": "user"},
-                "create_time": 1690000000.0,
-                "content": {"content_type": "text", "parts": [prompt]},
-            },
-        },
-        "b": {
-            "id": "b",
-            "parent": "a",
-            "children": [],
-            "message": {
-                "id": "b",
-                "author": {"role": "assistant"},
-                "create_time": 1690000001.0,
-                "content": {"content_type": "text", "parts": ["Use **range**:\n\n- one\n- two"]},
-            },
-        },
-    }
-    return json.dumps(
-        [{"title": "Loops", "create_time": 1690000000.0, "mapping": mapping, "current_node": "b"}]
-    ).encode()
+REPLY = "Use **range**:\n\n- one\n- two"
+EXPORT = chatgpt_export(chatgpt_conversation(1, texts=[PROMPT, REPLY], title="Loops"))
 
 
 def test_a_chatgpt_prompt_is_stored_as_typed_and_the_reply_as_markdown(app, runner, tmp_path):
     export = tmp_path / "conversations.json"
-    export.write_bytes(chatgpt_export(PROMPT))
+    export.write_bytes(EXPORT)
     result = runner.invoke(args=["import", str(export)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -166,7 +141,7 @@ def test_the_json_export_keeps_the_display_form_and_reads_it_back(app, runner, t
     from blog.formats.detect import read_conversations
 
     export = tmp_path / "conversations.json"
-    export.write_bytes(chatgpt_export(PROMPT))
+    export.write_bytes(EXPORT)
     assert runner.invoke(args=["import", str(export)]).exit_code == 0
     out = tmp_path / "out"
     result = runner.invoke(args=["export", str(out)])

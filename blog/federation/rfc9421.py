@@ -19,11 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-from .signatures import MAX_SKEW, SignatureError
+from .signatures import MAX_SKEW, SignatureError, check_rsa_sha256
 
 MEMBER = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)=(\([^)]*\)(?:;[^,]*)?)\s*(?:,|$)")
 SIGNATURE = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)=:([A-Za-z0-9+/=]*):\s*(?:,|$)")
@@ -96,17 +92,7 @@ def verify(
             raise SignatureError("the signature does not cover content-digest")
         check_content_digest(headers.get("content-digest", ""), body)
     check_times(signed.params, now or datetime.now(UTC))
-    base = signature_base(method, url, headers, signed)
-    try:
-        key = serialization.load_pem_public_key(public_key_pem.encode())
-    except ValueError as exc:
-        raise SignatureError("the signer's public key cannot be read") from exc
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise SignatureError("the signer's key is not an RSA key")
-    try:
-        key.verify(signed.signature, base.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature as exc:
-        raise SignatureError("the signature does not match") from exc
+    check_rsa_sha256(public_key_pem, signed.signature, signature_base(method, url, headers, signed))
 
 
 def signature_base(method: str, url: str, headers: Mapping[str, str], signed: Signed) -> str:

@@ -135,6 +135,15 @@ def verify(
     if method.upper() == "POST":
         check_digest(headers.get("digest", ""), body)
     text = signing_string(method, target, headers, list(parsed.headers))
+    check_rsa_sha256(public_key_pem, parsed.signature, text)
+
+
+def check_rsa_sha256(public_key_pem: str, signature: bytes, text: str) -> None:
+    """Refuse a signature that is not the key's RSA PKCS#1 v1.5 SHA-256 signature of `text`.
+
+    Both kinds of signature end here: draft-cavage's over its signing string, RFC 9421's
+    (`rfc9421.py`) over its signature base.
+    """
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode())
     except ValueError as exc:
@@ -142,7 +151,7 @@ def verify(
     if not isinstance(key, rsa.RSAPublicKey):
         raise SignatureError("the signer's key is not an RSA key")
     try:
-        key.verify(parsed.signature, text.encode(), padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, text.encode(), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
         raise SignatureError("the signature does not match") from exc
 

@@ -3,11 +3,10 @@ spaces, on a phone and at a desk, and the page never scrolls sideways."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from playwright.sync_api import Page
 
+from bench.chatgpt_export import chatgpt_conversation, chatgpt_export
 from tests.browser import import_draft, publish_post
 
 pytestmark = pytest.mark.browser
@@ -23,44 +22,13 @@ PROMPT = (
     + "https://example.org/"
     + "a" * 120
 )
-
-
-def chatgpt_export() -> bytes:
-    mapping = {
-        "a": {
-            "id": "a",
-            "parent": None,
-            "children": ["b"],
-            "message": {
-                "id": "a",
-                "author": {"role": "user"},
-                "create_time": 1690000000.0,
-                "content": {"content_type": "text", "parts": [PROMPT]},
-            },
-        },
-        "b": {
-            "id": "b",
-            "parent": "a",
-            "children": [],
-            "message": {
-                "id": "b",
-                "author": {"role": "assistant"},
-                "create_time": 1690000001.0,
-                "content": {
-                    "content_type": "text",
-                    "parts": ["`items` is empty, so the loop never runs."],
-                },
-            },
-        },
-    }
-    return json.dumps(
-        [{"title": "Loop", "create_time": 1690000000.0, "mapping": mapping, "current_node": "b"}]
-    ).encode()
+REPLY = "`items` is empty, so the loop never runs."
+EXPORT = chatgpt_export(chatgpt_conversation(1, texts=[PROMPT, REPLY], title="Loop"))
 
 
 @pytest.fixture
 def slug(live_app) -> str:
-    return publish_post(live_app, import_draft(live_app, chatgpt_export(), "conversations.json"))
+    return publish_post(live_app, import_draft(live_app, EXPORT, "conversations.json"))
 
 
 @pytest.mark.parametrize("width", [390, 1280])
