@@ -93,3 +93,20 @@ def test_takeout_zip_gives_the_reply_its_image_and_the_prompt_its_upload(tmp_pat
     assert [(a.name, a.data) for a in reply.attachments] == [(MADE, PNG)]
     assert [(a.name, a.data) for a in photo.turns[0].attachments] == [(UPLOADED, JPEG)]
     assert all(t.role != "attachment" for t in tram.turns + photo.turns)
+
+
+def test_the_html_page_reads_the_chat_link_and_the_generated_image_line():
+    html = FIXTURE.with_suffix(".html")
+    funicular, drawing = read_conversations(html.read_bytes(), html.name)
+
+    # The night painting has no link: it goes with the drawing six minutes before it.
+    assert drawing.source_id == "gemini-4b8d0f2a6c1e3957"
+    assert [(t.role, t.text) for t in drawing.turns if not t.hidden] == [
+        ("user", "draw a cable car"),
+        ("assistant", "Here it is."),
+        ("user", "now paint it at night"),
+        ("assistant", "![image](attachment:0)"),
+    ]
+    assert drawing.turns[-1].attachments[0].name == "10618735082-dfbf8f6d1499c15d.png"
+    assert funicular.source_id == "gemini-7c2e9a1f0b3d5e84"
+    assert funicular.turns[0].text == "what is a tram that climbs hills called?"

@@ -64,13 +64,13 @@ PROMPTED = "Prompted "
 CANVAS = "Created Gemini Canvas titled "
 GEM = re.compile(r"^(?P<gem>.+?) was used in this chat\b")
 _ATTACHED = re.compile(r"^Attached \d+ files?\.?$")
-_GENERATED = re.compile(r"^\d+ generated (?:images?|videos?)\.?$")
+GENERATED = re.compile(r"^\d+ generated (?:images?|videos?)\.?$")
 # Where a reply embedded a video or the like, Google writes a numbered stand-in address.
 _STAND_IN = re.compile(r"^https?://googleusercontent\.com/[a-z_]+/\d+$")
 # A canvas whose first words the reply before it holds in the same order is that reply's.
 _WORD = re.compile(r"\w+")
 _SAME_OPENING = 30
-_CHAT_LINK = re.compile(r"^https://gemini\.google\.com/app/(?P<id>[A-Za-z0-9_-]+)(?:[?#].*)?$")
+CHAT_LINK = re.compile(r"^https://gemini\.google\.com/app/(?P<id>[A-Za-z0-9_-]+)(?:[?#].*)?$")
 
 
 @dataclass
@@ -161,7 +161,7 @@ def _chats(item: dict) -> list[str]:
     """The ids of the chats a record links to, in the order it names them."""
     links = [item.get("titleUrl")]
     links += [d.get("url") for d in _listed(item.get("details")) if isinstance(d, dict)]
-    found = [m["id"] for link in links if isinstance(link, str) and (m := _CHAT_LINK.match(link))]
+    found = [m["id"] for link in links if isinstance(link, str) and (m := CHAT_LINK.match(link))]
     return list(dict.fromkeys(found))
 
 
@@ -342,7 +342,7 @@ class _Reader:
             url = str(subtitle.get("url") or "").strip()
             if match := GEM.match(name):
                 gem = match["gem"]
-            elif _ATTACHED.match(name) or _GENERATED.match(name):
+            elif _ATTACHED.match(name) or GENERATED.match(name):
                 continue
             elif name.startswith("-") and url and not safe_url(url):
                 names.append(url)  # a file in the Takeout folder, its name the link
