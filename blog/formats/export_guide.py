@@ -78,6 +78,11 @@ EXPORT_GUIDE: tuple[ExportSource, ...] = (
         "version has it). Upload the JSON file.",
     ),
     ExportSource(
+        "copilot",
+        "account.microsoft.com → Privacy → Copilot → Export all activity history. Upload the "
+        "zip, or `copilot-activity-history.csv` from it (its times carry no zone: read as UTC).",
+    ),
+    ExportSource(
         "perplexity",
         "One thread at a time: the thread's Share → Export → Markdown (Perplexity has no export "
         "of a whole library), or the JSON a library backup tool saves.",
