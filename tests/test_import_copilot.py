@@ -4,11 +4,14 @@ byte-order mark, CRLF rows, quoted Markdown with its own line breaks)."""
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blog.extensions import db
 from blog.formats.base import ImportFormatError, NotAConversationFile, display_form
@@ -92,3 +95,13 @@ def test_copilot_history_imports_as_drafts(app, owner):
         assert len(result.created) == 2
         assert posts["Tram routes in Lisbon"].status == "draft"
         assert any(NO_ZONE in note for note in result.notes)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.text(alphabet=st.sampled_from(list('ab,"\r\n\x00/:+- 0123456789AMPZT')), max_size=300)
+)
+def test_damaged_rows_are_refused_with_import_errors(body):
+    text = "Conversation,Time,Author,Message\r\n" + body
+    with contextlib.suppress(ImportFormatError):
+        list(read_conversations(text.encode(), "copilot-activity-history.csv"))

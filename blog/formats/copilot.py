@@ -82,8 +82,16 @@ def parse_copilot(text: str) -> Iterator[ImportedConversation]:
             "this is Copilot's Windows app activity, which holds your prompts only, not "
             "Copilot's replies; upload copilot-activity-history.csv from the same export"
         )
+    if header not in _LAYOUTS:
+        raise ImportFormatError("the file does not start with the header of a Copilot CSV")
     columns = _LAYOUTS[header]
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))[1:]
+    # A reply can be longer than the csv module's default field limit (128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        rows = list(reader)[1:]
+    except csv.Error as exc:
+        raise ImportFormatError(f"the CSV is damaged: {exc}", f"line {reader.line_num}") from exc
     by_title: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in reversed(list(enumerate(rows, 2))):
         if not any(cell.strip() for cell in row):
