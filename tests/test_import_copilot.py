@@ -105,3 +105,15 @@ def test_damaged_rows_are_refused_with_import_errors(body):
     text = "Conversation,Time,Author,Message\r\n" + body
     with contextlib.suppress(ImportFormatError):
         list(read_conversations(text.encode(), "copilot-activity-history.csv"))
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["    code\nmore  \nend  ", "\r\n  \n    code\r\nmore  \r\nend  \r\n\r\n"],
+    ids=["indented", "padded-crlf"],
+)
+def test_a_message_keeps_its_text_as_written(written):
+    quoted = '"' + written.replace('"', '""') + '"'
+    text = f"Conversation,Time,Author,Message\r\nt,2026-07-26T23:20:56,Human,{quoted}\r\n"
+    (conversation,) = read_conversations(text.encode(), "copilot-activity-history.csv")
+    assert conversation.turns[0].text == "    code\nmore  \nend  "
