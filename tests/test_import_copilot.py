@@ -1,5 +1,5 @@
 """Microsoft Copilot's activity from the privacy dashboard: CSV rows, newest first, a prompt and
-its reply sharing one time (`fixtures/copilot-*.csv`, invented text in the export's shape: a
+its reply sharing one time (`fixtures/copilot_*.csv`, invented text in the export's shape: a
 byte-order mark, CRLF rows, quoted Markdown with its own line breaks)."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from blog.imports.files import import_file
 from blog.models import Post, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HISTORY = FIXTURES / "copilot-activity-history.csv"
-CHATS = FIXTURES / "copilot-chat-activity.csv"
+HISTORY = FIXTURES / "copilot_activity_history.csv"
+CHATS = FIXTURES / "copilot_chat_activity.csv"
 PROMPTS_ONLY = "\ufeffTimestamp,ClientApp,Prompt\r\n2026-07-26T10:00:00,Windows,hello\r\n"
 
 

@@ -59,9 +59,11 @@ def test_an_image_gemini_made_is_the_replys_and_shown_in_it():
     assert prompt.text == "draw the tram in watercolour" and prompt.attachments == []
     assert reply.text == "Here is the tram in watercolour.![image](attachment:0)"
     assert [(a.name, a.mime_type) for a in reply.attachments] == [(MADE, "image/png")]
-    # A prompt that is only an uploaded photo keeps the photo and says nothing for the user.
+    # A prompt that is only an uploaded photo shows the photo, and puts no words in the
+    # person's mouth.
     upload = photo.turns[0]
-    assert (upload.role, upload.text) == ("user", "")
+    assert (upload.role, upload.text) == ("user", f"![{UPLOADED}](attachment:0)")
+    assert upload.text_format == "markdown"
     assert [a.name for a in upload.attachments] == [UPLOADED]
     assert "generated image" not in " ".join(photo.warnings)
 

@@ -22,7 +22,7 @@ The file is a list of activity records, newest first, one per prompt:
   something went wrong" is the one a retry gave): the first is shown and the earlier ones
   are its alternatives.
 - Files: `imageFile`, `attachedFiles` and the file names the subtitles list after "Attached
-  N files." are the prompt's attachments, except the images the reply shows (`<img src>`
+  N files." are the prompt's attachments (a prompt of files only shows them, as Markdown), except the images the reply shows (`<img src>`
   of a file beside the activity: an image Gemini made), which are the reply's. All are read
   from the Takeout zip when it holds them. The Gem a chat used ("X was used in this chat.")
   is kept as a hidden note.
@@ -50,10 +50,10 @@ from blog.formats.base import (
     ImportFormatError,
 )
 from blog.formats.block_files import guess_type
-from blog.formats.blocks import as_written, safe_url, timestamp
+from blog.formats.blocks import as_written, link_label, safe_url, timestamp
 from blog.formats.html_markdown import html_to_markdown
 from blog.formats.naming import title_from_turns
-from blog.vocabulary import Role
+from blog.vocabulary import Role, TextFormat
 
 SOURCE_KIND = "gemini"
 SPEAKER = "Gemini"
@@ -269,8 +269,24 @@ class _Reader:
                     hidden=True,
                 )
             )
-        if prompt.strip() or files:
+        if prompt.strip():
             turns.append(ImportedTurn(Role.USER, prompt, created_at=created, attachments=files))
+        elif files:
+            # Only files were sent (Takeout writes "Prompted "): the prompt shows them.
+            shown_files = "\n\n".join(
+                f"{'!' if file.mime_type.startswith('image/') else ''}"
+                f"[{link_label(file.name)}](attachment:{number})"
+                for number, file in enumerate(files)
+            )
+            turns.append(
+                ImportedTurn(
+                    Role.USER,
+                    shown_files,
+                    created_at=created,
+                    attachments=files,
+                    text_format=TextFormat.MARKDOWN,
+                )
+            )
         if replies:
             self.last_reply = replies[0]
             turns.append(
