@@ -70,7 +70,8 @@ EXPORT_GUIDE: tuple[ExportSource, ...] = (
     ExportSource(
         "deepseek",
         "Settings → Data → Export data (in recent versions). Upload the zip, or the "
-        "`conversations.json` inside it.",
+        "`conversations.json` inside it; one conversation saved raw by a browser exporter "
+        "reads too.",
     ),
     ExportSource(
         "qwen",

@@ -369,6 +369,9 @@ def _classify_json(
             fmt = _classify_object(keys, "conversations.item", None)
             if fmt:
                 return fmt, "conversations.item"
+        if {"chat_session", "chat_messages"} <= keys.get("data.biz_data", set()):
+            # A DeepSeek conversation as its page loads it, saved by a browser exporter.
+            return "deepseek", "data.biz_data"
         if "data" in keys.get("", set()):
             # Qwen Chat's export wraps its chats (Open WebUI's shape) in `{"success", "data"}`.
             fmt = _classify_object(keys, "data.item", None)
