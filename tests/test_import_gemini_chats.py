@@ -57,7 +57,7 @@ def test_an_image_gemini_made_is_the_replys_and_shown_in_it():
     prompt, reply = [t for t in tram.turns if not t.hidden][2:4]
 
     assert prompt.text == "draw the tram in watercolour" and prompt.attachments == []
-    assert reply.text == "Here is the tram in watercolour.![image](attachment:0)"
+    assert reply.text == f"Here is the tram in watercolour.![{MADE}](attachment:0)"
     assert [(a.name, a.mime_type) for a in reply.attachments] == [(MADE, "image/png")]
     # A prompt that is only an uploaded photo shows the photo, and puts no words in the
     # person's mouth.
@@ -107,7 +107,7 @@ def test_the_html_page_reads_the_chat_link_and_the_generated_image_line():
         ("user", "draw a cable car"),
         ("assistant", "Here it is."),
         ("user", "now paint it at night"),
-        ("assistant", "![image](attachment:0)"),
+        ("assistant", "![10618735082-dfbf8f6d1499c15d.png](attachment:0)"),
     ]
     assert drawing.turns[-1].attachments[0].name == "10618735082-dfbf8f6d1499c15d.png"
     assert funicular.source_id == "gemini-7c2e9a1f0b3d5e84"

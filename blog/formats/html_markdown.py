@@ -244,7 +244,9 @@ class _Converter(HTMLParser):
             None if url or self.local_image is None else self.local_image(attributes.get("src", ""))
         )
         if target:
-            self._write(f"![{alt}]({target})")
+            # Named by its file when it has no alt text, so a missing file's placeholder says which.
+            named = link_label(attributes.get("alt", "")) or link_label(attributes["src"].strip())
+            self._write(f"![{named}]({target})")
             return
         self._write(f"[{alt}]({url})" if url else f"[{alt}]")
 
