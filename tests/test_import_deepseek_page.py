@@ -5,10 +5,15 @@ without fragments)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blog.formats.base import ImportFormatError
 from blog.formats.detect import detect_format, read_conversations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "deepseek_page_session.json"
@@ -73,3 +78,31 @@ def test_thinking_search_and_an_older_message_without_fragments():
     assert conversation.turns[5].text == "Source: the Montes Universales."
     assert conversation.turns[6].text == "In the Sierra de Albarracín, in Spain."
     assert conversation.turns[6].created_at == datetime(2025, 11, 24, 16, 3, 0, 300000, tzinfo=UTC)
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["type", "content", "results", "url", "cite_index", "file_name"]),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+FIELDS = st.sampled_from(
+    ["message_id", "parent_id", "role", "fragments", "inserted_at", "files", "content", "model"]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.integers(0, 6), FIELDS, VALUES), max_size=4))
+def test_damaged_messages_are_refused_with_import_errors(changes):
+    session = page()
+    messages = session["data"]["biz_data"]["chat_messages"]
+    for index, name, value in changes:
+        messages[index][name] = value
+    with contextlib.suppress(ImportFormatError):
+        read(session)
