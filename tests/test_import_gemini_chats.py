@@ -112,3 +112,34 @@ def test_the_html_page_reads_the_chat_link_and_the_generated_image_line():
     assert drawing.turns[-1].attachments[0].name == "10618735082-dfbf8f6d1499c15d.png"
     assert funicular.source_id == "gemini-7c2e9a1f0b3d5e84"
     assert funicular.turns[0].text == "what is a tram that climbs hills called?"
+
+
+def test_a_record_linking_to_several_chats_goes_with_the_first_and_says_so():
+    def record(title: str, time: str, *chats: str) -> dict:
+        links = [
+            {
+                "name": f"https://gemini.google.com/app/{c}",
+                "url": f"https://gemini.google.com/app/{c}",
+            }
+            for c in chats
+        ]
+        return {
+            "header": "Gemini Apps",
+            "title": title,
+            "time": time,
+            "products": ["Gemini Apps"],
+            "details": links,
+            "safeHtmlItem": [{"html": f"<p>Reply to {title}</p>"}],
+        }
+
+    records = [
+        record("Prompted second", "2026-09-04T12:00:00.000Z", "aaa111", "bbb222"),
+        record("Prompted first", "2026-09-04T08:00:00.000Z", "aaa111"),
+    ]
+    (conversation,) = parse_gemini_activity(records)
+
+    assert conversation.source_id == "gemini-aaa111"
+    assert [t.text for t in conversation.turns if t.role == "user"] == ["first", "second"]
+    assert conversation.warnings == [
+        "1 activity record linking to several chats put with the first chat named"
+    ]
