@@ -22,10 +22,10 @@ The file is a list of activity records, newest first, one per prompt:
   something went wrong" is the one a retry gave): the first is shown and the earlier ones
   are its alternatives.
 - Files: `imageFile`, `attachedFiles` and the file names the subtitles list after "Attached
-  N files." are the prompt's attachments (a prompt of files only shows them, as Markdown), except the images the reply shows (`<img src>`
-  of a file beside the activity: an image Gemini made), which are the reply's. All are read
-  from the Takeout zip when it holds them. The Gem a chat used ("X was used in this chat.")
-  is kept as a hidden note.
+  N files." are the prompt's attachments (a prompt of files only shows them, as Markdown),
+  except the images the reply shows (`<img src>` of a file beside the activity: an image
+  Gemini made), which are the reply's. All are read from the Takeout zip when it holds
+  them. The Gem a chat used ("X was used in this chat.") is kept as a hidden note.
 - A canvas ("Created Gemini Canvas titled <name>") is a reply of its own, the document the
   export holds in its subtitle, unless the reply before it already shows the document (a
   Deep Research report is both); a canvas whose document the export does not hold is
