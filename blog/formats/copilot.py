@@ -1,10 +1,10 @@
 """Microsoft Copilot's activity, as the privacy dashboard exports it: CSV files, one row a message.
 
-Account → Privacy → Copilot → "Export all activity history" gives `copilot-activity-history.csv`
-(`Conversation,Time,Author,Message`) and `copilot-chat-activity.csv`
-(`CreatedAt,MessageContent,Author,ChatName`), UTF-8 with a byte-order mark, rows ended by CRLF
-and messages (Markdown, as Copilot wrote them) quoted with their own line breaks. Decisions
-worth knowing:
+Account → Privacy → Copilot → "Export all activity history" gives
+`copilot-activity-history.csv` (`Conversation,Time,Author,Message`) and
+`copilot-chat-activity.csv` (`CreatedAt,MessageContent,Author,ChatName`), UTF-8 with a
+byte-order mark, rows ended by CRLF and messages (Markdown, as Copilot wrote them) quoted with
+their own line breaks. Decisions worth knowing:
 
 - Rows are newest first, in the file and in each conversation, and a prompt and its reply
   share one time to the second, the reply's row first: the rows are read in reverse file
