@@ -74,10 +74,15 @@ def test_prompts_without_replies_are_refused_alone_and_skipped_in_a_zip(tmp_path
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("Copilot/copilot-activity-history.csv", HISTORY.read_bytes())
         archive.writestr("Copilot/windows-apps-copilot-activity-history.csv", PROMPTS_ONLY)
+        archive.writestr(
+            "Copilot/copilot-in-Microsoft-365-apps-activity.csv",
+            "\ufeffCreatedAt,MessageContent,Author,ChatName\r\n",
+        )
     notes: list[str] = []
 
     assert len(list(read_conversations(path, notes=notes))) == 2
     assert any("prompts only" in note for note in notes)
+    assert any("365-apps-activity.csv: skipped (the Copilot activity" in n for n in notes)
 
 
 def test_a_row_of_the_wrong_width_is_named():

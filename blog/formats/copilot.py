@@ -103,7 +103,8 @@ def parse_copilot(text: str) -> Iterator[ImportedConversation]:
             )
         by_title.setdefault(row[header.index(columns[0])], []).append((number, row))
     if not by_title:
-        raise ImportFormatError("the Copilot activity file has no messages")
+        # The Microsoft 365 apps file of an account that never used them is its header alone.
+        raise NotAConversationFile("the Copilot activity file has no messages")
     for title, titled in by_title.items():
         yield _conversation(title, titled, header, columns)
 
