@@ -84,6 +84,11 @@ TABLE: dict[str, str] = {
     "grok-beta": "Grok (beta)",
     "grok-vision-beta": "Grok Vision (beta)",
     "grok-code-fast-1": "Grok Code Fast 1",
+    # grok.com's own ids, as a Grok export names the model of each reply: the mode picked
+    # ("auto"), or a variant's internal name, which readers know by the model's.
+    "grok-4-auto": "Grok 4 (Auto)",
+    "grok-4-mini-thinking-tahoe": "Grok 4 mini Thinking",
+    "grok-4-1-non-thinking-w-tool": "Grok 4.1",
     # Perplexity's post-trained DeepSeek-R1
     "r1-1776": "R1 1776",
 }
@@ -343,10 +348,10 @@ def _gemma(key: str) -> str | None:
 
 
 def _grok(key: str) -> str | None:
-    m = re.fullmatch(r"grok-(\d(?:\.\d)?)((?:-[a-z]+)*)", key)
-    if not m or (words := _words(m[2])) is None:
+    m = re.fullmatch(r"grok-(\d)(?:[.-](\d))?((?:-[a-z]+)*)", key)
+    if not m or (words := _words(m[3])) is None:
         return None
-    return " ".join(["Grok", m[1], *words])
+    return " ".join(["Grok", _version(m[1], m[2]), *words])
 
 
 def _sonar(key: str) -> str | None:

@@ -60,6 +60,7 @@ def fixture_conversations() -> list[tuple[str, ImportedConversation]]:
         "qwen_*.json",
         "perplexity_*.json",
         "perplexity_*.md",
+        "copilot_*.csv",
     ):
         for path in sorted(FIXTURES.glob(pattern)):
             found.extend((f"{path.name}#{n}", c) for n, c in enumerate(read_conversations(path), 1))
@@ -174,6 +175,7 @@ def test_every_fixture_format_is_covered_by_the_round_trips():
         "gemini",
         "qwen",
         "perplexity",
+        "copilot",
     }
 
 

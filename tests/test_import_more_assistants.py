@@ -120,11 +120,11 @@ def test_gemini_regenerated_drafts_files_gem_and_what_is_left_out():
         ),
         ("assistant", "It is 14:10 in Lisbon."),
     ]
-    # The canvas made the next morning holds no prompt: said, not listed as a conversation.
+    # The canvas made the next morning holds no document: said, not listed as a conversation.
     assert haiku.warnings[1:] == [
+        "1 Gemini canvas whose document the export does not hold left out",
         '1 reply whose prompt the export does not record ("Used Gemini Apps") kept without '
         "a prompt",
-        '1 Gemini activity record that is not a prompt ("Created …") left out',
     ]
 
 

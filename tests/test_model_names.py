@@ -167,6 +167,15 @@ from blog.model_names import display_name, known_name, speaker_name
         ("grok-4-0709", "Grok 4"),
         ("x-ai/grok-4", "Grok 4"),
         ("grok-code-fast-1", "Grok Code Fast 1"),
+        # grok.com's ids in a Grok export
+        ("grok-3", "Grok 3"),
+        ("grok-4-auto", "Grok 4 (Auto)"),
+        ("grok-4-mini-thinking-tahoe", "Grok 4 mini Thinking"),
+        ("grok-4-1-non-thinking-w-tool", "Grok 4.1"),
+        ("grok-4-1-thinking", "Grok 4.1 Thinking"),
+        # DeepSeek's chat app names the model of each message by its API id
+        ("deepseek-reasoner", "DeepSeek-R1"),
+        ("deepseek-chat", "DeepSeek-V3"),
     ],
 )
 def test_an_id_is_named_as_readers_know_it(model_id, name):

@@ -110,6 +110,13 @@ CONTAINERS: dict[str, tuple[str, Callable[[str], bytes]]] = {
     "deepseek": in_fixture("deepseek_conversations.json"),
     "grok": in_fixture("grok_export.json"),
     "qwen": in_fixture("qwen_chat_export.json"),
+    "copilot": (
+        "copilot-activity-history.csv",
+        lambda text: (
+            "Conversation,Time,Author,Message\r\n"
+            f't,2026-07-26T23:20:56,AI,"{text.replace(chr(34), chr(34) * 2)}"\r\n'
+        ).encode(),
+    ),
     "markdown": ("notes.md", lambda text: f"## You\n\nhi\n\n## ChatGPT\n\n{text}".encode()),
     "pasted": ("chat.txt", lambda text: f"You said:\nhi\nChatGPT said:\n{text}".encode()),
     "chatgpt": (

@@ -7,6 +7,13 @@ versions of a prompt or reply stay as its alternatives. A message is a list of f
 searched, listed as the reply's sources) and `RESPONSE` (the reply, its `[citation:N]`
 markers turned into links to the page searched as N). A fragment of any other kind is
 named in a warning; uploaded files (`files`) are named, as the export does not hold them.
+
+The same conversation as chat.deepseek.com's own page loads it, which browser exporters save
+as it came (`{"data": {"biz_data": {"chat_session", "chat_messages"}}}`), is read too: its
+messages (`message_id`, `parent_id`, `role`, `fragments`, Unix `inserted_at`) become the
+tree, and the branch shown is the one the page showed (`current_message_id`). An older
+message without fragments keeps its reply in `content` and its reasoning in
+`thinking_content`.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ def parse_deepseek(items: Iterable[object]) -> Iterator[ImportedConversation]:
 
 
 def _conversation(item: object, where: str) -> ImportedConversation:
+    current = None
+    if isinstance(item, dict) and "mapping" not in item and "chat_messages" in item:
+        item, current = _from_page(item, where)
     mapping = item.get("mapping") if isinstance(item, dict) else None
     if not isinstance(mapping, dict):
         raise ImportFormatError("expected an object with a message tree ('mapping')", where)
@@ -53,7 +63,7 @@ def _conversation(item: object, where: str) -> ImportedConversation:
         if message is not None and not isinstance(fragments, list):
             raise ImportFormatError(f"node {key!r} has a message without 'fragments'", where)
     unshown: Counter[str] = Counter()
-    path = _shown_branch(nodes)
+    path = _shown_branch(nodes, current)
     turns: list[ImportedTurn] = []
     for key in path:
         own = _turns(nodes[key]["message"], unshown)
@@ -62,6 +72,18 @@ def _conversation(item: object, where: str) -> ImportedConversation:
             said[-1].alternatives = _alternatives(nodes, key, said[-1].role)
         turns.extend(own)
     models = Counter(turn.model for turn in turns if turn.model)
+    warnings = [
+        f"{count} message fragment{'s' if count > 1 else ''} of a kind this importer "
+        f'does not show ("{kind}") left out'
+        for kind, count in sorted(unshown.items())
+    ]
+    messages = sum(isinstance(node.get("message"), dict) for node in nodes.values())
+    off_branch = messages - len(path) - sum(len(turn.alternatives) for turn in turns)
+    if off_branch > 0:
+        warnings.append(
+            f"{off_branch} message{'s' if off_branch > 1 else ''} deeper on other branches left "
+            "out (the other versions of each prompt and reply are kept as alternatives)"
+        )
     return ImportedConversation(
         title=title or title_from_turns(turns),
         turns=turns,
@@ -70,12 +92,52 @@ def _conversation(item: object, where: str) -> ImportedConversation:
         created_at=timestamp(item.get("inserted_at")),
         updated_at=timestamp(item.get("updated_at")),
         model=models.most_common(1)[0][0] if models else None,
-        warnings=[
-            f"{count} message fragment{'s' if count > 1 else ''} of a kind this importer "
-            f'does not show ("{kind}") left out'
-            for kind, count in sorted(unshown.items())
-        ],
+        warnings=warnings,
     )
+
+
+def _from_page(item: dict, where: str) -> tuple[dict, str | None]:
+    """A conversation as the page loads it, in the export's shape, and the message shown."""
+    session = item.get("chat_session") if isinstance(item.get("chat_session"), dict) else {}
+    messages = item["chat_messages"]
+    if not isinstance(messages, list):
+        raise ImportFormatError("'chat_messages' is not a list", where)
+    mapping: dict[str, dict] = {}
+    for number, message in enumerate(messages, 1):
+        if not isinstance(message, dict) or message.get("message_id") is None:
+            raise ImportFormatError(f"message {number} has no 'message_id'", where)
+        parent = message.get("parent_id")
+        mapping[str(message["message_id"])] = {
+            "parent": None if parent is None else str(parent),
+            "message": {
+                "inserted_at": message.get("inserted_at"),
+                "model": message.get("model"),
+                "files": message.get("files"),
+                "fragments": _fragments(message),
+            },
+        }
+    current = session.get("current_message_id")
+    conversation = {
+        "id": session.get("id"),
+        "title": session.get("title"),
+        "inserted_at": session.get("inserted_at"),
+        "updated_at": session.get("updated_at"),
+        "mapping": mapping,
+    }
+    return conversation, None if current is None else str(current)
+
+
+def _fragments(message: dict) -> object:
+    """A message's fragments; an older one's `content` and `thinking_content` as fragments."""
+    if "fragments" in message or "content" not in message:
+        return message.get("fragments")
+    if str(message.get("role")).upper() == "USER":
+        return [{"type": "REQUEST", "content": message.get("content")}]
+    thinking = message.get("thinking_content")
+    return [
+        *([{"type": "THINK", "content": thinking}] if thinking else []),
+        {"type": "RESPONSE", "content": message.get("content")},
+    ]
 
 
 def _when(node: dict) -> datetime | None:
@@ -88,13 +150,17 @@ def _time_key(node: dict) -> float:
     return created.timestamp() if created else float("-inf")
 
 
-def _shown_branch(nodes: dict[str, dict]) -> list[str]:
-    """The keys from the first message to the newest one, following `parent` links."""
+def _shown_branch(nodes: dict[str, dict], current: str | None = None) -> list[str]:
+    """The keys from the first message to the one shown (else the newest), by `parent` links."""
     order = {key: position for position, key in enumerate(nodes)}
     with_message = [key for key, node in nodes.items() if isinstance(node.get("message"), dict)]
     if not with_message:
         return []
-    leaf = max(with_message, key=lambda key: (_time_key(nodes[key]), order[key]))
+    leaf = (
+        current
+        if current in with_message
+        else max(with_message, key=lambda key: (_time_key(nodes[key]), order[key]))
+    )
     chain = chain_to(leaf, lambda key: key, lambda key: _parent(nodes, key))
     return [key for key in chain if isinstance(nodes[key].get("message"), dict)]
 

@@ -29,6 +29,7 @@ from blog.formats.base import (
 )
 from blog.formats.blocks import with_missing_files_listed
 from blog.formats.chatgpt.conversations import extract_chat_html, parse_chatgpt
+from blog.formats.copilot import parse_copilot
 from blog.formats.google.gemini_activity import parse_gemini_activity
 from blog.formats.google.gemini_html import parse_gemini_html
 from blog.formats.grok import parse_grok
@@ -262,7 +263,8 @@ class Reader:
     def read_text(
         self, text: str, fmt: str, filename: str, where: str
     ) -> Iterator[ImportedConversation]:
-        """Text: a ChatGPT export saved as a page, text copied from a chat page, or Markdown."""
+        """Text: a ChatGPT export saved as a page, Copilot's CSV, text copied from a chat page,
+        or Markdown."""
         if fmt == "chatgpt-html":
             data, _ = extract_chat_html(text, where)
             yield from self.parser("chatgpt", None)(data)
@@ -270,6 +272,8 @@ class Reader:
             yield from parse_gemini_html(text)
         elif fmt == "perplexity-md":
             yield parse_perplexity_markdown(text)
+        elif fmt == "copilot":
+            yield from parse_copilot(text)
         elif fmt == "pasted":
             yield parse_pasted(text)
         else:

@@ -70,12 +70,18 @@ EXPORT_GUIDE: tuple[ExportSource, ...] = (
     ExportSource(
         "deepseek",
         "Settings → Data → Export data (in recent versions). Upload the zip, or the "
-        "`conversations.json` inside it.",
+        "`conversations.json` inside it; one conversation saved raw by a browser exporter "
+        "reads too.",
     ),
     ExportSource(
         "qwen",
         "chat.qwen.ai → Settings → export your chats (under Chats or Data management, as the "
         "version has it). Upload the JSON file.",
+    ),
+    ExportSource(
+        "copilot",
+        "account.microsoft.com → Privacy → Copilot → Export all activity history. Upload the "
+        "zip, or `copilot-activity-history.csv` from it (its times carry no zone: read as UTC).",
     ),
     ExportSource(
         "perplexity",

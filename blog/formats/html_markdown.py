@@ -10,12 +10,14 @@ Decisions worth knowing:
   no regular expression run over the HTML itself.
 - Lists nest to eight levels of indentation, deeper ones sit at the eighth.
 - Links keep only http(s) addresses (`blocks.safe_url`); an image is named by its alt text
-  and address as a link, never embedded.
+  and address as a link, never embedded, unless the caller places its file (`local_image`:
+  a file the export carries beside the page, shown through the turn's attachments).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 from blog.formats.blocks import fence, link_label, safe_url
@@ -29,9 +31,12 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _MAX_INDENT = 24
 
 
-def html_to_markdown(html: str) -> str:
-    """The Markdown for an HTML fragment, blank-line separated blocks, no trailing space."""
-    converter = _Converter()
+def html_to_markdown(html: str, local_image: Callable[[str], str | None] | None = None) -> str:
+    """The Markdown for an HTML fragment, blank-line separated blocks, no trailing space.
+
+    `local_image` gives the Markdown target of an image whose address is no web address (a
+    file beside the page), or None to name it only."""
+    converter = _Converter(local_image)
     converter.feed(unclosed_tags_escaped(html))
     converter.close()
     return converter.markdown()
@@ -61,8 +66,9 @@ def unclosed_tags_escaped(html: str) -> str:
 class _Converter(HTMLParser):
     """Collects Markdown while the tokenizer walks the fragment."""
 
-    def __init__(self) -> None:
+    def __init__(self, local_image: Callable[[str], str | None] | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self.local_image = local_image
         self.out: list[str] = []
         self.lists: list[list] = []  # per open list: [next number or None, its indent]
         self.skipping = 0
@@ -234,6 +240,14 @@ class _Converter(HTMLParser):
     def _image(self, attributes: dict[str, str]) -> None:
         url = safe_url(attributes.get("src"))
         alt = link_label(attributes.get("alt", "")) or "image"
+        target = (
+            None if url or self.local_image is None else self.local_image(attributes.get("src", ""))
+        )
+        if target:
+            # Named by its file when it has no alt text, so a missing file's placeholder says which.
+            named = link_label(attributes.get("alt", "")) or link_label(attributes["src"].strip())
+            self._write(f"![{named}]({target})")
+            return
         self._write(f"[{alt}]({url})" if url else f"[{alt}]")
 
     def markdown(self) -> str:

@@ -25,6 +25,7 @@ from blog.formats.claude.code import parse_claude_code
 from blog.formats.claude.export import parse_claude
 from blog.formats.codex.rollout import parse_codex
 from blog.formats.colloquy_json import parse_colloquy_json
+from blog.formats.copilot import looks_like_copilot_csv
 from blog.formats.deepseek import parse_deepseek
 from blog.formats.google.ai_studio import parse_ai_studio
 from blog.formats.google.gemini_activity import parse_gemini_activity
@@ -62,6 +63,7 @@ FORMATS = (
     "chatgpt-html",
     "gemini-html",
     "perplexity-md",
+    "copilot",
     "pasted",
     "markdown",
 )
@@ -225,6 +227,8 @@ def sniff(
                 raise  # JSON after all, of no format we know: its own message says so
     if suffix in JSON_SUFFIXES:
         raise ImportFormatError("the file is named .json but does not contain JSON", where)
+    if looks_like_copilot_csv(stripped):
+        return Sniffed("copilot")
     if _CHAT_HTML.search(stripped[:HEAD_BYTES]):
         return Sniffed("chatgpt-html")
     if _HTML_START.match(stripped) or suffix in _HTML_SUFFIXES:
@@ -365,6 +369,9 @@ def _classify_json(
             fmt = _classify_object(keys, "conversations.item", None)
             if fmt:
                 return fmt, "conversations.item"
+        if {"chat_session", "chat_messages"} <= keys.get("data.biz_data", set()):
+            # A DeepSeek conversation as its page loads it, saved by a browser exporter.
+            return "deepseek", "data.biz_data"
         if "data" in keys.get("", set()):
             # Qwen Chat's export wraps its chats (Open WebUI's shape) in `{"success", "data"}`.
             fmt = _classify_object(keys, "data.item", None)

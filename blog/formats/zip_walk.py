@@ -289,5 +289,8 @@ class ZipWalk:
 
 def _worth_reading(name: str) -> bool:
     """Whether a file in a zip of exports could hold conversations."""
-    suffix = PurePosixPath(name).suffix.lower()
+    path = PurePosixPath(name)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":  # Copilot's activity files; other tables hold no conversation
+        return "copilot" in path.name.lower()
     return suffix in _TEXT_SUFFIXES | JSON_SUFFIXES | {".zip"}

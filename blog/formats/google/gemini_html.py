@@ -3,10 +3,13 @@
 Each activity is a card: `<div class="outer-cell …">` holding a `header-cell` that names
 the product ("Gemini Apps") and a `content-cell … mdl-typography--body-1` whose top-level
 lines, split by `<br>`, are the title ("Prompted&nbsp;<the prompt>", its own lines kept),
-the files attached ("Attached 1 file." then "- <a href="<file>">name</a>") and the time
-("Jan 2, 2025, 3:04:05 PM EST", "18 Sept 2025, 12:01:52 CET", "May 19, 2026, 7:07:02 PM
-GMT-03:00"); after the time comes the reply as HTML. Each card becomes the record the JSON
-export holds for it, and `gemini_activity` reads the records as it reads the JSON.
+the files attached ("Attached 1 file." then "- <a href="<file>">name</a>"), "1 generated
+image." when the reply made one, and the time ("Jan 2, 2025, 3:04:05 PM EST", "18 Sept
+2025, 12:01:52 CET", "May 19, 2026, 7:07:02 PM GMT-03:00"); after the time comes the reply
+as HTML. A link to the chat
+(`gemini.google.com/app/<id>`, on the prompt or beside it) names the conversation. Each card
+becomes the record the JSON export holds for it, and `gemini_activity` reads the records as
+it reads the JSON.
 
 The page writes times in the account's language and time zone. English dates with a
 numeric zone or one of the unambiguous abbreviations below are read; a card whose time is
@@ -25,7 +28,13 @@ from urllib.parse import unquote
 
 from blog.formats.archive import AssetLookup
 from blog.formats.base import ImportedConversation, ImportFormatError
-from blog.formats.google.gemini_activity import GEM, PROMPTED, parse_gemini_activity
+from blog.formats.google.gemini_activity import (
+    CHAT_LINK,
+    GEM,
+    GENERATED,
+    PROMPTED,
+    parse_gemini_activity,
+)
 
 _MONTHS = {
     name: number
@@ -89,6 +98,8 @@ def _record(card: dict, number: int) -> dict:
     raw = [line.replace("\xa0", " ") for line in card["raw_lines"][:at]]
     title_lines = [line for line in raw if not _ATTACHED.fullmatch(line.strip())]
     title_lines = [line for line in title_lines if line.strip() not in card["file_labels"]]
+    # "1 generated image." says the reply made an image; the reply shows it.
+    title_lines = [line for line in title_lines if not GENERATED.match(line.strip())]
     # "Poet was used in this chat. Manage your Gems." is the Gem, a subtitle in the JSON.
     gems = [line.strip() for line in title_lines if GEM.match(line.strip())]
     title_lines = [line for line in title_lines if line.strip() not in gems]
@@ -100,6 +111,7 @@ def _record(card: dict, number: int) -> dict:
         "title": title,
         "time": _time(lines[at], where).isoformat(),
         "products": [card["header"]],
+        "details": [{"url": url} for url in card["chats"]],
         "safeHtmlItem": [{"html": card["reply"]}] if card["reply"].strip() else [],
         "subtitles": [
             *({"name": gem} for gem in gems),
@@ -160,13 +172,18 @@ class _Cards(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = set((dict(attrs).get("class") or "").split())
+        if tag == "a" and self.card_depth is not None and not self.in_reply:
+            # The card's link to its chat, on the prompt or beside it.
+            href = dict(attrs).get("href") or ""
+            if CHAT_LINK.match(href):
+                self.card["chats"].append(href)
         if tag == "div":
             self.depth += 1
             if self.card_depth is None and "outer-cell" in classes:
                 self.card_depth = self.depth
                 self.card = {
                     "header": "", "lines": [""], "raw_lines": [""], "files": [],
-                    "file_labels": set(), "reply": "",
+                    "file_labels": set(), "reply": "", "chats": [],
                 }  # fmt: skip
                 return
             if self.card_depth is not None and self.content_depth is None:
