@@ -312,3 +312,21 @@ def test_the_pool_runs_inside_the_workers_daemonic_processes(app, tmp_path):
     worker.join(timeout=300)
     assert worker.exitcode == 0
     assert results.get(timeout=5) == (26, 416)
+
+
+def test_past_a_pools_worth_of_turns_the_rest_render_while_the_file_is_read(second_app):
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    seen = {}
+
+    def saved(report, to_render: int) -> None:
+        with db.engine.connect() as connection:
+            keys = connection.execute(select(Turn.render_key)).scalars().all()
+        seen.update(to_render=to_render, keyed=sum(1 for key in keys if key), rows=len(keys))
+
+    with second_app.app_context():
+        import_file(chatgpt_export(60, 8), "conversations.json", None, saved=saved)
+    # The turns read before the pool started wait for `render`; the rest arrive rendered.
+    assert seen["rows"] == 960
+    assert seen["to_render"] < POOL_FROM_TURNS + 16 and seen["keyed"] == 960 - seen["to_render"]
+    turns = stored_turns(second_app)
+    assert all(key for *_, key in turns) and not any("unrendered" in t[2] for t in turns)

@@ -1,14 +1,14 @@
 """The service's fast path for imports: many conversations saved as drafts in one transaction,
-then their turns rendered on every core.
+their turns rendered on every core.
 
 It follows the same rules as the editor (`rules.py`, `slugs.py`): review, clipping, slugs and
 rendering are the editor's, only the statements differ (rows in large batches, COPY on
-PostgreSQL). Each conversation is scanned as it is `prepare`d; `write` inserts them all (each
-turn's HTML its escaped source for now) and commits, so the drafts are listed at once; `render`
-then renders their turns in a pool of processes (`render_pool.py`), a group at a time, each
-turn's HTML taken from any turn already rendered from the same text (its render key) when
-there is one. A turn that carries files is rendered the same way, its links by then pointing
-at the stored assets.
+PostgreSQL). Each conversation is scanned as it is `prepare`d; once the file has turns enough
+for a pool of processes (`render_pool.py`), each conversation's turns are rendered there while
+the rest of the file is read (`render_ahead.py`). `write` inserts them all and commits, so the
+drafts are listed at once; `render` then renders what is left (a small file's turns, turns
+with files, whose links by then point at the stored assets), a group at a time. A turn's HTML
+is taken from any turn already rendered from the same text (its render key) when there is one.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from ..vocabulary import HIDDEN_MATERIAL_NOUN_ONE, HIDDEN_MATERIAL_NOUNS, Status
 from .assets import store_attachments
 from .details import tags_named
 from .findings import select_fingerprints
-from .render_pool import RenderPool, processes_for
+from .render_ahead import RenderAhead
+from .render_pool import POOL_FROM_TURNS, RenderPool, processes_for
 from .rerender import GROUP, RenderOutcome, Row, render_key, render_rows, turn_groups, turns
 from .rows import write_turn_rows
 from .rules import UNTITLED, fit, needs_review, render_limits, turn_size_problem, unrendered
@@ -163,12 +164,46 @@ class ImportSave:
         # never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
         self.known = KnownPosts()
+        # Past POOL_FROM_TURNS turns read, a pool renders the rest while the file is read.
+        self.pool: RenderPool | None = None
+        self.ahead: RenderAhead | None = None
+        self.budget_ends: float | None = None
 
     def __enter__(self) -> ImportSave:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.spool.close()
+        try:
+            if self.pool is not None:
+                self.pool.__exit__(*exc_info)
+        finally:
+            self.spool.close()
+
+    def render_budget_ends(self) -> float:
+        """When the import's rendering time runs out (time.monotonic()), from its first render."""
+        if self.budget_ends is None:
+            # Wall time: the job's time limit, which this budget keeps the import under, is too.
+            self.budget_ends = time.monotonic() + self.render_budget
+        return self.budget_ends
+
+    def start_rendering_ahead(self) -> None:
+        """Once the file has turns enough for a pool, render each conversation as it comes."""
+        if self.ahead is not None or self.turns_read < POOL_FROM_TURNS:
+            return
+        processes = processes_for(self.render_processes)
+        if processes < 2:
+            return  # one process: rendering ahead would only delay the drafts
+        self.pool = RenderPool(processes).__enter__()
+        self.ahead = RenderAhead(
+            self.pool,
+            db.session.connection(),
+            self.limits,
+            self.render_budget_ends(),
+            self.spill,
+        )
+
+    def spill(self, item: Prepared) -> None:
+        pickle.dump(item, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     def prepare(self, conversation: ImportedConversation) -> None:
         """Scan one conversation and build its rows, or note why it is skipped."""
@@ -199,38 +234,40 @@ class ImportSave:
         self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
         found = visible_findings(rows) if scan else None
-        pickle.dump(
-            Prepared(
-                conversation=conversation,
-                digest=digest,
-                title=title,
-                turns=rows,
-                with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
-                findings=summarise_findings(found or []),
-                fingerprints=[finding.fingerprint for finding in found or []] if scan else None,
-            ),
-            self.spool,
-            protocol=pickle.HIGHEST_PROTOCOL,
+        item = Prepared(
+            conversation=conversation,
+            digest=digest,
+            title=title,
+            turns=rows,
+            with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
+            findings=summarise_findings(found or []),
+            fingerprints=[finding.fingerprint for finding in found or []] if scan else None,
         )
+        self.start_rendering_ahead()
+        if self.ahead is None:
+            self.spill(item)
+        else:
+            # A turn with files is rendered once they are stored and its links point at them.
+            self.ahead.add(item, [r for i, r in enumerate(rows) if i not in item.with_files])
 
     def render(self, progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
         """Render the written drafts' turns on every core, each group committed as it is done,
         calling `progress(done, total)`; past the budget the rest stay escaped, with a note."""
         ids = sorted(self.written)
-        processes = processes_for(self.render_processes, self.to_render)
+        pool = self.pool or RenderPool(processes_for(self.render_processes, self.to_render))
         # Its own connection: each group commits, and the session may be used meanwhile.
-        with db.engine.connect() as connection, RenderPool(processes) as pool:
+        with db.engine.connect() as connection, pool:
             outcome = render_rows(
                 connection,
                 pending_groups(connection, ids),
                 limits=self.limits,
                 pool=pool,
                 total=self.to_render,
-                # Wall time: the job's time limit, which this budget keeps the import under, is too.
-                budget_ends=time.monotonic() + self.render_budget,
+                budget_ends=self.render_budget_ends(),
                 progress=progress,
                 commit=connection.commit,
             )
+        self.pool = None
         self.note_unrendered(outcome)
         return outcome
 
@@ -278,6 +315,8 @@ class ImportSave:
             db.session.add(self.batch)
             db.session.flush()
             self.written: set[int] = set()
+            if self.ahead is not None:
+                self.ahead.finish()
             for item in self.spooled():
                 self.write_post(item)
             self.record_batch()

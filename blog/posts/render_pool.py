@@ -74,7 +74,8 @@ class RenderPool:
         self.daemonic: bool | None = None
 
     def __enter__(self) -> RenderPool:
-        if self.processes > 1:
+        # Entered again (an import's pool, started while reading, renders what is left): as is.
+        if self.processes > 1 and self.executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["blog.posts.rerender"])
             # The executor starts its processes as tasks arrive, so the flag stays lifted
