@@ -54,6 +54,10 @@ SOURCE_NAMES = {
 }
 
 
+# Sources that are a coding agent's own session log: the agent named in "Made with" wrote it.
+SESSION_LOGS = frozenset({"claude-code", "codex"})
+
+
 def source_name(source_kind: str) -> str:
     """The source as readers know it; an unknown kind as it is recorded."""
     return SOURCE_NAMES.get(source_kind, source_kind)
