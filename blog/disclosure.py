@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from .formats.base import SESSION_LOGS, source_name
 from .model_names import display_name, speaker_name
 from .tool_turns import is_result
 from .vocabulary import (
@@ -158,6 +159,7 @@ class PostDisclosure(Marked):
     # The program that wrote the log ("Claude Code") and its version, as the log states them.
     agent_name: str = ""
     agent_version: str = ""
+    source_kind: str = ""
 
     @property
     def agent(self) -> str:
@@ -171,6 +173,12 @@ class PostDisclosure(Marked):
             return self.model_in_full
         model = self.model_in_full if self.models else "not recorded"
         return f"{self.agent}, model {model}"
+
+    @property
+    def made_with_and_source(self) -> str:
+        """ "Made with" and where the post came from, each named once."""
+        source = imported_from(self.source_kind, has_agent=bool(self.agent_name))
+        return f"{self.made_with} · {source}" if source else self.made_with
 
     @property
     def model(self) -> str:
@@ -301,7 +309,18 @@ def for_post(post: DisclosedPost, *, wording: str, author_name: str) -> PostDisc
         # Plain post data may predate the agent fields.
         agent_name=getattr(post, "agent", "") or "",
         agent_version=getattr(post, "agent_version", "") or "",
+        source_kind=post.source_kind or "",
     )
+
+
+def imported_from(source_kind: str, *, has_agent: bool) -> str:
+    """Where an imported post came from ("" when written here); an agent's own session log
+    is not named again, as "Made with" already names the agent."""
+    if source_kind in (WRITTEN_HERE, ""):
+        return ""
+    if has_agent and source_kind in SESSION_LOGS:
+        return "imported from the session log"
+    return f"imported from {source_name(source_kind)}"
 
 
 def agent_named(name: str, version: str) -> str:

@@ -221,14 +221,15 @@ class Post(PostShape, db.Model):
     # Why the scheduled publish did not happen at its time, shown until the author acts.
     schedule_problem: Mapped[str] = mapped_column(StorableText, default="", server_default="")
     # What readers see: the revision recorded by the last Publish or Update (None when a draft).
-    published_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("revisions.id", use_alter=True)
-    )
+    # A plain column, no foreign key in the database: adding one would make SQLite rebuild
+    # `posts` (losing its search triggers); a revision goes only with its post, so the
+    # pointer cannot dangle.
+    published_revision_id: Mapped[int | None] = mapped_column(Integer)
 
     author: Mapped[User | None] = relationship()
     series: Mapped[Series | None] = relationship()
     published_revision: Mapped[Revision | None] = relationship(
-        foreign_keys=[published_revision_id], post_update=True
+        primaryjoin="foreign(Post.published_revision_id) == Revision.id", post_update=True
     )
     turns: Mapped[list[Turn]] = relationship(
         back_populates="post",

@@ -10,16 +10,19 @@ form; a route says with `@body_limit(...)` that it takes more:
 - `"upload"`: an import file, as multipart (`MAX_CONTENT_LENGTH`).
 
 Werkzeug writes a multipart file part larger than 500 kB to a temporary file, never to memory.
+A file sent without a length (`Transfer-Encoding: chunked`) is first read to its end into a
+temporary file of its own, so one past the limit is refused with its reason, not parsed cut short.
 
 Nobody signed out is ever sent more than a small form's room: every larger route is the author's.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -31,6 +34,8 @@ LIMIT_SETTINGS = {
     "upload": "MAX_CONTENT_LENGTH",
 }
 UPLOADS = {"image", "upload"}
+SPOOL_IN_MEMORY = 1024 * 1024
+CHUNK = 64 * 1024
 
 
 def body_limit(kind: str) -> Callable[[View], View]:
@@ -68,14 +73,34 @@ def refuse_large_bodies() -> None:
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         abort(413, description=refusal(kind, limit))
-    if request.content_length is None and kind not in UPLOADS:
+    if request.content_length is None:
         # A body sent without a length: Werkzeug stops reading at the limit but would hand the
         # form parser the cut body. Read it here (kept for the parser) and refuse the excess.
         try:
-            request.get_data(cache=True)
-            request.stream.read(1)
+            if kind in UPLOADS:
+                spool_body()
+            else:
+                request.get_data(cache=True)
+                request.stream.read(1)
         except RequestEntityTooLarge:
             abort(413, description=refusal(kind, limit))
+
+
+def spool_body() -> None:
+    """Read a file upload sent without a length to its end, on disk past `SPOOL_IN_MEMORY`,
+    and give that to the form parser; past the limit Werkzeug's stream raises."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed at teardown
+    g.spooled_body = spooled
+    while chunk := request.stream.read(CHUNK):
+        spooled.write(chunk)
+    spooled.seek(0)
+    request.stream = spooled
+
+
+def close_spooled_body(error: BaseException | None = None) -> None:
+    spooled = g.pop("spooled_body", None)
+    if spooled is not None:
+        spooled.close()
 
 
 def refusal(kind: str, limit: int) -> str:
@@ -98,3 +123,4 @@ def readable_size(size: int) -> str:
 def init_app(app: Flask) -> None:
     """Check body sizes first: registered before CSRF, whose check parses the form."""
     app.before_request(refuse_large_bodies)
+    app.teardown_request(close_spooled_body)

@@ -45,9 +45,69 @@ def get_metadata():
     return target_db.metadata
 
 
+# PostgreSQL's full-text search column on search_entries and its index, made by hand in 0006.
+POSTGRES_SEARCH = {("column", "search_vector"), ("index", "ix_search_entries_search_vector")}
+
+
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the full-text search tables (made by hand in 0001) out of autogenerate."""
-    return not (type_ == "table" and name.startswith("search_index"))
+    """Leave out of autogenerate what migrations made by hand for full-text search (SQLite's
+    search_index tables, PostgreSQL's search_vector), and SQLite foreign keys that the
+    database holds exactly as the model declares them."""
+    if type_ == "table" and name.startswith("search_index"):
+        return False
+    if reflected and compare_to is None and (type_, name) in POSTGRES_SEARCH:
+        return False
+    if type_ == "foreign_key_constraint" and context.get_bind().dialect.name == "sqlite":
+        return not sqlite_key_as_declared(obj, reflected)
+    return True
+
+
+def sqlite_key_as_declared(key, reflected: bool) -> bool:
+    """Whether SQLite holds this foreign key as the model declares it, ON DELETE included.
+
+    SQLAlchemy reads a key declared on its column (`import_batch_id INTEGER REFERENCES …
+    ON DELETE SET NULL`, as 0005 adds one in place) with no name and no ON DELETE, so
+    autogenerate would drop and re-add it; SQLite's own PRAGMA reports it in full.
+    """
+    columns = [column.name for column in key.columns]
+    table = key.table.name
+    model_table = get_metadata().tables.get(table)
+    if model_table is None:
+        return False
+    declared = next(
+        (
+            fk
+            for fk in model_table.foreign_key_constraints
+            if [column.name for column in fk.columns] == columns
+        ),
+        None,
+    )
+    if declared is None or (reflected and declared.referred_table.name != key.referred_table.name):
+        return False
+    held = context.get_bind().exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').all()
+    # Rows: id, seq, table, from, to, on_update, on_delete, match; one row per column.
+    by_key: dict[int, list] = {}
+    for row in held:
+        by_key.setdefault(row[0], []).append(row)
+    wanted = (
+        declared.referred_table.name,
+        columns,
+        [element.column.name for element in declared.elements],
+        (declared.ondelete or "NO ACTION").upper(),
+        (declared.onupdate or "NO ACTION").upper(),
+    )
+    for rows in by_key.values():
+        rows.sort(key=lambda row: row[1])
+        found = (
+            rows[0][2],
+            [row[3] for row in rows],
+            [row[4] for row in rows],
+            rows[0][6].upper(),
+            rows[0][5].upper(),
+        )
+        if found == wanted:
+            return True
+    return False
 
 
 def render_item(type_, obj, autogen_context):

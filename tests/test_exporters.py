@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blog.extensions import db
 from blog.formats.base import (
     ImportedAttachment,
     ImportedConversation,
     ImportedTurn,
     ImportFormatError,
+    display_form,
 )
 from blog.formats.chatgpt.conversations import parse_chatgpt
 from blog.formats.claude.export import parse_claude
@@ -25,6 +27,8 @@ from blog.formats.sharegpt import parse_sharegpt
 from blog.formats.text.markdown import markdown_layout, parse_markdown
 from blog.formats.text.pasted import parse_pasted
 from blog.formats.writing import to_json, to_markdown
+from blog.imports.files import import_file
+from blog.models import Post, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path("/work/shared/samples")
@@ -372,3 +376,56 @@ def test_any_turn_text_survives_markdown_and_json_round_trips(turns):
     assert visible(again) == visible(conversation)
     assert [t.alternatives for t in again.turns] == [t.alternatives for t in conversation.turns]
     assert from_colloquy_json(json.loads(to_json(conversation))) == conversation
+
+
+def _shown_as(conversation: ImportedConversation) -> list[str]:
+    return [
+        t.text_format or display_form(conversation.source_kind, t.role) for t in conversation.turns
+    ]
+
+
+def test_markdown_round_trip_keeps_how_each_turn_is_shown_and_the_agent():
+    MODEL = "claude-sonnet-4-5"  # noqa: N806
+    conversation = ImportedConversation(
+        title="A session",
+        source_kind="claude-code",
+        agent="Claude Code",
+        agent_version="2.0.10–2.0.14",
+        model=MODEL,
+        turns=[
+            # Typed in a terminal: shown as typed, by its source.
+            ImportedTurn("user", "Fix *this*:\n  an indented line"),
+            ImportedTurn("assistant", "Done: **fixed**.", speaker="Claude", model=MODEL),
+            ImportedTurn("user", "A prompt the author shows as *Markdown*", text_format="markdown"),
+            ImportedTurn(
+                "assistant", "A reply shown as typed.", "Claude", MODEL, text_format="plain"
+            ),
+            ImportedTurn("tool", "ls -la", speaker="Bash", hidden=True, text_format="plain"),
+            ImportedTurn("user", "Thanks", text_format="plain"),
+        ],
+    )
+    written = to_markdown(conversation)
+    again = parse_markdown(written)
+    assert visible(again) == visible(conversation)
+    assert _shown_as(again) == ["plain", "markdown", "markdown", "plain", "plain", "plain"]
+    assert (again.agent, again.agent_version) == ("Claude Code", "2.0.10–2.0.14")
+    # The prompts stay readable as prompts: written unquoted, their form in a marker above.
+    assert '<!-- turn {"role": "user", "text_format": "plain"} -->\nFix *this*:' in written
+
+
+def test_a_markdown_export_re_imports_with_its_display_forms_and_agent(
+    app, runner, owner, tmp_path
+):
+    with app.app_context():
+        report = import_file(
+            FIXTURES / "claude_code_session.jsonl", "session.jsonl", db.session.get(User, owner)
+        )
+        post = db.session.get(Post, report.created[0].id)
+        stored = [(t.role, t.text_format) for t in post.turns if t.source.strip()]
+        slug = post.slug
+    assert ("user", "plain") in stored and ("assistant", "markdown") in stored
+    result = runner.invoke(args=["export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    (again,) = read_conversations(tmp_path / "out" / f"{slug}.md")
+    assert [(t.role, f) for t, f in zip(again.turns, _shown_as(again), strict=True)] == stored
+    assert (again.agent, again.agent_version) == ("Claude Code", "1.0.83")

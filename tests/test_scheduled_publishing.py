@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import event, func, inspect, select
 
+from blog import create_app
 from blog import posts as content
 from blog.extensions import db
 from blog.models import Post, Revision
@@ -173,6 +175,69 @@ def test_the_workers_minute_task_publishes_a_post_whose_time_has_passed(app, rea
     # It is one of the worker's periodic tasks, run every minute by its consumer.
     periodic = {task.name for task in queue.huey._registry.periodic_tasks}
     assert "publish_due_posts" in periodic
+
+
+def same_database(app, tmp_path) -> dict:
+    """Another app (a worker on another host) on the test app's database, with its own queue."""
+    names = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SERVER_NAME")
+    return {name: app.config[name] for name in names} | {
+        "HUEY_SQLITE_PATH": str(tmp_path / "other-host-queue.sqlite3")
+    }
+
+
+def test_two_workers_on_one_database_publish_a_due_post_once(app, ready, tmp_path):
+    with app.app_context():
+        post = db.session.get(Post, ready)
+        past = datetime.now(UTC) - timedelta(minutes=2)
+        content.schedule_publish(post, past, confirmed=True, now=past - timedelta(minutes=1))
+    other = create_app(same_database(app, tmp_path))
+    with other.app_context():
+        other_engine = db.engine
+    first_worker = threading.current_thread()
+    second_is_in = threading.Event()
+    second_failed: list[BaseException] = []
+
+    def run_second_worker() -> None:
+        try:
+            other.extensions["import_queue"].publish_due.call_local()
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            second_failed.append(error)
+        finally:
+            second_is_in.set()
+
+    second_worker = threading.Thread(target=run_second_worker)
+
+    def post_loaded(target, context) -> None:
+        # The first worker has the due post in hand: the second now checks the same post,
+        # and the first goes on once the second has it too (or is about to claim it).
+        if threading.current_thread() is first_worker and not second_worker.is_alive():
+            if second_worker.ident is None:
+                second_worker.start()
+                assert second_is_in.wait(timeout=60)
+        elif threading.current_thread() is second_worker:
+            second_is_in.set()
+
+    def second_writes(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("UPDATE POSTS"):
+            second_is_in.set()
+
+    event.listen(Post, "load", post_loaded)
+    event.listen(other_engine, "before_cursor_execute", second_writes)
+    try:
+        app.extensions["import_queue"].publish_due.call_local()
+        second_worker.join(timeout=120)
+    finally:
+        event.remove(Post, "load", post_loaded)
+        event.remove(other_engine, "before_cursor_execute", second_writes)
+        other_engine.dispose()
+    assert not second_worker.is_alive() and second_failed == []
+    with app.app_context():
+        post = db.session.get(Post, ready)
+        assert post.status == Status.PUBLISHED and post.schedule_problem == ""
+        revisions = db.session.scalar(
+            select(func.count()).select_from(Revision).where(Revision.post_id == ready)
+        )
+        assert revisions == 1
 
 
 def test_the_author_schedules_and_cancels_in_the_editor(app, author, ready):

@@ -267,3 +267,25 @@ def test_a_session_imported_again_from_a_later_version_says_so(app, owner, tmp_p
         assert again.updated and again.updated[0].id == first.created[0].id
         post = db.session.get(Post, first.created[0].id)
         assert (post.agent, post.agent_version) == ("Claude Code", "2.1.240–2.2.0")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "agent"),
+    [("claude_code_tool_session.jsonl", "Claude Code"), ("codex_tool_session.jsonl", "Codex CLI")],
+)
+def test_made_with_names_the_agent_once(app, client, owner, fixture, agent):
+    page = page_of(app, client, imported(app, owner, fixture, show_tools=False))
+    made_with = re.search(r"<dt>Made with</dt><dd>(.*?)</dd>", page).group(1)
+    assert made_with.count(agent) == 1, made_with
+    assert made_with.endswith(" · imported from the session log")
+
+
+def test_made_with_names_another_source_of_an_agents_session(app, client, owner):
+    post_id = imported(app, owner, "claude_code_tool_session.jsonl", show_tools=False)
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        post.source_kind = "colloquy"
+        content.publish(post, confirmed=True, mark_reviewed=True)
+    made_with = re.search(r"<dt>Made with</dt><dd>(.*?)</dd>", page_of(app, client, post_id))
+    assert made_with.group(1).startswith("Claude Code 2.1.240, model ")
+    assert made_with.group(1).endswith(" · imported from a Colloquy export")

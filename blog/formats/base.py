@@ -56,6 +56,10 @@ SOURCE_NAMES = {
 }
 
 
+# Sources that are a coding agent's own session log: the agent named in "Made with" wrote it.
+SESSION_LOGS = frozenset({"claude-code", "codex"})
+
+
 def source_name(source_kind: str) -> str:
     """The source as readers know it; an unknown kind as it is recorded."""
     return SOURCE_NAMES.get(source_kind, source_kind)
@@ -151,7 +155,20 @@ class ImportedConversation:
     warnings: list[str] = field(default_factory=list, compare=False)
 
     def content_hash(self) -> str:
-        """A stable fingerprint of the visible text, for recognising re-imports."""
-        payload = [(t.role, t.text) for t in self.turns]
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        """A stable fingerprint of the text, for recognising re-imports: blind to whitespace
+        alone (lines broken or indented otherwise, blank lines, spaces at the ends), which
+        files and readers keep more or less of; the text itself is stored as written."""
+        return _fingerprint([(t.role, " ".join(t.text.split())) for t in self.turns])
+
+    def earlier_content_hashes(self) -> list[str]:
+        """The fingerprints imports stored before `content_hash` was blind to whitespace: of
+        the exact text, which readers then gave with each turn's ends trimmed (`strip()`, or
+        only blank lines: `strip("\n")`), so a post imported then is still recognised."""
+        trims = (lambda text: text, str.strip, lambda text: text.strip("\n"))
+        hashes = (_fingerprint([(t.role, trim(t.text)) for t in self.turns]) for trim in trims)
+        return list(dict.fromkeys(hashes))
+
+
+def _fingerprint(payload: list[tuple[str, str]]) -> str:
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()

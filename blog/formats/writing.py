@@ -14,6 +14,11 @@ is always written this way, with `"hidden": true` when the turn is hidden, so th
 the flag come back on re-import. Quoting every line keeps any fence or `>` inside a turn
 from ending it early.
 
+A turn shown otherwise than the reader would decide (a prompt shown as typed, as a chat app
+shows it) says so in its marker, `"text_format": "plain"`; a prompt that reads back as
+itself keeps its unquoted layout, the marker line above it. The front matter names the
+program that wrote a session's log, `agent` and `agent_version`, as the JSON does.
+
 Another version of a turn (a regenerated reply, an edited prompt) follows it, marked
 `"alternative": true`, and is read back as one of that turn's alternatives.
 
@@ -39,7 +44,12 @@ from datetime import datetime, time
 
 import yaml
 
-from blog.formats.base import ImportedAttachment, ImportedConversation, ImportedTurn
+from blog.formats.base import (
+    ImportedAttachment,
+    ImportedConversation,
+    ImportedTurn,
+    display_form,
+)
 from blog.formats.text.frontmatter import split_front_matter
 from blog.formats.text.markdown import (
     MarkdownLayout,
@@ -51,6 +61,7 @@ from blog.vocabulary import Role
 
 COLLOQUY_FORMAT = "colloquy"
 COLLOQUY_VERSION = 1
+MARKDOWN_SOURCE = "markdown"  # the source every Markdown file is read as
 
 
 def to_markdown(conversation: ImportedConversation, layout: MarkdownLayout | None = None) -> str:
@@ -68,14 +79,19 @@ def to_markdown(conversation: ImportedConversation, layout: MarkdownLayout | Non
     for turn in conversation.turns:
         if not turn.text.strip():
             continue
-        form = _form(turn, conversation, default_speaker, previous)
+        text_format = _format_to_mark(turn, conversation)
+        form = _form(turn, conversation, default_speaker, previous, text_format)
         if form == "plain":
-            written.append(turn.text.strip("\n"))
+            # A prompt keeps its unquoted layout; a marker above it says how it is shown.
+            marker = turn_marker(turn.role, text_format=text_format) + "\n" if text_format else ""
+            written.append(marker + turn.text.strip("\n"))
         elif form == "quoted":
             written.append(_quote(turn.text))
         else:
             model = _model_to_mark(turn, conversation)
-            marker = turn_marker(turn.role, turn.speaker, model, hidden=turn.hidden)
+            marker = turn_marker(
+                turn.role, turn.speaker, model, hidden=turn.hidden, text_format=text_format
+            )
             written.append(marker + "\n" + _quote(turn.text))
         previous = form
         for other in turn.alternatives:
@@ -144,10 +160,22 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def _format_to_mark(turn: ImportedTurn, conversation: ImportedConversation) -> str:
+    """How the turn is shown, when the Markdown reader would decide otherwise ("" when not)."""
+    # The reader takes every unmarked turn for Markdown: a file's source is not kept.
+    shown = turn.text_format or display_form(conversation.source_kind, turn.role)
+    return shown if shown != display_form(MARKDOWN_SOURCE, turn.role) else ""
+
+
 def _form(
-    turn: ImportedTurn, conversation: ImportedConversation, speaker: str, previous: str
+    turn: ImportedTurn,
+    conversation: ImportedConversation,
+    speaker: str,
+    previous: str,
+    text_format: str,
 ) -> str:
-    """How a turn is written: "plain", "quoted" or "marked" (a marker line, then quoted)."""
+    """How a turn is written: "plain" (a prompt, marked above when `text_format` is set),
+    "quoted" or "marked" (a marker line, then quoted)."""
     if turn.hidden:
         return "marked"
     if (
@@ -161,6 +189,7 @@ def _form(
         turn.role == Role.ASSISTANT
         and turn.speaker == speaker
         and turn.model in (None, conversation.model)
+        and not text_format
         and previous not in ("quoted", "marked")
     ):
         return "quoted"
@@ -198,9 +227,13 @@ def _front_matter(conversation: ImportedConversation, speaker: str) -> str:
         lines.append(f"model: {_yaml_scalar(conversation.model)}")
     if speaker and speaker != (conversation.model or ""):
         lines.append(f"speaker: {_yaml_scalar(speaker)}")
+    if conversation.agent:
+        lines.append(f"agent: {_yaml_scalar(conversation.agent)}")
+    if conversation.agent_version:
+        lines.append(f"agent_version: {_yaml_scalar(conversation.agent_version)}")
     if conversation.summary:
         lines.append(f"summary: {_yaml_scalar(conversation.summary)}")
-    if conversation.source_kind != "markdown":
+    if conversation.source_kind != MARKDOWN_SOURCE:
         # A Markdown post needs no note of its source: it is one.
         lines.append(f"source: {_yaml_scalar(conversation.source_kind)}")
         if conversation.source_id:

@@ -108,12 +108,17 @@ class KnownPosts:
         self.by_hash = {r.content_hash: (r.id, r.slug) for r in rows if r.content_hash}
 
     def match(self, conversation: ImportedConversation, digest: str) -> tuple[int, str] | None:
-        """The (id, slug) of a post imported earlier from this conversation, by source or hash."""
+        """The (id, slug) of a post imported earlier from this conversation, by source or hash
+        (posts imported before the hash was blind to whitespace keep the hash of then)."""
         if conversation.source_id:
             found = self.by_source.get((conversation.source_kind, conversation.source_id))
             if found:
                 return found
-        return self.by_hash.get(digest)
+        found = self.by_hash.get(digest)
+        if found is None and self.by_hash:
+            earlier = conversation.earlier_content_hashes()
+            found = next((self.by_hash[h] for h in earlier if h in self.by_hash), None)
+        return found
 
     def remember(
         self, conversation: ImportedConversation, digest: str, post: tuple[int, str]

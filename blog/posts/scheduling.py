@@ -11,6 +11,9 @@ Decisions worth knowing:
   not publish the post behind the author's back): the author schedules again or publishes.
 - `publish_due` takes the time as an argument, so the worker's minute check and the tests
   drive the same code.
+- Several workers (on several hosts) may check at the same minute: each claims a due post
+  with a conditional UPDATE (`claim_due`) in the transaction that publishes it, so exactly
+  one publishes it; a plain UPDATE works alike on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from ..models import Post, utcnow
@@ -107,18 +111,44 @@ def due_posts(now: datetime) -> list[int]:
     )
 
 
+def claim_due(post_id: int, now: datetime) -> bool:
+    """Whether this worker takes the post's due schedule: an UPDATE whose WHERE says it is
+    still due, so of several workers (or hosts) checking at once exactly one matches the row.
+    The claim holds until this transaction ends: a second worker's UPDATE waits for the row
+    (PostgreSQL) or the write lock (SQLite), then finds the post published or held back."""
+    claimed = db.session.execute(
+        update(Post)
+        .where(
+            Post.id == post_id,
+            Post.status == Status.DRAFT,
+            Post.scheduled_at.is_not(None),
+            Post.scheduled_at <= now,
+            Post.schedule_problem == "",
+        )
+        .values(scheduled_status=Post.scheduled_status)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
 def publish_due(now: datetime | None = None) -> DueReport:
     """Publish every draft whose time has come, through Publish and its gates; each post in
     its own transaction, so one that is held back never holds back the others."""
     now = now or utcnow()
     report = DueReport()
     for post_id in due_posts(now):
+        try:
+            claimed = claim_due(post_id, now)
+        except OperationalError:
+            # SQLite: another worker has held the write lock past the busy timeout.
+            db.session.rollback()
+            log.warning("Scheduled post %s left for the next check: the database is busy", post_id)
+            continue
+        if not claimed:
+            # Another worker has it (or has published it), or the author cancelled.
+            db.session.rollback()
+            continue
         post = db.session.get(Post, post_id)
-        # Checked again: another worker may have published it, or the author cancelled.
-        if post is None or post.status != Status.DRAFT or post.schedule_problem:
-            continue
-        if post.scheduled_at is None or post.scheduled_at > now:
-            continue
         planned = post.scheduled_at
         try:
             publish(post, status=post.scheduled_status or Status.PUBLISHED, confirmed=True)

@@ -6,7 +6,8 @@ assistant reply with the default speaker is announced by a marker line
 
     <!-- turn {"role": "note", "speaker": "Editor"} -->
 
-followed by the turn as a blockquote; `blog.formats.writing.to_markdown` writes these markers.
+followed by the turn as a blockquote (or a plain prompt, whose marker says how it is shown:
+`"text_format": "plain"`); `blog.formats.writing.to_markdown` writes these markers.
 
 Speaker-marker layouts: headings (`## You`, `#### ChatGPT:`, `## 🤖 Assistant`), bold
 lines (`**User:**`, `**You:** text`), `[You]: text` lines and `_Prompt_:` lines.
@@ -43,7 +44,7 @@ from blog.formats.text.speaker_layout import outside_fences as _outside_fences
 from blog.formats.text.speaker_layout import speaker_blocks
 from blog.formats.text.speakers import speaker_for
 from blog.markdown import names_nothing
-from blog.vocabulary import ROLES, Role
+from blog.vocabulary import ROLES, TEXT_FORMATS, Role
 
 UNTITLED = "Untitled conversation"
 # Code, program output and tool calls are kept exactly as written.
@@ -122,6 +123,8 @@ def parse_markdown(text: str, filename: str = "") -> ImportedConversation:
         model=model,
         tags=list_value(values, "tags"),
         summary=text_value(values, "summary", "description") or preamble,
+        agent=text_value(values, "agent"),
+        agent_version=text_value(values, "agent_version"),
         warnings=warnings,
     )
 
@@ -259,10 +262,11 @@ def turn_marker(
     *,
     hidden: bool = False,
     alternative: bool = False,
+    text_format: str = "",
 ) -> str:
     """The comment line announcing a turn the blockquote layout cannot express by itself,
     or (`alternative`) another version of the turn before it: a regenerated reply, an
-    edited prompt."""
+    edited prompt. `text_format` says how the turn is shown, when not as Markdown."""
     payload: dict[str, object] = {"role": str(role)}
     if speaker:
         payload["speaker"] = speaker
@@ -272,6 +276,8 @@ def turn_marker(
         payload["hidden"] = True
     if alternative:
         payload["alternative"] = True
+    if text_format:
+        payload["text_format"] = text_format
     # Escaping ">" keeps "-->" in a speaker name from closing the comment early.
     encoded = json.dumps(payload, ensure_ascii=False).replace(">", "\\u003e")
     return f"{TURN_MARKER_PREFIX}{encoded}{TURN_MARKER_SUFFIX}"
@@ -311,6 +317,7 @@ def _turn(block: _Block, default_speaker: str, model: str | None) -> ImportedTur
         model=block.model or (model if block.role == Role.ASSISTANT else None),
         created_at=block.created_at,
         hidden=block.hidden,
+        text_format=block.text_format,
     )
 
 
@@ -454,12 +461,20 @@ def _announced_block(payload: str, where: str, number: int) -> _Block:
     role = data.get("role") if isinstance(data, dict) else None
     if role not in ROLES:
         raise ImportFormatError(f"line {number}: unreadable turn marker {payload!r}", where)
+    text_format = data.get("text_format") or ""
+    if text_format not in ("", *TEXT_FORMATS):
+        raise ImportFormatError(
+            f"line {number}: unknown text_format {text_format!r} in a turn marker; "
+            f"expected one of {', '.join(TEXT_FORMATS)}",
+            where,
+        )
     return _Block(
         role,
         speaker=str(data.get("speaker") or ""),
         model=data.get("model") or None,
         hidden=data.get("hidden") is True,
         alternative=data.get("alternative") is True,
+        text_format=text_format,
     )
 
 

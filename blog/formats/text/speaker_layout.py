@@ -50,6 +50,7 @@ class Block:
     quoted: bool = False
     hidden: bool = False
     alternative: bool = False  # another version of the turn before it
+    text_format: str = ""  # how the turn is shown, when its marker says
 
 
 @dataclass
