@@ -37,7 +37,7 @@ def test_asset_tokens_are_required_and_kept_across_the_migration(app, owner):
         stored = select(Asset.id, Asset.token, Asset.name, Asset.data)
         (before,) = db.session.execute(stored.where(Asset.post_id == post_id))
         db.session.commit()
-        downgrade(revision="0018_post_agent")
+        downgrade(revision="0019_federation_blocks")
         assert next(c for c in inspect(db.engine).get_columns("assets") if c["name"] == "token")[
             "nullable"
         ]

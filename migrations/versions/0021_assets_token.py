@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_assets_token"
-down_revision = "0018_post_agent"
+down_revision = "0019_federation_blocks"
 branch_labels = None
 depends_on = None
 
