@@ -199,14 +199,14 @@ def test_a_dead_server_is_given_up_after_the_schedule_and_the_author_sees_it(
     gone = {row.activity_type: row for row in undelivered(app)}
     assert sorted(gone) == ["Create", "Update"]
     assert (gone["Create"].inbox, gone["Create"].attempts) == (dead.inbox, 3)
-    assert gone["Create"].reason == "answered 500"
+    assert gone["Create"].reason == "answered 500 Internal Server Error"
 
     dashboard = author.get("/studio/").get_data(as_text=True)
     assert "2 deliveries to the fediverse could not be made" in dashboard
     page = author.get("/studio/fediverse/deliveries").get_data(as_text=True)
     server = dead.inbox.split("/")[2]
     assert f"Could not deliver the Create of “Tides” to {server} after" in page
-    assert "(3 tries): answered 500." in page
+    assert "(3 tries): answered 500 Internal Server Error." in page
     assert f"{server} has not answered since" in page
     answer = author.post("/studio/fediverse/deliveries/clear")
     assert answer.status_code == 302 and undelivered(app) == []
@@ -256,7 +256,7 @@ def test_an_inbox_that_refuses_for_good_is_not_retried_and_is_shown(app, make_po
     run_queued(app)
     assert sent(gone) == ["Tides"] and len(gone.received) == 2  # and the profile's Update
     row = next(row for row in undelivered(app) if row.activity_type == "Create")
-    assert (row.attempts, row.reason) == (1, "refused it (410)")
+    assert (row.attempts, row.reason) == (1, "refused (410 Gone)")
 
 
 # What followers receive -------------------------------------------------------------------------

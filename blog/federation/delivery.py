@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
@@ -203,11 +204,19 @@ def deliver_once(inbox: str, body: bytes) -> str | None:
             if state is not None:
                 answered(inbox)
             if answer.status in PERMANENT:  # the server is up; it refuses this one for good
-                refused(inbox, body, f"refused it ({answer.status})")
+                refused(inbox, body, f"refused ({status_words(answer.status)})")
             return None
-        reason = f"answered {answer.status}"
+        reason = f"answered {status_words(answer.status)}"
     failed(inbox, reason)
     return reason
+
+
+def status_words(status: int) -> str:
+    """An HTTP status with its name, "502 Bad Gateway", as the author reads it."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 def turn_to_try(inbox: str) -> tuple[bool, InboxState | None]:

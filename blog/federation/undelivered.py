@@ -42,7 +42,7 @@ class GivenUp:
             what += f" of “{self.title}”"
         tries = self.row.attempts
         if tries <= 1:
-            return f"Could not deliver {what} to {self.server}: it {self.row.reason}."
+            return f"Could not deliver {what} to {self.server}: {self.row.reason}."
         span = time_in_words(self.row.gave_up_at - self.row.first_tried_at)
         return (
             f"Could not deliver {what} to {self.server} after {span} "
