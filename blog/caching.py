@@ -39,6 +39,9 @@ cache = Cache()
 # Paths that are never cached pages: the studio, sign-in, static files and private previews.
 UNCACHED_PREFIXES = ("/studio", "/login", "/logout", "/setup", "/static/", "/preview/")
 BODY_HEADERS = ("Content-Type", "Content-Length")
+# Headers a view sets on its page that are stored and sent with it (the post's `Link` to its
+# fediverse object); every other header of a cached page is the cache's own.
+KEPT_HEADERS = ("Link",)
 GENERATION_SQL = text("SELECT key, value FROM settings WHERE key IN ('generation', 'changed_at')")
 
 
@@ -220,6 +223,7 @@ def public_page(view: Callable) -> Callable:
                 "content_type": response.content_type,
                 "etag": hashlib.sha256(body).hexdigest()[:32],
                 "last_modified": changed_at,
+                "kept": [(n, v) for n in KEPT_HEADERS for v in response.headers.getlist(n)],
             }
             entry["headers"] = stored_headers(entry, current_app.config["PUBLIC_CACHE_MAX_AGE"])
             cache.set(key, entry)
@@ -251,4 +255,6 @@ def cached_response(entry: dict, incoming: Request, max_age: int) -> Response:
         response.headers["Last-Modified"] = entry["last_modified"]
     response.headers["Cache-Control"] = f"public, max-age={max_age}, must-revalidate"
     response.vary.add("Cookie")
+    for name, value in entry.get("kept", ()):
+        response.headers.add(name, value)
     return response.make_conditional(incoming)

@@ -75,9 +75,11 @@ DEFAULTS: dict[str, object] = {
     "FEDERATION_ENABLED": False,
     "FEDERATION_HANDLE": "blog",
     "FEDERATION_OUTBOX_PAGE_SIZE": 20,
-    # Deliveries to one inbox: tries before giving up, the first retry's delay (then doubled).
-    "FEDERATION_DELIVERY_ATTEMPTS": 8,
+    # Deliveries to one inbox: tries before giving up, the first retry's wait (then three
+    # times the last, at most the longest): 12 tries span 2 days 18 hours.
+    "FEDERATION_DELIVERY_ATTEMPTS": 12,
     "FEDERATION_RETRY_SECONDS": 60,
+    "FEDERATION_RETRY_MAX_SECONDS": 12 * 3600,
     "FEDERATION_TIMEOUT_SECONDS": 10,
     # A PEM file of certificate authorities trusted beyond the system's (None: the system's only).
     "FEDERATION_CA_BUNDLE": None,

@@ -7,6 +7,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from .accounts import has_users
 from .assets import file_response, find_file
 from .caching import public_page
 from .extensions import db
+from .federation import alternate
 from .formats.writing import to_json, to_markdown
 from .models import Post, Series, Tag, revision_tags
 from .pages import as_utc
@@ -79,7 +81,13 @@ def post(slug: str):
         if moved:
             return redirect(url_for("public.post", slug=moved), code=301)
         abort(404)
-    return render_post_page(content.published_view(found))
+    view = content.published_view(found)
+    page = make_response(render_post_page(view))
+    if link := alternate.link_header(view):
+        # Kept with the page in the cache (`caching.KEPT_HEADERS`): fediverse software finds
+        # the post's object without reading the HTML.
+        page.headers["Link"] = link
+    return page
 
 
 def reachable_or_404(slug: str) -> content.PublishedPost:

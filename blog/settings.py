@@ -22,8 +22,15 @@ EDITABLE_KEYS = (
     "default_license",
     "disclosure",
     "about",
+    "fediverse_object",
 )
 MAX_ABOUT_CHARS = 50_000
+# How followers' servers receive a post: the whole text as an Article (Mastodon shows its title,
+# summary and link), or a Note teaser, which Mastodon shows in full.
+FEDIVERSE_OBJECTS = {
+    "article": "Article: the title, a summary and the whole conversation",
+    "note": "Note: a teaser (title, summary, disclosure, license and a link to the post)",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class SiteSettings:
     disclosure: str
     about: str = ""
     about_html: str = ""
+    fediverse_object: str = "article"
 
     @property
     def license(self) -> License:
@@ -63,6 +71,7 @@ def load_settings() -> SiteSettings:
         disclosure=stored.get("disclosure") or DEFAULT_WORDING,
         about=stored.get("about", ""),
         about_html=stored.get("about_html", ""),
+        fediverse_object=stored.get("fediverse_object") or "article",
     )
     g.site_settings = settings
     return settings
@@ -81,6 +90,8 @@ def save_settings(values: dict[str, str], render: Callable[[str], str] | None = 
     cleaned = {key: (values.get(key) or "").strip() for key in EDITABLE_KEYS if key in values}
     if "default_license" in cleaned and cleaned["default_license"] not in LICENSES:
         raise SettingsError("Choose a license from the list.")
+    if "fediverse_object" in cleaned and cleaned["fediverse_object"] not in FEDIVERSE_OBJECTS:
+        raise SettingsError("Choose how posts are sent to the fediverse from the list.")
     if "disclosure" in cleaned and cleaned["disclosure"]:
         try:
             check_wording(cleaned["disclosure"])

@@ -216,11 +216,14 @@ def test_an_article_carries_the_disclosure_and_the_license(app, client, make_pos
     assert "The moon." in article["content"]
     assert "CC BY 4.0" in article["content"]
     assert article["license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert article["summary"].startswith("AI conversation with")
-    assert "Why tides?" in article["summary"]
+    # Mastodon shows an Article's name, summary and link: the summary carries the disclosure.
+    assert article["summary"].startswith("<p>Why tides?</p>")
     page = client.get("/posts/about-tides", base_url=BASE)
     sentence = article["content"].split("<em>", 1)[1].split("</em>", 1)[0]
     assert sentence in page.get_data(as_text=True)
+    assert f"<em>{sentence}</em>" in article["summary"]
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in article["summary"]
+    assert "CC BY 4.0" in article["summary"]
 
 
 def test_public_post_pages_point_at_their_article(client, make_post):

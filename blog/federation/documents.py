@@ -1,7 +1,9 @@
-"""The JSON documents other servers read: actor, WebFinger, NodeInfo, Articles, activities.
+"""The JSON documents other servers read: actor, WebFinger, NodeInfo, posts, activities.
 
-Every post's Article carries the post's AI disclosure sentence and its license, composed by
-`blog/disclosure.py` through the post page's view model, never worded here.
+A post goes out as an Article (the whole text) or a Note teaser, as the site settings say.
+Either carries the post's AI disclosure sentence and its license where Mastodon shows them
+(an Article's summary, a Note's content), composed by `blog/disclosure.py` through the post
+page's view model, never worded here.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from html import escape
 from flask import url_for
 
 from .. import posts as content
+from ..licenses import License
 from ..models import utcnow
-from ..post_page import excerpt, post_view_model
+from ..post_page import post_view_model
 from ..settings import load_settings
 from ..vocabulary import AI_ROLES
 from . import identity
@@ -49,12 +52,7 @@ def actor() -> dict:
     """The blog as one actor, named and described from the site settings."""
     settings = load_settings()
     home = url_for("public.index", _external=True)
-    license = settings.license
-    license_value = (
-        f'<a href="{escape(license.url)}" rel="license">{escape(license.name)}</a>'
-        if license.url
-        else escape(license.name)
-    )
+    license_value = license_html(settings.license)
     summary = f"<p>{escape(settings.site_description)}</p>"
     summary += f"<p>{escape(settings.site_disclosure.sentence)}</p>"
     return {
@@ -136,32 +134,72 @@ def nodeinfo(public_posts: int) -> dict:
     }
 
 
+def post_object(post: content.PublishedPost) -> dict:
+    """A published post as the site settings say followers get it: an Article or a Note."""
+    if load_settings().fediverse_object == "note":
+        return note(post)
+    return article(post)
+
+
 def article(post: content.PublishedPost) -> dict:
     """A published post as an Article: disclosure, opening turns, link and license."""
     view = post_view_model(post)
-    told, license = view["disclosure"], view["license"]
+    told = view["disclosure"]
     page = url_for("public.post", slug=post.slug, _external=True)
-    license_html = (
-        f'<a href="{escape(license.url)}" rel="license">{escape(license.name)}</a>'
-        if license.url
-        else escape(license.name)
-    )
     parts = [f"<p><em>{escape(told.sentence)}</em></p>"]
     parts += [
         f"<p><strong>{escape(speaker)}:</strong> {escape(text)}</p>"
         for speaker, text in opening(view["turns"], told.model)
     ]
     parts.append(f'<p><a href="{escape(page)}">Read the whole conversation</a></p>')
-    parts.append(f"<p>License: {license_html}</p>")
-    # Mastodon shows an Article as its name, summary and link: the disclosure comes first.
-    summary = " ".join(x for x in (told.headline, excerpt(post, view["turns"])) if x)
+    parts.append(license_paragraph(view["license"]))
+    # Mastodon shows an Article as its name, its summary and a link, not its content: the
+    # summary carries the disclosure and the license too.
+    summary = f"<p>{escape(view['excerpt'])}</p>" if view["excerpt"] else ""
+    summary += told_paragraphs(view)
+    return post_document(post, view, "Article", content="".join(parts), summary=summary)
+
+
+def note(post: content.PublishedPost) -> dict:
+    """A published post as a Note teaser, which Mastodon shows in full: title, summary,
+    disclosure, license and a link to the post."""
+    view = post_view_model(post)
+    page = url_for("public.post", slug=post.slug, _external=True)
+    parts = [f"<p><strong>{escape(post.title)}</strong></p>"]
+    if view["excerpt"]:
+        parts.append(f"<p>{escape(view['excerpt'])}</p>")
+    parts.append(told_paragraphs(view))
+    parts.append(f'<p><a href="{escape(page)}">{escape(page)}</a></p>')
+    # No `summary`: on a Note, Mastodon shows it as a content warning hiding the rest.
+    return post_document(post, view, "Note", content="".join(parts))
+
+
+def told_paragraphs(view: dict) -> str:
+    """The post's disclosure sentence (from `blog/disclosure.py`) and its license, as HTML."""
+    sentence = f"<p><em>{escape(view['disclosure'].sentence)}</em></p>"
+    return sentence + license_paragraph(view["license"])
+
+
+def license_html(license: License) -> str:
+    if not license.url:
+        return escape(license.name)
+    return f'<a href="{escape(license.url)}" rel="license">{escape(license.name)}</a>'
+
+
+def license_paragraph(license: License) -> str:
+    return f"<p>License: {license_html(license)}</p>"
+
+
+def post_document(post: content.PublishedPost, view: dict, kind: str, **text: str) -> dict:
+    """The fields an Article and a Note share: id, addresses, tags, dates, license."""
+    license = view["license"]
+    page = url_for("public.post", slug=post.slug, _external=True)
     document = {
         "id": identity.object_id(post.post.id),
-        "type": "Article",
+        "type": kind,
         "attributedTo": identity.actor_id(),
         "name": post.title,
-        "summary": summary,
-        "content": "".join(parts),
+        **text,
         "mediaType": "text/html",
         "url": page,
         "to": [PUBLIC],
@@ -175,9 +213,14 @@ def article(post: content.PublishedPost) -> dict:
             }
             for tag in post.tags
         ],
-        "attachment": [{"type": "PropertyValue", "name": "License", "value": license_html}],
+        "attachment": [
+            {"type": "PropertyValue", "name": "License", "value": license_html(license)}
+        ],
         "license": license.url or url_for("public.license_page", _external=True),
     }
+    if kind == "Note":
+        # A Note's name is a poll option's to Mastodon: the title is in its content instead.
+        del document["name"]
     if post.published_at:
         document["published"] = iso(post.published_at)
     if post.updated_at:
@@ -214,14 +257,14 @@ def activity(kind: str, obj: dict | str, *, suffix: str, to: list[str] | None = 
 
 def create(post: content.PublishedPost) -> dict:
     """The Create of a post's current revision, as the outbox lists it and followers get it."""
-    document = article(post)
+    document = post_object(post)
     made = activity("Create", document, suffix=f"create-{post.revision.id}")
     made["published"] = document.get("published", made["published"])
     return made
 
 
 def update(post: content.PublishedPost) -> dict:
-    return activity("Update", article(post), suffix=f"update-{post.revision.id}")
+    return activity("Update", post_object(post), suffix=f"update-{post.revision.id}")
 
 
 def tombstone(post_id: int, deleted_at) -> dict:
@@ -229,7 +272,7 @@ def tombstone(post_id: int, deleted_at) -> dict:
         "@context": AS_CONTEXT,
         "id": identity.object_id(post_id),
         "type": "Tombstone",
-        "formerType": "Article",
+        "formerType": "Note" if load_settings().fediverse_object == "note" else "Article",
         "deleted": iso(deleted_at),
     }
 

@@ -100,3 +100,36 @@ class Block(db.Model):
     # A lower-case host name, or an actor's id as its server gives it.
     target: Mapped[str] = mapped_column(StorableString(500), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InboxState(db.Model):
+    """An inbox whose deliveries are failing: since when, how many tries, when to try it next.
+
+    No row: the inbox answers. Deliveries to an inbox with a row wait for its next try
+    instead of each costing a timeout (see `delivery.py`).
+    """
+
+    __tablename__ = "fediverse_inboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox: Mapped[str] = mapped_column(StorableString(500), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retry_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str] = mapped_column(StorableString(500), default="")
+
+
+class Undelivered(db.Model):
+    """An activity given up for one inbox after its whole retry schedule, for the studio."""
+
+    __tablename__ = "fediverse_undelivered"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox: Mapped[str] = mapped_column(StorableString(500))
+    activity_type: Mapped[str] = mapped_column(StorableString(40), default="")
+    # The post the activity was about (no foreign key: a Delete outlives its post).
+    post_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_tried_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    gave_up_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(StorableString(500), default="")

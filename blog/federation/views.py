@@ -155,7 +155,7 @@ def post_object(post_id: int):
     if is_federated(post):
         if wants_html():
             return to_page(url_for("public.post", slug=post.slug))
-        document = documents.article(content.published_view(post))
+        document = documents.post_object(content.published_view(post))
         return as_activity_json({"@context": documents.AS_CONTEXT, **document})
     told = db.session.get(FederatedPost, post_id)
     if told is None:

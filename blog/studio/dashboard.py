@@ -7,6 +7,7 @@ import difflib
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -20,10 +21,11 @@ from .. import disclosure
 from .. import posts as content
 from ..exports import export_zip
 from ..extensions import db
+from ..federation import undelivered
 from ..mirror import mirror_rebuild
 from ..models import utcnow
 from ..request_limits import body_limit
-from ..settings import SettingsError, load_settings, save_settings
+from ..settings import FEDIVERSE_OBJECTS, SettingsError, load_settings, save_settings
 from ..vocabulary import ROLES, Role, Status
 from ..wording import counted
 from . import studio_blueprint
@@ -65,7 +67,12 @@ def dashboard():
         # The address bar gets the short form of the filters (no empty fields), to bookmark.
         response.headers["HX-Push-Url"] = url_for("studio.dashboard", **filters.args())
         return response
-    return render_template("studio/dashboard.html", choices=content.filter_choices(), **lists)
+    return render_template(
+        "studio/dashboard.html",
+        choices=content.filter_choices(),
+        undelivered=undelivered.given_up_count() if current_app.config["FEDERATION_ENABLED"] else 0,
+        **lists,
+    )
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -301,7 +308,9 @@ def settings():
         except SettingsError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("studio/settings.html", form=request.form), 422
+            return render_template(
+                "studio/settings.html", form=request.form, fediverse_objects=FEDIVERSE_OBJECTS
+            ), 422
         rebuild = mirror_rebuild()
         note = (
             f" The static mirror is rebuilding the pages of {counted(rebuild['posts'], 'post')} in "
@@ -311,7 +320,12 @@ def settings():
         )
         flash("Settings saved." + note, "success")
         return redirect(url_for("studio.settings"), code=303)
-    return render_template("studio/settings.html", form=None, mirror=mirror_rebuild())
+    return render_template(
+        "studio/settings.html",
+        form=None,
+        mirror=mirror_rebuild(),
+        fediverse_objects=FEDIVERSE_OBJECTS,
+    )
 
 
 @bp.get("/settings/mirror")
