@@ -330,3 +330,27 @@ def test_past_a_pools_worth_of_turns_the_rest_render_while_the_file_is_read(seco
     assert seen["to_render"] < POOL_FROM_TURNS + 16 and seen["keyed"] == 960 - seen["to_render"]
     turns = stored_turns(second_app)
     assert all(key for *_, key in turns) and not any("unrendered" in t[2] for t in turns)
+
+
+def test_turns_scanned_in_the_pool_give_the_findings_one_process_gives(app, second_app):
+    from bench.chatgpt_export import chatgpt_conversation
+    from bench.chatgpt_export import chatgpt_export as export_of
+
+    def private(n: int) -> list[str]:
+        return [f"Mail me at ada{n}@lovelace-analytical.org", "Call +44 20 7946 0958", "Sure."]
+
+    data = export_of(
+        *(chatgpt_conversation(n, turns=8) for n in range(55)),
+        *(chatgpt_conversation(55 + n, texts=private(n), title=f"Private {n}") for n in range(3)),
+    )
+    assert POOL_FROM_TURNS < 55 * 8  # the private ones come after the pool has started
+    app.config["IMPORT_RENDER_PROCESSES"] = 1
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    reports, counts = [], []
+    for each in (app, second_app):
+        with each.app_context():
+            reports.append(import_file(data, "conversations.json", None).warnings)
+            counts.append(sorted(db.session.execute(select(Post.title, Post.findings)).all()))
+    assert reports[0] == reports[1] and len(reports[1]) == 3
+    assert "email address" in reports[1][0]
+    assert counts[0] == counts[1] and ("Private 0", 2) in counts[1]

@@ -207,7 +207,11 @@ class ImportSave:
             self.spill,
         )
 
-    def spill(self, item: Prepared) -> None:
+    def spill(self, item: Prepared, found: list[Finding] | None) -> None:
+        """To the spool, with the findings in its visible turns (None: past the scan budget)."""
+        if found is not None:
+            item.findings = summarise_findings(found)
+            item.fingerprints = [finding.fingerprint for finding in found]
         pickle.dump(item, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     def prepare(self, conversation: ImportedConversation) -> None:
@@ -238,22 +242,23 @@ class ImportSave:
         self.report.turns += visible_count(rows)
         self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
-        found = visible_findings(rows) if scan else None
+        texts = [row["source"] for row in rows if not row["excluded"]] if scan else None
         item = Prepared(
             conversation=conversation,
             digest=digest,
             title=title,
             turns=rows,
             with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
-            findings=summarise_findings(found or []),
-            fingerprints=[finding.fingerprint for finding in found or []] if scan else None,
+            findings="",
+            fingerprints=None,
         )
         self.start_rendering_ahead()
         if self.ahead is None:
-            self.spill(item)
+            self.spill(item, None if texts is None else [f for t in texts for f in scan_text(t)])
         else:
             # A turn with files is rendered once they are stored and its links point at them.
-            self.ahead.add(item, [r for i, r in enumerate(rows) if i not in item.with_files])
+            rendered_now = [r for i, r in enumerate(rows) if i not in item.with_files]
+            self.ahead.add(item, rendered_now, texts)
 
     def render(self, progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
         """Render the written drafts' turns on every core, each group committed as it is done,
@@ -517,11 +522,6 @@ def pending_groups(connection, post_ids: list[int]) -> Iterator[list[Row]]:
 
 def visible_count(rows: list[dict]) -> int:
     return sum(1 for row in rows if not row["excluded"])
-
-
-def visible_findings(rows: list[dict]) -> list[Finding]:
-    """The privacy findings in the visible turns."""
-    return [finding for row in rows if not row["excluded"] for finding in scan_text(row["source"])]
 
 
 def summarise_findings(found: list[Finding]) -> str:

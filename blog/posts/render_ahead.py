@@ -2,30 +2,49 @@
 
 Reading, scanning and saving an export run in one process; left to wait for them, a pool's
 processes would idle until the drafts are saved, then render while the reading process
-idles. Here each conversation's turns are sent to the pool as soon as it is prepared, and
-the rendered forms are put into its rows before they go to the import's spool, so `write`
-inserts turns already rendered and only what is left (attachments, turns past the budget)
-is rendered after the commit. At most `WINDOW_TURNS` turns wait for their rendering at once,
-so neither the texts nor their HTML pile up in memory.
+idles. Here conversations are sent to the pool as they are prepared, their turns to render
+and their texts to scan for private data, and each one's rendered forms are put into its
+rows before they go to the import's spool, so `write` inserts turns already rendered and
+only what is left (attachments, turns past the budget) is rendered after the commit.
+
+Conversations travel in batches of about `BATCH_TURNS` turns: one task per conversation cost
+this process more in queueing and pickling than the pool saved it. At most `IN_FLIGHT`
+batches per pool process wait at once, so neither the texts nor their HTML pile up in memory.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
 from ..formats.base import TextFormat
 from .render_pool import RenderPool
-from .rerender import CHUNK, Limits, lookup, render_key
+from .rerender import Limits, lookup, render_key
 
-WINDOW_TURNS = 1024
+BATCH_TURNS = 512
+IN_FLIGHT = 3
+
+
+@dataclass
+class Waiting:
+    """One conversation sent: its rows by render key, the stored forms found for some, the
+    keys of the texts sent to render, and its texts to scan (None: not scanned)."""
+
+    item: object
+    keyed: list[tuple[dict, str]]
+    known: dict
+    keys: list[str]
+    sources: list[tuple[str, str]]
+    scan: list[str] | None
 
 
 class RenderAhead:
-    """Sends rows to `pool` as they are prepared; `ready(item)` is called, in the order the
-    items came, once an item's rows hold their rendered forms."""
+    """Sends rows to `pool` as they are prepared, with texts to scan for private data;
+    `ready(item, findings)` is called, in the order the items came, once an item's rows hold
+    their rendered forms (findings: its texts' findings, None when none were to be scanned)."""
 
     def __init__(
         self,
@@ -33,15 +52,17 @@ class RenderAhead:
         connection: Connection,
         limits: Limits,
         budget_ends: float,
-        ready: Callable[[object], None],
+        ready: Callable[[object, list | None], None],
     ) -> None:
         self.pool, self.connection, self.limits = pool, connection, limits
         self.budget_ends, self.ready = budget_ends, ready
-        self.waiting: deque[tuple[object, list[tuple[dict, str]], dict, list]] = deque()
-        self.in_flight = 0
+        self.gathering: list[Waiting] = []
+        self.gathered = 0
+        self.sent: deque[tuple[list[Waiting], object]] = deque()
 
-    def add(self, item: object, rows: Iterable[dict]) -> None:
-        """Start rendering `rows` (dicts with source and text_format) of `item`."""
+    def add(self, item: object, rows: Iterable[dict], scan: list[str] | None = None) -> None:
+        """Start rendering `rows` (dicts with source and text_format) of `item`, and scanning
+        the texts in `scan`."""
         keyed = [
             (row, render_key(row["source"] or "", row["text_format"], self.limits)) for row in rows
         ]
@@ -51,34 +72,42 @@ class RenderAhead:
             if (key, row["source"] or "") not in known:
                 fmt = row["text_format"] or TextFormat.MARKDOWN
                 wanted.setdefault(key, (row["source"] or "", fmt))
-        keys, items = list(wanted), list(wanted.values())
-        handles = [
-            (
-                keys[i : i + CHUNK],
-                self.pool.submit(items[i : i + CHUNK], self.limits, self.budget_ends),
-            )
-            for i in range(0, len(items), CHUNK)
-        ]
-        self.waiting.append((item, keyed, known, handles))
-        self.in_flight += len(items)
-        while self.in_flight > WINDOW_TURNS:
+        self.gathering.append(
+            Waiting(item, keyed, known, list(wanted), list(wanted.values()), scan)
+        )
+        self.gathered += len(wanted) + len(scan or ())
+        if self.gathered >= BATCH_TURNS:
+            self.send()
+        while len(self.sent) > IN_FLIGHT * self.pool.processes:
             self.finish_oldest()
+
+    def send(self) -> None:
+        if not self.gathering:
+            return
+        batch, self.gathering, self.gathered = self.gathering, [], 0
+        sources = [source for waiting in batch for source in waiting.sources]
+        texts = [text for waiting in batch for text in waiting.scan or ()]
+        handle = self.pool.submit_with_scan(sources, texts, self.limits, self.budget_ends)
+        self.sent.append((batch, handle))
 
     def finish(self) -> None:
         """Wait for every item still rendering."""
-        while self.waiting:
+        self.send()
+        while self.sent:
             self.finish_oldest()
 
     def finish_oldest(self) -> None:
-        item, keyed, known, handles = self.waiting.popleft()
-        results: dict[str, dict] = {}
-        for keys, handle in handles:
-            fields = handle.result()
-            results.update(zip(keys, fields, strict=True))
-            self.in_flight -= len(keys)
-        for row, key in keyed:
-            fields = known.get((key, row["source"] or "")) or results[key]
-            # A turn past the budget keeps its escaped source and no key: rendered later.
-            if fields["render_key"] is not None:
-                row.update(fields)
-        self.ready(item)
+        batch, handle = self.sent.popleft()
+        fields, findings = handle.result()
+        rendered, found = iter(fields), iter(findings)
+        for waiting in batch:
+            results = {key: next(rendered) for key in waiting.keys}
+            for row, key in waiting.keyed:
+                stored = waiting.known.get((key, row["source"] or "")) or results[key]
+                # A turn past the budget keeps its escaped source and no key: rendered later.
+                if stored["render_key"] is not None:
+                    row.update(stored)
+            scanned = None
+            if waiting.scan is not None:
+                scanned = [each for _ in waiting.scan for each in next(found)]
+            self.ready(waiting.item, scanned)

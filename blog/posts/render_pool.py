@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from .rerender import Limits, RenderCount, render_batch
@@ -40,29 +40,41 @@ def processes_for(setting: int, turns: int | None = None) -> int:
     return count
 
 
+def render_and_scan(
+    items: Sequence[tuple[str, str]], texts: Sequence[str], limits: Limits, budget_ends: float
+) -> tuple[list[dict], list[list]]:
+    """`render_batch` of the items, and each text's privacy findings: an import's unit of work
+    while it reads its file (the scan is pure CPU work too)."""
+    from ..scan import scan_text
+
+    return render_batch(items, limits, budget_ends), [scan_text(text) for text in texts]
+
+
 class Rendered:
     """Turns rendered in this process: the result at once."""
 
-    def __init__(self, fields: list[dict]) -> None:
-        self.fields = fields
+    def __init__(self, result) -> None:
+        self.fields = result
 
-    def result(self) -> list[dict]:
+    def result(self):
         return self.fields
 
 
 class RenderedElsewhere:
     """Turns a pool process is rendering; counted here once their result arrives."""
 
-    def __init__(self, future: Future) -> None:
+    def __init__(self, future: Future, fields_of: Callable = lambda result: result) -> None:
         self.future = future
+        self.fields_of = fields_of
         self.counted = False
 
-    def result(self) -> list[dict]:
-        fields = self.future.result()
+    def result(self):
+        result = self.future.result()
         if not self.counted:
+            fields = self.fields_of(result)
             RenderCount.turns += sum(1 for f in fields if f["render_key"] is not None)
             self.counted = True
-        return fields
+        return result
 
 
 class RenderPool:
@@ -77,7 +89,7 @@ class RenderPool:
         # Entered again (an import's pool, started while reading, renders what is left): as is.
         if self.processes > 1 and self.executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["blog.posts.rerender"])
+            context.set_forkserver_preload(["blog.posts.rerender", "blog.scan"])
             # The executor starts its processes as tasks arrive, so the flag stays lifted
             # until it is shut down.
             self.daemonic = multiprocessing.current_process()._config.pop("daemon", None)
@@ -92,6 +104,21 @@ class RenderPool:
                 self.executor = None
                 if self.daemonic is not None:
                     multiprocessing.current_process()._config["daemon"] = self.daemonic
+
+    def submit_with_scan(
+        self,
+        items: Sequence[tuple[str, str]],
+        texts: Sequence[str],
+        limits: Limits,
+        budget_ends: float = float("inf"),
+    ) -> Rendered | RenderedElsewhere:
+        """`render_and_scan`: (the items' stored forms, each text's findings)."""
+        if self.executor is None:
+            return Rendered(render_and_scan(items, texts, limits, budget_ends))
+        future = self.executor.submit(
+            render_and_scan, list(items), list(texts), limits, budget_ends
+        )
+        return RenderedElsewhere(future, fields_of=lambda result: result[0])
 
     def submit(
         self,
