@@ -280,6 +280,9 @@ def test_unsigned_requests_are_refused_with_401(client):
         INBOX, data=body, headers={"Content-Type": "application/activity+json"}, base_url=BASE
     )
     assert answer.status_code == 401
+    for stranger in (b"{}", b"not json", b'{"type": "Follow"}'):
+        answer = client.post(INBOX, data=stranger, base_url=BASE)
+        assert answer.status_code == 401, stranger
 
 
 def test_a_body_changed_after_signing_is_refused(client, peer_key):

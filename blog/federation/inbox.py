@@ -54,12 +54,13 @@ def receive(method: str, url: str, headers: Mapping[str, str], body: bytes) -> s
 
     `headers` has lower-case names.
     """
-    activity = parse(body)
-    kind, actor_uri = activity.get("type"), activity.get("actor")
+    # Unsigned is said first, whatever the body: nothing of it is read for a stranger.
     try:
         key_id = request_key_id(headers)
     except SignatureError as exc:
         raise Refused(401, str(exc)) from exc
+    activity = parse(body)
+    kind, actor_uri = activity.get("type"), activity.get("actor")
     known_uri = known_actor(key_id)
     if blocks.refused(key_id, actor_uri, known_uri or "") is not None:
         raise Refused(403, "this server or account is blocked here")
