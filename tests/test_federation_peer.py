@@ -84,6 +84,7 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer, ca):
     app, base = site
     actor = f"{base}/fediverse/actor"
     from blog.accounts import create_user
+    from blog.models import User
 
     with app.app_context():
         owner = create_user("alice", "correct horse battery staple", "Alice Author").id
@@ -147,6 +148,29 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer, ca):
     (deleted,) = received(peer, ca, "Delete")
     gone = deleted["object"]
     assert (gone["id"] if isinstance(gone, dict) else gone) == article["id"]
+
+    draft_title = "Tides from the shell"
+    # From the command line, as an author would: publish delivers a Create carrying the
+    # disclosure and the license link; unpublish delivers its Delete. (The deleted post's id
+    # is never given again: a new post under it would be taken for the deleted one.)
+    with app.app_context():
+        draft = content.create_post(db.session.get(User, owner), draft_title)
+        content.add_turn(draft, "user", source="Why are there two tides a day?")
+        content.add_turn(draft, "assistant", source="The Moon pulls the near and far sides.")
+        slug, cli_post_id = draft.slug, draft.id
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["publish", slug, "--reviewed", "--yes"])
+    assert result.exit_code == 0, result.output
+    run_queued(app)
+    (from_cli,) = [a for a in received(peer, ca, "Create") if a["object"]["name"] == draft_title]
+    assert from_cli["object"]["id"] == f"{base}/fediverse/posts/{cli_post_id}"
+    assert "AI" in from_cli["object"]["content"]
+    assert "creativecommons.org/licenses/by-nc-sa/4.0" in from_cli["object"]["content"]
+    result = runner.invoke(args=["unpublish", slug])
+    assert result.exit_code == 0, result.output
+    run_queued(app)
+    withdrawn = [a["object"] for a in received(peer, ca, "Delete")]
+    assert from_cli["object"]["id"] in [o["id"] if isinstance(o, dict) else o for o in withdrawn]
 
     # The peer unfollows: its Undo{Follow} is verified and the follower is gone.
     call(f"{peer}/control/unfollow", ca, {"actor": actor, "follow": accept["object"]["id"]})
