@@ -17,6 +17,7 @@ from blog.models import ImportJob, Post, Turn
 from blog.posts import rerender
 from blog.posts.render_pool import POOL_FROM_TURNS
 from blog.posts.rerender import RenderCount
+from blog.posts.rules import render_limits
 from tests.conftest import FIXTURES, migrated_app
 
 REPLIES = [
@@ -354,3 +355,31 @@ def test_turns_scanned_in_the_pool_give_the_findings_one_process_gives(app, seco
     assert reports[0] == reports[1] and len(reports[1]) == 3
     assert "email address" in reports[1][0]
     assert counts[0] == counts[1] and ("Private 0", 2) in counts[1]
+
+
+def test_conversations_past_the_scan_budget_do_not_pile_up_waiting(app):
+    """Every turn counts toward a batch, scanned or not, rendered or found stored (as in a
+    re-import): nothing waits long, holding its text and HTML."""
+    from blog.posts.render_ahead import BATCH_TURNS, IN_FLIGHT, RenderAhead
+    from blog.posts.render_pool import RenderPool
+
+    with app.app_context():
+        import_file(chatgpt_export(300, 5), "conversations.json", None)
+        stored = db.session.execute(select(Turn.post_id, Turn.source, Turn.text_format)).all()
+    by_post: dict[int, list[dict]] = {}
+    for post_id, source, text_format in stored:
+        by_post.setdefault(post_id, []).append({"source": source, "text_format": text_format})
+    ready = []
+    with app.app_context(), RenderPool(1) as pool:
+        limits = render_limits()
+        ahead = RenderAhead(
+            pool, db.session.connection(), limits, float("inf"), lambda item, _: ready.append(item)
+        )
+        for post_id, rows in by_post.items():
+            ahead.add(post_id, rows, scan=None)
+        waiting_at_most = (BATCH_TURNS // 10 + 1) * (1 + IN_FLIGHT)
+        before_finish = len(ready)
+        ahead.finish()
+    assert ready == list(by_post) and len(ready) == 300
+    assert before_finish >= 300 - waiting_at_most
+    assert all(row["render_key"] for rows in by_post.values() for row in rows)

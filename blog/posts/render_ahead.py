@@ -75,7 +75,8 @@ class RenderAhead:
         self.gathering.append(
             Waiting(item, keyed, known, list(wanted), list(wanted.values()), scan)
         )
-        self.gathered += len(wanted) + len(scan or ())
+        # Every turn counts, rendered or not: the stored forms found for it wait here too.
+        self.gathered += len(keyed) + len(scan or ())
         if self.gathered >= BATCH_TURNS:
             self.send()
         while len(self.sent) > IN_FLIGHT * self.pool.processes:
