@@ -383,3 +383,15 @@ def test_conversations_past_the_scan_budget_do_not_pile_up_waiting(app):
     assert ready == list(by_post) and len(ready) == 300
     assert before_finish >= 300 - waiting_at_most
     assert all(row["render_key"] for rows in by_post.values() for row in rows)
+
+
+def test_a_large_reimport_over_its_drafts_renders_nothing(second_app):
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    data = chatgpt_export(60, 8)  # 960 turns: the pool renders while the file is read
+    with second_app.app_context():
+        import_file(data, "conversations.json", None)
+        before = RenderCount.turns
+        report = import_file(data, "conversations.json", None, on_duplicate="update")
+    assert len(report.updated) == 60 and RenderCount.turns == before
+    turns = stored_turns(second_app)
+    assert len(turns) == 960 and all(key for *_, key in turns)

@@ -256,9 +256,13 @@ class ImportSave:
         if self.ahead is None:
             self.spill(item, None if texts is None else [f for t in texts for f in scan_text(t)])
         else:
-            # A turn with files is rendered once they are stored and its links point at them.
-            rendered_now = [r for i, r in enumerate(rows) if i not in item.with_files]
-            self.ahead.add(item, rendered_now, texts)
+            # A turn with files is rendered once they are stored and its links point at them;
+            # an update keeps its old turns' renderings when written (`keep_renderings`), and
+            # only its new texts are rendered after.
+            rendered_now = [
+                row for i, row in enumerate(rows) if i not in item.with_files and existing is None
+            ]
+            self.ahead.add(item, rendered_now, texts, turns=len(rows))
 
     def render(self, progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
         """Render the written drafts' turns on every core, each group committed as it is done,

@@ -15,7 +15,7 @@ batches per pool process wait at once, so neither the texts nor their HTML pile 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -60,9 +60,11 @@ class RenderAhead:
         self.gathered = 0
         self.sent: deque[tuple[list[Waiting], object]] = deque()
 
-    def add(self, item: object, rows: Iterable[dict], scan: list[str] | None = None) -> None:
+    def add(
+        self, item: object, rows: list[dict], scan: list[str] | None = None, turns: int = 0
+    ) -> None:
         """Start rendering `rows` (dicts with source and text_format) of `item`, and scanning
-        the texts in `scan`."""
+        the texts in `scan`; `turns`: how many the item holds, rendered here or not."""
         keyed = [
             (row, render_key(row["source"] or "", row["text_format"], self.limits)) for row in rows
         ]
@@ -75,8 +77,8 @@ class RenderAhead:
         self.gathering.append(
             Waiting(item, keyed, known, list(wanted), list(wanted.values()), scan)
         )
-        # Every turn counts, rendered or not: the stored forms found for it wait here too.
-        self.gathered += len(keyed) + len(scan or ())
+        # Every turn counts, rendered here or not: the item waits here with all its text.
+        self.gathered += max(turns, len(keyed)) + len(scan or ())
         if self.gathered >= BATCH_TURNS:
             self.send()
         while len(self.sent) > IN_FLIGHT * self.pool.processes:
