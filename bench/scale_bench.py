@@ -24,36 +24,6 @@ PATHS = ("/", "/feed.xml")
 TURNS_PER_POST = 6
 
 
-def database_for(posts: int) -> Path:
-    """The seeded database with `posts` six-turn posts, built once and kept under bench/.data/."""
-    path = common.DATA / f"scale_{posts}.sqlite3"
-    if path.exists():
-        return path
-    common.DATA.mkdir(parents=True, exist_ok=True)
-    building = path.with_suffix(".building")
-    building.unlink(missing_ok=True)
-    started = time.perf_counter()
-    app = common.bench_app(common.sqlite_url(building))
-    common.migrate(app)
-    author = common.create_author(app)
-    maker = common.TextMaker(seed=posts, rare_words=5_000)
-    common.seed_posts(
-        app,
-        author,
-        posts=posts,
-        turns_per_post=TURNS_PER_POST,
-        make_turn=lambda index: common.chat_turn(maker, index),
-        render_pool=120,
-    )
-    with app.app_context():
-        from blog.extensions import db
-
-        db.engine.dispose()
-    building.rename(path)
-    print(f"seeded {posts} posts in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
-
-
 def statement_counts(database: Path) -> dict[str, dict]:
     """For each path, with the cache off: how many SQL statements and how long they took."""
     from sqlalchemy import event
@@ -115,7 +85,7 @@ def measure(seconds: float, samples: int, rounds: int) -> dict:
     apps, warm, cold, statements = {}, {}, {}, {}
     with contextlib.ExitStack() as stack:
         for posts in SIZES:
-            database = database_for(posts)
+            database = common.seeded_site(posts, TURNS_PER_POST)
             statements[posts] = statement_counts(database)
             url = common.sqlite_url(database)
             apps[posts] = common.bench_app(url)
