@@ -77,6 +77,7 @@ Progress = Callable[[int, int], None]
 REBUILD_STATUS = f"{RECORDS}/rebuild.json"
 PENDING = f"{RECORDS}/pending.json"  # pages set aside by requests, for the worker to write
 SET_ASIDE = f"{RECORDS}/set-aside"  # page folders taken off the site, for the worker to delete
+DELETING = f"{RECORDS}/deleting-"  # the set-aside folders the worker is deleting
 log = logging.getLogger(__name__)
 
 
@@ -179,7 +180,6 @@ def rebuild_queued(app: Flask, root: Path) -> None:
             root,
             status | {"state": "running", "done": 0, "listings_done": 0, "listings_total": None},
         )
-    shutil.rmtree(root / SET_ASIDE, ignore_errors=True)
 
     def counter(done_key: str, total_key: str) -> Progress:
         def count(done: int, total: int) -> None:
@@ -203,6 +203,13 @@ def rebuild_queued(app: Flask, root: Path) -> None:
         # A settings save during the build queued another rebuild: it runs next.
         done = int(status.get("requested", 0)) <= requested
         write_status(root, status | {"built": requested, "state": "done" if done else "queued"})
+        # The old pages are deleted last, so readers get the new ones meanwhile (deleting a
+        # large site's takes a minute); out of the way first, under the lock, so a settings
+        # save setting more aside meanwhile never finds its folder half gone.
+        with contextlib.suppress(FileNotFoundError):
+            (root / SET_ASIDE).rename(root / f"{DELETING}{secrets.token_hex(8)}")
+    for old_pages in root.glob(f"{DELETING}*"):
+        shutil.rmtree(old_pages, ignore_errors=True)
 
 
 def refresh_pending(app: Flask, root: Path) -> int:
