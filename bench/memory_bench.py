@@ -180,6 +180,8 @@ def run(database: Path, args, cache: dict[str, str], label: str) -> dict:
     uploads = common.DATA / "uploads"
     uploads.mkdir(exist_ok=True)
     settings = {"HUEY_SQLITE_PATH": str(queue), "IMPORT_UPLOADS_DIR": str(uploads)}
+    # Memory is measured, not time: a shared machine may take longer than the job's limit.
+    settings["IMPORT_TIME_LIMIT_SECONDS"] = "3600"
     env = common.app_environment(
         common.sqlite_url(database),
         GUNICORN_ACCESS_LOG="/dev/null",

@@ -69,6 +69,8 @@ def retitle(browser: common.Browser, post_id: int, title: str) -> tuple[float, f
         raise RuntimeError(f"the details save answered {status}")
     status, page, _ = browser.request("GET", editor)
     form = common.form_fields(page, f"{editor}/publish")
+    if "csrf_token" not in form:
+        raise RuntimeError(f"no Update form for post {post_id}: the title was not new")
     form |= {"confirm_policies": "on", "confirm_privacy": "on"}
     status, _, updated = browser.request("POST", f"{editor}/publish", form)
     if status != 303:
@@ -175,10 +177,13 @@ def measure(posts: int, turns: int, saves: int, reuse: bool) -> dict:
             browser.sign_in()
             idle = common.tree_memory(worker.pid)
             web = {pid: common.rss_mb(pid) for pid in common.children(server.process.pid)}
+            run = time.strftime("%H:%M:%S")  # each run's titles are new, so each save changes
             for number in range(saves):
-                requests.append(save_settings(browser, f"A blog renamed {number}"))
+                requests.append(save_settings(browser, f"A blog renamed at {run}, {number}"))
+                print(f"  settings save {number + 1}: {requests[-1]:.0f} ms", flush=True)
                 rebuilds.append(follow_rebuild(browser, worker))
-            retitled = retitle(browser, posts // 2, "A title changed in the middle of the site")
+                print(f"  its rebuild: {rebuilds[-1]['rebuild_s']:.1f} s", flush=True)
+            retitled = retitle(browser, posts // 2, f"A title changed mid-site at {run}")
             web_after = {pid: common.rss_mb(pid) for pid in web}
         finally:
             browser.close()
