@@ -21,9 +21,14 @@ Decisions worth knowing:
   the mirror kept when it last wrote the post (`.mirror/posts/<id>.json`), so unpublishing,
   deleting and renaming remove exactly what was there, even when the database has forgotten.
 - `export --static DIR` is a full build into DIR plus the static files.
-- The worker's rebuild takes the lock one post at a time, so a Publish meanwhile waits for
-  one post's pages, not the whole site's; what it has done is in `.mirror/rebuild.json`,
-  for the studio to show.
+- The worker's rebuild takes the lock one listing page, then one post, at a time, so a
+  Publish meanwhile waits for one page or one post's pages, not the whole site's; what it
+  has done is in `.mirror/rebuild.json`, for the studio to show.
+- Whether a post stayed in place is its record against its placement now (slug, listed,
+  published time, tags, series): the same, no other post moved for it, so of each listing
+  only the page that holds it changed. Pages set aside for the worker are listed in
+  `.mirror/pending.json` until it takes them; a task that fails leaves them to the app
+  until the next change or `flask --app app mirror`.
 """
 
 from __future__ import annotations
