@@ -78,6 +78,20 @@ def retitle(browser: common.Browser, post_id: int, title: str) -> tuple[float, f
     return saved, updated
 
 
+def retitle_at(revision: str, env: dict[str, str], post_id: int, run: str) -> tuple[float, float]:
+    """A post retitled and Updated on the same site and mirror by the code at a git revision
+    (a `git archive` of it, no worker), so a change is compared with what came before."""
+    code = common.checkout(revision, common.DATA / "baseline")
+    env = {key: value for key, value in env.items() if key != "PYTHONPATH"}  # its own code
+    with common.gunicorn("app:app", env, name="mirror-baseline", cwd=code) as server:
+        browser = common.Browser(server.port)
+        try:
+            browser.sign_in()
+            return retitle(browser, post_id, f"A title changed mid-site at {run}, before")
+        finally:
+            browser.close()
+
+
 def follow_rebuild(browser: common.Browser, worker: subprocess.Popen) -> dict:
     """Poll the studio's progress fragment every 2 s until the rebuild is done; sample the
     worker's memory every half second meanwhile."""
@@ -141,8 +155,8 @@ def memory_by_tenth(memory: list, running: list[dict], seconds: float) -> list[f
     return found
 
 
-def measure(posts: int, turns: int, saves: int, reuse: bool) -> dict:
-    mirror = common.DATA / "mirror_bench"
+def measure(posts: int, turns: int, saves: int, reuse: bool, baseline: str | None) -> dict:
+    mirror = common.DATA / f"mirror_{posts}x{turns}"  # the site's mirror, beside its database
     database = common.DATA / f"mirror_{posts}x{turns}.sqlite3"
     reuse = reuse and database.exists() and (mirror / ".mirror" / "rebuild.json").exists()
     if not reuse:
@@ -188,6 +202,7 @@ def measure(posts: int, turns: int, saves: int, reuse: bool) -> dict:
         finally:
             browser.close()
             common.stop_process(worker, timeout=30)
+    before = retitle_at(baseline, env, posts // 2 + 1, run) if baseline else (None, None)
     best = min(rebuilds, key=lambda rebuild: rebuild["rebuild_s"])
     return {
         "posts": posts,
@@ -209,6 +224,9 @@ def measure(posts: int, turns: int, saves: int, reuse: bool) -> dict:
         "worker_pss_by_tenth": best["worker_pss_by_tenth"],
         "retitle_save_ms": retitled[0],
         "retitle_update_ms": retitled[1],
+        "baseline": baseline,
+        "baseline_retitle_save_ms": before[0],
+        "baseline_retitle_update_ms": before[1],
         "web_worker_rss_mb": [round(web_after[pid], 1) for pid in sorted(web_after)],
     }
 
@@ -224,8 +242,11 @@ def main() -> None:
         help="keep the site and the mirror the last run left (current: its worker rebuilt it) "
         "instead of copying the site and building the mirror again",
     )
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also retitle a post with the code at this revision"
+    )
     args = parser.parse_args()
-    figures = measure(args.posts, args.turns, args.saves, args.reuse)
+    figures = measure(args.posts, args.turns, args.saves, args.reuse, args.baseline)
     print(
         f"{figures['posts']:,} posts of {args.turns} turns: {figures['gzip_twins']:,} pages "
         f"and their gzip twins, {figures['mirror_bytes'] / 1e6:.1f} MB"
@@ -265,6 +286,12 @@ def main() -> None:
         f"  a post retitled mid-site     details saved {figures['retitle_save_ms']:.0f} ms, "
         f"Update {figures['retitle_update_ms']:.0f} ms (each request rewrites what shows it)"
     )
+    if args.baseline:
+        print(
+            f"  the same at {args.baseline:<17} details saved "
+            f"{figures['baseline_retitle_save_ms']:.0f} ms, "
+            f"Update {figures['baseline_retitle_update_ms']:.0f} ms"
+        )
     print(f"  web workers' RSS after       {figures['web_worker_rss_mb']} MB")
     common.emit_result("mirror", figures)
 
