@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html.parser
 import http.client
 import json
 import os
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -189,6 +191,100 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return response.status, {k.lower(): v for k, v in response.getheaders()}, body
     finally:
         connection.close()
+
+
+class FormFields(html.parser.HTMLParser):
+    """The fields a browser would send from the form posting to `action`: inputs, selected
+    options and textareas, with their current values."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = found.get("action") == self.action
+        elif not self.inside or "name" not in found and tag != "option":
+            return
+        elif tag == "input" and found.get("type") not in ("submit", "checkbox", "radio"):
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "select":
+            self.select = found["name"]
+        elif tag == "option" and self.select and "selected" in found:
+            self.fields[self.select] = found.get("value", "")
+        elif tag == "textarea":
+            self.textarea = found["name"]
+            self.fields[self.textarea] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            # A browser drops the one newline that may follow <textarea>.
+            text = self.fields[self.textarea] + data
+            self.fields[self.textarea] = text.removeprefix("\n")
+
+
+def form_fields(page: str, action: str) -> dict[str, str]:
+    """What submitting the page's form to `action` unchanged would send."""
+    parser = FormFields(action)
+    parser.feed(page)
+    return parser.fields
+
+
+class Browser:
+    """A signed-in author without JavaScript: one keep-alive connection, the session cookie,
+    form posts; each answer with the milliseconds it took."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, str, float]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        took = (time.perf_counter() - started) * 1000
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        return response.status, text, took
+
+    def sign_in(self, username: str = "bench") -> None:
+        status, page, _ = self.request("GET", "/login")
+        form = form_fields(page, "/login")
+        if status != 200 or "csrf_token" not in form:
+            raise RuntimeError(f"no login form ({status})")
+        form |= {"username": username, "password": PASSWORD}
+        status, _, _ = self.request("POST", "/login", form)
+        if status != 302:
+            raise RuntimeError(f"sign-in refused ({status})")
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def split_url(url: str) -> tuple[str, int, str]:
@@ -800,10 +896,17 @@ def seed_posts(
             db.session.commit()
 
 
-def chat_database(name: str, posts: int, turns_per_post: int, render_pool: int) -> Path:
-    """A database of `posts` published chat posts, seeded once and kept under bench/.data/."""
-    path = DATA / f"{name}_{posts}.sqlite3"
+def seeded_site(posts: int, turns_per_post: int) -> Path:
+    """A site of `posts` published chat posts of `turns_per_post` turns, built once and kept
+    under bench/.data/ (a kept file is migrated to the current schema first)."""
+    path = DATA / f"site_{posts}x{turns_per_post}.sqlite3"
     if path.exists():
+        app = bench_app(sqlite_url(path))
+        migrate(app)
+        with app.app_context():
+            from blog.extensions import db
+
+            db.engine.dispose()  # the last connection closed: the WAL is in the file
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building")
@@ -819,7 +922,7 @@ def chat_database(name: str, posts: int, turns_per_post: int, render_pool: int) 
         posts=posts,
         turns_per_post=turns_per_post,
         make_turn=lambda index: chat_turn(maker, index),
-        render_pool=render_pool,
+        render_pool=160,
     )
     with app.app_context():
         from blog.extensions import db
@@ -828,6 +931,19 @@ def chat_database(name: str, posts: int, turns_per_post: int, render_pool: int) 
     building.rename(path)
     print(f"seeded {posts} posts in {time.perf_counter() - started:.1f} s", flush=True)
     return path
+
+
+def working_copy(database: Path, name: str) -> Path:
+    """A copy of a seeded database for a run that writes to it, so the seed stays as built."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing left in the -wal file
+    copy = DATA / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(database, copy)
+    return copy
 
 
 def publish_rows(post_rows: list[dict], turn_rows: list[dict]) -> None:
@@ -874,6 +990,73 @@ def publish_rows(post_rows: list[dict], turn_rows: list[dict]) -> None:
         .values(published_revision_id=Post.__table__.c.id)
     )
     db.session.execute(insert(search_entries), entries)
+
+
+# -- memory ------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process (VmRSS), 0 once it is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: pages shared with other processes (the forked-from master's
+    code, after fork) counted in shares, so the figures of several processes add up."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and every process it started, and theirs."""
+    found = [pid]
+    for child in children(pid):
+        found += process_tree(child)
+    return found
+
+
+def tree_memory(pid: int) -> dict[str, float]:
+    """RSS and PSS summed over a process and its descendants, and how many there are. The RSS
+    sum counts pages the processes share once per process (what each would hold alone); the
+    PSS sum is what they hold together."""
+    tree = process_tree(pid)
+    return {
+        "rss_mb": sum(rss_mb(p) for p in tree),
+        "pss_mb": sum(pss_mb(p) for p in tree),
+        "processes": len(tree),
+    }
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    """`flask --app app worker` as deployed, once it has forked its worker and scheduler
+    processes (the consumer, one worker, the scheduler: three)."""
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/flask"), "--app", "app", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(process_tree(worker.pid)) < 3:
+        if worker.poll() is not None or time.monotonic() > deadline:
+            stop_process(worker)
+            raise RuntimeError("the import worker did not start")
+        time.sleep(0.2)
+    return worker
 
 
 def bump_generation(app) -> None:

@@ -85,7 +85,7 @@ def measure(seconds: float, samples: int, rounds: int) -> dict:
     apps, warm, cold, statements = {}, {}, {}, {}
     with contextlib.ExitStack() as stack:
         for posts in SIZES:
-            database = common.chat_database("scale", posts, TURNS_PER_POST, render_pool=120)
+            database = common.seeded_site(posts, TURNS_PER_POST)
             statements[posts] = statement_counts(database)
             url = common.sqlite_url(database)
             apps[posts] = common.bench_app(url)

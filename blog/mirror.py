@@ -1,13 +1,17 @@
 """A static mirror of the public site: every public page as a file, kept current.
 
 With `STATIC_MIRROR_DIR` set, each commit that changed something readers see (recorded by
-the services in `blog/changes.py`) rewrites exactly the pages it touches before the request
+the services in `blog/changes.py`) rewrites the pages it touches before the request
 returns: the post's own page, source files and images; and, when the post is or was listed,
-the index pages, its tags' pages and feeds, its series, the archive, the feeds, the sitemap
-and the pages that link to it as a neighbour. A change of the settings or the renderer
-removes every page at once and queues their rebuild in the worker (`rebuild_queued`): a
-request never renders more than one post's pages. The proxy in front (deploy/nginx.conf)
-serves these files to anonymous readers and sends everything else to the app.
+the feeds, its series, the pages that link to it as a neighbour, and of each listing (the
+index, its tags) the page that holds it when it stayed in place (a new title, an edited
+turn), or the first page when it came, went or moved. The listing pages after that one,
+which a new post shifts (a 10,000-post site has a thousand index pages), and the archive and
+sitemap, which list every post, are removed and written again by the worker
+(`refresh_pending`). A change of the settings or the renderer removes every page at once
+and queues their rebuild in the worker (`rebuild_queued`): a request never renders more
+than one post's pages and a listing's page or two. The proxy in front (deploy/nginx.conf)
+serves these files to anonymous readers and sends everything missing to the app.
 
 Decisions worth knowing:
 - Pages are rendered by the app itself, as an anonymous reader at `SITE_URL`, through the
@@ -17,9 +21,14 @@ Decisions worth knowing:
   the mirror kept when it last wrote the post (`.mirror/posts/<id>.json`), so unpublishing,
   deleting and renaming remove exactly what was there, even when the database has forgotten.
 - `export --static DIR` is a full build into DIR plus the static files.
-- The worker's rebuild takes the lock one post at a time, so a Publish meanwhile waits for
-  one post's pages, not the whole site's; what it has done is in `.mirror/rebuild.json`,
-  for the studio to show.
+- The worker's rebuild takes the lock one listing page, then one post, at a time, so a
+  Publish meanwhile waits for one page or one post's pages, not the whole site's; what it
+  has done is in `.mirror/rebuild.json`, for the studio to show.
+- Whether a post stayed in place is its record against its placement now (slug, listed,
+  published time, tags, series): the same, no other post moved for it, so of each listing
+  only the page that holds it changed. Pages set aside for the worker are listed in
+  `.mirror/pending.json` until it takes them; a task that fails leaves them to the app
+  until the next change or `flask --app app mirror`.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, has_app_context, url_for
 from flask.cli import with_appcontext
-from sqlalchemy import event, func, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import changes, sitemap
@@ -71,7 +80,9 @@ SITEMAP_PARTS = "sitemap-*.xml"
 
 Progress = Callable[[int, int], None]
 REBUILD_STATUS = f"{RECORDS}/rebuild.json"
+PENDING = f"{RECORDS}/pending.json"  # pages set aside by requests, for the worker to write
 SET_ASIDE = f"{RECORDS}/set-aside"  # page folders taken off the site, for the worker to delete
+DELETING = f"{RECORDS}/deleting-"  # the set-aside folders the worker is deleting
 log = logging.getLogger(__name__)
 
 
@@ -170,16 +181,24 @@ def rebuild_queued(app: Flask, root: Path) -> None:
         requested = int(status.get("requested", 0))
         if int(status.get("built", 0)) >= requested:
             return
-        write_status(root, status | {"state": "running", "done": 0})
-    shutil.rmtree(root / SET_ASIDE, ignore_errors=True)
+        write_status(
+            root,
+            status | {"state": "running", "done": 0, "listings_done": 0, "listings_total": None},
+        )
 
-    def progress(done: int, total: int) -> None:
-        if done % 10 == 0 or done == total:
-            with locked(root):
-                write_status(root, (rebuild_status(root) or {}) | {"done": done, "total": total})
+    def counter(done_key: str, total_key: str) -> Progress:
+        def count(done: int, total: int) -> None:
+            if done % 10 == 0 or done == total:
+                with locked(root):
+                    found = rebuild_status(root) or {}
+                    write_status(root, found | {done_key: done, total_key: total})
+
+        return count
 
     try:
-        Mirror(app, root).build_in_steps(progress)
+        Mirror(app, root).build_in_steps(
+            counter("done", "total"), counter("listings_done", "listings_total")
+        )
     except MirrorError as exc:
         with locked(root):
             write_status(root, (rebuild_status(root) or {}) | {"state": f"failed: {exc}"})
@@ -189,6 +208,30 @@ def rebuild_queued(app: Flask, root: Path) -> None:
         # A settings save during the build queued another rebuild: it runs next.
         done = int(status.get("requested", 0)) <= requested
         write_status(root, status | {"built": requested, "state": "done" if done else "queued"})
+        # The old pages are deleted last, so readers get the new ones meanwhile (deleting a
+        # large site's takes a minute); out of the way first, under the lock, so a settings
+        # save setting more aside meanwhile never finds its folder half gone.
+        with contextlib.suppress(FileNotFoundError):
+            (root / SET_ASIDE).rename(root / f"{DELETING}{secrets.token_hex(8)}")
+    for old_pages in root.glob(f"{DELETING}*"):
+        shutil.rmtree(old_pages, ignore_errors=True)
+
+
+def refresh_pending(app: Flask, root: Path) -> int:
+    """The worker writes the pages requests set aside, one page under the lock at a time;
+    how many it wrote."""
+    with locked(root):
+        try:
+            paths = json.loads((root / PENDING).read_text())
+        except (OSError, ValueError):
+            return 0  # an earlier task wrote them
+        (root / PENDING).unlink()
+    mirror = Mirror(app, root)
+    written = 0
+    for path in paths:
+        with locked(root):
+            written += mirror.page(path) is not None
+    return written
 
 
 def rebuild_status(root: Path) -> dict | None:
@@ -266,12 +309,23 @@ class Mirror:
             new = placement(post) if post else None
             own = post_paths(post) if post else []
             images = asset_files(post) if post else {}
+            listings: list[str] = []
             around: list[str] = []
+            later: list[str] = []
             if (old and old["listed"]) or (new and new["listed"]):
                 tags = set(old["tags"] if old else []) | set(new["tags"] if new else [])
                 series = {p["series"] for p in (old, new) if p and p["series"]}
                 published = (new or old)["published_at"]
-                around = listing_paths(tags) + related_paths(post_id, published, series)
+                listings = listing_paths(tags)
+                stayed = old == {**new, "files": old["files"]} if old and new else False
+                if stayed:  # the listings hold the post where they did: only those pages
+                    now = set(pages_showing(post, tags))
+                    later = [url_for("public.archive"), *sitemap.paths()]
+                else:  # every listing page after the post's shifted by one
+                    now = set(first_pages(tags))
+                    later = [path for path in listings if path not in now]
+                around = [path for path in listings if path in now]
+                around += related_paths(post_id, published, series)
         old_files = set(old["files"] if old else [])
         if post is None:
             for relative in sorted(old_files):  # off the site before anything else is written
@@ -280,13 +334,36 @@ class Mirror:
         for relative in sorted(old_files - set(files)):
             remove(self.root, relative)
         written = self.pages(around)
-        self.sweep_pagination(around)
-        self.sweep_sitemap_parts(written, around)
+        self.sweep_pagination(listings)
+        self.sweep_sitemap_parts(written, listings)
+        self.set_aside_for_worker(later)
         if new is None:
             remove(self.root, f"{MANIFESTS}/{post_id}.json")
         else:
             self.write_manifest(post_id, {**new, "files": files})
         return True
+
+    def set_aside_for_worker(self, paths: list[str]) -> None:
+        """Remove these pages now and have the worker write them again: the listing pages
+        past the first (a 10,000-post site has a thousand index pages), the archive and the
+        sitemap, which a request should not wait for. The proxy asks the app for them
+        meanwhile. Pages set aside by several changes are written once (`refresh_pending`)."""
+        if not paths:
+            return
+        pending = self.root / PENDING
+        try:
+            waiting = set(json.loads(pending.read_text()))
+        except (OSError, ValueError):
+            waiting = set()
+        write_atomically(self.root, PENDING, json.dumps(sorted(waiting | set(paths))).encode())
+        for path in paths:
+            with contextlib.suppress(UnsafePath):
+                remove(self.root, target(path))
+        queue = self.app.extensions.get("import_queue")
+        try:
+            queue.refresh_mirror_pages()
+        except Exception:  # noqa: BLE001 - the pages are gone; the app serves them meanwhile
+            log.exception("Could not queue the static mirror's listing pages")
 
     def write_assets(self, images: dict[str, Iterator[bytes]]) -> set[str]:
         for relative, data in images.items():
@@ -366,24 +443,33 @@ class Mirror:
         for relative in set(top) | set(OWNED_FILES):
             remove(self.root, relative)
 
-    def build_in_steps(self, progress: Progress | None = None) -> int:
-        """Write every public page, taking the lock for the listings, then for each post in
-        turn: a change committed meanwhile waits for one post, and its own refresh (after
-        this step's) leaves its pages current. The pages were removed when it was queued."""
-        with locked(self.root):
-            if self.render("/") is None:
-                raise MirrorError(
-                    f"The home page did not render for {self.base_url}: check SITE_URL "
-                    "(and TRUSTED_HOSTS, which must include its host)."
-                )
-            with self.reading():
-                ids = list(db.session.scalars(select(Post.id).where(Post.status.in_(REACHABLE))))
-                listed_tags = db.session.scalars(
-                    select(Tag.slug).where(Tag.id.in_(content.published_tag_ids()))
-                )
-                paths = listing_paths(set(listed_tags)) + [url_for(e) for e in SITE_PAGES]
-                paths += series_paths(set(db.session.scalars(select(Series.slug))))
-            written = len(self.pages(paths))
+    def build_in_steps(
+        self, progress: Progress | None = None, listings: Progress | None = None
+    ) -> int:
+        """Write every public page, taking the lock for each listing page, then for each post,
+        in turn: a change committed meanwhile waits for one page or one post's pages (a
+        10,000-post site has a thousand index pages), and its own refresh (after this step's)
+        leaves its pages current. The pages were removed when it was queued. `listings` and
+        `progress` are told how many listing pages, then posts, are written."""
+        if self.render("/") is None:
+            raise MirrorError(
+                f"The home page did not render for {self.base_url}: check SITE_URL "
+                "(and TRUSTED_HOSTS, which must include its host)."
+            )
+        with self.reading():
+            ids = list(db.session.scalars(select(Post.id).where(Post.status.in_(REACHABLE))))
+            listed_tags = db.session.scalars(
+                select(Tag.slug).where(Tag.id.in_(content.published_tag_ids()))
+            )
+            paths = listing_paths(set(listed_tags)) + [url_for(e) for e in SITE_PAGES]
+            paths += series_paths(set(db.session.scalars(select(Series.slug))))
+        paths = list(dict.fromkeys(paths))  # the feeds are in both lists
+        written = 0
+        for done, path in enumerate(paths, start=1):
+            with locked(self.root):
+                written += self.page(path) is not None
+            if listings:
+                listings(done, len(paths))
         for done, post_id in enumerate(ids, start=1):
             with locked(self.root):
                 with self.reading():
@@ -497,6 +583,34 @@ def paginated(first: str, count: int) -> list[str]:
 def listed_count(*conditions) -> int:
     query = select(func.count(Post.id)).where(Post.status == Status.PUBLISHED, *conditions)
     return db.session.scalar(query) or 0
+
+
+def first_pages(tags: set[str]) -> list[str]:
+    """What a request writes when a post came, went or moved in the listings: the first
+    page of each and the feeds; the pages after those shift, and the worker writes them."""
+    paths = [url_for(e) for e in ("public.index", "public.rss", "public.atom")]
+    for slug in sorted(tags):
+        paths += [url_for("public.tag", slug=slug), url_for("public.tag_rss", slug=slug)]
+    return paths
+
+
+def pages_showing(post: Post, tags: set[str]) -> list[str]:
+    """What a request writes when a listed post stayed where it was (a new title, a turn
+    edited): the one page of each listing that holds it, and the feeds."""
+    paths = first_pages(tags)
+    newer = or_(
+        Post.published_at > post.published_at,
+        and_(Post.published_at == post.published_at, Post.id > post.id),
+    )
+    per_page = int(current_app.config["POSTS_PER_PAGE"])
+    page = listed_count(newer) // per_page + 1
+    if page > 1:
+        paths.append(f"{url_for('public.index')}?page={page}")
+    for slug in sorted(tags):
+        page = listed_count(newer, Post.tags.any(Tag.slug == slug)) // per_page + 1
+        if page > 1:
+            paths.append(f"{url_for('public.tag', slug=slug)}?page={page}")
+    return paths
 
 
 def listing_paths(tags: set[str]) -> list[str]:

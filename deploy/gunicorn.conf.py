@@ -6,6 +6,7 @@ the container and `make serve` share this one file.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -25,11 +26,39 @@ bind = [
     if address.strip()
 ]
 
-# 2 x cores + 1, capped: a small blog waits on the database, not on the CPU,
-# and every worker holds its own page cache and connections.
-workers = env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9))
+
+def memory_mb() -> int:
+    """The memory this machine (or the container's limit, when lower) has, in MB; 0 if unknown."""
+    found = []
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                found.append(int(line.split()[1]) // 1024)  # in kB
+    with contextlib.suppress(OSError, ValueError):  # "max" when the container has no limit
+        found.append(int(Path("/sys/fs/cgroup/memory.max").read_text()) // 1024**2)
+    return min(found, default=0)
+
+
+def default_workers(cores: int, memory: int) -> int:
+    """2 x cores + 1, capped at 9 and at one per 400 MB of memory (at least 2).
+
+    A small blog waits on the database, not on the CPU, and every worker holds its own page
+    cache, connections and its threads' largest pages: about 240 MB on a 10,000-post site,
+    beside an import worker that reaches 280 MB while it renders (docs/deployment.md). So a
+    1 GB server gets two workers, which leaves it room for the import.
+    """
+    by_cores = min(cores * 2 + 1, 9)
+    return min(by_cores, max(2, memory // 400)) if memory else by_cores
+
+
+def default_threads(memory: int) -> int:
+    """4 threads a worker, 2 under 2 GB: each thread may hold a large page as it renders."""
+    return 2 if 0 < memory < 2000 else 4
+
+
+workers = env_int("GUNICORN_WORKERS", default_workers(multiprocessing.cpu_count(), memory_mb()))
 worker_class = "gthread"
-threads = env_int("GUNICORN_THREADS", 4)
+threads = env_int("GUNICORN_THREADS", default_threads(memory_mb()))
 
 # Uploads are streamed to disk within the request; the import worker reads and saves them.
 timeout = env_int("GUNICORN_TIMEOUT", 120)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import runpy
 import signal
 from collections.abc import Iterator
 
 import pytest
 
 from bench.procfs import children
-from tests.servers import Server, running_gunicorn
+from tests.servers import GUNICORN_CONF, Server, running_gunicorn
 
 
 @pytest.fixture
@@ -64,3 +65,14 @@ def test_gunicorn_stops_gracefully(gunicorn_server):
 
     assert process.wait(timeout=30) == 0
     assert "Shutting down" in gunicorn_server.log.read_text()
+
+
+def test_the_default_configuration_fits_a_1_gb_server():
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    workers, threads = conf["default_workers"], conf["default_threads"]
+    # docs/deployment.md's budget: 2 workers x 2 threads beside the import worker.
+    assert (workers(1, 980), threads(980)) == (2, 2)
+    assert (workers(2, 980), threads(980)) == (2, 2)
+    assert (workers(2, 4000), threads(4000)) == (5, 4)  # 2 x cores + 1 when memory allows
+    assert workers(16, 64000) == 9
+    assert (workers(2, 0), threads(0)) == (5, 4)  # memory unknown: by the cores alone

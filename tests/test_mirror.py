@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
 import stat
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from flask_migrate import upgrade
 
 from blog import create_app
@@ -15,7 +17,7 @@ from blog import posts as content
 from blog.accounts import create_user
 from blog.assets import ASSET_SLICE, asset_file_name
 from blog.extensions import db
-from blog.mirror import rebuild_status
+from blog.mirror import Mirror, rebuild_status
 from blog.mirror_files import UnsafePath, target
 from blog.models import Asset, Post
 from blog.settings import save_settings
@@ -116,6 +118,9 @@ def test_publishing_writes_the_same_bytes_the_app_serves(site):
         draft_slug = site.post(draft_id).slug
     for path in ("/", f"/posts/{slug}", f"/posts/{slug}.md", f"/posts/{slug}.json", "/feed.xml"):
         assert site.file(target(path)) == site.live(path), path
+    # The pages that list every post are the worker's to write; the proxy asks the app first.
+    assert site.file("archive/index.html") is None and site.file("sitemap.xml") is None
+    run_queued(site.app)
     for path in ("/atom.xml", "/sitemap.xml", "/archive", "/tags/optics", "/tags/optics/feed.xml"):
         assert site.file(target(path)) == site.live(path), path
     page = site.file(target(f"/posts/{slug}")).decode()
@@ -184,10 +189,13 @@ def test_unpublishing_removes_the_post_before_the_call_returns(site):
 
 def test_pagination_pages_come_and_go_with_the_posts(site):
     ids = [site.make(f"Post {n}") for n in range(5)]
+    run_queued(site.app)
     assert site.file("index.page-3.html") == site.live("/?page=3")
     with site.app.app_context():
         content.delete_post(site.post(ids[0]))
     assert site.file("index.page-3.html") is None
+    assert site.file("index.page-2.html") is None  # shifted: the worker writes it again
+    run_queued(site.app)
     assert site.file("index.page-2.html") == site.live("/?page=2")
     assert b"Page 1 of 2" in site.file("index.html")
 
@@ -236,8 +244,27 @@ def test_unlisted_posts_are_mirrored_but_never_listed(site):
     assert b"By link only" not in site.file("sitemap.xml")
 
 
+def test_a_new_title_rewrites_the_pages_that_show_the_post_and_no_other(site):
+    ids = [site.make(f"Post {n}") for n in range(5)]  # newest first: 4 3 | 2 1 | 0
+    run_queued(site.app)
+    last_page = (site.mirror / "index.page-3.html").stat().st_mtime_ns
+    with site.app.app_context():
+        post = site.post(ids[1])
+        content.update_post(post, {"title": "Post 1, retitled"}, None)
+        content.publish(post, confirmed=True, mark_reviewed=True)
+    assert b"Post 1, retitled" in site.file("index.page-2.html")
+    assert site.file("index.page-2.html") == site.live("/?page=2")
+    assert (site.mirror / "index.page-3.html").stat().st_mtime_ns == last_page
+    assert site.file("archive/index.html") is None  # every post's title: the worker's page
+    run_queued(site.app)
+    assert b"Post 1, retitled" in site.file("archive/index.html")
+    assert site.file("archive/index.html") == site.live("/archive")
+    assert (site.mirror / "index.page-3.html").stat().st_mtime_ns == last_page
+
+
 def test_settings_rewrite_every_page_in_the_worker_not_the_request(site):
     post_id = site.make("Any post", tags="t")
+    run_queued(site.app)
     with site.app.app_context():
         slug = site.post(post_id).slug
     pages = ("index.html", f"posts/{slug}/index.html", "tags/t/index.html", "feed.xml")
@@ -256,8 +283,55 @@ def test_settings_rewrite_every_page_in_the_worker_not_the_request(site):
     assert rebuild_status(site.mirror)["state"] == "done"
 
 
+def test_the_worker_rebuild_lets_go_of_the_lock_between_pages_and_counts_them(site):
+    for number in range(5):  # three index pages of two, a tag's three, the feeds, the archive
+        site.make(f"Post {number}", tags="t")
+    with site.app.test_request_context():
+        save_settings({"site_title": "A Renamed Blog"})
+    held = []
+
+    def lock_is_held(done: int, total: int) -> None:
+        # Another opening of the lock file, as a gunicorn worker's Publish would take it.
+        with (site.mirror / ".mirror" / "lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append((done, total))
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    listed, posted = [], []
+    with site.app.app_context():
+        Mirror(site.app, site.mirror).build_in_steps(
+            lambda *counts: (posted.append(counts), lock_is_held(*counts)),
+            lambda *counts: (listed.append(counts), lock_is_held(*counts)),
+        )
+    assert held == []  # a Publish meanwhile waits for one page, never for every listing
+    assert posted[-1] == (5, 5)
+    total = listed[-1][1]
+    assert listed == [(n, total) for n in range(1, total + 1)]
+    assert total >= 3 + 3 + 5  # index pages, the tag's pages and its feed, the site's pages
+    assert b"A Renamed Blog" in site.file("index.page-3.html")
+    run_queued(site.app)
+    status = rebuild_status(site.mirror)
+    assert status["listings_done"] == status["listings_total"] == total
+
+
+def test_the_studio_counts_listing_pages_and_posts_while_the_worker_rebuilds(site):
+    with site.app.test_request_context():
+        running = {"state": "running", "listings_done": 12, "listings_total": 1012}
+        shown = render_template(
+            "partials/mirror_status.html", mirror=running | {"done": 0, "total": None}
+        )
+        assert "12 of 1012 listing pages and 0 of ? posts written" in " ".join(shown.split())
+        running |= {"listings_done": 1012, "done": 40, "total": 10000}
+        shown = render_template("partials/mirror_status.html", mirror=running)
+        assert "1012 of 1012 listing pages and 40 of 10000 posts written" in " ".join(shown.split())
+
+
 def test_a_rebuild_already_done_by_an_earlier_task_is_not_done_again(site):
     site.make("Any post")
+    run_queued(site.app)
     with site.app.test_request_context():
         save_settings({"site_title": "Renamed once"})
         save_settings({"site_title": "Renamed twice"})
@@ -294,6 +368,7 @@ def test_assets_of_public_posts_only_and_never_as_html(site):
 
 def test_the_command_rebuilds_and_export_static_writes_the_same_files(site, tmp_path):
     site.make("Rebuilt", tags="again")
+    run_queued(site.app)
     before = site.every_file()
     (site.mirror / "posts" / "stale" / "index.html").parent.mkdir(parents=True)
     (site.mirror / "posts" / "stale" / "index.html").write_text("stale")

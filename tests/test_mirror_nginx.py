@@ -25,6 +25,7 @@ from tests.servers import (
     Browser,
     flask,
     free_port,
+    running_worker,
     server_env,
     start_gunicorn,
     stop,
@@ -246,8 +247,14 @@ def test_nginx_serves_imported_attachments_from_the_mirror_as_downloads(tmp_path
 def test_nginx_serves_a_sitemap_index_and_its_files_from_the_mirror_as_xml(tmp_path, monkeypatch):
     # Two addresses a file: the home page and the archive fill the first, the post the second.
     monkeypatch.setenv("FLASK_SITEMAP_MAX_URLS", "2")
-    with running_stack(tmp_path) as stack:
+    with running_stack(tmp_path) as stack, running_worker(stack.env, tmp_path / "worker.log"):
         flask(stack.env, "publish", "conversation-0", "--yes", "--reviewed")
+        # The sitemap lists every post: the worker writes it after the Publish.
+        parts = [stack.mirror / name for name in ("sitemap.xml", "sitemap-1.xml", "sitemap-2.xml")]
+        deadline = time.monotonic() + 60
+        while not all(part.is_file() for part in parts):
+            assert time.monotonic() < deadline, "the worker wrote no sitemap"
+            time.sleep(0.1)
         asked = len(stack.app_lines("/sitemap-2.xml"))
         for path in ("/sitemap.xml", "/sitemap-1.xml", "/sitemap-2.xml"):
             status, headers, body = stack.get(path)

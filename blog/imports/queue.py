@@ -42,6 +42,8 @@ class ImportQueue:
     publish_due: Callable[[], object] | None = None
     # Rebuilds the static mirror after a change every page shows (settings, the renderer).
     rebuild_mirror: Callable[[], object] | None = None
+    # Writes the mirror's listing pages a request set aside (past the first, the archive).
+    refresh_mirror_pages: Callable[[], object] | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -98,6 +100,18 @@ def init_app(app: Flask) -> None:
             finally:
                 db.session.remove()
 
+    @huey.task(name="refresh_mirror_pages")
+    def refresh_mirror_pages() -> None:
+        # A post that came or went shifts every listing page after the first: not the
+        # request's to wait for on a large site.
+        with app.app_context():
+            try:
+                root = app.config.get("STATIC_MIRROR_DIR")
+                if root:
+                    mirror.refresh_pending(app, Path(root))
+            finally:
+                db.session.remove()
+
     read = job_task("read_upload", jobs.list_conversations, "reading")
     save = job_task("save_chosen", jobs.save_chosen, "saving")
 
@@ -114,6 +128,7 @@ def init_app(app: Flask) -> None:
         sweep=sweep,
         publish_due=publish_due,
         rebuild_mirror=rebuild_mirror,
+        refresh_mirror_pages=refresh_mirror_pages,
     )
     app.cli.add_command(worker_command)
 
