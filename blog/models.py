@@ -176,6 +176,9 @@ class Post(PostShape, db.Model):
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_source", "source_kind", "source_id"),
         Index("ix_posts_updated_at", "updated_at"),
+        # A post's id is in permanent public addresses (its fediverse object): SQLite must not
+        # give a deleted post's id to a new one, as PostgreSQL's sequences never do.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
