@@ -83,6 +83,8 @@ DEFAULTS: dict[str, object] = {
     "FEDERATION_TIMEOUT_SECONDS": 10,
     # A PEM file of certificate authorities trusted beyond the system's (None: the system's only).
     "FEDERATION_CA_BUNDLE": None,
+    # The profile picture's address (None: the site's own static/avatar.png).
+    "FEDERATION_AVATAR_URL": None,
     # Activities one server may post to the inbox a minute (0: no limit); beyond, 429.
     "FEDERATION_INBOX_PER_HOST_PER_MINUTE": 300,
 }

@@ -155,6 +155,14 @@ def test_actor_document_names_the_blog_and_carries_its_key(app, client):
     assert actor["publicKey"]["owner"] == ACTOR
     assert actor["publicKey"]["publicKeyPem"].startswith("-----BEGIN PUBLIC KEY-----")
     assert {field["name"] for field in actor["attachment"]} == {"Site", "License"}
+    assert actor["icon"] == {
+        "type": "Image",
+        "mediaType": "image/png",
+        "url": f"{BASE}/static/avatar.png",
+    }
+    picture = client.get("/static/avatar.png", base_url=BASE)
+    assert picture.status_code == 200 and picture.data.startswith(b"\x89PNG")
+    picture.close()
     key_file = app.instance_path + "/" + KEY_FILE
     assert stat.S_IMODE(__import__("os").stat(key_file).st_mode) == 0o600
     again = client.get("/fediverse/actor", headers=AP, base_url=BASE).get_json(force=True)

@@ -8,10 +8,12 @@ page's view model, never worded here.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from html import escape
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, url_for
 
 from .. import posts as content
 from ..licenses import License
@@ -70,6 +72,7 @@ def actor() -> dict:
         "endpoints": {"sharedInbox": f"{identity.base_url()}/fediverse/inbox"},
         "manuallyApprovesFollowers": False,
         "discoverable": True,
+        "icon": avatar(),
         "publicKey": {
             "id": identity.key_id(),
             "owner": identity.actor_id(),
@@ -84,6 +87,15 @@ def actor() -> dict:
             {"type": "PropertyValue", "name": "License", "value": license_value},
         ],
     }
+
+
+def avatar() -> dict:
+    """The profile picture servers show beside the handle: FEDERATION_AVATAR_URL, else the
+    site's own (a PNG: Mastodon shows no SVG)."""
+    configured = current_app.config.get("FEDERATION_AVATAR_URL")
+    url = configured or url_for("static", filename="avatar.png", _external=True)
+    kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/png"
+    return {"type": "Image", "mediaType": kind, "url": url}
 
 
 def identity_public_pem() -> str:
