@@ -382,6 +382,16 @@ def reply(post_id: int, text: str, note_id: str = f"{PEER}/statuses/1") -> dict:
     }
 
 
+@pytest.mark.parametrize(("kind", "kept"), [("Article", True), ("Page", True), ("Question", False)])
+def test_a_blogs_reply_of_its_own_type_is_kept_too(app, client, make_post, peer_key, kind, kept):
+    post_id = make_post("Answered by a blog", publish=True)
+    activity = reply(post_id, "<p>My post on it</p>")
+    activity["object"]["type"] = kind
+    assert send(client, peer_key, activity).status_code == 202
+    with app.app_context():
+        assert (db.session.scalar(db.select(RemoteComment)) is not None) is kept
+
+
 def test_a_reply_waits_for_approval_then_shows_sanitised(app, client, make_post, peer_key, author):
     post_id = make_post("Discussed", publish=True)
     text = '<p>Lovely <script>alert(1)</script><a href="javascript:x">post</a></p>'

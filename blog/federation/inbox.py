@@ -38,6 +38,7 @@ from .reactions import shown_changed
 from .signatures import SignatureError, key_id_of, verify
 
 MAX_COMMENT_CHARS = 20_000
+REPLY_TYPES = ("Note", "Article", "Page")
 
 
 class Refused(Exception):
@@ -230,7 +231,9 @@ def react(activity: dict, signer: RemoteActor) -> str:
 
 def create(activity: dict, signer: RemoteActor) -> str:
     note = activity.get("object")
-    if not isinstance(note, dict) or note.get("type") != "Note":
+    # Mastodon and most servers reply with a Note; a blog (WordPress, bovine) may with the
+    # type of what it answers, an Article or a Page.
+    if not isinstance(note, dict) or note.get("type") not in REPLY_TYPES:
         return "ignored: not a note"
     post_id = post_for(object_id(note.get("inReplyTo")))
     uri = object_id(note)
