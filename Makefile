@@ -20,9 +20,18 @@ install: $(STAMP)
 # The federation tests' fediverse peers (the tests make them too when missing): Fedify from its
 # lock file, and bovine-herd in its own virtualenv, .venv-bovine, where the tests look for it
 # (its pinned dependencies would clash with ours).
+# The fediverse peers the federation tests talk to: bovine-herd in its own virtualenv, and
+# Fedify with Node.js (CI installs Node; without npm here its tests skip, and fail in CI).
+FEDIFY_STAMP := tests/federation_peer/node_modules/.installed-stamp
+
 federation-peers:
 	$(PYTHON) tests/federation_peer_bovine/install.py .venv-bovine
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(FEDIFY_STAMP); \
+	else echo "npm not found: the Fedify peer tests will be skipped (install Node.js to run them)"; fi
+
+$(FEDIFY_STAMP): tests/federation_peer/package-lock.json
 	cd tests/federation_peer && npm ci --no-audit --no-fund --silent
+	touch $@
 
 # Local use answers on loopback only; production sets FLASK_TRUSTED_HOSTS or FLASK_SITE_URL.
 LOCAL_HOSTS ?= 127.0.0.1,localhost
@@ -50,7 +59,7 @@ setup-token: db
 worker: db
 	$(BIN)/flask --app app worker
 
-test: install
+test: install federation-peers
 	$(BIN)/pytest
 
 lint: install
