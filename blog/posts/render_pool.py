@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from ..scan import scan_text
 from .rerender import Limits, RenderCount, render_batch
 
 # Fewer turns than this are rendered in place: starting the processes costs more.
@@ -45,8 +46,6 @@ def render_and_scan(
 ) -> tuple[list[dict], list[list]]:
     """`render_batch` of the items, and each text's privacy findings: an import's unit of work
     while it reads its file (the scan is pure CPU work too)."""
-    from ..scan import scan_text
-
     return render_batch(items, limits, budget_ends), [scan_text(text) for text in texts]
 
 
@@ -54,10 +53,10 @@ class Rendered:
     """Turns rendered in this process: the result at once."""
 
     def __init__(self, result) -> None:
-        self.fields = result
+        self.value = result
 
     def result(self):
-        return self.fields
+        return self.value
 
 
 class RenderedElsewhere:
