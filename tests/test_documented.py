@@ -87,3 +87,6 @@ def test_the_import_page_lists_every_source_without_a_table(author):
     assert "<code>~/.codex/sessions/YYYY/MM/DD/</code>" in page
     assert "<code>~/.claude/projects/&lt;project&gt;/</code>" in page
     assert "Mistral Le Chat" in page
+    # Listed once, in the page's body: the title is the page's name alone.
+    assert page.count('id="sources-title"') == 1
+    assert "<title>Import · " in page
