@@ -89,28 +89,25 @@ def init_app(app: Flask) -> None:
             finally:
                 db.session.remove()
 
-    @huey.task(name="rebuild_mirror")
-    def rebuild_mirror() -> None:
-        # Here, not in the request that saved the settings: a whole site takes minutes.
+    def on_the_mirror(work: Callable[[Flask, Path], None]) -> None:
         with app.app_context():
             try:
                 root = app.config.get("STATIC_MIRROR_DIR")
                 if root:
-                    mirror.rebuild_queued(app, Path(root))
+                    work(app, Path(root))
             finally:
                 db.session.remove()
+
+    @huey.task(name="rebuild_mirror")
+    def rebuild_mirror() -> None:
+        # Here, not in the request that saved the settings: a whole site takes minutes.
+        on_the_mirror(mirror.rebuild_queued)
 
     @huey.task(name="refresh_mirror_pages")
     def refresh_mirror_pages() -> None:
         # A post that came or went shifts every listing page after the first: not the
         # request's to wait for on a large site.
-        with app.app_context():
-            try:
-                root = app.config.get("STATIC_MIRROR_DIR")
-                if root:
-                    mirror.refresh_pending(app, Path(root))
-            finally:
-                db.session.remove()
+        on_the_mirror(mirror.refresh_pending)
 
     read = job_task("read_upload", jobs.list_conversations, "reading")
     save = job_task("save_chosen", jobs.save_chosen, "saving")
