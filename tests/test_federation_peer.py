@@ -7,26 +7,29 @@ verify each other's. Skipped when Node.js is not installed (but not in CI).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from blog import posts as content
 from blog.extensions import db
-from blog.federation.models import Follower, Reaction, RemoteComment
-from blog.federation.signatures import sign_headers
-from blog.models import Post
+from blog.federation.models import Follower
 
 from .conftest import run_queued
-from .federation_peers import call, https_site, page, published, require
+from .federation_peers import (
+    call,
+    forged_delivery_refused,
+    https_site,
+    like_and_reply_kept,
+    peer_process,
+    published,
+    received,
+    require,
+    update_and_delete_reach,
+)
 from .throwaway_ca import ThrowawayCA, make_throwaway_ca
 
 PEER_DIR = Path(__file__).resolve().parent / "federation_peer"
@@ -51,22 +54,12 @@ def peer_installed() -> Path:
 def peer(peer_installed, ca) -> Iterator[str]:
     """The Fedify peer's base address, while its process runs."""
     env = {
-        **os.environ,
         "PEER_CERT": str(ca.cert_file),
         "PEER_KEY": str(ca.key_file),
         "NODE_EXTRA_CA_CERTS": str(ca.ca_file),
     }
-    process = subprocess.Popen(
-        ["node", "peer.mjs"], cwd=peer_installed, stdout=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("listening "), f"the peer did not start: {line!r}"
-        yield f"https://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+    with peer_process(["node", "peer.mjs"], peer_installed, env) as address:
+        yield address
 
 
 @pytest.fixture
@@ -74,10 +67,6 @@ def site(tmp_path, ca) -> Iterator[tuple[object, str]]:
     """The blog, federating, served over HTTPS on loopback; (app, base address)."""
     with https_site(tmp_path, ca) as served:
         yield served
-
-
-def received(peer: str, ca: ThrowawayCA, kind: str) -> list[dict]:
-    return [a for a in call(f"{peer}/control/received", ca) if a.get("type") == kind]
 
 
 def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer, ca):
@@ -124,30 +113,10 @@ def test_a_fedify_peer_follows_receives_posts_and_talks_back(site, peer, ca):
         ca,
         {"actor": actor, "inReplyTo": article["id"], "content": "<p>Also volcanoes!</p>"},
     )
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Reaction.id))) == 1
-        reply = db.session.scalar(db.select(RemoteComment))
-        assert reply.post_id == post_id and reply.approved is False
-        assert "Also volcanoes!" in reply.content_html
-    shown = page(f"{base}/posts/the-salty-sea", ca)
-    assert "1 like" in shown and "Also volcanoes!" not in shown
+    like_and_reply_kept(app, base, ca, post_id)
 
-    # An Update reaches the peer when the post is updated.
-    with app.app_context():
-        post = db.session.get(Post, post_id)
-        content.update_post(post, {"title": "The salty sea, revised"}, None)
-        content.publish(post, confirmed=True)
-    run_queued(app)
-    (updated,) = [a for a in received(peer, ca, "Update") if a["object"]["type"] == "Article"]
-    assert updated["object"]["name"] == "The salty sea, revised"
-
-    # Deleting the post sends a Delete; its id answers 410 with a Tombstone.
-    with app.app_context():
-        content.delete_post(db.session.get(Post, post_id))
-    run_queued(app)
-    (deleted,) = received(peer, ca, "Delete")
-    gone = deleted["object"]
-    assert (gone["id"] if isinstance(gone, dict) else gone) == article["id"]
+    # The post's Update, then its Delete, reach the peer.
+    update_and_delete_reach(app, peer, ca, post_id, article["id"])
 
     draft_title = "Tides from the shell"
     # From the command line, as an author would: publish delivers a Create carrying the
@@ -186,23 +155,5 @@ def test_fedify_reads_our_nodeinfo_strictly(site, peer, ca):
 
 def test_the_peer_refuses_a_delivery_our_key_did_not_sign(site, peer, ca):
     """The peer's checks are real: an activity in our name signed with another key is refused."""
-    app, base = site
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    body = json.dumps(
-        {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{base}/fediverse/actor#forged",
-            "type": "Create",
-            "actor": f"{base}/fediverse/actor",
-            "object": {"id": f"{base}/fediverse/posts/1", "type": "Note", "content": "forged"},
-        }
-    ).encode()
-    inbox = f"{peer}/inbox"
-    headers = sign_headers("POST", inbox, body, stranger, f"{base}/fediverse/actor#main-key")
-    headers["Content-Type"] = "application/activity+json"
-    request = urllib.request.Request(inbox, data=body, headers=headers, method="POST")
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=60, context=ca.client_context())
-    assert refused.value.code == 401
-    refused.value.close()
-    assert received(peer, ca, "Create") == []
+    _app, base = site
+    forged_delivery_refused(base, peer, ca, f"{peer}/inbox")
