@@ -24,7 +24,7 @@ from blog.federation.signatures import verify
 from blog.federation.undelivered import time_in_words
 from blog.models import Post, utcnow
 
-from .conftest import app_settings, run_queued
+from .conftest import app_settings, migrated_app, run_queued
 
 SITE = "http://127.0.0.1"
 AP = {"Accept": "application/activity+json"}
@@ -356,29 +356,21 @@ def test_the_mirrored_page_carries_the_alternate_link_in_its_html(tmp_path, owne
 @pytest.fixture
 def owner_free_app(tmp_path):
     """An app with a static mirror and federation on, and a way to publish a post in it."""
-    mirror = tmp_path / "mirror"
-    app = create_app(
-        app_settings(
-            tmp_path, FEDERATION_ENABLED=True, SITE_URL=SITE, STATIC_MIRROR_DIR=str(mirror)
-        )
-    )
     from blog.accounts import create_user
+    from blog.models import User
 
-    with app.app_context():
-        upgrade()
-        user_id = create_user("alice", "correct horse battery staple", "Alice").id
-
-    def make(title: str) -> int:
+    mirror = tmp_path / "mirror"
+    settings = {"FEDERATION_ENABLED": True, "SITE_URL": SITE, "STATIC_MIRROR_DIR": str(mirror)}
+    with migrated_app(tmp_path, **settings) as app:
         with app.app_context():
-            from blog.models import User
+            user_id = create_user("alice", "correct horse battery staple", "Alice").id
 
-            post = content.create_post(db.session.get(User, user_id), title)
-            content.add_turn(post, "user", source="Hello?")
-            content.add_turn(post, "assistant", source="Hi.")
-            content.publish(post, confirmed=True, mark_reviewed=True)
-            return db.session.get(Post, post.id).id
+        def make(title: str) -> int:
+            with app.app_context():
+                post = content.create_post(db.session.get(User, user_id), title)
+                content.add_turn(post, "user", source="Hello?")
+                content.add_turn(post, "assistant", source="Hi.")
+                content.publish(post, confirmed=True, mark_reviewed=True)
+                return db.session.get(Post, post.id).id
 
-    yield app, mirror, make
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+        yield app, mirror, make

@@ -9,9 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask_migrate import upgrade
 
-from blog import create_app
 from blog.extensions import db
 from blog.federation import blocks, delivery
 from blog.federation.keys import public_pem
@@ -20,7 +18,7 @@ from blog.federation.signatures import sign_headers
 from blog.models import LoginAttempt
 
 from . import test_federation as federation
-from .conftest import PASSWORD, app_settings, run_queued
+from .conftest import PASSWORD, migrated_app, run_queued
 from .test_federation import BASE, INBOX, PEER, follow, reply, send
 
 # The federating app and a remote actor whose key is stored, as the federation's tests have them.
@@ -117,21 +115,14 @@ def test_no_replies_waiting_is_said(app):
 def mirrored(tmp_path):
     """A federating app with the static mirror on, its owner, and its mirror folder."""
     mirror = tmp_path / "mirror"
-    site = create_app(
-        app_settings(
-            tmp_path, FEDERATION_ENABLED=True, SITE_URL=BASE, STATIC_MIRROR_DIR=str(mirror)
-        )
-    )
-    with site.app_context():
-        upgrade()
-        from blog.accounts import create_user
+    settings = {"FEDERATION_ENABLED": True, "SITE_URL": BASE, "STATIC_MIRROR_DIR": str(mirror)}
+    with migrated_app(tmp_path, **settings) as site:
+        with site.app_context():
+            from blog.accounts import create_user
 
-        create_user("alice", PASSWORD, "Alice Author")
-    run_queued(site)
-    yield site, mirror
-    with site.app_context():
-        db.session.remove()
-        db.engine.dispose()
+            create_user("alice", PASSWORD, "Alice Author")
+        run_queued(site)
+        yield site, mirror
 
 
 def test_approving_from_the_command_line_shows_the_reply_everywhere_readers_look(mirrored):
