@@ -7,8 +7,9 @@ and their texts to scan for private data, and each one's rendered forms are put 
 rows before they go to the import's spool, so `write` inserts turns already rendered and
 only what is left (attachments, turns past the budget) is rendered after the commit.
 
-Conversations travel in batches of about `BATCH_TURNS` turns: one task per conversation cost
-this process more in queueing and pickling than the pool saved it. At most `IN_FLIGHT`
+Conversations travel in batches of about `BATCH_TURNS` turns, each looked up in the render
+cache with one query: one task per conversation cost this process more in queueing and
+pickling than the pool saved it. At most `IN_FLIGHT`
 batches per pool process wait at once, so neither the texts nor their HTML pile up in memory.
 """
 
@@ -30,15 +31,23 @@ IN_FLIGHT = 3
 
 @dataclass
 class Waiting:
-    """One conversation sent: its rows by render key, the stored forms found for some, the
-    keys of the texts sent to render, and its texts to scan (None: not scanned)."""
+    """One conversation gathered: its rows with their render keys, and its texts to scan
+    (None: not scanned)."""
 
     item: object
     keyed: list[tuple[dict, str]]
+    scan: list[str] | None
+
+
+@dataclass
+class Sent:
+    """A batch in the pool: its conversations, the stored forms found for some of their
+    turns, the keys of the texts sent to render, in order, and the pool's handle."""
+
+    batch: list[Waiting]
     known: dict
     keys: list[str]
-    sources: list[tuple[str, str]]
-    scan: list[str] | None
+    handle: object
 
 
 class RenderAhead:
@@ -58,7 +67,7 @@ class RenderAhead:
         self.budget_ends, self.ready = budget_ends, ready
         self.gathering: list[Waiting] = []
         self.gathered = 0
-        self.sent: deque[tuple[list[Waiting], object]] = deque()
+        self.sent: deque[Sent] = deque()
 
     def add(
         self, item: object, rows: list[dict], scan: list[str] | None = None, turns: int = 0
@@ -68,15 +77,7 @@ class RenderAhead:
         keyed = [
             (row, render_key(row["source"] or "", row["text_format"], self.limits)) for row in rows
         ]
-        known = lookup(self.connection, {key for _, key in keyed})
-        wanted: dict[str, tuple[str, str]] = {}
-        for row, key in keyed:
-            if (key, row["source"] or "") not in known:
-                fmt = row["text_format"] or TextFormat.MARKDOWN
-                wanted.setdefault(key, (row["source"] or "", fmt))
-        self.gathering.append(
-            Waiting(item, keyed, known, list(wanted), list(wanted.values()), scan)
-        )
+        self.gathering.append(Waiting(item, keyed, scan))
         # Every turn counts, rendered here or not: the item waits here with all its text.
         self.gathered += max(turns, len(keyed)) + len(scan or ())
         if self.gathered >= BATCH_TURNS:
@@ -85,13 +86,23 @@ class RenderAhead:
             self.finish_oldest()
 
     def send(self) -> None:
+        """The gathered conversations to the pool: one cache lookup for the batch, and each
+        text not found sent once."""
         if not self.gathering:
             return
         batch, self.gathering, self.gathered = self.gathering, [], 0
-        sources = [source for waiting in batch for source in waiting.sources]
-        texts = [text for waiting in batch for text in waiting.scan or ()]
-        handle = self.pool.submit_with_scan(sources, texts, self.limits, self.budget_ends)
-        self.sent.append((batch, handle))
+        known = lookup(self.connection, {key for each in batch for _, key in each.keyed})
+        wanted: dict[str, tuple[str, str]] = {}
+        for each in batch:
+            for row, key in each.keyed:
+                if (key, row["source"] or "") not in known:
+                    fmt = row["text_format"] or TextFormat.MARKDOWN
+                    wanted.setdefault(key, (row["source"] or "", fmt))
+        texts = [text for each in batch for text in each.scan or ()]
+        handle = self.pool.submit_with_scan(
+            list(wanted.values()), texts, self.limits, self.budget_ends
+        )
+        self.sent.append(Sent(batch, known, list(wanted), handle))
 
     def finish(self) -> None:
         """Wait for every item still rendering."""
@@ -100,13 +111,13 @@ class RenderAhead:
             self.finish_oldest()
 
     def finish_oldest(self) -> None:
-        batch, handle = self.sent.popleft()
-        fields, findings = handle.result()
-        rendered, found = iter(fields), iter(findings)
-        for waiting in batch:
-            results = {key: next(rendered) for key in waiting.keys}
+        sent = self.sent.popleft()
+        fields, findings = sent.handle.result()
+        results = dict(zip(sent.keys, fields, strict=True))
+        found = iter(findings)
+        for waiting in sent.batch:
             for row, key in waiting.keyed:
-                stored = waiting.known.get((key, row["source"] or "")) or results[key]
+                stored = sent.known.get((key, row["source"] or "")) or results[key]
                 # A turn past the budget keeps its escaped source and no key: rendered later.
                 if stored["render_key"] is not None:
                     row.update(stored)
