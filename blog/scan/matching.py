@@ -24,9 +24,16 @@ SPACE = r"[\s\pZ\x85]"
 _PREFIX = "(?:^|[^"
 
 
-def compile_re(pattern: str) -> re2._Regexp:
-    """An RE2 pattern (linear time in the text, whatever the input)."""
-    return re2.compile(pattern)
+def compile_re(pattern: str, max_mem: int | None = None) -> re2._Regexp:
+    """An RE2 pattern (linear time in the text, whatever the input). `max_mem`: the bytes
+    its automata may take, for a pattern larger than RE2's default serves."""
+    if max_mem is None:
+        return re2.compile(pattern)
+    options = re2.Options()
+    options.max_mem = max_mem
+    # Past that, RE2 falls back to its slower automaton with the same answer: not an error.
+    options.log_errors = False
+    return re2.compile(pattern, options)
 
 
 def bounded(body: str, before: str | None = None, after: str | None = None) -> re2._Regexp:
@@ -34,7 +41,22 @@ def bounded(body: str, before: str | None = None, after: str | None = None) -> r
     a match of `after` (an alternation of classes written as a consuming suffix)."""
     prefix = f"{_PREFIX}{before}])" if before else ""
     suffix = f"(?:{after})" if after else ""
-    return compile_re(f"{prefix}(?P<m>{body}){suffix}")
+    pattern = compile_re(f"{prefix}(?P<m>{body}){suffix}")
+    _BODIES[pattern.pattern] = body
+    return pattern
+
+
+_BODIES: dict[str, str] = {}
+
+
+def core(pattern: re2._Regexp) -> str:
+    """What every match of a pattern holds, as a pattern of its own: a `bounded` pattern's
+    body without its neighbours, any other pattern whole; named groups made plain, so that
+    cores alternated in one pattern need not have distinct names."""
+    return _NAMED_GROUP.sub("(?:", _BODIES.get(pattern.pattern, pattern.pattern))
+
+
+_NAMED_GROUP = re2.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 
 
 @cache

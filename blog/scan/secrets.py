@@ -327,3 +327,22 @@ def detect_passwords(text: str) -> Iterator[Finding]:
         if password == match.group("user") or not _password_value_ok(password, quoted=True):
             continue
         yield finding("password", text, *match.span("pw"))
+
+
+# Text none of these matches holds none of the findings above: each is a part every
+# finding of a detector has (its literal start, a secret-sounding name before an operator,
+# "password is"), not the whole pattern, whose counted repetitions would multiply the size
+# of one automaton for them all.
+GATES = (
+    compile_re(
+        r"sk-|A(?:KIA|SIA)|gh[pousr]_|github_pat_|AIza|xox[baprs]-|hooks\.slack\.com/"
+        r"|[sr]k_(?:live|test)_|whsec_|eyJ|-----BEGIN |Bearer[ \t]"
+    ),
+    # An assignment is reported under a name holding one of these words, then the operator.
+    compile_re(
+        f"(?i)(?:{'|'.join(sorted(_PASSWORD_WORDS | _SECRET_WORDS | {'apikey'}))})"
+        rf"[{WORD}.-]*[\"']?[ \t]*(?::=|=>|=|:)"
+    ),
+    compile_re(r"(?i)(?:password|passcode|passphrase|pin|pw)[\s\pZ\x85]+(?:is|was|=|:)"),
+    compile_re(r"://[^\s/@]*:[^\s/@]+@"),
+)
