@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
+from ..collector import collecting_less
 from ..extensions import db
 from ..formats.base import ImportedConversation, ImportFormatError
 from ..formats.detect import ImportLimits, read_conversations
@@ -47,7 +48,7 @@ def import_file(
     and `rendering(done, total)` follows the rendering.
     """
     scan_budget = current_app.config.get("IMPORT_SCAN_MAX_TURNS", 5000)
-    with ImportSave(author, on_duplicate, scan_budget, filename) as save:
+    with collecting_less(), ImportSave(author, on_duplicate, scan_budget, filename) as save:
         try:
             notes: list[str] = []
             read = 0

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from ..collector import collect_less
 from ..scan import scan_text
 from .rerender import Limits, RenderCount, render_batch
 
@@ -88,11 +89,13 @@ class RenderPool:
         # Entered again (an import's pool, started while reading, renders what is left): as is.
         if self.processes > 1 and self.executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["blog.posts.rerender", "blog.scan"])
+            context.set_forkserver_preload(["blog.posts.rerender", "blog.scan", "blog.collector"])
             # The executor starts its processes as tasks arrive, so the flag stays lifted
             # until it is shut down.
             self.daemonic = multiprocessing.current_process()._config.pop("daemon", None)
-            self.executor = ProcessPoolExecutor(self.processes, mp_context=context)
+            self.executor = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=collect_less
+            )
         return self
 
     def __exit__(self, *exc_info: object) -> None:
