@@ -365,7 +365,7 @@ def test_what_an_import_hid_is_counted_in_words_that_agree():
         turns=[*hidden("tool", 1), *hidden("code", 2), *hidden("attachment", 1)],
     )
 
-    assert hidden_summary(conversation) == "1 attachment, 2 code cells, 1 tool call hidden"
+    assert hidden_summary(conversation.turns) == "1 attachment, 2 code cells, 1 tool call hidden"
 
 
 def value_blocks_fixture(skipped: list[str] | None = None):

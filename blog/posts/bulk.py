@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from sqlalchemy import and_, delete, insert, select, update
@@ -106,18 +106,30 @@ class KnownPosts:
         self.slugs = SlugBook(slugs)
         self.by_source = {(r.source_kind, r.source_id): (r.id, r.slug) for r in rows if r.source_id}
         self.by_hash = {r.content_hash: (r.id, r.slug) for r in rows if r.content_hash}
+        # Only posts stored before may hold a hash of the older kind (`earlier_hashes`).
+        self.any_stored = bool(self.by_hash)
 
-    def match(self, conversation: ImportedConversation, digest: str) -> tuple[int, str] | None:
+    def earlier_hashes(self, conversation: ImportedConversation) -> list[str]:
+        """The conversation's fingerprints of the kind posts imported before the hash was
+        blind to whitespace keep, when any post might."""
+        return conversation.earlier_content_hashes() if self.any_stored else []
+
+    def match(
+        self,
+        conversation: ImportedConversation,
+        digest: str,
+        earlier: list[str] | None = None,
+    ) -> tuple[int, str] | None:
         """The (id, slug) of a post imported earlier from this conversation, by source or hash
-        (posts imported before the hash was blind to whitespace keep the hash of then)."""
+        (`earlier`: its `earlier_hashes`, when they were taken before its turns were let go)."""
         if conversation.source_id:
             found = self.by_source.get((conversation.source_kind, conversation.source_id))
             if found:
                 return found
         found = self.by_hash.get(digest)
-        if found is None and self.by_hash:
-            earlier = conversation.earlier_content_hashes()
-            found = next((self.by_hash[h] for h in earlier if h in self.by_hash), None)
+        if found is None:
+            hashes = self.earlier_hashes(conversation) if earlier is None else earlier
+            found = next((self.by_hash[h] for h in hashes if h in self.by_hash), None)
         return found
 
     def remember(
@@ -130,10 +142,13 @@ class KnownPosts:
 
 @dataclass
 class Prepared:
-    """One conversation ready to insert: its rows built, its turns scanned."""
+    """One conversation ready to insert: its rows built, its turns scanned. Its conversation
+    is kept without its turns, which the rows hold, so it goes to the spool once."""
 
     conversation: ImportedConversation
     digest: str
+    earlier: list[str]
+    hidden: str
     title: str
     turns: list[dict]
     with_files: dict[int, ImportedTurn]
@@ -220,7 +235,8 @@ class ImportSave:
             self.report.skipped.append(f"{conversation.title} (no visible turns)")
             return
         digest = conversation.content_hash()
-        existing = self.known.match(conversation, digest)
+        earlier = self.known.earlier_hashes(conversation)
+        existing = self.known.match(conversation, digest, earlier)
         if existing is not None and self.on_duplicate == "skip":
             self.report.skipped.append(f"{conversation.title} (already imported as {existing[1]})")
             return
@@ -235,33 +251,35 @@ class ImportSave:
                 f"only its first {len(title):,} are kept"
             )
         self.check_asset_sizes(conversation)
+        self.turns_read += len(conversation.turns)
+        self.start_rendering_ahead()
+        with_files = {i: t for i, t in enumerate(conversation.turns) if t.attachments}
+        # A turn with files is rendered once they are stored and its links point at them; an
+        # update keeps its old turns' renderings when written (`keep_renderings`), and only
+        # its new texts are rendered after. The rest, with a pool, are rendered ahead.
+        ahead = self.ahead is not None and existing is None
         rows = [
-            turn_row(position, turn, conversation.source_kind)
+            turn_row(position, turn, conversation.source_kind, ahead and position not in with_files)
             for position, turn in enumerate(conversation.turns)
         ]
         self.report.turns += visible_count(rows)
-        self.turns_read += len(rows)
         scan = self.turns_read <= self.scan_budget
         texts = [row["source"] for row in rows if not row["excluded"]] if scan else None
         item = Prepared(
-            conversation=conversation,
+            conversation=replace(conversation, turns=[]),
             digest=digest,
+            earlier=earlier,
+            hidden=hidden_summary(conversation.turns),
             title=title,
             turns=rows,
-            with_files={i: t for i, t in enumerate(conversation.turns) if t.attachments},
+            with_files=with_files,
             findings="",
             fingerprints=None,
         )
-        self.start_rendering_ahead()
         if self.ahead is None:
             self.spill(item, None if texts is None else [f for t in texts for f in scan_text(t)])
         else:
-            # A turn with files is rendered once they are stored and its links point at them;
-            # an update keeps its old turns' renderings when written (`keep_renderings`), and
-            # only its new texts are rendered after.
-            rendered_now = [
-                row for i, row in enumerate(rows) if i not in item.with_files and existing is None
-            ]
+            rendered_now = [row for row in rows if "html" not in row]
             self.ahead.add(item, rendered_now, texts, turns=len(rows))
 
     def render(self, progress: Callable[[int, int], None] | None = None) -> RenderOutcome:
@@ -405,7 +423,7 @@ class ImportSave:
     def write_post(self, item: Prepared) -> None:
         """One prepared conversation saved (new, or over its duplicate) with its turns and notes."""
         conversation = item.conversation
-        existing = self.known.match(conversation, item.digest)
+        existing = self.known.match(conversation, item.digest, item.earlier)
         if existing is not None and existing[0] in self.written:
             # A repeat within the file: saved once, whether duplicates are skipped or updated.
             self.skip(item, f"{conversation.title} (again in this file; saved as {existing[1]})")
@@ -432,9 +450,8 @@ class ImportSave:
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
         self.report.notes.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
-        kept = hidden_summary(conversation)
-        if kept:
-            self.report.hidden.append(f"{item.title} ({slug}): {kept}")
+        if item.hidden:
+            self.report.hidden.append(f"{item.title} ({slug}): {item.hidden}")
 
 
 def post_values(conversation: ImportedConversation, item: Prepared) -> dict:
@@ -474,8 +491,11 @@ def oversized_turn(conversation: ImportedConversation) -> str:
     return ""
 
 
-def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
-    """A turn's row, its HTML the escaped source until `ImportSave.render` renders it."""
+def turn_row(
+    position: int, turn: ImportedTurn, source_kind: str, rendered_ahead: bool = False
+) -> dict:
+    """A turn's row, its HTML the escaped source until `ImportSave.render` renders it; or, one
+    `rendered_ahead`, without its stored forms, which the pool's rendering gives it."""
     text_format = turn.text_format or display_form(source_kind, turn.role)
     return {
         "position": position,
@@ -484,7 +504,7 @@ def turn_row(position: int, turn: ImportedTurn, source_kind: str) -> dict:
         "model": fit(Turn.model, turn.model),
         "source": turn.text,
         "text_format": text_format,
-        **unrendered(turn.text),
+        **({} if rendered_ahead else unrendered(turn.text)),
         "original_source": turn.text,
         "alternatives_json": (
             json.dumps(turn.alternatives, ensure_ascii=False) if turn.alternatives else "[]"
@@ -548,8 +568,8 @@ def hidden_noun(role: str, count: int) -> str:
     return HIDDEN_MATERIAL_NOUNS.get(role, f"{role} turns")
 
 
-def hidden_summary(conversation: ImportedConversation) -> str:
+def hidden_summary(turns: list[ImportedTurn]) -> str:
     """What an import kept but hid, by kind: "3 reasoning, 2 code cells hidden"."""
-    counts = Counter(turn.role for turn in conversation.turns if turn.hidden)
+    counts = Counter(turn.role for turn in turns if turn.hidden)
     parts = [f"{counts[role]} {hidden_noun(role, counts[role])}" for role in sorted(counts)]
     return f"{', '.join(parts)} hidden" if parts else ""

@@ -117,10 +117,8 @@ class RenderAhead:
         found = iter(findings)
         for waiting in sent.batch:
             for row, key in waiting.keyed:
-                stored = sent.known.get((key, row["source"] or "")) or results[key]
-                # A turn past the budget keeps its escaped source and no key: rendered later.
-                if stored["render_key"] is not None:
-                    row.update(stored)
+                # A turn past the budget gets its escaped source and no key: rendered later.
+                row.update(sent.known.get((key, row["source"] or "")) or results[key])
             scanned = None
             if waiting.scan is not None:
                 scanned = [each for _ in waiting.scan for each in next(found)]

@@ -3,6 +3,8 @@ rendering, review, clipping to the columns, turn size."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -57,9 +59,16 @@ def default_speaker(model_name: str, role: str) -> str:
 
 def fit(column: InstrumentedAttribute, value: str | None) -> str:
     """`value` cut to what the column holds (titles, speakers, names have a length)."""
-    length = column.property.columns[0].type.length
+    length = column_length(column)
     text = value or ""
     return text[:length] if length else text
+
+
+@cache
+def column_length(column: InstrumentedAttribute) -> int | None:
+    """The length a string column holds (None: any), looked up once per column: an import
+    fits two of a turn's values to theirs."""
+    return column.property.columns[0].type.length
 
 
 def check_length(column: InstrumentedAttribute, value: str, what: str) -> None:
