@@ -215,6 +215,8 @@ def missing_files_turn(turn: ImportedTurn) -> ImportedTurn | None:
     """A folded turn naming the files a turn carried that the export does not include,
     so their names are not lost when only the files that exist are saved. A file the
     text points at (`](attachment:N)`) is shown there as "not included" already."""
+    if not turn.attachments:
+        return None
     shown = {int(number) for number in ATTACHMENT_REF.findall(turn.text)}
     missing = [
         attachment

@@ -8,8 +8,9 @@ rows before they go to the import's spool, so `write` inserts turns already rend
 only what is left (attachments, turns past the budget) is rendered after the commit.
 
 Conversations travel in batches of about `BATCH_TURNS` turns, each looked up in the render
-cache with one query: one task per conversation cost this process more in queueing and
-pickling than the pool saved it. At most `IN_FLIGHT`
+cache with one query (none at all on a site that had no rendered turn when the import began,
+a new blog's first import: its own turns are written only after): one task per conversation
+cost this process more in queueing and pickling than the pool saved it. At most `IN_FLIGHT`
 batches per pool process wait at once, so neither the texts nor their HTML pile up in memory.
 """
 
@@ -19,11 +20,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..formats.base import TextFormat
 from .render_pool import RenderPool
-from .rerender import Limits, lookup, render_key
+from .rerender import Limits, lookup, render_key, turns
 
 BATCH_TURNS = 512
 IN_FLIGHT = 3
@@ -68,6 +70,12 @@ class RenderAhead:
         self.gathering: list[Waiting] = []
         self.gathered = 0
         self.sent: deque[Sent] = deque()
+        self.cache_empty = (
+            connection.execute(
+                sa.select(turns.c.id).where(turns.c.render_key.is_not(None)).limit(1)
+            ).first()
+            is None
+        )
 
     def add(
         self, item: object, rows: list[dict], scan: list[str] | None = None, turns: int = 0
@@ -91,7 +99,11 @@ class RenderAhead:
         if not self.gathering:
             return
         batch, self.gathering, self.gathered = self.gathering, [], 0
-        known = lookup(self.connection, {key for each in batch for _, key in each.keyed})
+        known = (
+            {}
+            if self.cache_empty
+            else lookup(self.connection, {k for w in batch for _, k in w.keyed})
+        )
         wanted: dict[str, tuple[str, str]] = {}
         for each in batch:
             for row, key in each.keyed:
