@@ -195,6 +195,7 @@ def _build_parser() -> MarkdownIt:
     md.options["maxNesting"] = MAX_NESTING
     md.enable(["table", "strikethrough"])
     md.use(gfm_autolink_plugin)
+    _www_after_text(md)
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(
@@ -217,6 +218,31 @@ def _build_parser() -> MarkdownIt:
     md.add_render_rule("code_block", _render_code)
     md.add_render_rule("fold", lambda renderer, tokens, idx, options, env: tokens[idx].content)
     return md
+
+
+def _www_after_text(md: MarkdownIt) -> None:
+    """Try the GFM `www.` autolink right after plain text, and keep a `w` that starts none as
+    text at once.
+
+    The plugin makes plain text stop at every `w` and tries its rule last, so each `w` of
+    prose went through every inline rule: that doubled the parse of plain prose. No other
+    inline rule starts at a `w`, so the tokens are the same (the GFM conformance tests say so).
+    """
+    ruler = md.inline.ruler
+    www = next(rule.fn for rule in ruler.__rules__ if rule.name == "gfm_autolink_www")
+
+    def www_or_letter(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != "w":
+            return False
+        if www(state, silent):
+            return True
+        if not silent:  # as the inline parser keeps a character no rule takes
+            state.append_pending("w")
+        state.pos += 1
+        return True
+
+    md.disable("gfm_autolink_www")
+    ruler.after("text", "gfm_autolink_www_after_text", www_or_letter)
 
 
 def _tex_delimiters(state: StateInline, silent: bool) -> bool:
@@ -461,8 +487,15 @@ def _with_checks(md: MarkdownIt) -> None:
 
 
 def _checked(fn):
+    # Parsers are per thread, so the count is too; each rule looks at the clock every eighth
+    # call, as `deadline.check` would, without a thread-local lookup on every call.
+    calls = 0
+
     def rule(*args):
-        deadline.check()
+        nonlocal calls
+        calls += 1
+        if not calls & 7:
+            deadline.check_now()
         return fn(*args)
 
     return rule

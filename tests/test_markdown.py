@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from html.parser import HTMLParser
@@ -413,3 +414,37 @@ def test_mutated_real_markdown_renders_to_sanitised_html(edits):
     for tag, attrs in elements_of(html):
         assert tag in ALLOWED_TAGS, tag
         assert set(attrs) <= ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}, (tag, attrs)
+
+
+@functools.cache
+def _parsers() -> tuple[object, object]:
+    """This module's parser, and one with the GFM autolink rules where the plugin puts them."""
+    import blog.markdown as markdown_module
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(markdown_module, "_www_after_text", lambda md: None)
+        reference = markdown_module._build_parser()
+    return markdown_module._build_parser(), reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="wW.:/@*_~`[]()!<>\\ \nhtpsxmailowcg-", max_size=80))
+def test_www_autolinks_tried_after_text_give_the_same_html(source: str) -> None:
+    ours, reference = _parsers()
+    assert ours.render(source) == reference.render(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Visit www.commonmark.org/help for more, or www.w3.org.",
+        "[www.example.com](https://example.org) and *www.example.com*",
+        "a www. b wwww.example.com ww.example.com (www.example.com)",
+        "[w](w) ![www.x.org](w.png) `www.example.com` ~~www.example.com~~",
+        "http://www.example.com and mail wendy@www.example.com",
+    ],
+)
+def test_www_autolinks_are_found_where_the_gfm_plugin_finds_them(source: str) -> None:
+    ours, reference = _parsers()
+    assert "<a " in reference.render(source)
+    assert ours.render(source) == reference.render(source)
