@@ -397,3 +397,14 @@ def test_a_large_reimport_over_its_drafts_renders_nothing(second_app):
     assert len(report.updated) == 60 and RenderCount.turns == before
     turns = stored_turns(second_app)
     assert len(turns) == 960 and all(key for *_, key in turns)
+
+
+def test_pool_processes_give_way_to_the_process_that_feeds_them():
+    import os
+
+    from blog.posts.render_pool import RENDER_NICENESS, RenderPool
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    with RenderPool(2) as pool:
+        theirs = pool.executor.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+    assert theirs == min(19, ours + RENDER_NICENESS)

@@ -24,6 +24,8 @@ from .rerender import Limits, RenderCount, render_batch
 
 # Fewer turns than this are rendered in place: starting the processes costs more.
 POOL_FROM_TURNS = 400
+# How much lower a pool process's priority is than the process that started it (see nice(2)).
+RENDER_NICENESS = 10
 
 
 def cores() -> int:
@@ -94,7 +96,7 @@ class RenderPool:
             # until it is shut down.
             self.daemonic = multiprocessing.current_process()._config.pop("daemon", None)
             self.executor = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=collect_less
+                self.processes, mp_context=context, initializer=_start_worker
             )
         return self
 
@@ -133,3 +135,11 @@ class RenderPool:
         return RenderedElsewhere(
             self.executor.submit(render_batch, list(items), limits, budget_ends)
         )
+
+
+def _start_worker() -> None:
+    """A pool process gives way to the process that feeds it and to the site's requests: the
+    reading process is an import's critical path, and the pool only waits longer for work when
+    it slows that down; a request should never wait behind a background rendering."""
+    os.nice(RENDER_NICENESS)
+    collect_less()
