@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -63,6 +64,9 @@ def text_of(fragment: str) -> str:
     return html.unescape(nh3.clean(fragment, tags=set(), strip_comments=True))
 
 
+# The same few (tag, attribute, value) come back again and again, highlighted code's span
+# classes above all: the answer is remembered instead of asked of Python every time.
+@lru_cache(maxsize=4096)
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "id":
         return value if value.startswith(CONTENT_ID_PREFIX) else CONTENT_ID_PREFIX + value
