@@ -46,12 +46,14 @@ from .findings import select_fingerprints
 from .render_ahead import RenderAhead
 from .render_pool import POOL_FROM_TURNS, RenderPool, processes_for
 from .rerender import GROUP, RenderOutcome, Row, render_key, render_rows, turn_groups, turns
-from .rows import write_turn_rows
+from .rows import ROW_COLUMNS, TurnValues, turn_values
 from .rules import UNTITLED, fit, needs_review, render_limits, turn_size_problem, unrendered
 from .slugs import SlugBook, slugify
 
 DUPLICATE_CHOICES = ("skip", "update")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# Turn rows of this many turns (of several posts) go to the database in one statement.
+TURNS_WRITTEN_TOGETHER = 5000
 
 
 @dataclass(frozen=True)
@@ -150,11 +152,15 @@ class Prepared:
     earlier: list[str]
     hidden: str
     title: str
+    # Its rows while they are rendered; when it goes to the spool, `rows` holds them as the
+    # database driver takes them (`TurnValues`) and these are let go.
     turns: list[dict]
     with_files: dict[int, ImportedTurn]
     findings: str
     # Fingerprints of every finding in the visible turns; None when past the scan budget.
     fingerprints: list[str] | None
+    rows: list[tuple] = field(default_factory=list)
+    visible: int = 0
 
 
 class ImportSave:
@@ -184,6 +190,7 @@ class ImportSave:
         # never all in memory at once. Only this process writes and reads it back.
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by __exit__
         self.known = KnownPosts()
+        self.row_values = turn_values(db.session.connection().dialect)
         # Past POOL_FROM_TURNS turns read, a pool renders the rest while the file is read.
         self.pool: RenderPool | None = None
         self.ahead: RenderAhead | None = None
@@ -227,6 +234,11 @@ class ImportSave:
         if found is not None:
             item.findings = summarise_findings(found)
             item.fingerprints = [finding.fingerprint for finding in found]
+        # Converted now, while the pool renders what comes next, not when the drafts are
+        # written and this process alone works.
+        item.visible = visible_count(item.turns)
+        item.rows = [self.row_values.of(row) for row in item.turns]
+        item.turns = []
         pickle.dump(item, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     def prepare(self, conversation: ImportedConversation) -> None:
@@ -347,10 +359,14 @@ class ImportSave:
             db.session.add(self.batch)
             db.session.flush()
             self.written: set[int] = set()
+            # Turn rows, (post id, rows), written a few thousand at a time.
+            self.unwritten: list[tuple[int, list[tuple]]] = []
+            self.unwritten_turns = 0
             if self.ahead is not None:
                 self.ahead.finish()
             for item in self.spooled():
                 self.write_post(item)
+            self.write_turns()
             self.record_batch()
             if self.report.updated:
                 bump_generation()
@@ -362,7 +378,12 @@ class ImportSave:
 
     def skip(self, item: Prepared, reason: str) -> None:
         self.report.skipped.append(reason)
-        self.report.turns -= visible_count(item.turns)
+        self.report.turns -= item.visible
+
+    def write_turns(self) -> None:
+        """The turn rows waiting, inserted."""
+        self.row_values.write(db.session.connection(), self.unwritten)
+        self.unwritten, self.unwritten_turns = [], 0
 
     def record_batch(self) -> None:
         report = self.report
@@ -385,9 +406,10 @@ class ImportSave:
     def replace_post(self, post_id: int, slug: str, values: dict, item: Prepared) -> None:
         """A duplicate being updated: its turns and assets replaced, its version bumped; a new
         turn of the same text as an old one keeps its rendering."""
+        self.write_turns()  # none of them is this post's, but it is read below
         connection = db.session.connection()
         values["findings"] = open_findings(post_id, item.fingerprints)
-        keep_renderings(connection, post_id, item.turns, self.limits)
+        item.rows = keep_renderings(connection, post_id, item.rows, self.row_values, self.limits)
         connection.execute(delete(Turn).where(Turn.post_id == post_id))
         connection.execute(delete(Asset).where(Asset.post_id == post_id))
         connection.execute(
@@ -444,9 +466,15 @@ class ImportSave:
             tag_post(post_id, conversation.tags)
         for index, turn in item.with_files.items():
             source = store_attachments(post_id, turn)
-            item.turns[index].update(source=source, original_source=source, **unrendered(source))
-        self.to_render += sum(1 for row in item.turns if row["render_key"] is None)
-        write_turn_rows(db.session.connection(), [row | {"post_id": post_id} for row in item.turns])
+            item.rows[index] = self.row_values.replaced(
+                item.rows[index], source=source, original_source=source, **unrendered(source)
+            )
+        key_at = self.row_values.render_key_at
+        self.to_render += sum(1 for row in item.rows if row[key_at] is None)
+        self.unwritten.append((post_id, item.rows))
+        self.unwritten_turns += len(item.rows)
+        if self.unwritten_turns >= TURNS_WRITTEN_TOGETHER:
+            self.write_turns()
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")
         self.report.notes.extend(f"{item.title} ({slug}): {w}" for w in conversation.warnings)
@@ -516,8 +544,11 @@ def turn_row(
     }
 
 
-def keep_renderings(connection, post_id: int, rows: list[dict], limits) -> None:
-    """Give each new row the stored forms of the post's old turn of the same text, if any."""
+def keep_renderings(
+    connection, post_id: int, rows: list[tuple], row_values: TurnValues, limits
+) -> list[tuple]:
+    """The new rows, each given the stored forms of the post's old turn of the same text, if
+    any (the rows as `row_values` converts them)."""
     old = {
         (key, source): (html, text, words)
         for key, source, html, text, words in connection.execute(
@@ -527,12 +558,18 @@ def keep_renderings(connection, post_id: int, rows: list[dict], limits) -> None:
         )
     }
     if not old:
-        return
+        return rows
+    source_at, format_at = ROW_COLUMNS.index("source"), ROW_COLUMNS.index("text_format")
+    kept = []
     for row in rows:
-        key = render_key(row["source"], row["text_format"], limits)
-        found = old.get((key, row["source"]))
+        key = render_key(row[source_at], row[format_at], limits)
+        found = old.get((key, row[source_at]))
         if found:
-            row.update(html=found[0], text=found[1], words=found[2], render_key=key)
+            row = row_values.replaced(
+                row, html=found[0], text=found[1], words=found[2], render_key=key
+            )
+        kept.append(row)
+    return kept
 
 
 def pending_groups(connection, post_ids: list[int]) -> Iterator[list[Row]]:

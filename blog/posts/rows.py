@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from operator import itemgetter
 
 from sqlalchemy import Connection, Dialect, insert
@@ -31,60 +31,88 @@ TURN_COLUMNS = (
     "created_at",
     "version",
 )
+# A prepared row: every column but the post's, which is known only once the post is written.
+ROW_COLUMNS = TURN_COLUMNS[1:]
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-_TURN_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TURN_VALUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def write_turn_rows(connection: Connection, rows: list[dict]) -> None:
-    """Insert the rows (each with every column of TURN_COLUMNS)."""
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        dialect = connection.dialect
-        prepared = turn_insert(dialect)
-        if prepared is None:
-            connection.execute(insert(Turn), chunk)
-        elif dialect.driver == "psycopg":
-            copy_turns(connection, map(prepared[1], chunk))
-        else:
-            statement, values = prepared
-            connection.exec_driver_sql(statement, list(map(values, chunk)))
+class TurnValues:
+    """Turn rows as one database's driver takes them: tuples in ROW_COLUMNS order, each value
+    converted as SQLAlchemy would bind it (UTC timestamps, booleans, NULs replaced by the
+    column type), so an import converts a row while it reads its file and writes whole
+    batches with the driver's executemany, or COPY on PostgreSQL, with no per-row work.
 
-
-def turn_insert(dialect: Dialect) -> tuple[str, Callable[[dict], tuple]] | None:
-    """A driver-level INSERT for turn rows and a function that gives a row's values for it
-    (None for a driver whose parameter style it does not write).
-
-    Each value is converted as SQLAlchemy would bind it (UTC timestamps, booleans, NULs
-    replaced by the column type), so whole batches go to the driver's executemany without
-    per-row statement handling.
+    For a driver whose parameter style this does not write, the rows stay plain and go through
+    SQLAlchemy's own INSERT.
     """
-    if dialect in _TURN_INSERTS:
-        return _TURN_INSERTS[dialect]
-    placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
-    if placeholder is None:
-        _TURN_INSERTS[dialect] = None
-        return None
-    quote = dialect.identifier_preparer.quote
-    table = dialect.identifier_preparer.format_table(Turn.__table__)
-    statement = (
-        f"INSERT INTO {table} ({', '.join(quote(name) for name in TURN_COLUMNS)}) "
-        f"VALUES ({', '.join([placeholder] * len(TURN_COLUMNS))})"
-    )
-    processors = [
-        (index, processor)
-        for index, name in enumerate(TURN_COLUMNS)
-        if (processor := Turn.__table__.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    plain = itemgetter(*TURN_COLUMNS)
 
-    def values(row: dict) -> tuple:
-        converted = list(plain(row))
-        for index, processor in processors:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
+        quote = dialect.identifier_preparer.quote
+        table = dialect.identifier_preparer.format_table(Turn.__table__)
+        self.statement = (
+            None
+            if placeholder is None
+            else f"INSERT INTO {table} ({', '.join(quote(name) for name in TURN_COLUMNS)}) "
+            f"VALUES ({', '.join([placeholder] * len(TURN_COLUMNS))})"
+        )
+        self.processors = {}
+        if placeholder is not None:
+            for name in ROW_COLUMNS:
+                column_type = Turn.__table__.c[name].type.dialect_impl(dialect)
+                if processor := column_type.bind_processor(dialect):
+                    self.processors[ROW_COLUMNS.index(name)] = processor
+        self.plain = itemgetter(*ROW_COLUMNS)
+        self.render_key_at = ROW_COLUMNS.index("render_key")
+        self.source_at = ROW_COLUMNS.index("source")
+
+    def of(self, row: dict) -> tuple:
+        """A row (a dict with every column of ROW_COLUMNS) as the driver takes it."""
+        if not self.processors:
+            return self.plain(row)
+        converted = list(self.plain(row))
+        for index, processor in self.processors.items():
             converted[index] = processor(converted[index])
         return tuple(converted)
 
-    _TURN_INSERTS[dialect] = statement, values
-    return statement, values
+    def replaced(self, values: tuple, **fields: object) -> tuple:
+        """`values` with some columns given new values (converted the same way)."""
+        converted = list(values)
+        for name, value in fields.items():
+            index = ROW_COLUMNS.index(name)
+            processor = self.processors.get(index)
+            converted[index] = processor(value) if processor else value
+        return tuple(converted)
+
+    def write(self, connection: Connection, rows: Iterable[tuple[int, list[tuple]]]) -> None:
+        """Insert each post's rows (`(post_id, its converted rows)`)."""
+        chunk: list[tuple] = []
+        for post_id, values in rows:
+            chunk.extend((post_id, *each) for each in values)
+            if len(chunk) >= BATCH:
+                self._insert(connection, chunk)
+                chunk = []
+        if chunk:
+            self._insert(connection, chunk)
+
+    def _insert(self, connection: Connection, chunk: list[tuple]) -> None:
+        if self.statement is None:
+            connection.execute(
+                insert(Turn), [dict(zip(TURN_COLUMNS, row, strict=True)) for row in chunk]
+            )
+        elif self.dialect.driver == "psycopg":
+            copy_turns(connection, chunk)
+        else:
+            connection.exec_driver_sql(self.statement, chunk)
+
+
+def turn_values(dialect: Dialect) -> TurnValues:
+    """The dialect's `TurnValues`, made once."""
+    if dialect not in _TURN_VALUES:
+        _TURN_VALUES[dialect] = TurnValues(dialect)
+    return _TURN_VALUES[dialect]
 
 
 def copy_turns(connection: Connection, rows: Iterable[tuple]) -> None:
