@@ -54,6 +54,8 @@ DUPLICATE_CHOICES = ("skip", "update")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # Turn rows of this many turns (of several posts) go to the database in one statement.
 TURNS_WRITTEN_TOGETHER = 5000
+# New drafts inserted with one statement.
+POSTS_INSERTED_TOGETHER = 200
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,10 @@ class KnownPosts:
         self.by_hash[digest] = post
         if conversation.source_id:
             self.by_source[(conversation.source_kind, conversation.source_id)] = post
+
+
+class Queued:
+    """The stand-in id of a new draft waiting to be inserted with others."""
 
 
 @dataclass
@@ -362,10 +368,12 @@ class ImportSave:
             # Turn rows, (post id, rows), written a few thousand at a time.
             self.unwritten: list[tuple[int, list[tuple]]] = []
             self.unwritten_turns = 0
+            self.queued: list[tuple[Queued, dict, Prepared]] = []  # new drafts, inserted together
             if self.ahead is not None:
                 self.ahead.finish()
             for item in self.spooled():
                 self.write_post(item)
+            self.insert_queued()
             self.write_turns()
             self.record_batch()
             if self.report.updated:
@@ -420,27 +428,44 @@ class ImportSave:
         self.report.updated.append(SavedPost(post_id, slug, item.title))
         changes.post_changed(post_id)
 
-    def insert_post(self, values: dict, item: Prepared) -> tuple[int, str]:
-        """A new draft in this import's batch, under the next free slug; its id and slug."""
+    def queue_new(self, values: dict, item: Prepared) -> None:
+        """A new draft in this import's batch, under the next free slug, inserted with the
+        ones queued with it (`insert_queued`); until then it is known by a stand-in id, so a
+        repeat later in the file is recognised."""
         slug = self.known.slugs.claim(slugify(item.title))
-        post_id = (
+        waiting = Queued()
+        self.known.remember(item.conversation, item.digest, (waiting, slug))
+        self.written.add(waiting)
+        row = {
+            "slug": slug,
+            "author_id": self.author_id,
+            "license": "",
+            "created_at": utcnow(),
+            "import_batch_id": self.batch.id,
+            "findings": None if item.fingerprints is None else len(item.fingerprints),
+        }
+        self.queued.append((waiting, row | values, item))
+        if len(self.queued) >= POSTS_INSERTED_TOGETHER:
+            self.insert_queued()
+
+    def insert_queued(self) -> None:
+        """The queued drafts inserted with one statement, in the file's order, then saved."""
+        if not self.queued:
+            return
+        queued, self.queued = self.queued, []
+        ids = (
             db.session.connection()
             .execute(
-                insert(Post).returning(Post.id),
-                {
-                    "slug": slug,
-                    "author_id": self.author_id,
-                    "license": "",
-                    "created_at": utcnow(),
-                    "import_batch_id": self.batch.id,
-                    "findings": None if item.fingerprints is None else len(item.fingerprints),
-                }
-                | values,
+                insert(Post).returning(Post.id, sort_by_parameter_order=True),
+                [row for _, row, _ in queued],
             )
-            .scalar_one()
+            .scalars()
+            .all()
         )
-        self.report.created.append(SavedPost(post_id, slug, item.title))
-        return post_id, slug
+        for (waiting, row, item), post_id in zip(queued, ids, strict=True):
+            self.written.discard(waiting)
+            self.report.created.append(SavedPost(post_id, row["slug"], item.title))
+            self.saved(item, post_id, row["slug"])
 
     def write_post(self, item: Prepared) -> None:
         """One prepared conversation saved (new, or over its duplicate) with its turns and notes."""
@@ -455,11 +480,17 @@ class ImportSave:
             self.skip(item, f"{conversation.title} (already imported as {existing[1]})")
             return
         values = post_values(conversation, item)
-        if existing is not None:
-            post_id, slug = existing
-            self.replace_post(post_id, slug, values, item)
-        else:
-            post_id, slug = self.insert_post(values, item)
+        if existing is None:
+            self.queue_new(values, item)
+            return
+        self.insert_queued()  # first, so posts keep the file's order
+        post_id, slug = existing
+        self.replace_post(post_id, slug, values, item)
+        self.saved(item, post_id, slug)
+
+    def saved(self, item: Prepared, post_id: int, slug: str) -> None:
+        """A post written: remembered, its tags, files and turns, what the report says of it."""
+        conversation = item.conversation
         self.known.remember(conversation, item.digest, (post_id, slug))
         self.written.add(post_id)
         if conversation.tags:
