@@ -16,8 +16,11 @@ from blog.allowlist import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from blog.markdown import (
     auto_title,
     math_spans,
+    parsed_with_text,
     plain_text,
+    prose_paragraphs,
     render_markdown,
+    render_with_text,
     word_count,
 )
 
@@ -448,3 +451,42 @@ def test_www_autolinks_are_found_where_the_gfm_plugin_finds_them(source: str) ->
     ours, reference = _parsers()
     assert "<a " in reference.render(source)
     assert ours.render(source) == reference.render(source)
+
+
+# Prose, the characters next to it that mean something to the parser, and lines that start
+# or end the ways a list, a heading, a rule, indented code or a hard break would.
+PROSE_NEIGHBOURS = st.lists(
+    st.sampled_from(
+        ["word", "Why", "42", " ", "  ", "\n", "\n\n", ",", ".", "?", "!", ";", "'", '"', "(",
+         ")", "-", "--", "1.", "2)", "é", "—", "’", "\u00a0", "\u2028", "\t", "\r", "www.x.org",
+         "WWW", "*", "_", "`", "#", ">", "<", "&amp;", ":", "@", "=", "===", "|", "~", "$",
+         "\\", "[", "]", "^", "+", "http://a.b"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+# Prose alone, lines of it started and ended every way the short way accepts.
+PROSE_ONLY = st.lists(
+    st.sampled_from(
+        ["word", "Why", "42", " ", "\n", "\n\n", ",", ".", "?", "!", ";", "'", '"', "(", ")", "-",
+         "é", "—", "’", "x-y", "A."]
+    ),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(PROSE_ONLY, PROSE_NEIGHBOURS))
+def test_prose_rendered_without_the_parser_is_what_the_parser_renders(source: str) -> None:
+    if prose_paragraphs(source) is not None:
+        assert render_with_text(source) == parsed_with_text(source)
+
+
+def test_prose_takes_the_short_way_and_markdown_does_not() -> None:
+    assert prose_paragraphs("Why is it so?\nBecause (mostly) it is.\n\nThat's all.") == [
+        ["Why is it so?", "Because (mostly) it is."],
+        ["That's all."],
+    ]
+    for markdown in ["1. first", "- item", "a *b*", "see www.x.org", "x  \ny", "    code", "#"]:
+        assert prose_paragraphs(markdown) is None
