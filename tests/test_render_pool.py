@@ -408,3 +408,35 @@ def test_pool_processes_give_way_to_the_process_that_feeds_them():
     with RenderPool(2) as pool:
         theirs = pool.executor.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
     assert theirs == min(19, ours + RENDER_NICENESS)
+
+
+ABANDONED_POOL = """
+import os
+from blog.posts.render_pool import RenderPool
+
+if __name__ == "__main__":
+    pool = RenderPool(2).__enter__()
+    pool.executor.submit(os.getpid).result()
+    print(" ".join(str(pid) for pid in pool.executor._processes), flush=True)
+    os._exit(0)  # as a killed worker would: the pool is never shut down
+"""
+
+
+def test_pool_processes_end_when_the_process_that_started_them_dies(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "abandon.py"
+    script.write_text(ABANDONED_POOL)
+    # The pool's processes share this output pipe: it reaches its end only once they have all
+    # ended too (an orphaned pool kept it open for ever, and this timed out).
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ | {"PYTHONPATH": os.getcwd()},
+        check=True,
+    )
+    assert done.stdout.split()  # the pool had started its processes

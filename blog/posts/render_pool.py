@@ -14,7 +14,9 @@ the flag lifted for as long as it runs.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -140,6 +142,19 @@ class RenderPool:
 def _start_worker() -> None:
     """A pool process gives way to the process that feeds it and to the site's requests: the
     reading process is an import's critical path, and the pool only waits longer for work when
-    it slows that down; a request should never wait behind a background rendering."""
+    it slows that down; a request should never wait behind a background rendering.
+
+    It also ends when that process ends, however it ends. Killed (a deploy, the out-of-memory
+    killer), it never shuts its pool down, and each pool process holds the write end of the
+    others' task pipe and the fork server's: without this they would all wait for ever.
+    """
     os.nice(RENDER_NICENESS)
     collect_less()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
