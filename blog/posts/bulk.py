@@ -414,7 +414,6 @@ class ImportSave:
     def replace_post(self, post_id: int, slug: str, values: dict, item: Prepared) -> None:
         """A duplicate being updated: its turns and assets replaced, its version bumped; a new
         turn of the same text as an old one keeps its rendering."""
-        self.write_turns()  # none of them is this post's, but it is read below
         connection = db.session.connection()
         values["findings"] = open_findings(post_id, item.fingerprints)
         item.rows = keep_renderings(connection, post_id, item.rows, self.row_values, self.limits)

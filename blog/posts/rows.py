@@ -66,7 +66,6 @@ class TurnValues:
                     self.processors[ROW_COLUMNS.index(name)] = processor
         self.plain = itemgetter(*ROW_COLUMNS)
         self.render_key_at = ROW_COLUMNS.index("render_key")
-        self.source_at = ROW_COLUMNS.index("source")
 
     def of(self, row: dict) -> tuple:
         """A row (a dict with every column of ROW_COLUMNS) as the driver takes it."""
