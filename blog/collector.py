@@ -11,6 +11,7 @@ often.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,12 +29,25 @@ def collect_less() -> None:
 
 @contextmanager
 def collecting_less() -> Iterator[None]:
-    """`collect_less` for the length of a block, then the collector as it was."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(BATCH_THRESHOLD, *thresholds[1:])
+    """`collect_less` for the length of a block, then the collector as it was. Blocks may
+    overlap (imports in a web worker's threads): the last one to end puts it back."""
+    global _saved_thresholds, _blocks
+    with _lock:
+        if _blocks == 0:
+            _saved_thresholds = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(BATCH_THRESHOLD, *_saved_thresholds[1:])
+        _blocks += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _lock:
+            _blocks -= 1
+            if _blocks == 0:
+                gc.set_threshold(*_saved_thresholds)
+                gc.unfreeze()
+
+
+_lock = threading.Lock()
+_blocks = 0
+_saved_thresholds: tuple[int, ...] = gc.get_threshold()
