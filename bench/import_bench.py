@@ -1,7 +1,7 @@
 """Time and memory of importing a large ChatGPT export, against a bare parse-and-insert floor.
 
     .venv/bin/python bench/import_bench.py [--conversations 3000 --messages-per 50] [--with-app]
-        [--render-processes 1,0] [--reimport] [--baseline REV]
+        [--render-processes 1,0] [--reimport] [--baseline REV] [--formatted-replies 0.8]
 
 Writes a synthetic `conversations.json` (about 100 MB with the defaults) to a temporary
 folder, then runs each phase in its own child process so peak memory does not mix:
@@ -78,14 +78,22 @@ def sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def message_text(rng: random.Random, role: str) -> str:
-    """Prompts are short; replies run to a few paragraphs, sometimes with code."""
+def message_text(rng: random.Random, role: str, formatted: float = 0.0) -> str:
+    """Prompts are short; replies run to a few paragraphs, sometimes with code, and the
+    `formatted` share of them with a heading, bold words and a list."""
     if role == "user":
         return " ".join(sentence(rng, rng.randint(6, 16)) for _ in range(rng.randint(1, 2)))
     paragraphs = [
         " ".join(sentence(rng, rng.randint(8, 14)) for _ in range(rng.randint(2, 3)))
         for _ in range(rng.randint(1, 2))
     ]
+    if rng.random() < formatted:
+        words = paragraphs[0].split(" ")
+        bold = rng.randrange(1, len(words) - 1)
+        words[bold] = f"**{words[bold]}**"
+        paragraphs[0] = " ".join(words)
+        paragraphs.insert(0, f"### {sentence(rng, 4).rstrip('.')}")
+        paragraphs.append("\n".join(f"- {sentence(rng, rng.randint(3, 8))}" for _ in range(3)))
     if rng.random() < 0.25:
         paragraphs.append("```python\ndef answer(x):\n    return x * 42\n```")
     return "\n\n".join(paragraphs)
@@ -95,7 +103,7 @@ def node(node_id: str, parent: str | None, message: dict | None) -> dict:
     return {"id": node_id, "message": message, "parent": parent, "children": []}
 
 
-def conversation(rng: random.Random, index: int, messages: int) -> dict:
+def conversation(rng: random.Random, index: int, messages: int, formatted: float = 0.0) -> dict:
     start = 1_700_000_000.0 + index * 3600
     root = f"aaa{index:05d}-root"
     system = f"{index:05d}-system"
@@ -139,7 +147,7 @@ def conversation(rng: random.Random, index: int, messages: int) -> dict:
                 "author": {"role": role, "name": None, "metadata": {}},
                 "create_time": start + number * 30.5,
                 "update_time": None,
-                "content": {"content_type": "text", "parts": [message_text(rng, role)]},
+                "content": {"content_type": "text", "parts": [message_text(rng, role, formatted)]},
                 "status": "finished_successfully",
                 "end_turn": role == "assistant" or None,
                 "weight": 1.0,
@@ -166,15 +174,16 @@ def conversation(rng: random.Random, index: int, messages: int) -> dict:
     }
 
 
-def write_export(path: Path, conversations: int, messages: int) -> None:
-    """Write the array one conversation at a time, never holding it all."""
+def write_export(path: Path, conversations: int, messages: int, formatted: float = 0.0) -> None:
+    """Write the array one conversation at a time, never holding it all (`formatted`: the
+    share of replies with Markdown beyond paragraphs and code)."""
     rng = random.Random(1234)
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
         for index in range(conversations):
             if index:
                 out.write(",\n")
-            json.dump(conversation(rng, index, messages), out, ensure_ascii=False)
+            json.dump(conversation(rng, index, messages, formatted), out, ensure_ascii=False)
         out.write("]")
 
 
@@ -321,6 +330,14 @@ def main() -> None:
         "--reimport", action="store_true", help="also time importing the file again (update)"
     )
     parser.add_argument(
+        "--formatted-replies",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of replies with a heading, bold words and a list, as most real "
+        "replies have (default 0: paragraphs and code only)",
+    )
+    parser.add_argument(
         "--baseline", metavar="REV", help="also run the app phase of the code at this revision"
     )
     parser.add_argument(
@@ -342,7 +359,7 @@ def main() -> None:
         workdir = Path(folder)
         path = workdir / "conversations.json"
         started = time.perf_counter()
-        write_export(path, args.conversations, args.messages_per)
+        write_export(path, args.conversations, args.messages_per, args.formatted_replies)
         size_mb = path.stat().st_size / 1024**2
         print(
             f"wrote {path.name}: {size_mb:.1f} MB, {args.conversations:,} conversations x "
