@@ -440,3 +440,15 @@ def test_pool_processes_end_when_the_process_that_started_them_dies(tmp_path):
         check=True,
     )
     assert done.stdout.split()  # the pool had started its processes
+
+
+def test_rendered_ahead_a_text_the_site_has_rendered_before_is_taken_from_it(second_app):
+    second_app.config["IMPORT_RENDER_PROCESSES"] = 2
+    with second_app.app_context():
+        import_file(chatgpt_export(60, 8), "first.json", None)
+        before = RenderCount.turns
+        # Other conversations, each the same 8 exchanges and one more: only those are new.
+        import_file(chatgpt_export(60, 9, prefix="other"), "second.json", None)
+        assert RenderCount.turns - before == 60 * 2
+    turns = stored_turns(second_app)
+    assert len(turns) == 60 * 16 + 60 * 18 and all(key for *_, key in turns)

@@ -33,23 +33,28 @@ IN_FLIGHT = 3
 
 @dataclass
 class Waiting:
-    """One conversation gathered: its rows with their render keys, and its texts to scan
-    (None: not scanned)."""
+    """One conversation gathered: its rows to render, and its texts to scan (None: not
+    scanned)."""
 
     item: object
-    keyed: list[tuple[dict, str]]
+    rows: list[dict]
     scan: list[str] | None
 
 
 @dataclass
 class Sent:
-    """A batch in the pool: its conversations, the stored forms found for some of their
-    turns, the keys of the texts sent to render, in order, and the pool's handle."""
+    """A batch in the pool: its conversations, the stored forms found in the cache for some
+    of their texts, the texts sent to render, in order, and the pool's handle."""
 
     batch: list[Waiting]
-    known: dict
-    keys: list[str]
+    known: dict[tuple[str, str], dict]
+    rendering: list[tuple[str, str]]
     handle: object
+
+
+def text_of(row: dict) -> tuple[str, str]:
+    """What a row's rendering depends on: its source and display form."""
+    return row["source"] or "", row["text_format"] or TextFormat.MARKDOWN
 
 
 class RenderAhead:
@@ -82,12 +87,9 @@ class RenderAhead:
     ) -> None:
         """Start rendering `rows` (dicts with source and text_format) of `item`, and scanning
         the texts in `scan`; `turns`: how many the item holds, rendered here or not."""
-        keyed = [
-            (row, render_key(row["source"] or "", row["text_format"], self.limits)) for row in rows
-        ]
-        self.gathering.append(Waiting(item, keyed, scan))
+        self.gathering.append(Waiting(item, rows, scan))
         # Every turn counts, rendered here or not: the item waits here with all its text.
-        self.gathered += max(turns, len(keyed)) + len(scan or ())
+        self.gathered += max(turns, len(rows)) + len(scan or ())
         if self.gathered >= BATCH_TURNS:
             self.send()
         while len(self.sent) > IN_FLIGHT * self.pool.processes:
@@ -99,22 +101,21 @@ class RenderAhead:
         if not self.gathering:
             return
         batch, self.gathering, self.gathered = self.gathering, [], 0
-        known = (
-            {}
-            if self.cache_empty
-            else lookup(self.connection, {k for w in batch for _, k in w.keyed})
-        )
-        wanted: dict[str, tuple[str, str]] = {}
-        for each in batch:
-            for row, key in each.keyed:
-                if (key, row["source"] or "") not in known:
-                    fmt = row["text_format"] or TextFormat.MARKDOWN
-                    wanted.setdefault(key, (row["source"] or "", fmt))
-        texts = [text for each in batch for text in each.scan or ()]
-        handle = self.pool.submit_with_scan(
-            list(wanted.values()), texts, self.limits, self.budget_ends
-        )
-        self.sent.append(Sent(batch, known, list(wanted), handle))
+        texts = list(dict.fromkeys(text_of(row) for each in batch for row in each.rows))
+        known = {} if self.cache_empty else self.cached(texts)
+        rendering = [text for text in texts if text not in known]
+        scan = [text for each in batch for text in each.scan or ()]
+        handle = self.pool.submit_with_scan(rendering, scan, self.limits, self.budget_ends)
+        self.sent.append(Sent(batch, known, rendering, handle))
+
+    def cached(self, texts: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The stored forms the render cache holds for these texts."""
+        keyed = {render_key(source, form, self.limits): (source, form) for source, form in texts}
+        return {
+            keyed[key]: fields
+            for (key, source), fields in lookup(self.connection, set(keyed)).items()
+            if keyed[key][0] == source
+        }
 
     def finish(self) -> None:
         """Wait for every item still rendering."""
@@ -125,12 +126,12 @@ class RenderAhead:
     def finish_oldest(self) -> None:
         sent = self.sent.popleft()
         fields, findings = sent.handle.result()
-        results = dict(zip(sent.keys, fields, strict=True))
+        stored = sent.known | dict(zip(sent.rendering, fields, strict=True))
         found = iter(findings)
         for waiting in sent.batch:
-            for row, key in waiting.keyed:
+            for row in waiting.rows:
                 # A turn past the budget gets its escaped source and no key: rendered later.
-                row.update(sent.known.get((key, row["source"] or "")) or results[key])
+                row.update(stored[text_of(row)])
             scanned = None
             if waiting.scan is not None:
                 scanned = [each for _ in waiting.scan for each in next(found)]
