@@ -42,7 +42,7 @@ from .mathml import latex_to_mathml
 
 MAX_CHARS = 200_000
 # Measured CPU time: the 84 kB code-heavy reply of bench/render_bench.py takes 0.12 s, a
-# 180 kB list of 6,000 items 0.9 s; "[" * 20000 would take longer than its deadline.
+# 180 kB list of 6,000 items 0.9 s; "[" * 100000 (2.4 s) would take longer than its deadline.
 TIMEOUT_SECONDS = 1.0
 # Highlighting stops this share of the timeout before the deadline, leaving the rest of the
 # turn time to render with its code plain.
