@@ -136,7 +136,7 @@ def prose_paragraphs(source: str) -> list[list[str]] | None:
     links and autolinks, emphasis, maths, entities, HTML, hard breaks) needs a character
     `_PROSE` leaves out, a line that starts with a space, digit or "-" or ends with a space,
     or a "www.": prose without them is rendered here, as the parser would render it (a
-    property test holds the two to the same HTML and text), at a tenth of the cost.
+    property test holds the two to the same HTML and text), at a quarter of the cost.
     """
     if not _PROSE.fullmatch(source) or "www" in source.lower():
         return None
