@@ -111,7 +111,9 @@ def test_colour_scheme_follows_the_reader(browser, live_server, slug, scheme, da
     context = browser.new_context(base_url=live_server.base_url, color_scheme=scheme)
     try:
         page = context.new_page()
-        page.goto(f"/posts/{slug}")
+        # Every request done (the favicon comes after "load"): closing the context mid-response
+        # left the test server's file unclosed, a warning that failed the test on a busy machine.
+        page.goto(f"/posts/{slug}", wait_until="networkidle")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         text = page.evaluate("getComputedStyle(document.body).color")
     finally:
