@@ -35,8 +35,7 @@ def collecting_less() -> Iterator[None]:
     with _lock:
         if _blocks == 0:
             _saved_thresholds = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(BATCH_THRESHOLD, *_saved_thresholds[1:])
+            collect_less()
         _blocks += 1
     try:
         yield

@@ -46,14 +46,12 @@ from .findings import select_fingerprints
 from .render_ahead import RenderAhead
 from .render_pool import POOL_FROM_TURNS, RenderPool, processes_for
 from .rerender import GROUP, RenderOutcome, Row, render_key, render_rows, turn_groups, turns
-from .rows import ROW_COLUMNS, TurnValues, turn_values
+from .rows import BATCH, ROW_COLUMNS, TurnValues, turn_values
 from .rules import UNTITLED, fit, needs_review, render_limits, turn_size_problem, unrendered
 from .slugs import SlugBook, slugify
 
 DUPLICATE_CHOICES = ("skip", "update")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
-# Turn rows of this many turns (of several posts) go to the database in one statement.
-TURNS_WRITTEN_TOGETHER = 5000
 # New drafts inserted with one statement.
 POSTS_INSERTED_TOGETHER = 200
 
@@ -365,7 +363,7 @@ class ImportSave:
             db.session.add(self.batch)
             db.session.flush()
             self.written: set[int] = set()
-            # Turn rows, (post id, rows), written a few thousand at a time.
+            # Turn rows, (post id, rows), written `rows.BATCH` at a time.
             self.unwritten: list[tuple[int, list[tuple]]] = []
             self.unwritten_turns = 0
             self.queued: list[tuple[Queued, dict, Prepared]] = []  # new drafts, inserted together
@@ -503,7 +501,7 @@ class ImportSave:
         self.to_render += sum(1 for row in item.rows if row[key_at] is None)
         self.unwritten.append((post_id, item.rows))
         self.unwritten_turns += len(item.rows)
-        if self.unwritten_turns >= TURNS_WRITTEN_TOGETHER:
+        if self.unwritten_turns >= BATCH:
             self.write_turns()
         if item.findings:
             self.report.warnings.append(f"{item.title} ({slug}): {item.findings}")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..models import Turn
 
+# Turn rows (of one post or several) inserted with one statement.
 BATCH = 5000
 TURN_COLUMNS = (
     "post_id",
